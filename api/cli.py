@@ -1,0 +1,28 @@
+"""The ``childhealth`` command line: one Typer app, one module per command in ``api/commands``.
+
+Every command reports bad input as a one-line message on stderr and exits non-zero; no command
+prints a traceback for a user error (see ``api.commands.errors``).
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="childhealth",
+    help="Child health and development screening: WHO growth z-scores, screening and coverage.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    """Attach each command module's commands to ``app`` (imports kept local to stay fast)."""
+    # Command modules are added here as they land.
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register()
+    app()

@@ -1,0 +1,1 @@
+"""One module per ``childhealth`` sub-command; each exposes ``register(app)``."""

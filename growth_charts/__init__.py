@@ -1,0 +1,1 @@
+"""growth_charts package."""
