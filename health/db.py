@@ -1,0 +1,105 @@
+"""The database: URL from ``CHILDHEALTH_DATABASE_URL``, SQLite file by default, PostgreSQL
+(psycopg 3) in production; schema kept current by the alembic migrations in ``health/migrations``.
+
+SQLite connections get WAL journalling, foreign keys on, a busy timeout, and real transactions
+(``BEGIN`` emitted by SQLAlchemy, so DDL and bulk loads roll back as a whole).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+ENV_VAR = "CHILDHEALTH_DATABASE_URL"
+DEFAULT_SQLITE_PATH = Path("var") / "childhealth.db"
+
+
+class DatabaseConfigError(Exception):
+    """The database URL names a backend this project does not support."""
+
+
+def database_url() -> str:
+    """The configured URL: ``$CHILDHEALTH_DATABASE_URL`` or the default SQLite file
+    ``var/childhealth.db`` relative to the working directory."""
+    url = os.environ.get(ENV_VAR, "").strip()
+    return url or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def normalise_url(url: str) -> str:
+    """Pin the driver: ``postgresql://`` / ``postgres://`` → ``postgresql+psycopg://``."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if parsed.get_backend_name() == "sqlite":
+        return url
+    raise DatabaseConfigError(
+        f"unsupported database '{parsed.get_backend_name()}': use sqlite:/// or postgresql://"
+    )
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    """Pragmas on every new SQLite connection, and explicit BEGIN for real transactions."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (default: :func:`database_url`). Creates the SQLite file's folder."""
+    url = normalise_url(url or database_url())
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        _sqlite_setup(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Whether ``engine`` talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+@cache
+def get_engine() -> Engine:
+    """The process-wide engine for the configured URL, migrated to the latest schema."""
+    from health.migrate import upgrade
+
+    engine = make_engine()
+    upgrade(engine)
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session committed on success and rolled back on error."""
+    with Session(engine or get_engine()) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

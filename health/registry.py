@@ -1,0 +1,193 @@
+"""Create the reference records: areas, clinics, facilities, children, enrolments, users.
+
+Every function takes a ``Session`` and explicit times; it flushes but does not commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from argon2 import PasswordHasher
+from sqlmodel import Session, select
+
+from health.areas import rebuild_area_ancestors
+from health.models import (
+    Area,
+    AreaCreate,
+    Child,
+    ChildCreate,
+    Clinic,
+    ClinicCreate,
+    Enrolment,
+    Facility,
+    FacilityCreate,
+    Guardianship,
+    User,
+    UserCreate,
+)
+from health.models.enums import AREA_LEVELS
+
+_HASHER = PasswordHasher()
+
+
+class NotFoundError(LookupError):
+    """A referenced record (by code or id) does not exist."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"unknown {kind} '{key}'")
+
+
+class InvalidRecordError(ValueError):
+    """A record breaks a rule of the domain (e.g. an area below the wrong level)."""
+
+
+def area_by_code(session: Session, code: str) -> Area:
+    """The area with ``code``, or :class:`NotFoundError`."""
+    area = session.exec(select(Area).where(Area.code == code)).first()
+    if area is None:
+        raise NotFoundError("area", code)
+    return area
+
+
+def clinic_by_code(session: Session, code: str) -> Clinic:
+    """The clinic with ``code``, or :class:`NotFoundError`."""
+    clinic = session.exec(select(Clinic).where(Clinic.code == code)).first()
+    if clinic is None:
+        raise NotFoundError("clinic", code)
+    return clinic
+
+
+def facility_by_code(session: Session, code: str) -> Facility:
+    """The facility with ``code``, or :class:`NotFoundError`."""
+    facility = session.exec(select(Facility).where(Facility.code == code)).first()
+    if facility is None:
+        raise NotFoundError("facility", code)
+    return facility
+
+
+def create_area(session: Session, data: AreaCreate) -> Area:
+    """Add an area; its parent must sit exactly one level higher (the root has no parent)."""
+    depth = AREA_LEVELS.index(data.level)
+    parent_id = None
+    if data.parent_code:
+        parent = area_by_code(session, data.parent_code)
+        if AREA_LEVELS.index(parent.level) != depth - 1:
+            raise InvalidRecordError(
+                f"a {data.level} cannot sit directly under a {parent.level} ('{parent.code}')"
+            )
+        parent_id = parent.id
+    elif depth != 0:
+        raise InvalidRecordError(f"a {data.level} needs a parent area")
+    area = Area(code=data.code, name=data.name, level=data.level, parent_id=parent_id)
+    session.add(area)
+    session.flush()
+    rebuild_area_ancestors(session)
+    return area
+
+
+def create_clinic(session: Session, data: ClinicCreate) -> Clinic:
+    """Add a clinic in a township-level area."""
+    area = area_by_code(session, data.area_code)
+    if area.level != "township":
+        raise InvalidRecordError(f"clinic area '{area.code}' is a {area.level}, not a township")
+    clinic = Clinic(code=data.code, name=data.name, area_id=area.id)
+    session.add(clinic)
+    session.flush()
+    return clinic
+
+
+def create_facility(session: Session, data: FacilityCreate) -> Facility:
+    """Add a childcare facility linked to one clinic."""
+    area = area_by_code(session, data.area_code)
+    clinic = clinic_by_code(session, data.clinic_code)
+    facility = Facility(code=data.code, name=data.name, area_id=area.id, clinic_id=clinic.id)
+    session.add(facility)
+    session.flush()
+    return facility
+
+
+def create_child(session: Session, data: ChildCreate) -> Child:
+    """Add a child; without an external ``code`` a random one is assigned."""
+    area = area_by_code(session, data.area_code)
+    child = Child(
+        code=data.code or uuid.uuid4().hex[:16],
+        sex=data.sex,
+        birth_date=data.birth_date,
+        gestational_weeks=data.gestational_weeks,
+        resident=data.resident,
+        name=data.name,
+        area_id=area.id,
+    )
+    session.add(child)
+    session.flush()
+    return child
+
+
+def enrol(session: Session, child: Child, facility: Facility, start: dt.date | None) -> Enrolment:
+    """Enrol ``child`` at ``facility`` from ``start``, ending any open enrolment the day before."""
+    open_rows = session.exec(
+        select(Enrolment).where(Enrolment.child_id == child.id, Enrolment.end_date.is_(None))  # type: ignore[union-attr]
+    ).all()
+    for row in open_rows:
+        if row.facility_id == facility.id:
+            return row
+        row.end_date = (start - dt.timedelta(days=1)) if start else None
+        if row.end_date is None:
+            session.delete(row)
+    enrolment = Enrolment(child_id=child.id, facility_id=facility.id, start_date=start)
+    session.add(enrolment)
+    session.flush()
+    return enrolment
+
+
+def leave_facility(session: Session, child: Child, end: dt.date) -> None:
+    """End the child's open enrolment(s) on ``end``."""
+    for row in session.exec(
+        select(Enrolment).where(Enrolment.child_id == child.id, Enrolment.end_date.is_(None))  # type: ignore[union-attr]
+    ):
+        row.end_date = end
+    session.flush()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash`` (False on any mismatch)."""
+    try:
+        return _HASHER.verify(password_hash, password)
+    except Exception:
+        return False
+
+
+def create_user(session: Session, data: UserCreate, *, now: dt.datetime) -> User:
+    """Add an account; the scope column required by the role must be set."""
+    scope = {"doctor": data.clinic_id, "facility": data.facility_id, "bureau": data.area_id}
+    if data.role in scope and scope[data.role] is None:
+        raise InvalidRecordError(f"a {data.role} account needs its scope")
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        role=data.role,
+        locale=data.locale,
+        clinic_id=data.clinic_id,
+        facility_id=data.facility_id,
+        area_id=data.area_id,
+        password_hash=hash_password(data.password),
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def add_guardian(session: Session, user: User, child: Child, relation: str = "parent") -> None:
+    """Link a parent account to a child (idempotent)."""
+    if session.get(Guardianship, (user.id, child.id)) is None:
+        session.add(Guardianship(user_id=user.id, child_id=child.id, relation=relation))
+        session.flush()
