@@ -1,0 +1,59 @@
+"""Vectorised cleaning of the categorical inputs: sex, measuring position and oedema.
+
+Each returns small integer codes, with one code for "missing" and one for "not a known value", so
+that the batch interface can leave a missing value missing but name the row of an unknown one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+MISSING = -1
+UNKNOWN = -2
+
+# sex: 0 = male, 1 = female
+_SEX = {"m": 0, "1": 0, "male": 0, "f": 1, "2": 1, "female": 1}
+# measuring position: 0 = lying (recumbent length), 1 = standing (height)
+_MEASURE = {"l": 0, "h": 1}
+# oedema: 1 = bilateral pitting oedema, 0 = none
+_OEDEMA = {"y": 1, "1": 1, "n": 0, "2": 0}
+
+
+def _codes(values: ArrayLike, mapping: dict[str, int]) -> NDArray[np.int8]:
+    array = np.asarray(values)
+    if array.ndim == 0:
+        array = array.reshape(1)
+    if array.dtype.kind in "iuf":
+        numeric = array.astype(np.float64)
+        codes = np.full(numeric.shape, UNKNOWN, dtype=np.int8)
+        codes[np.isnan(numeric)] = MISSING
+        for text, code in mapping.items():
+            if text.isdigit():
+                codes[numeric == float(text)] = code
+        return codes
+    series = pd.Series(array.reshape(-1), dtype=object)
+    cleaned = series.astype("string").str.strip().str.lower()
+    # float-like text such as "1.0" counts as its integer
+    cleaned = cleaned.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    missing = np.array(cleaned.isna() | (cleaned == ""), dtype=bool)
+    mapped = cleaned.map(mapping).astype("Float64")
+    codes = np.array(mapped.fillna(UNKNOWN), dtype=np.int8)
+    codes[missing] = MISSING
+    return codes.reshape(array.shape)
+
+
+def sex_codes(sex: ArrayLike) -> NDArray[np.int8]:
+    """0 male, 1 female from 1/2, "m"/"f", "M"/"F" or "male"/"female"; −1 missing, −2 unknown."""
+    return _codes(sex, _SEX)
+
+
+def measure_codes(measure: ArrayLike) -> NDArray[np.int8]:
+    """0 lying ("l"), 1 standing ("h"), any case; −1 missing, −2 unknown."""
+    return _codes(measure, _MEASURE)
+
+
+def oedema_codes(oedema: ArrayLike) -> NDArray[np.int8]:
+    """1 oedema ("y" or 1), 0 none ("n" or 2); −1 missing (counts as none), −2 unknown."""
+    return _codes(oedema, _OEDEMA)

