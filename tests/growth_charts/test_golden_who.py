@@ -5,7 +5,7 @@ The R survey matches on every row and column under both rule sets (no child in i
 
 The Stata file differs from our output only where the Stata macro itself departs from WHO's R
 code of record, each listed and explained below:
-- flagged z-scores are blanked in the Stata output; we keep them (and flag them), as WHO anthro does;
+- flagged z-scores are blanked in the Stata output; we keep and flag them, as WHO anthro does;
 - one row (index 2497) carries a BMI z with no height: an artefact of the Stata run;
 - 11 rows aged 120–121 months carry a WHO 2007 weight-for-age z: the Stata macro keeps completed
   month 120, while WHO anthroplus (the code of record) stops at exactly 120.0 months;
