@@ -23,7 +23,7 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database of ``engine`` to ``revision`` (same migrations on SQLite and PostgreSQL)."""
+    """Bring ``engine``'s database to ``revision`` (same migrations on SQLite and PostgreSQL)."""
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection

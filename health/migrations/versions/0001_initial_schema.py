@@ -182,7 +182,9 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.CheckConstraint(
-            "(role <> 'doctor' OR clinic_id IS NOT NULL) AND (role <> 'facility' OR facility_id IS NOT NULL) AND (role <> 'bureau' OR area_id IS NOT NULL)",
+            "(role <> 'doctor' OR clinic_id IS NOT NULL)"
+            " AND (role <> 'facility' OR facility_id IS NOT NULL)"
+            " AND (role <> 'bureau' OR area_id IS NOT NULL)",
             name="ck_users_scope",
         ),
         sa.CheckConstraint(

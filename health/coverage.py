@@ -1,0 +1,348 @@
+"""The three coverage indicators of coverage.md, as one SQL aggregation (SQLAlchemy Core; the
+same statement on SQLite and PostgreSQL), per area at any level, per clinic or per facility.
+
+Per child (resident children under the age limit at the period's end only):
+
+- ``infant_health_management``: due = number of routine ages k (months) with
+  ``birth + k months`` inside the period (computed as birth-date intervals, see
+  :func:`health.periods.birth_range_for_age_in`); in the denominator when due > 0; in the
+  numerator when the routine checks dated in the period are at least ``due``.
+- ``child_health_management_0_6``: denominator when born on or before the period's end and under
+  ``under_years`` on that day (``birth > end − 7 years``); numerator with at least one check of any
+  kind dated in the period.
+- ``newborn_visit``: denominator when born in the period; numerator with a newborn home visit
+  0..28 days after birth (the visit may fall after the period).
+
+A child counts in the area of its residence; in the clinic that is responsible for it on the
+period's end date (the linked clinic of the facility it is enrolled in then, else the clinic of its
+township, the lowest id when a township has several); in the facility it is enrolled in then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import Session
+
+from health.models import Area, AreaAncestor, Check, Child, Clinic, Enrolment, Facility
+from health.models.enums import AREA_LEVELS
+from health.periods import Period, add_years, birth_range_for_age_in
+from health.schedule import CoverageParams, load_schedule
+from health.sqlfunc import days_between
+from health.stats import meets_target, target_gap, wilson_interval
+
+INDICATORS = ("infant_health_management", "child_health_management_0_6", "newborn_visit")
+_FLAG = {  # indicator → (denominator column, numerator column)
+    "infant_health_management": ("infant_den", "infant_num"),
+    "child_health_management_0_6": ("child_den", "child_num"),
+    "newborn_visit": ("newborn_den", "newborn_num"),
+}
+By = Literal["area", "clinic", "facility"]
+
+C = Child.__table__  # type: ignore[attr-defined]
+K = Check.__table__  # type: ignore[attr-defined]
+A = Area.__table__  # type: ignore[attr-defined]
+AA = AreaAncestor.__table__  # type: ignore[attr-defined]
+CL = Clinic.__table__  # type: ignore[attr-defined]
+F = Facility.__table__  # type: ignore[attr-defined]
+E = Enrolment.__table__  # type: ignore[attr-defined]
+
+
+class CoverageRequestError(ValueError):
+    """A coverage request that cannot be answered (unknown level, grouping or area)."""
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One indicator for one unit (area, clinic or facility). ``rate``, the interval and
+    ``meets_target`` are None when the denominator is 0."""
+
+    unit_code: str
+    unit_name: str
+    indicator: str
+    numerator: int
+    denominator: int
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    target: float
+    meets_target: bool | None
+    gap: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as a plain dict (field names as in the CSV output)."""
+        return asdict(self)
+
+
+def _targets(params: CoverageParams) -> dict[str, float]:
+    return {
+        "infant_health_management": params.infant_target,
+        "child_health_management_0_6": params.child_target,
+        "newborn_visit": params.newborn_target,
+    }
+
+
+def _flag(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def per_child(period: Period, params: CoverageParams, *, links: bool) -> Select[Any]:
+    """One row per resident child under the age limit at ``period.end`` with its 0/1 indicator
+    flags; with ``links`` also the responsible ``clinic_id`` and the ``facility_id`` it is
+    enrolled in on the period's end date."""
+    start, end = period.start, period.end
+    stats = (
+        select(
+            K.c.child_id,
+            func.sum(_flag(K.c.kind == "routine")).label("n_routine"),
+            func.count().label("n_any"),
+        )
+        .where(K.c.check_date.between(start, end))
+        .group_by(K.c.child_id)
+        .subquery("st")
+    )
+    within = params.newborn_within_days
+    newborn = (
+        select(K.c.child_id)
+        .select_from(K.join(C, C.c.id == K.c.child_id))
+        .where(
+            K.c.kind == "newborn_visit",
+            C.c.birth_date.between(start, end),
+            K.c.check_date.between(start, end + dt.timedelta(days=within)),
+            days_between(K.c.check_date, C.c.birth_date).between(0, within),
+        )
+        .group_by(K.c.child_id)
+        .subquery("nv")
+    )
+    terms = []
+    for months in params.routine_months:
+        lo, hi = birth_range_for_age_in(start, end, months)
+        if lo <= hi:
+            terms.append(_flag(C.c.birth_date.between(lo, hi)))
+    due = sum(terms[1:], terms[0]) if terms else literal(0)
+    n_routine = func.coalesce(stats.c.n_routine, 0)
+    n_any = func.coalesce(stats.c.n_any, 0)
+    born_in = C.c.birth_date.between(start, end)
+    columns = [
+        C.c.id.label("child_id"),
+        C.c.code.label("child_code"),
+        C.c.area_id,
+        _flag(due > 0).label("infant_den"),
+        _flag(and_(due > 0, n_routine >= due)).label("infant_num"),
+        literal(1).label("child_den"),
+        _flag(n_any > 0).label("child_num"),
+        _flag(born_in).label("newborn_den"),
+        _flag(and_(born_in, newborn.c.child_id.is_not(None))).label("newborn_num"),
+    ]
+    source = C.outerjoin(stats, stats.c.child_id == C.c.id).outerjoin(
+        newborn, newborn.c.child_id == C.c.id
+    )
+    if links:
+        enrolled = (
+            select(E.c.child_id, func.min(E.c.facility_id).label("facility_id"))
+            .where(
+                or_(E.c.start_date.is_(None), E.c.start_date <= end),
+                or_(E.c.end_date.is_(None), E.c.end_date >= end),
+            )
+            .group_by(E.c.child_id)
+            .subquery("en")
+        )
+        township_clinic = (
+            select(CL.c.area_id, func.min(CL.c.id).label("clinic_id"))
+            .group_by(CL.c.area_id)
+            .subquery("tc")
+        )
+        source = (
+            source.outerjoin(enrolled, enrolled.c.child_id == C.c.id)
+            .outerjoin(F, F.c.id == enrolled.c.facility_id)
+            .outerjoin(township_clinic, township_clinic.c.area_id == C.c.area_id)
+        )
+        columns += [
+            func.coalesce(F.c.clinic_id, township_clinic.c.clinic_id).label("clinic_id"),
+            enrolled.c.facility_id.label("facility_id"),
+        ]
+    oldest = add_years(end, -params.under_years)
+    return (
+        select(*columns)
+        .select_from(source)
+        .where(C.c.resident == true(), C.c.birth_date > oldest, C.c.birth_date <= end)
+    )
+
+
+def _sums(sub: Any) -> list[Any]:
+    return [
+        func.coalesce(func.sum(sub.c[name]), 0).label(name)
+        for pair in _FLAG.values()
+        for name in pair
+    ]
+
+
+def _area_id(session: Session, code: str) -> int:
+    found = session.execute(select(A.c.id).where(A.c.code == code)).scalar()
+    if found is None:
+        raise CoverageRequestError(f"unknown area '{code}'")
+    return int(found)
+
+
+def _units(
+    session: Session, by: By, level: str | None, scope_id: int | None
+) -> list[tuple[int, str, str]]:
+    """Every unit that gets a row (even with empty denominators): ``(id, code, name)``."""
+    if by == "area":
+        q = select(A.c.id, A.c.code, A.c.name).where(A.c.level == level)
+        if scope_id is not None:
+            inside = select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)
+            above = select(AA.c.ancestor_id).where(AA.c.area_id == scope_id)
+            q = q.where(or_(A.c.id.in_(inside), A.c.id.in_(above)))
+    else:
+        table = CL if by == "clinic" else F
+        q = select(table.c.id, table.c.code, table.c.name)
+        if scope_id is not None:
+            q = q.where(
+                table.c.area_id.in_(select(AA.c.area_id).where(AA.c.ancestor_id == scope_id))
+            )
+    return [
+        (int(r[0]), str(r[1]), str(r[2]))
+        for r in session.execute(q.order_by(q.selected_columns[1]))
+    ]
+
+
+def aggregate(
+    session: Session,
+    period: Period,
+    *,
+    by: By = "area",
+    level: str | None = "township",
+    within_area: str | None = None,
+    params: CoverageParams | None = None,
+) -> dict[int, dict[str, int]]:
+    """Numerators and denominators per unit id, computed in the database.
+
+    ``by="area"`` groups children by their ancestor area at ``level``; ``"clinic"`` /
+    ``"facility"`` by the responsible clinic / the facility of enrolment. ``within_area`` limits
+    the children to those living in that area (code) or below it.
+    """
+    params = params or load_schedule().coverage
+    children = per_child(period, params, links=by != "area")
+    if within_area is not None:
+        scope = _area_id(session, within_area)
+        children = children.where(
+            C.c.area_id.in_(select(AA.c.area_id).where(AA.c.ancestor_id == scope))
+        )
+    sub = children.subquery("pc")
+    if by == "area":
+        if level not in AREA_LEVELS:
+            raise CoverageRequestError(f"level '{level}' is not one of {', '.join(AREA_LEVELS)}")
+        per_area = select(sub.c.area_id, *_sums(sub)).group_by(sub.c.area_id).subquery("pa")
+        key = AA.c.ancestor_id
+        stmt = (
+            select(key.label("unit_id"), *[func.sum(per_area.c[n]).label(n) for n in _names()])
+            .select_from(
+                per_area.join(AA, AA.c.area_id == per_area.c.area_id).join(
+                    A, and_(A.c.id == AA.c.ancestor_id, A.c.level == level)
+                )
+            )
+            .group_by(key)
+        )
+    elif by in ("clinic", "facility"):
+        key = sub.c.clinic_id if by == "clinic" else sub.c.facility_id
+        stmt = select(key.label("unit_id"), *_sums(sub)).where(key.is_not(None)).group_by(key)
+    else:
+        raise CoverageRequestError(f"grouping '{by}' is not one of area, clinic, facility")
+    return {
+        int(row.unit_id): {n: int(row._mapping[n] or 0) for n in _names()}
+        for row in session.execute(stmt)
+    }
+
+
+def _names() -> list[str]:
+    return [name for pair in _FLAG.values() for name in pair]
+
+
+def coverage(
+    session: Session,
+    period: Period,
+    *,
+    by: By = "area",
+    level: str | None = "township",
+    within_area: str | None = None,
+    params: CoverageParams | None = None,
+) -> list[CoverageRow]:
+    """Coverage rows for every unit (sorted by code) and each of the three indicators."""
+    params = params or load_schedule().coverage
+    if by == "area" and level not in AREA_LEVELS:
+        raise CoverageRequestError(f"level '{level}' is not one of {', '.join(AREA_LEVELS)}")
+    scope_id = _area_id(session, within_area) if within_area is not None else None
+    counts = aggregate(session, period, by=by, level=level, within_area=within_area, params=params)
+    targets = _targets(params)
+    rows = []
+    for unit_id, code, name in _units(session, by, level, scope_id):
+        values = counts.get(unit_id, {})
+        for indicator in INDICATORS:
+            den_name, num_name = _FLAG[indicator]
+            rows.append(
+                make_row(
+                    code,
+                    name,
+                    indicator,
+                    values.get(num_name, 0),
+                    values.get(den_name, 0),
+                    targets[indicator],
+                )
+            )
+    return rows
+
+
+def make_row(
+    code: str, name: str, indicator: str, numerator: int, denominator: int, target: float
+) -> CoverageRow:
+    """A :class:`CoverageRow` with rate, Wilson 95 % interval, target check and gap."""
+    interval = wilson_interval(numerator, denominator)
+    return CoverageRow(
+        unit_code=code,
+        unit_name=name,
+        indicator=indicator,
+        numerator=numerator,
+        denominator=denominator,
+        rate=numerator / denominator if denominator else None,
+        ci_low=interval[0] if interval else None,
+        ci_high=interval[1] if interval else None,
+        target=target,
+        meets_target=meets_target(numerator, denominator, target),
+        gap=target_gap(numerator, denominator, target),
+    )
+
+
+def children_missing(
+    session: Session,
+    period: Period,
+    clinic_id: int,
+    indicator: str,
+    params: CoverageParams | None = None,
+) -> Sequence[tuple[int, str]]:
+    """``(child id, child code)`` of the children a clinic counts in ``indicator``'s denominator
+    but not in its numerator (for the clinic's own work list; bureaus only see counts)."""
+    if indicator not in _FLAG:
+        raise CoverageRequestError(f"indicator '{indicator}' is not one of {', '.join(INDICATORS)}")
+    params = params or load_schedule().coverage
+    sub = per_child(period, params, links=True).subquery("pc")
+    den, num = _FLAG[indicator]
+    stmt = (
+        select(sub.c.child_id, sub.c.child_code)
+        .where(sub.c.clinic_id == clinic_id, sub.c[den] == 1, sub.c[num] == 0)
+        .order_by(sub.c.child_code)
+    )
+    return [(int(r[0]), str(r[1])) for r in session.execute(stmt)]

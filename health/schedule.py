@@ -1,0 +1,180 @@
+"""The check schedule of a child (due, missed, done, upcoming; next due date), read from the
+configurable data file ``reference_data/schedule/china_0_6.yaml``.
+
+Windows are closed date intervals ``[opens, closes]``. Status on ``today``: *done* when a check of
+the right kind is dated inside the window (each recorded check satisfies at most one scheduled
+check, earliest first); else *missed* once ``today > closes``; *due* while
+``opens <= today <= closes``; *upcoming* before that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+
+import reference_data
+from health.periods import add_months
+
+DEFAULT_SCHEDULE = "schedule/china_0_6.yaml"
+KINDS = ("newborn_visit", "full_month", "routine")
+
+
+class ScheduleConfigError(ValueError):
+    """The schedule file is malformed (names the entry and the field)."""
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A calendar offset from the birth date: whole months first, then days."""
+
+    months: int = 0
+    days: int = 0
+
+    def from_birth(self, birth: dt.date) -> dt.date:
+        """The date ``birth + months + days`` (months clamped to the month's end)."""
+        return add_months(birth, self.months) + dt.timedelta(days=self.days)
+
+
+@dataclass(frozen=True)
+class ScheduledCheck:
+    """One check of the schedule: target age and window (window offsets relative to target)."""
+
+    code: str
+    kind: str
+    target: Offset
+    window_from: Offset
+    window_to: Offset
+
+    def dates(self, birth: dt.date) -> tuple[dt.date, dt.date, dt.date]:
+        """``(target, opens, closes)`` for a child born on ``birth``."""
+        target = self.target.from_birth(birth)
+        opens = Offset(
+            self.target.months + self.window_from.months, self.target.days + self.window_from.days
+        ).from_birth(birth)
+        closes = Offset(
+            self.target.months + self.window_to.months, self.target.days + self.window_to.days
+        ).from_birth(birth)
+        return target, opens, closes
+
+
+@dataclass(frozen=True)
+class CoverageParams:
+    """Parameters of the three coverage indicators (defaults from coverage.md)."""
+
+    routine_months: tuple[int, ...] = (3, 6, 8, 12, 18, 24, 30, 36)
+    infant_target: float = 0.95
+    under_years: int = 7
+    child_target: float = 0.95
+    newborn_within_days: int = 28
+    newborn_target: float = 0.95
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A named, versioned schedule with its coverage parameters."""
+
+    name: str
+    version: str
+    checks: tuple[ScheduledCheck, ...]
+    coverage: CoverageParams
+
+
+def _offset(entry: dict[str, Any], prefix: str, where: str) -> Offset:
+    months = entry.get(f"{prefix}months", 0)
+    days = entry.get(f"{prefix}days", 0)
+    if not isinstance(months, int) or not isinstance(days, int):
+        raise ScheduleConfigError(f"{where}: months and days must be whole numbers")
+    return Offset(months, days)
+
+
+def parse_schedule(data: dict[str, Any]) -> Schedule:
+    """Build a :class:`Schedule` from the parsed YAML mapping, validating every entry."""
+    checks = []
+    for i, entry in enumerate(data.get("checks") or []):
+        where = f"checks[{i}]"
+        try:
+            code, kind = str(entry["code"]), str(entry["kind"])
+            target = _offset(entry["target"], "", where + ".target")
+            window = entry["window"]
+        except (KeyError, TypeError) as exc:
+            raise ScheduleConfigError(f"{where}: missing field {exc}") from None
+        if kind not in KINDS:
+            raise ScheduleConfigError(f"{where}: kind '{kind}' is not one of {', '.join(KINDS)}")
+        start = _offset(window, "from_", where + ".window")
+        stop = _offset(window, "to_", where + ".window")
+        checks.append(ScheduledCheck(code, kind, target, start, stop))
+    if not checks:
+        raise ScheduleConfigError("the schedule lists no checks")
+    cov = data.get("coverage") or {}
+    infant = cov.get("infant_health_management", {})
+    child = cov.get("child_health_management_0_6", {})
+    newborn = cov.get("newborn_visit", {})
+    base = CoverageParams()
+    params = CoverageParams(
+        routine_months=tuple(int(m) for m in infant.get("routine_months", base.routine_months)),
+        infant_target=float(infant.get("target", base.infant_target)),
+        under_years=int(child.get("under_years", base.under_years)),
+        child_target=float(child.get("target", base.child_target)),
+        newborn_within_days=int(newborn.get("within_days", base.newborn_within_days)),
+        newborn_target=float(newborn.get("target", base.newborn_target)),
+    )
+    for value in (params.infant_target, params.child_target, params.newborn_target):
+        if not 0 < value <= 1:
+            raise ScheduleConfigError(f"coverage target {value} is not in (0, 1]")
+    return Schedule(str(data.get("name", "")), str(data.get("version", "")), tuple(checks), params)
+
+
+@cache
+def load_schedule(relative_path: str = DEFAULT_SCHEDULE) -> Schedule:
+    """The schedule stored at ``reference_data/<relative_path>`` (cached)."""
+    return parse_schedule(yaml.safe_load(reference_data.read_bytes(relative_path)))
+
+
+@dataclass(frozen=True)
+class CheckStatus:
+    """Where one scheduled check stands for one child on a given day."""
+
+    code: str
+    kind: str
+    target: dt.date
+    opens: dt.date
+    closes: dt.date
+    status: str  # done, missed, due, upcoming
+    done_on: dt.date | None = None
+
+
+def child_schedule(
+    birth: dt.date,
+    checks_done: Iterable[tuple[dt.date, str]],
+    today: dt.date,
+    schedule: Schedule | None = None,
+) -> list[CheckStatus]:
+    """Status of every scheduled check for a child born on ``birth``, given the recorded checks
+    ``(date, kind)`` and ``today``. Each recorded check satisfies at most one scheduled check."""
+    schedule = schedule or load_schedule()
+    unused = sorted(checks_done)
+    result = []
+    for item in schedule.checks:
+        target, opens, closes = item.dates(birth)
+        match = next((c for c in unused if c[1] == item.kind and opens <= c[0] <= closes), None)
+        if match is not None:
+            unused.remove(match)
+            status, done_on = "done", match[0]
+        elif today > closes:
+            status, done_on = "missed", None
+        elif today >= opens:
+            status, done_on = "due", None
+        else:
+            status, done_on = "upcoming", None
+        result.append(CheckStatus(item.code, item.kind, target, opens, closes, status, done_on))
+    return result
+
+
+def next_due(statuses: Iterable[CheckStatus]) -> CheckStatus | None:
+    """The first scheduled check still to do (due or upcoming), or None when none is left."""
+    return next((s for s in statuses if s.status in ("due", "upcoming")), None)
