@@ -19,6 +19,9 @@ app = typer.Typer(
 
 def _register() -> None:
     """Attach each command module's commands to ``app`` (imports kept local to stay fast)."""
+    from api.commands import prevalence
+
+    prevalence.register(app)
     # Command modules are added here as they land.
 
 

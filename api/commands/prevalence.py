@@ -1,0 +1,90 @@
+"""``childhealth prevalence IN -o OUT [--weights COL] [--cluster COL] [--strata COL] …``.
+
+Writes WHO anthro's ``anthro_prevalence`` table (same row groups and column names) for a survey
+file in WHO Anthro's columns; z-scores are computed when the file does not carry them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.commands.errors import InputFileError, fail
+
+
+def _column(help_text: str):
+    return typer.Option(help=help_text, metavar="COL")
+
+
+def prevalence(
+    source: Annotated[Path, typer.Argument(help="Survey file: .csv, .parquet, .dta or .sav.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Table to write (.csv/.parquet/.dta/.sav).")
+    ],
+    weights: Annotated[str | None, _column("Sampling-weight column (numbers ≥ 0).")] = None,
+    cluster: Annotated[str | None, _column("Cluster (primary sampling unit) column.")] = None,
+    strata: Annotated[str | None, _column("Stratum column.")] = None,
+    region: Annotated[str | None, _column("Geographical-region column.")] = None,
+    typeres: Annotated[str | None, _column("Residence-type (area) column.")] = None,
+    wealthq: Annotated[str | None, _column("Wealth-quintile column (1-5 or Q1-Q5).")] = None,
+    mothered: Annotated[str | None, _column("Mother's-education column.")] = None,
+    othergr: Annotated[str | None, _column("Any other grouping column.")] = None,
+) -> None:
+    """Prevalence of stunting, underweight, wasting and overweight with design-based 95 % CIs."""
+    import growth_charts
+    from api.commands.survey_file import (
+        MEASURED,
+        read_survey,
+        reported_warnings,
+        with_zscores,
+        write_table,
+    )
+    from growth_charts.prevalence import NoRowsLeftError
+    from growth_charts.prevalence import prevalence as compute
+    from growth_charts.survey import DesignError
+
+    try:
+        survey = read_survey(source)
+        named = {"weights": weights, "cluster": cluster, "strata": strata, "region": region,
+                 "typeres": typeres, "wealthq": wealthq, "mothered": mothered,
+                 "othergr": othergr}  # fmt: skip
+        for option, column in named.items():
+            if column is not None and column not in survey.frame:
+                raise InputFileError(
+                    str(source), f"column given by --{option} is missing", column=column
+                )
+        survey.check_codes([*MEASURED, *([weights] if weights else [])])
+        survey.apply_labels(c for c in (region, typeres, mothered, othergr) if c)
+        frame = with_zscores(survey)
+        with reported_warnings():
+            table = compute(
+                frame,
+                weights=weights,
+                cluster=cluster,
+                strata=strata,
+                typeres=typeres,
+                gregion=region,
+                wealthq=wealthq,
+                mothered=mothered,
+                othergr=othergr,
+            )
+    except InputFileError as error:
+        fail(error.message)
+    except growth_charts.InvalidValueError as error:
+        reason = f"{error.value!r} is not {error.expected}"
+        fail(survey.error(error.row, error.column, reason).message)
+    except growth_charts.MissingColumnError as error:
+        missing = InputFileError(str(source), "required column is missing", column=error.column)
+        fail(missing.message)
+    except DesignError as error:
+        fail(survey.error(error.row, error.variable, error.reason).message)
+    except NoRowsLeftError as error:
+        fail(f"{source}: {error}")
+    write_table(table, output)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the ``prevalence`` command."""
+    app.command("prevalence")(prevalence)
