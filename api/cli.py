@@ -17,15 +17,25 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Child health and development screening: WHO growth z-scores, screening and coverage."""
+
+
 def _register() -> None:
     """Attach each command module's commands to ``app`` (imports kept local to stay fast)."""
+    from api.commands import zscore
+
+    zscore.register(app)
     from api.commands import prevalence
 
     prevalence.register(app)
     # Command modules are added here as they land.
 
 
+_register()
+
+
 def main() -> None:
     """Console-script entry point."""
-    _register()
     app()

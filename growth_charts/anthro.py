@@ -90,7 +90,9 @@ def children(
     """Clean raw inputs (unknown codes count as missing here; the batch reader rejects them)."""
     sex_c = np.asarray(sex)
     sex_c = sex_c if sex_c.dtype == np.int8 else sex_codes(sex_c)
-    n = sex_c.size
+    given = (age_days, age_months, weight, lenhei, measure, oedema, headc, armc, triskin, subskin)
+    n = max([sex_c.size, *(np.size(v) for v in given if v is not None)])
+    sex_c = np.broadcast_to(sex_c.reshape(-1), (n,))
     if age_days is None and age_months is not None:
         age_days = np.asarray(age_months, dtype=np.float64) * DAYS_PER_MONTH
     age = np.array(_floats(age_days, n), dtype=np.float64)
@@ -99,6 +101,7 @@ def children(
     measure_c = np.full(n, MISSING, np.int8) if measure is None else np.asarray(measure)
     if measure_c.dtype != np.int8:
         measure_c = measure_codes(measure_c)
+    measure_c = np.broadcast_to(measure_c.reshape(-1), (n,))
     oedema_c = np.zeros(n, np.int8) if oedema is None else np.asarray(oedema)
     if oedema_c.dtype != np.int8 and oedema_c.dtype != np.bool_:
         oedema_c = oedema_codes(oedema_c)

@@ -35,17 +35,18 @@ def lms_at(
     x = np.asarray(x, dtype=np.float64)
     sex_index, x = np.broadcast_arrays(sex_index, x)
     with np.errstate(invalid="ignore"):
-        valid = (sex_index >= 0) & (x >= spec.x_min) & (x <= spec.x_max)
-        if spec.axis == "age_days":
-            key = round_half_up(x)
-            valid &= (key >= table.first_key) & (key <= table.last_key)
-            frac = None
-        elif spec.axis == "length_cm":
-            key = np.trunc(x * 10.0)
-            frac = (x - key / 10.0) / 0.1
+        if spec.axis == "age_days":  # the range applies to the rounded day, as in WHO anthro
+            key, frac = round_half_up(x), None
+            in_range = (key >= spec.x_min) & (key <= spec.x_max)
         else:
-            key = np.trunc(x)
-            frac = x - key
+            if spec.axis == "length_cm":  # tenths of a cm, as WHO's trunc(10·h)/10
+                key = np.trunc(x * 10.0)
+                frac = (x - key / 10.0) / 0.1
+            else:
+                key = np.trunc(x)
+                frac = x - key
+            in_range = (x >= spec.x_min) & (x <= spec.x_max)
+        valid = (sex_index >= 0) & in_range
     row = np.where(valid, sex_index.astype(np.int64) * table.width, 0)
     row += np.where(valid, key, table.first_key).astype(np.int64) - table.first_key
     params = []
@@ -66,7 +67,7 @@ def zscore_from_lms(spec: Indicator, y: Array, l: Array, m: Array, s: Array) -> 
     """The unrounded z of ``y`` on the given LMS rows, with WHO's tail rule where it applies."""
     y = np.asarray(y, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        y = np.where(y > 0, y, np.nan)
+        y = np.where(y > 0, y, np.nan) * np.ones_like(m)
         z = plain_z(y, l, m, s)
         if spec.restricted:
             z = restrict_tails(z, y, l, m, s)
