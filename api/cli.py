@@ -30,6 +30,10 @@ def _register() -> None:
     from api.commands import prevalence
 
     prevalence.register(app)
+    from api.commands import coverage, import_
+
+    import_.register(app)
+    coverage.register(app)
     # Command modules are added here as they land.
 
 
