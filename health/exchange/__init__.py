@@ -1,0 +1,6 @@
+"""The bulk exchange format of coverage.md §4: a folder of CSV files loaded all-or-nothing."""
+
+from health.exchange.errors import ExchangeError
+from health.exchange.loader import FILES, ImportSummary, import_folder
+
+__all__ = ["FILES", "ExchangeError", "ImportSummary", "import_folder"]

@@ -1,0 +1,18 @@
+"""The one error of an import: where (file, line, column) and why."""
+
+from __future__ import annotations
+
+
+class ExchangeError(Exception):
+    """A row or file that cannot be loaded. ``line`` is 1-based with the header on line 1."""
+
+    def __init__(
+        self, file: str, reason: str, *, line: int | None = None, column: str | None = None
+    ) -> None:
+        self.file = file
+        self.reason = reason
+        self.line = line
+        self.column = column
+        where = file + (f", line {line}" if line is not None else "")
+        where += f", column '{column}'" if column is not None else ""
+        super().__init__(f"{where}: {reason}")

@@ -1,0 +1,67 @@
+"""`childhealth import` and `childhealth coverage` end to end on an SQLite file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_health_import import FOLDER, write
+from typer.testing import CliRunner
+
+from api.cli import app
+from health import db
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv(db.ENV_VAR, f"sqlite:///{path}")
+    db.get_engine.cache_clear()
+    yield path
+    db.get_engine().dispose()
+    db.get_engine.cache_clear()
+
+
+def test_import_and_coverage_csv(database: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    folder = write(tmp_path / "in", FOLDER)
+    first = runner.invoke(app, ["import", str(folder)])
+    assert first.exit_code == 0, first.output
+    assert "checks.csv: 11 rows read, 11 added or changed" in first.output
+    second = runner.invoke(app, ["import", str(folder)])
+    assert "checks.csv: 11 rows read, 0 added or changed" in second.output
+    out = runner.invoke(app, ["coverage", "--year", "2024", "--level", "province"])
+    assert out.exit_code == 0
+    assert out.output.splitlines() == [
+        "area_code,area_name,indicator,numerator,denominator,rate,ci_low,ci_high,target,"
+        "meets_target,gap",
+        "P,Province,infant_health_management,2,4,0.5000,0.1500,0.8500,0.95,false,2",
+        "P,Province,child_health_management_0_6,3,5,0.6000,0.2307,0.8824,0.95,false,2",
+        "P,Province,newborn_visit,1,3,0.3333,0.0615,0.7923,0.95,false,2",
+    ]
+    js = runner.invoke(app, ["coverage", "--year", "2024", "--by", "clinic", "--format", "json"])
+    rows = json.loads(js.output)
+    assert [(r["area_code"], r["indicator"], r["numerator"], r["denominator"]) for r in rows][
+        :2
+    ] == [
+        ("CL1", "infant_health_management", 2, 3),
+        ("CL1", "child_health_management_0_6", 3, 4),
+    ]
+
+
+def test_import_error_is_one_line(database: Path, tmp_path: Path) -> None:
+    files = dict(FOLDER)
+    files["children.csv"] = files["children.csv"].replace("c12,M,2024-05-05", "c12,M,2024-02-30")
+    result = CliRunner().invoke(app, ["import", str(write(tmp_path / "bad", files))])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: children.csv, line 7, column 'birth_date': '2024-02-30' is not a date (YYYY-MM-DD)"
+    )
+
+
+def test_coverage_rejects_unknown_level(database: Path) -> None:
+    result = CliRunner().invoke(app, ["coverage", "--year", "2024", "--level", "village"])
+    assert result.exit_code == 2
+    assert "--level must be one of: province, city, county, township" in result.output
