@@ -165,29 +165,38 @@ def _label_of(value: object) -> str:
 
 def _categorical(values: pd.Series) -> tuple[IntArray, tuple[str, ...]]:
     """Codes and sorted level labels of a grouping column (numbers numerically, text by name)."""
-    present = values.dropna()
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return np.full(len(values), -1, np.int64), ()
     if pd.api.types.is_numeric_dtype(values.dtype):
-        levels = sorted(pd.unique(present))
+        order = np.argsort(np.asarray(uniques, dtype=np.float64), kind="stable")
+        labels = [_label_of(uniques[i]) for i in order]
     else:
-        levels = sorted(pd.unique(present.astype(str)), key=lambda s: (s.casefold(), s))
-        values = values.where(values.isna(), values.astype(str))
-    position = {level: i for i, level in enumerate(levels)}
-    codes = values.map(position).fillna(-1).to_numpy(dtype=np.int64)
-    return codes, tuple(_label_of(level) for level in levels)
+        names = [str(u) for u in uniques]
+        order = np.array(sorted(range(len(names)), key=lambda i: (names[i].casefold(), names[i])))
+        labels = [names[i] for i in order]
+    # text values that differ only as objects (1 and "1") share a label: merge them
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    merged = {label: i for i, label in enumerate(dict.fromkeys(labels))}
+    level_of_rank = np.array([merged[label] for label in labels], dtype=np.int64)
+    mapped = np.where(codes >= 0, level_of_rank[rank[np.maximum(codes, 0)]], -1)
+    return mapped.astype(np.int64), tuple(merged)
 
 
 def _wealth(values: pd.Series) -> IntArray:
     """Quintile codes 0..4 from 1..5 or Q1..Q5; anything else is missing (with a warning)."""
-    text = values.map(lambda v: v if pd.isna(v) else _label_of(v))
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapping = {str(i): i - 1 for i in range(1, 6)} | {f"Q{i}": i - 1 for i in range(1, 6)}
-    codes = text.map(mapping)
-    invalid = codes.isna() & text.notna()
+    quintile = np.array([mapping.get(_label_of(u), -1) for u in uniques] + [-1], dtype=np.int64)
+    result = quintile[codes]  # the sentinel −1 picks the trailing −1
+    invalid = (result < 0) & (codes >= 0)
     if invalid.any():
         _warn(
             f"wealth quintile: {_rows(int(invalid.sum()))} not in 1-5 or Q1-Q5 "
             "are treated as missing"
         )
-    return codes.fillna(-1).to_numpy(dtype=np.int64)
+    return result
 
 
 def _groupings(
@@ -262,13 +271,16 @@ class _Variables:
         sums: dict[str, CellSums] = {}
         for label, *_ in INDICATORS:
             z = self.prevalence[label]
-            present = ~np.isnan(z)
-            for cutoff, suffix in CUTOFFS:
-                hit = z < cutoff if cutoff < 0 else z > cutoff
-                sums[f"{label}{suffix}"] = cells.sums(hit.astype(np.float64), present)
+            hits = [
+                (z < cutoff if cutoff < 0 else z > cutoff).astype(np.float64)
+                for cutoff, _ in CUTOFFS
+            ]
+            rates = cells.sums_many(~np.isnan(z), hits, binary=True)
+            for (_, suffix), cell_sums in zip(CUTOFFS, rates, strict=True):
+                sums[f"{label}{suffix}"] = cell_sums
             sums[label] = cells.sums(self.summary[label])
         for name, values in self.combined.items():
-            sums[name] = cells.sums(values)
+            sums[name] = cells.sums_many(~np.isnan(values), [values], binary=True)[0]
         return sums
 
 

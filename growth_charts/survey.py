@@ -165,7 +165,14 @@ class RowCells:
         inside = codes >= 0
         self._rows = np.flatnonzero(inside) if not inside.all() else None
         key = codes[inside] * design.n_psus + design.psu[inside]
-        cells, self._cell = np.unique(key, return_inverse=True)
+        span = (int(codes.max(initial=0)) + 1) * design.n_psus
+        if span <= 4 * max(len(key), 1):  # dense key space: index it directly, no sort
+            cells = np.flatnonzero(np.bincount(key, minlength=span))
+            position = np.zeros(span, np.int64)
+            position[cells] = np.arange(len(cells))
+            self._cell = position[key]
+        else:
+            cells, self._cell = np.unique(key, return_inverse=True)
         self._cell_domain = cells // design.n_psus
         self._cell_psu = cells % design.n_psus
         self._w = design.weights if self._rows is None else design.weights[self._rows]
@@ -173,27 +180,51 @@ class RowCells:
     def _pick(self, values: Array) -> Array:
         return values if self._rows is None else values[self._rows]
 
-    def sums(self, y: ArrayLike, present: NDArray[np.bool_] | None = None) -> CellSums:
-        """Cell sums of ``y`` (NaN = absent). ``present`` may be passed to skip the NaN test."""
+    def _total(self, values: Array) -> Array:
+        return np.bincount(self._cell, values, minlength=len(self._cell_domain))
+
+    def sums(self, y: ArrayLike) -> CellSums:
+        """Cell sums of ``y`` (NaN = absent)."""
         values = self._pick(np.asarray(y, dtype=np.float64))
-        ok = ~np.isnan(values) if present is None else self._pick(present)
+        ok = ~np.isnan(values)
+        return self.sums_many(ok, [values], binary=False, picked=True)[0]
+
+    def sums_many(
+        self,
+        present: NDArray[np.bool_],
+        ys: list[Array],
+        *,
+        binary: bool = False,
+        picked: bool = False,
+    ) -> list[CellSums]:
+        """Cell sums of several variables present on the same rows (``present``, (n,)).
+
+        With ``binary`` the values are 0/1, so Σw·y² = Σw·y is not summed twice.
+        """
+        ok = present if picked else self._pick(present)
         w = np.where(ok, self._w, 0.0)
-        y0 = np.where(ok, values, 0.0)
-        wy = w * y0
-        n = len(self._cell_domain)
-
-        def total(v: Array) -> Array:
-            return np.bincount(self._cell, v, minlength=n)
-
-        return CellSums(
-            domain=self._cell_domain,
-            psu=self._cell_psu,
-            count=total(ok.astype(np.float64)),
-            nonzero=total((ok & (self._w != 0)).astype(np.float64)),
-            w=total(w),
-            wy=total(wy),
-            wyy=total(wy * y0),
-        )
+        count = self._total(ok.astype(np.float64))
+        nonzero = self._total((ok & (self._w != 0)).astype(np.float64))
+        w_total = self._total(w)
+        result = []
+        for y in ys:
+            values = y if picked else self._pick(np.asarray(y, dtype=np.float64))
+            y0 = np.where(ok, values, 0.0)
+            wy = w * y0
+            wy_total = self._total(wy)
+            wyy_total = wy_total if binary else self._total(wy * y0)
+            result.append(
+                CellSums(
+                    domain=self._cell_domain,
+                    psu=self._cell_psu,
+                    count=count,
+                    nonzero=nonzero,
+                    w=w_total,
+                    wy=wy_total,
+                    wyy=wyy_total,
+                )
+            )
+        return result
 
 
 @dataclass(frozen=True)
