@@ -38,6 +38,7 @@ def prevalence(
         MEASURED,
         read_survey,
         reported_warnings,
+        shown,
         with_zscores,
         write_table,
     )
@@ -73,7 +74,7 @@ def prevalence(
     except InputFileError as error:
         fail(error.message)
     except growth_charts.InvalidValueError as error:
-        reason = f"{error.value!r} is not {error.expected}"
+        reason = f"{shown(error.value)} is not {error.expected}"
         fail(survey.error(error.row, error.column, reason).message)
     except growth_charts.MissingColumnError as error:
         missing = InputFileError(str(source), "required column is missing", column=error.column)

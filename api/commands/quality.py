@@ -33,7 +33,7 @@ def quality(
     from rich.table import Table
 
     import growth_charts
-    from api.commands.survey_file import MEASURED, read_survey, with_zscores
+    from api.commands.survey_file import MEASURED, read_survey, shown, with_zscores
     from growth_charts.quality import quality_report
 
     try:
@@ -43,7 +43,7 @@ def quality(
     except InputFileError as error:
         fail(error.message)
     except growth_charts.InvalidValueError as error:
-        reason = f"{error.value!r} is not {error.expected}"
+        reason = f"{shown(error.value)} is not {error.expected}"
         fail(survey.error(error.row, error.column, reason).message)
     except growth_charts.MissingColumnError as error:
         missing = InputFileError(str(source), "required column is missing", column=error.column)

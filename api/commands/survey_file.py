@@ -28,6 +28,13 @@ MEASURED = ("age_days", "age_months", "weight", "lenhei", "headc", "armc", "tris
 CODED = ("sex", "oedema", "measure")
 
 
+def shown(value: object) -> str:
+    """A cell value as the user wrote it (numpy scalars as plain numbers)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return repr(value)
+
+
 class SurveyFile:
     """One input file: its frame and how to name a row of it in an error."""
 
@@ -59,7 +66,7 @@ class SurveyFile:
                 raise self.error(
                     row,
                     column,
-                    f"{value!r} is a labelled code ({labels[value]!r}), not a number; "
+                    f"{shown(value)} is a labelled code ({labels[value]!r}), not a number; "
                     "recode it to missing",
                 )
 
@@ -110,7 +117,7 @@ def with_zscores(survey: SurveyFile) -> pd.DataFrame:
     try:
         return growth_charts.zscores(frame)
     except growth_charts.InvalidValueError as error:
-        reason = f"{error.value!r} is not {error.expected}"
+        reason = f"{shown(error.value)} is not {error.expected}"
         raise survey.error(error.row, error.column, reason) from None
     except growth_charts.MissingColumnError as error:
         raise InputFileError(
