@@ -8,7 +8,9 @@ Rules (WHO anthro 1.x):
 - Rows aged over 1826 days (age rounded half up) are left out; rows without age stay in (they
   count in "All" and "Sex" but in no age group). Rows with a missing cluster or stratum are left
   out; a missing weight becomes 0. Each exclusion is reported as a ``PrevalenceWarning``.
-- A flagged z-score (``f* == 1``) is treated as missing.
+- A flagged z-score (``f* == 1``) is treated as missing, and so is any z-score of a child aged
+  60.0 months or more (days 1826.25–1826.49, or ages given in months), because WHO anthro 1.1
+  computes none from 60 months while this project's engine runs to day 1856.
 - Oedema: weight-for-age, weight-for-length/height and BMI z are missing for the mean and SD,
   but the child counts as z = −3.1 for the prevalence cut-offs (below −3 and −2 SD, in the
   denominators of the others).
@@ -46,6 +48,7 @@ IntArray = NDArray[np.int64]
 
 DAYS_PER_MONTH = 30.4375
 LAST_DAY = 1826
+NO_Z_FROM_MONTHS = 60.0  # WHO anthro 1.1 computes no z-score from 60.0 months (1826.25 days)
 OEDEMA_Z = -3.1
 AGE_GROUPS = ("00-05 mo", "06-11 mo", "12-23 mo", "24-35 mo", "36-47 mo", "48-59 mo")
 AGE_BREAKS_MONTHS = np.array([0.0, 6.0, 12.0, 24.0, 36.0, 48.0, 60.0])
@@ -239,11 +242,13 @@ def _design_column(frame: pd.DataFrame, column: str | None) -> pd.Series | None:
 class _Variables:
     """The analysis variables of every indicator (NaN = not counted)."""
 
-    def __init__(self, frame: pd.DataFrame, oedema: NDArray[np.bool_]) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, oedema: NDArray[np.bool_], too_old: NDArray[np.bool_]
+    ) -> None:
         self.prevalence: dict[str, Array] = {}
         self.summary: dict[str, Array] = {}
         for label, z_column, indicator, with_oedema in INDICATORS:
-            z = _clean_z(frame, z_column, indicator)
+            z = np.where(too_old, np.nan, _clean_z(frame, z_column, indicator))
             if with_oedema:
                 z = np.where(oedema, np.nan, z)
                 self.prevalence[label] = np.where(oedema, OEDEMA_Z, z)
@@ -397,7 +402,7 @@ def prevalence(
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise InvalidValueError(weights, row, frame[weights].iloc[row], "a weight ≥ 0")
-    variables = _Variables(frame, oedema)
+    variables = _Variables(frame, oedema, months >= NO_Z_FROM_MONTHS)
     keep = np.isnan(days) | (days <= LAST_DAY)
     if (~keep).sum():
         _warn(f"{_rows(int((~keep).sum()))} aged over {LAST_DAY} days are left out")

@@ -186,7 +186,8 @@ def test_ages_over_1826_days_are_left_out_and_missing_ages_kept():
         pass_through = prevalence(children(age_days=[400.0] * 9 + [1826.5]))
     assert row(pass_through, "All")["HAZ_unwpop"] == 9
     table = prevalence(frame)
-    assert row(table, "All")["HAZ_unwpop"] == 10  # 1826.4 rounds to 1826; NaN age stays
+    # 1826.4 d rounds to 1826 (kept) but is 60.006 months: no z there (see below); NaN age stays
+    assert row(table, "All")["HAZ_unwpop"] == 9
     # 1826.4 days = 60.006 months: in no age group; the missing age neither
     assert row(table, "Age group: 12-23 mo")["HAZ_unwpop"] == 8
     assert row(table, "Age group: 48-59 mo")["HAZ_unwpop"] == 0
@@ -310,3 +311,12 @@ def test_z_scores_are_rounded_before_the_cutoffs():
     frame = children(zlen=[-2.004, -2.006] + [0.0] * 8)
     # −2.004 → −2.00 (not stunted), −2.006 → −2.01 (stunted)
     assert row(prevalence(frame), "All")["HA_2_r"] == pytest.approx(10)
+
+
+def test_no_z_score_counts_from_60_months_as_in_who_anthro():
+    # 1826.3 days rounds to 1826 (kept) but is 60.002 months: WHO anthro 1.1 has no z there
+    frame = children(age_days=[400.0] * 9 + [1826.3], oedema=["n"] * 9 + ["y"])
+    everyone = row(prevalence(frame), "All")
+    assert everyone["HAZ_unwpop"] == 9
+    assert everyone["WAZ_unwpop"] == 10  # the child with oedema still counts below −3 SD
+    assert everyone["WA_3_r"] == pytest.approx(10)
