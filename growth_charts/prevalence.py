@@ -25,6 +25,9 @@ Rules (WHO anthro 1.x):
 
 Output: one row per group (``All``, ``Age group: 00-05 mo``, …, ``Sex: Female``, ``Sex: Male``,
 ``Age + sex: 00-05 mo.Female``, …, then the optional groupings), WHO's column names and order.
+The levels of an optional grouping come sorted when a cluster or stratum column is given (as
+R's survey package orders them) and in order of first appearance otherwise (as WHO anthro's
+closed-form path does); wealth quintiles always run Q1: Poorest … Q5: Richest.
 """
 
 from __future__ import annotations
@@ -166,19 +169,29 @@ def _label_of(value: object) -> str:
     return str(value)
 
 
-def _categorical(values: pd.Series) -> tuple[IntArray, tuple[str, ...]]:
-    """Codes and sorted level labels of a grouping column (numbers numerically, text by name)."""
+def _categorical(values: pd.Series, *, sort: bool) -> tuple[IntArray, tuple[str, ...]]:
+    """Codes and level labels of a grouping column.
+
+    A pandas ``Categorical`` keeps its categories, in order, empty ones too (R's factor). Other
+    values: sorted (numbers numerically, text by name) when ``sort``, else in order of first
+    appearance — WHO anthro orders them so with the survey package (any cluster or stratum)
+    and without it (its closed-form paths) respectively.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        levels = tuple(_label_of(c) for c in values.cat.categories)
+        return values.cat.codes.to_numpy(dtype=np.int64), levels
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0:
         return np.full(len(values), -1, np.int64), ()
-    if pd.api.types.is_numeric_dtype(values.dtype):
+    names = [_label_of(u) for u in uniques]
+    if not sort:
+        order = np.arange(len(names))
+    elif pd.api.types.is_numeric_dtype(values.dtype):
         order = np.argsort(np.asarray(uniques, dtype=np.float64), kind="stable")
-        labels = [_label_of(uniques[i]) for i in order]
     else:
-        names = [str(u) for u in uniques]
         order = np.array(sorted(range(len(names)), key=lambda i: (names[i].casefold(), names[i])))
-        labels = [names[i] for i in order]
-    # text values that differ only as objects (1 and "1") share a label: merge them
+    labels = [names[i] for i in order]
+    # values that differ only as objects (1 and "1") share a label: merge them
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
     merged = {label: i for i, label in enumerate(dict.fromkeys(labels))}
@@ -203,7 +216,11 @@ def _wealth(values: pd.Series) -> IntArray:
 
 
 def _groupings(
-    frame: pd.DataFrame, months: Array, sex: NDArray[np.int8], optional: dict[str, str | None]
+    frame: pd.DataFrame,
+    months: Array,
+    sex: NDArray[np.int8],
+    optional: dict[str, str | None],
+    sort: bool,
 ) -> list[Grouping]:
     n = len(frame)
     age = np.searchsorted(AGE_BREAKS_MONTHS, months, side="right") - 1
@@ -226,7 +243,7 @@ def _groupings(
         if keyword == "wealthq":
             groupings.append(Grouping(label, _wealth(frame[column]), WEALTH_QUINTILES))
         else:
-            codes, levels = _categorical(frame[column])
+            codes, levels = _categorical(frame[column], sort=sort)
             groupings.append(Grouping(label, codes, levels))
     return [g for g in groupings if (g.codes >= 0).any()]
 
@@ -435,7 +452,8 @@ def prevalence(
         "mothered": mothered,
         "othergr": othergr,
     }
-    groupings = _groupings(data, months[rows], sex[rows], optional)
+    with_design = cluster is not None or strata is not None
+    groupings = _groupings(data, months[rows], sex[rows], optional, sort=with_design)
     variables = variables.subset(rows)
     table = pd.concat(_tables(design, variables, groupings), ignore_index=True)
     return table[prevalence_columns()]

@@ -218,7 +218,13 @@ def test_optional_groupings_are_labelled_and_ordered_like_who():
         other=[1.0, 2.0] * 5,
     )
     table = prevalence(
-        frame, gregion="region", typeres="res", wealthq="wq", mothered="edu", othergr="other"
+        frame.assign(psu=1),  # a (single) cluster column: the survey package's sorted order
+        cluster="psu",
+        gregion="region",
+        typeres="res",
+        wealthq="wq",
+        mothered="edu",
+        othergr="other",
     )
     groups = list(table["Group"])
     assert groups[:21] == DEFAULT_GROUPS
@@ -235,6 +241,23 @@ def test_optional_groupings_are_labelled_and_ordered_like_who():
     assert row(table, "Geographical region: North")["HAZ_unwpop"] == 3
     assert row(table, "Wealth quintile: Q1: Poorest")["HAZ_unwpop"] == 2
     assert row(table, "Wealth quintile: Q4")["HAZ_unwpop"] == 1
+
+
+def test_without_cluster_or_strata_groups_come_in_order_of_appearance():
+    frame = children(region=["South", "North", "South", None, "East"] * 2, other=[3, 1] * 5)
+    table = prevalence(frame, gregion="region", othergr="other")
+    assert list(table["Group"])[21:] == [
+        "Geographical region: South", "Geographical region: North", "Geographical region: East",
+        "Other grouping: 3", "Other grouping: 1",
+    ]  # fmt: skip
+
+
+def test_a_categorical_column_keeps_its_levels_like_an_r_factor():
+    levels = ["Urban", "Rural", "Camp"]
+    res = pd.Categorical(["Rural", "Urban"] * 5, categories=levels)
+    table = prevalence(children(res=res), typeres="res")
+    assert list(table["Group"])[21:] == [f"Area: {level}" for level in levels]
+    assert row(table, "Area: Camp")["HAZ_pop"] == 0
 
 
 def test_invalid_wealth_quintiles_become_missing_with_a_warning():
