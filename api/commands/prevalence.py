@@ -46,6 +46,8 @@ def prevalence(
     from growth_charts.prevalence import prevalence as compute
     from growth_charts.survey import DesignError
 
+    if output.suffix.lower() not in (".csv", ".parquet", ".dta", ".sav"):
+        fail(f"{output}: unknown output type; use .csv, .parquet, .dta or .sav")
     try:
         survey = read_survey(source)
         named = {"weights": weights, "cluster": cluster, "strata": strata, "region": region,

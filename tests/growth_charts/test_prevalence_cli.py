@@ -196,3 +196,10 @@ def test_quality_reports_a_bad_value(tmp_path, measured):
     result = run("quality", source)
     assert result.exit_code == 2
     assert "line 2, column 'weight': 'abc' is not a number" in result.output
+
+
+def test_unknown_output_type_is_refused_before_any_work(tmp_path, measured):
+    source = tmp_path / "survey.csv"
+    write(measured.head(5), source)
+    result = run("prevalence", source, "-o", tmp_path / "out.xlsx")
+    assert result.exit_code == 2 and "unknown output type" in result.output
