@@ -19,9 +19,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from growth_charts.codes import MISSING, measure_codes, oedema_codes, sex_codes
-from growth_charts.indicators import INDICATORS, Indicator
+from growth_charts.indicators import INDICATORS
+from growth_charts.kernels import age_rows, interpolated_lms, keyed_z, lms_z, positive, prepared
 from growth_charts.rounding import round_half_up, round_z
-from growth_charts.zscore import lms_at, zscore_from_lms
 
 Array = NDArray[np.float64]
 RuleSet = Literal["who-anthro", "igrowup"]
@@ -37,6 +37,8 @@ WHO2006_COLUMNS = {"zlen": "lhfa", "zwei": "wfa", "zwfl": "wfl", "zbmi": "bmi", 
                    "zac": "acfa", "zts": "tsfa", "zss": "ssfa"}  # fmt: skip
 WHO2007_COLUMNS = {"zhfa": "hfa_2007", "zwfa": "wfa_2007", "zbfa": "bmi_2007"}
 _Z_ORDER = ["zlen", "zwei", "zwfl", "zbmi", "zhc", "zac", "zts", "zss", "zhfa", "zwfa", "zbfa"]
+_CODES = {**WHO2006_COLUMNS, **WHO2007_COLUMNS}
+OUTPUT_ORDER = ["clenhei", "cbmi", "c9mo_flag"] + [c for z in _Z_ORDER for c in (z, "f" + z[1:])]
 
 
 class UnknownRuleSetError(ValueError):
@@ -119,72 +121,111 @@ def children(
     )
 
 
-def _z_by_age(spec: Indicator, kids: Children, day: Array, value: Array) -> Array:
-    l, m, s = lms_at(spec, kids.sex, day)
-    return zscore_from_lms(spec, value, l, m, s)
+BLOCK_ROWS = 1 << 15  # rows per pass: keeps every temporary array in the CPU cache
+
+
+def _length_table_rows(day: Array, clenhei: Array, measure: NDArray[np.int8]) -> NDArray[np.bool_]:
+    """zwfl table choice: length before day 731; without age, the position, then < 87 cm."""
+    with np.errstate(invalid="ignore"):
+        no_age_choice = np.where(measure >= 0, measure == 0, clenhei < UNKNOWN_POSITION_SWITCH_CM)
+        return np.where(np.isnan(day), no_age_choice, day < LENGTH_HEIGHT_SWITCH_DAY)
 
 
 def _weight_for_lenhei(
-    sex: NDArray[np.int8], weight: Array, day: Array, clenhei: Array, measure: NDArray[np.int8]
-) -> Array:
-    """zwfl: length table before day 731, height table from it; if no age, position, then 87 cm."""
-    has_age = ~np.isnan(day)
-    with np.errstate(invalid="ignore"):
-        use_length = np.where(
-            has_age,
-            day < LENGTH_HEIGHT_SWITCH_DAY,
-            np.where(measure >= 0, measure == 0, clenhei < UNKNOWN_POSITION_SWITCH_CM),
-        )
+    sex: NDArray[np.int8], weight: Array, log_weight: Array, day: Array, clenhei: Array,
+    measure: NDArray[np.int8],
+) -> Array:  # fmt: skip
+    use_length = _length_table_rows(day, clenhei, measure)
     z = np.full(day.size, np.nan)
-    for code, rows in (("wfl", use_length), ("wfh", ~use_length)):
-        spec = INDICATORS[code]
-        l, m, s = lms_at(spec, sex, np.where(rows, clenhei, np.nan))
-        z = np.where(rows, zscore_from_lms(spec, weight, l, m, s), z)
+    for code, selected in (("wfl", use_length), ("wfh", ~use_length)):
+        rows = np.flatnonzero(selected)
+        if rows.size:
+            table = prepared(code)
+            l, m, s = interpolated_lms(table, sex[rows], clenhei[rows], 10.0)
+            z[rows] = lms_z(weight[rows], l, m, s, True, log_weight[rows])
     with np.errstate(invalid="ignore"):
-        z[has_age & (day > WHO2006_LAST_DAY)] = np.nan
+        z[day > WHO2006_LAST_DAY] = np.nan
     return z
 
 
-def compute(kids: Children, rules: RuleSet = "who-anthro") -> dict[str, Array]:
-    """Every WHO column of ``anthro_zscores`` (plus the WHO 2007 ones), unrounded z.
+def _who2007(out: dict[str, Array], sex, months, clenhei, weight, bmi, block: slice) -> None:
+    with np.errstate(invalid="ignore"):
+        rows = np.flatnonzero((months >= 61) & (months <= 228))
+    if not rows.size:
+        return
+    for column, value in (("zhfa", positive(clenhei)), ("zwfa", weight), ("zbfa", bmi)):
+        table = prepared(WHO2007_COLUMNS[column])
+        l, m, s = interpolated_lms(table, sex[rows], months[rows], 1.0)
+        target = out[column][block]
+        if table.l_is_one:
+            target[rows] = (value[rows] / m - 1.0) / s
+        else:
+            target[rows] = lms_z(value[rows], l, m, s, table.spec.restricted)
 
-    Returns ``clenhei``, ``cbmi``, ``c9mo_flag`` and the z arrays keyed by the WHO column names
-    (``zlen`` … ``zss``, ``zhfa``, ``zwfa``, ``zbfa``). Use ``round_and_flag`` for WHO's output.
-    """
-    if rules not in RULE_SETS:
-        raise UnknownRuleSetError(rules)
-    day = round_half_up(kids.age_days)
-    months = kids.age_days / DAYS_PER_MONTH
-    measure = kids.measure
+
+def _compute_block(kids: Children, block: slice, rules: RuleSet, out: dict[str, Array]) -> None:
+    sex = kids.sex[block]
+    age = kids.age_days[block]
+    day = round_half_up(age)
+    months = age / DAYS_PER_MONTH
+    measure = kids.measure[block]
     with np.errstate(invalid="ignore"):
         standing_infant = (measure == 1) & (months < 9)
     if rules == "who-anthro":
-        c9mo_flag = standing_infant.astype(np.float64)
+        out["c9mo_flag"][block] = standing_infant
         measure = np.where(standing_infant, MISSING, measure).astype(np.int8)
     else:
-        c9mo_flag = np.zeros(day.size)
+        out["c9mo_flag"][block] = 0.0
+    lenhei = kids.lenhei[block]
     with np.errstate(invalid="ignore"):
         add = (day < LENGTH_HEIGHT_SWITCH_DAY) & (measure == 1)
         subtract = (day >= LENGTH_HEIGHT_SWITCH_DAY) & (measure == 0)
-    clenhei = np.where(add, kids.lenhei + POSITION_CORRECTION_CM, kids.lenhei)
+    clenhei = np.where(add, lenhei + POSITION_CORRECTION_CM, lenhei)
     clenhei = np.where(subtract, clenhei - POSITION_CORRECTION_CM, clenhei)
+    oedema = kids.oedema[block]
+    weight = positive(np.where(oedema, np.nan, kids.weight[block]))
     with np.errstate(invalid="ignore", divide="ignore"):
-        cbmi = kids.weight / ((clenhei / 100.0) ** 2)
-    weight_ok = np.where(kids.oedema, np.nan, kids.weight)
-    bmi_ok = np.where(kids.oedema, np.nan, cbmi)
+        cbmi = kids.weight[block] / ((clenhei / 100.0) ** 2)
+        bmi = positive(np.where(oedema, np.nan, cbmi))
+        log_weight = np.log(weight)
+        rows = age_rows(sex, day)
+        out["clenhei"][block] = clenhei
+        out["cbmi"][block] = cbmi
+        out["zlen"][block] = keyed_z(prepared("lhfa"), rows, positive(clenhei))
+        out["zwei"][block] = keyed_z(prepared("wfa"), rows, weight, log_weight)
+        out["zbmi"][block] = keyed_z(prepared("bmi"), rows, bmi)
+        for column, values in (("zhc", kids.headc), ("zac", kids.armc),
+                               ("zts", kids.triskin), ("zss", kids.subskin)):  # fmt: skip
+            measured = positive(values[block])
+            out[column][block] = keyed_z(prepared(WHO2006_COLUMNS[column]), rows, measured)
+        out["zwfl"][block] = _weight_for_lenhei(sex, weight, log_weight, day, clenhei, measure)
+        _who2007(out, sex, months, clenhei, weight, bmi, block)
 
-    out: dict[str, Array] = {"clenhei": clenhei, "cbmi": cbmi, "c9mo_flag": c9mo_flag}
-    values = {"zlen": clenhei, "zwei": weight_ok, "zbmi": bmi_ok, "zhc": kids.headc,
-              "zac": kids.armc, "zts": kids.triskin, "zss": kids.subskin}  # fmt: skip
-    # the age-indexed WHO 2006 tables share one row lookup per table
-    for column, value in values.items():
-        out[column] = _z_by_age(INDICATORS[WHO2006_COLUMNS[column]], kids, day, value)
-    out["zwfl"] = _weight_for_lenhei(kids.sex, weight_ok, day, clenhei, measure)
-    for column, value in (("zhfa", clenhei), ("zwfa", weight_ok), ("zbfa", bmi_ok)):
-        spec = INDICATORS[WHO2007_COLUMNS[column]]
-        l, m, s = lms_at(spec, kids.sex, months)
-        out[column] = zscore_from_lms(spec, value, l, m, s)
-    return {key: out[key] for key in ["clenhei", "cbmi", "c9mo_flag", *_Z_ORDER]}
+
+def compute(
+    kids: Children, rules: RuleSet = "who-anthro", *, rounded: bool = False
+) -> dict[str, Array]:
+    """Every WHO column of ``anthro_zscores`` plus the WHO 2007 ones.
+
+    Returns ``clenhei``, ``cbmi``, ``c9mo_flag`` and the z arrays keyed by WHO's column names
+    (``zlen`` … ``zss``, ``zhfa``, ``zwfa``, ``zbfa``): unrounded by default; with ``rounded``,
+    WHO's output instead (z to 2 decimals, each followed by its implausible-value flag).
+    """
+    if rules not in RULE_SETS:
+        raise UnknownRuleSetError(rules)
+    n = kids.sex.size
+    out = {name: np.full(n, np.nan) for name in ("clenhei", "cbmi", "c9mo_flag", *_Z_ORDER)}
+    if rounded:
+        out |= {flag_name(z): np.full(n, np.nan) for z in _Z_ORDER}
+    for start in range(0, n, BLOCK_ROWS):
+        block = slice(start, start + BLOCK_ROWS)
+        _compute_block(kids, block, rules, out)
+        if rounded:
+            for column in _Z_ORDER:
+                _round_and_flag_into(out, column, block)
+    if rounded:
+        return {name: out[name] for name in OUTPUT_ORDER}
+    return out
 
 
 def flag_name(z_column: str) -> str:
@@ -192,19 +233,20 @@ def flag_name(z_column: str) -> str:
     return "f" + z_column[1:]
 
 
-def implausible(spec: Indicator, z_rounded: Array) -> Array:
-    """1.0 where the rounded z is beyond WHO's limits, 0.0 where not, NaN where z is missing."""
+def _round_and_flag_into(out: dict[str, Array], column: str, block: slice) -> None:
+    spec = INDICATORS[_CODES[column]]
+    rounded = round_z(out[column][block])
+    out[column][block] = rounded
     with np.errstate(invalid="ignore"):
-        flagged = (z_rounded < spec.flag_low) | (z_rounded > spec.flag_high)
-    return np.where(np.isnan(z_rounded), np.nan, flagged.astype(np.float64))
+        flagged = (rounded < spec.flag_low) | (rounded > spec.flag_high)
+    out[flag_name(column)][block] = np.where(np.isnan(rounded), np.nan, flagged)
 
 
 def round_and_flag(result: dict[str, Array]) -> dict[str, Array]:
-    """WHO's output: z rounded to 2 decimals, each followed by its implausible-value flag."""
-    out = {key: result[key] for key in ("clenhei", "cbmi", "c9mo_flag")}
-    codes = {**WHO2006_COLUMNS, **WHO2007_COLUMNS}
+    """WHO's output from ``compute``'s unrounded result: rounded z, each with its flag."""
+    out = {name: np.array(values, dtype=np.float64) for name, values in result.items()}
+    n = out["clenhei"].size
+    out |= {flag_name(z): np.full(n, np.nan) for z in _Z_ORDER}
     for column in _Z_ORDER:
-        rounded = round_z(result[column])
-        out[column] = rounded
-        out[flag_name(column)] = implausible(INDICATORS[codes[column]], rounded)
-    return out
+        _round_and_flag_into(out, column, slice(0, n))
+    return {name: out[name] for name in OUTPUT_ORDER}

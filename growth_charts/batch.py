@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from growth_charts.anthro import RuleSet, children, compute, round_and_flag
+from growth_charts.anthro import RuleSet, children, compute
 from growth_charts.codes import UNKNOWN, measure_codes, oedema_codes, sex_codes
 from growth_charts.frame import (
     _EXPECTED,
@@ -37,6 +37,7 @@ BLOCK_BYTES = 8 << 20
 MEASUREMENT_COLUMNS = ("weight", "lenhei", "headc", "armc", "triskin", "subskin")
 CODED_COLUMNS = {"sex": sex_codes, "measure": measure_codes, "oedema": oedema_codes}
 FLAG_COLUMNS = {"c9mo_flag"} | {c for c in OUTPUT_COLUMNS if c.startswith("f")}
+C_VALUE_DECIMALS = 4  # clenhei and cbmi are written to 4 decimals (z-scores are already rounded)
 Progress = Callable[[int, int], None]
 
 
@@ -133,8 +134,8 @@ class _BadValueError(Exception):
         self.expected = expected
 
 
-def _result_table(table: pa.Table, rules: RuleSet) -> pa.Table:
-    """The appended WHO columns for one parsed block."""
+def _appended_lines(table: pa.Table, rules: RuleSet) -> list[bytes]:
+    """The appended WHO columns of one parsed block, one ``,v1,v2,…\n`` text line per row."""
     n = table.num_rows
     inputs: dict[str, np.ndarray] = {}
     for name in table.column_names:
@@ -147,16 +148,28 @@ def _result_table(table: pa.Table, rules: RuleSet) -> pa.Table:
         inputs.get("sex", np.full(n, -1, np.int8)),
         **{k: v for k, v in inputs.items() if k != "sex"},
     )
-    result = round_and_flag(compute(kids, rules))
-    columns = {}
+    result = compute(kids, rules, rounded=True)
+    # a leading all-null column makes every written line start with the separating comma
+    columns: dict[str, pa.Array] = {"": pa.nulls(n)}
     for name in OUTPUT_COLUMNS:
         values = result[name]
         if name in FLAG_COLUMNS:
-            mask = np.isnan(values)
-            columns[name] = pa.array(np.nan_to_num(values).astype(np.int8), mask=mask)
+            missing = np.isnan(values)
+            columns[name] = pa.array(np.nan_to_num(values).astype(np.int8), mask=missing)
         else:
-            columns[name] = pa.array(values, from_pandas=True)
-    return pa.table(columns)
+            columns[name] = pa.array(np.round(values, C_VALUE_DECIMALS), from_pandas=True)
+    buffer = io.BytesIO()
+    pacsv.write_csv(pa.table(columns), buffer, pacsv.WriteOptions(include_header=False))
+    return buffer.getvalue().splitlines(keepends=True)
+
+
+def _normalised(block: bytes) -> bytes:
+    """LF line ends, no blank lines, a final newline: one text line per parsed row."""
+    if b"\r" in block:
+        block = block.replace(b"\r\n", b"\n")
+    if b"\n\n" in block or block.startswith(b"\n"):
+        block = b"\n".join(line for line in block.split(b"\n") if line.strip()) + b"\n"
+    return block if block.endswith(b"\n") else block + b"\n"
 
 
 def _parse_block(path: Path, header: bytes, block: bytes, wanted: list[str]) -> pa.Table:
@@ -225,45 +238,47 @@ def zscore_csv(
         with partial.open("wb") as out:
             out.write(header + b"," + ",".join(OUTPUT_COLUMNS).encode() + b"\n")
             for block, reached in _blocks(path, start):
-                raw_lines = [x.rstrip(b"\r") for x in block.split(b"\n")]
-                kept = [x for x in raw_lines if x.strip()]
                 try:
                     table = _parse_block(path, header, block, wanted)
                 except (pa.ArrowInvalid, UnicodeDecodeError):
                     if b'"' in block:  # a quoted value may span lines: let pandas decide
                         return _zscore_csv_pandas(path, out_path, rules, partial)
-                    bad_text = _first_undecodable(raw_lines)
-                    if bad_text is not None:
-                        raise BatchInputError(
-                            str(path), "the line is not UTF-8 text", line=line + bad_text
-                        ) from None
-                    row, reason = _locate_parse_error(header, block)
-                    raise BatchInputError(str(path), reason, line=line + row) from None
-                if table.num_rows != len(kept):
+                    raise _located_parse_error(path, header, block, line) from None
+                text = _normalised(block)
+                if table.num_rows != text.count(b"\n"):
                     return _zscore_csv_pandas(path, out_path, rules, partial)
                 try:
-                    appended = _result_table(table, rules)
+                    appended = _appended_lines(table, rules)
                 except _BadValueError as bad:
-                    column = _bad_column(table, rules, bad)
+                    column = _bad_column(table, bad)
                     raise BatchInputError(
                         str(path),
                         f"{_cell(table, column, bad.row)!r} is not valid ({bad.expected})",
-                        line=line + _raw_line_index(raw_lines, bad.row),
+                        line=line + _raw_line_index(block, bad.row),
                         column=column,
                     ) from None
-                buffer = io.BytesIO()
-                pacsv.write_csv(appended, buffer, pacsv.WriteOptions(include_header=False))
-                extra = buffer.getvalue().split(b"\n")
-                out.write(b"\n".join(a + b"," + b for a, b in zip(kept, extra, strict=False)))
-                out.write(b"\n")
-                rows += len(kept)
-                line += len(raw_lines) - 1
+                parts: list[bytes] = [b""] * (2 * table.num_rows)
+                parts[0::2] = text.split(b"\n")[:-1]
+                parts[1::2] = appended
+                out.write(b"".join(parts))
+                rows += table.num_rows
+                line += block.count(b"\n")
                 if on_progress:
                     on_progress(reached, total)
         partial.replace(out_path)
     finally:
         partial.unlink(missing_ok=True)
     return rows
+
+
+def _located_parse_error(path: Path, header: bytes, block: bytes, line: int) -> BatchInputError:
+    """The error for a block that does not parse, located on its line."""
+    raw_lines = block.split(b"\n")
+    bad_text = _first_undecodable(raw_lines)
+    if bad_text is not None:
+        return BatchInputError(str(path), "the line is not UTF-8 text", line=line + bad_text)
+    row, reason = _locate_parse_error(header, block)
+    return BatchInputError(str(path), reason, line=line + row)
 
 
 def _first_undecodable(raw_lines: list[bytes]) -> int | None:
@@ -276,10 +291,10 @@ def _first_undecodable(raw_lines: list[bytes]) -> int | None:
     return None
 
 
-def _raw_line_index(raw_lines: list[bytes], row: int) -> int:
-    """Line offset within the block of the ``row``-th non-blank line."""
+def _raw_line_index(block: bytes, row: int) -> int:
+    """Line offset within the block of the ``row``-th non-blank line (error path only)."""
     seen = -1
-    for index, raw in enumerate(raw_lines):
+    for index, raw in enumerate(block.split(b"\n")):
         if raw.strip():
             seen += 1
             if seen == row:
@@ -287,7 +302,7 @@ def _raw_line_index(raw_lines: list[bytes], row: int) -> int:
     return row
 
 
-def _bad_column(table: pa.Table, rules: RuleSet, bad: _BadValueError) -> str:
+def _bad_column(table: pa.Table, bad: _BadValueError) -> str:
     """Which column raised ``bad`` (columns are converted in order; find the first failing)."""
     for name in table.column_names:
         array = table.column(name).combine_chunks()

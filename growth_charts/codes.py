@@ -33,14 +33,15 @@ def _codes(values: ArrayLike, mapping: dict[str, int]) -> NDArray[np.int8]:
             if text.isdigit():
                 codes[numeric == float(text)] = code
         return codes
-    series = pd.Series(array.reshape(-1), dtype=object)
-    cleaned = series.astype("string").str.strip().str.lower()
+    # map each distinct value once (a survey has a handful), then spread by the factor codes
+    factor, uniques = pd.factorize(array.reshape(-1), use_na_sentinel=True)
+    cleaned = pd.Series(uniques, dtype=object).astype("string").str.strip().str.lower()
     # float-like text such as "1.0" counts as its integer
     cleaned = cleaned.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-    missing = np.array(cleaned.isna() | (cleaned == ""), dtype=bool)
     mapped = cleaned.map(mapping).astype("Float64")
-    codes = np.array(mapped.fillna(UNKNOWN), dtype=np.int8)
-    codes[missing] = MISSING
+    unique_codes = np.array(mapped.fillna(UNKNOWN), dtype=np.int8)
+    unique_codes[np.array(cleaned.isna() | (cleaned == ""), dtype=bool)] = MISSING
+    codes = np.append(unique_codes, np.int8(MISSING))[factor]  # factor −1 (NaN/None) → missing
     return codes.reshape(array.shape)
 
 
