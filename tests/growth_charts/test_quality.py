@@ -12,7 +12,7 @@ from plotly.offline import get_plotlyjs
 
 from growth_charts import MissingColumnError
 from growth_charts.quality import digit_preference, quality_report
-from growth_charts.quality_html import quality_html
+from growth_charts.quality_html import quality_html, z_histogram
 
 
 def sample(n: int = 8, **columns) -> pd.DataFrame:
@@ -127,3 +127,13 @@ def test_html_is_self_contained_with_one_histogram_per_z_score():
     assert "Plotly.newPlot" in page  # the figures
     assert page.count('class="plotly-graph-div"') == 5  # HAZ, WAZ, WHZ, BMIZ and age
     assert "WHO standard (N(0, 1))" in page
+
+
+def test_histogram_is_a_density_over_quarter_sd_bins():
+    figure = z_histogram("HAZ", np.array([-0.1, 0.1, 0.2, 0.3]))
+    bars = figure.data[0]
+    # 1 value in [−0.25, 0), 3 in [0, 0.25) + [0.25, 0.5): density = count / (n · 0.25)
+    centres = dict(zip(np.round(bars.x, 3), bars.y, strict=True))
+    assert centres[-0.125] == pytest.approx(1.0)
+    assert centres[0.125] == pytest.approx(2.0) and centres[0.375] == pytest.approx(1.0)
+    assert sum(bars.y) * 0.25 == pytest.approx(1.0)
