@@ -21,6 +21,7 @@ township, the lowest id when a township has several); in the facility it is enro
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -99,6 +100,31 @@ def _flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
 
+def due_segments(
+    period: Period, routine_months: Sequence[int]
+) -> list[tuple[dt.date, dt.date, int]]:
+    """The number of routine checks due in ``period`` as a step function of the birth date:
+    ``(first birth date, last birth date, count)`` for every stretch with a count above 0."""
+    ranges = [birth_range_for_age_in(period.start, period.end, m) for m in routine_months]
+    ranges = [(lo, hi) for lo, hi in ranges if lo <= hi]
+    cuts = sorted({lo for lo, _ in ranges} | {hi + dt.timedelta(days=1) for _, hi in ranges})
+    segments: list[tuple[dt.date, dt.date, int]] = []
+    for first, after in itertools.pairwise(cuts):
+        count = sum(1 for lo, hi in ranges if lo <= first and after - dt.timedelta(days=1) <= hi)
+        if count == 0:
+            continue
+        last = after - dt.timedelta(days=1)
+        if (
+            segments
+            and segments[-1][2] == count
+            and segments[-1][1] + dt.timedelta(days=1) == first
+        ):
+            segments[-1] = (segments[-1][0], last, count)
+        else:
+            segments.append((first, last, count))
+    return segments
+
+
 def per_child(period: Period, params: CoverageParams, *, links: bool) -> Select[Any]:
     """One row per resident child under the age limit at ``period.end`` with its 0/1 indicator
     flags; with ``links`` also the responsible ``clinic_id`` and the ``facility_id`` it is
@@ -115,24 +141,23 @@ def per_child(period: Period, params: CoverageParams, *, links: bool) -> Select[
         .subquery("st")
     )
     within = params.newborn_within_days
-    newborn = (
-        select(K.c.child_id)
-        .select_from(K.join(C, C.c.id == K.c.child_id))
+    visited = (
+        select(literal(1))
+        .select_from(K)
         .where(
+            K.c.child_id == C.c.id,
             K.c.kind == "newborn_visit",
-            C.c.birth_date.between(start, end),
             K.c.check_date.between(start, end + dt.timedelta(days=within)),
             days_between(K.c.check_date, C.c.birth_date).between(0, within),
         )
-        .group_by(K.c.child_id)
-        .subquery("nv")
+        .exists()
     )
-    terms = []
-    for months in params.routine_months:
-        lo, hi = birth_range_for_age_in(start, end, months)
-        if lo <= hi:
-            terms.append(_flag(C.c.birth_date.between(lo, hi)))
-    due = sum(terms[1:], terms[0]) if terms else literal(0)
+    segments = due_segments(period, params.routine_months)
+    due = (
+        case(*((C.c.birth_date.between(lo, hi), n) for lo, hi, n in segments), else_=0)
+        if segments
+        else literal(0)
+    )
     n_routine = func.coalesce(stats.c.n_routine, 0)
     n_any = func.coalesce(stats.c.n_any, 0)
     born_in = C.c.birth_date.between(start, end)
@@ -145,11 +170,9 @@ def per_child(period: Period, params: CoverageParams, *, links: bool) -> Select[
         literal(1).label("child_den"),
         _flag(n_any > 0).label("child_num"),
         _flag(born_in).label("newborn_den"),
-        _flag(and_(born_in, newborn.c.child_id.is_not(None))).label("newborn_num"),
+        case((born_in, case((visited, 1), else_=0)), else_=0).label("newborn_num"),
     ]
-    source = C.outerjoin(stats, stats.c.child_id == C.c.id).outerjoin(
-        newborn, newborn.c.child_id == C.c.id
-    )
+    source = C.outerjoin(stats, stats.c.child_id == C.c.id)
     if links:
         enrolled = (
             select(E.c.child_id, func.min(E.c.facility_id).label("facility_id"))

@@ -99,12 +99,25 @@ def import_folder(
     if not present:
         raise ExchangeError(str(folder), f"no exchange file found ({', '.join(FILES)})")
     summary = ImportSummary()
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB for index building
-        loader = _Loader(conn, summary, today, progress)
-        for name in present:
-            getattr(loader, "load_" + name.removesuffix(".csv"))(folder / name)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        raw = conn.connection.dbapi_connection
+        if sqlite:
+            # Every reference is checked by the loader itself (with file, line and column), so
+            # SQLite's per-row foreign-key checks are switched off for the load (they can only
+            # be switched outside a transaction) and back on afterwards.
+            raw.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB page cache
+                loader = _Loader(conn, summary, today, progress)
+                for name in present:
+                    getattr(loader, "load_" + name.removesuffix(".csv"))(folder / name)
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+                raw.execute("PRAGMA cache_size = -2000")  # type: ignore[union-attr]
     return summary
 
 

@@ -107,8 +107,8 @@ class Check(CheckBase, table=True):
     __tablename__ = "checks"
     __table_args__ = (
         CheckConstraint(f"kind IN ({sql_in(CheckKind)})", name="ck_checks_kind"),
+        # also the access path of every per-child query (schedule, coverage)
         UniqueConstraint("child_id", "check_date", "kind", name="uq_checks_child_date_kind"),
-        Index("ix_checks_date_kind_child", "check_date", "kind", "child_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

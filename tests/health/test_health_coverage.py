@@ -5,6 +5,8 @@ Expected values are counted by hand from the definitions (period: calendar year 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from health_builders import add_child, build_geography
 from sqlmodel import Session
@@ -172,3 +174,20 @@ def test_wilson_and_gap_values() -> None:
     assert target_gap(19, 20, 0.95) == 0
     assert target_gap(95, 100, 0.95) == 0
     assert target_gap(0, 7, 0.95) == 7
+
+
+def test_due_segments_for_a_year() -> None:
+    from health.coverage import due_segments
+
+    d = dt.date
+    # 36 | 30+36 | 24+30 | 18+24 | 12+18 | 8+12+18 | 6+8+12 | 3+6+8+12 | 3+6+8 | 3+6 | 3 months,
+    # equal neighbours merged
+    assert due_segments(Y2024, (3, 6, 8, 12, 18, 24, 30, 36)) == [
+        (d(2021, 1, 1), d(2021, 6, 30), 1),
+        (d(2021, 7, 1), d(2023, 4, 30), 2),
+        (d(2023, 5, 1), d(2023, 9, 30), 3),
+        (d(2023, 10, 1), d(2023, 12, 31), 4),
+        (d(2024, 1, 1), d(2024, 4, 30), 3),
+        (d(2024, 5, 1), d(2024, 6, 30), 2),
+        (d(2024, 7, 1), d(2024, 9, 30), 1),
+    ]

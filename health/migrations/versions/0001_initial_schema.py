@@ -120,11 +120,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("child_id", "check_date", "kind", name="uq_checks_child_date_kind"),
     )
-    with op.batch_alter_table("checks", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_checks_date_kind_child", ["check_date", "kind", "child_id"], unique=False
-        )
-
     op.create_table(
         "facilities",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -532,9 +527,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_facilities_area_id"))
 
     op.drop_table("facilities")
-    with op.batch_alter_table("checks", schema=None) as batch_op:
-        batch_op.drop_index("ix_checks_date_kind_child")
-
     op.drop_table("checks")
     with op.batch_alter_table("clinics", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_clinics_area_id"))
