@@ -1,0 +1,194 @@
+"""Growth-chart figures (Plotly) for every WHO indicator, in zh-CN or en.
+
+``growth_chart`` returns a ``plotly.graph_objects.Figure``: percentile bands (P3–P97, P15–P85)
+and the median, or z-lines (0, ±1, ±2, ±3), the child's measurements with z and percentile on
+hover, and for length/height-for-age the break at 24 months where lying length becomes standing
+height. Rendering (HTML, PNG) belongs to the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import plotly.graph_objects as go
+from numpy.typing import ArrayLike
+
+from growth_charts.classify import percentile, z_from_percentile
+from growth_charts.indicators import indicator
+from growth_charts.rounding import round_z
+from growth_charts.zscore import value_at_z, zscore
+
+Language = Literal["zh-CN", "en"]
+Style = Literal["percentile", "zscore"]
+DAYS_PER_MONTH = 30.4375
+SWITCH_DAY = 731
+PERCENTILE_BANDS = ((3.0, 97.0), (15.0, 85.0))
+Z_LINES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
+
+LABELS: dict[Language, dict[str, str]] = {
+    "en": {
+        "lhfa": "Length/height-for-age", "wfa": "Weight-for-age", "wfl": "Weight-for-length",
+        "wfh": "Weight-for-height", "bmi": "BMI-for-age", "hcfa": "Head circumference-for-age",
+        "acfa": "Arm circumference-for-age", "tsfa": "Triceps skinfold-for-age",
+        "ssfa": "Subscapular skinfold-for-age", "hfa_2007": "Height-for-age (5–19 years)",
+        "wfa_2007": "Weight-for-age (5–10 years)", "bmi_2007": "BMI-for-age (5–19 years)",
+        "M": "boys", "F": "girls", "age_months": "Age (months)", "age_years": "Age (years)",
+        "length_cm": "Length (cm)", "height_cm": "Height (cm)", "median": "Median",
+        "band": "P{low}–P{high}", "zline": "z = {z}", "child": "Your child",
+        "length": "length (lying)", "height": "height (standing)", "percentile": "percentile",
+    },
+    "zh-CN": {
+        "lhfa": "年龄别身长/身高", "wfa": "年龄别体重", "wfl": "身长别体重", "wfh": "身高别体重",
+        "bmi": "年龄别BMI", "hcfa": "年龄别头围", "acfa": "年龄别上臂围",
+        "tsfa": "年龄别肱三头肌皮褶厚度", "ssfa": "年龄别肩胛下皮褶厚度",
+        "hfa_2007": "年龄别身高（5–19岁）", "wfa_2007": "年龄别体重（5–10岁）",
+        "bmi_2007": "年龄别BMI（5–19岁）", "M": "男童", "F": "女童",
+        "age_months": "月龄", "age_years": "年龄（岁）", "length_cm": "身长（厘米）",
+        "height_cm": "身高（厘米）", "median": "中位数", "band": "第{low}–{high}百分位",
+        "zline": "Z = {z}", "child": "您的孩子", "length": "身长（卧位）",
+        "height": "身高（立位）", "percentile": "百分位",
+    },
+}  # fmt: skip
+UNITS = {"kg": {"en": "kg", "zh-CN": "千克"}, "cm": {"en": "cm", "zh-CN": "厘米"},
+         "mm": {"en": "mm", "zh-CN": "毫米"},
+         "kg/m²": {"en": "kg/m²", "zh-CN": "千克/米²"}}  # fmt: skip
+MEASURE_NAMES = {
+    "en": {"lhfa": "Length/height", "wfa": "Weight", "wfl": "Weight", "wfh": "Weight",
+           "bmi": "BMI", "hcfa": "Head circumference", "acfa": "Arm circumference",
+           "tsfa": "Triceps skinfold", "ssfa": "Subscapular skinfold", "hfa_2007": "Height",
+           "wfa_2007": "Weight", "bmi_2007": "BMI"},
+    "zh-CN": {"lhfa": "身长/身高", "wfa": "体重", "wfl": "体重", "wfh": "体重", "bmi": "BMI",
+              "hcfa": "头围", "acfa": "上臂围", "tsfa": "肱三头肌皮褶", "ssfa": "肩胛下皮褶",
+              "hfa_2007": "身高", "wfa_2007": "体重", "bmi_2007": "BMI"},
+}  # fmt: skip
+BAND_COLOURS = ("rgba(46, 139, 87, 0.12)", "rgba(46, 139, 87, 0.22)")
+LINE_COLOURS = {0.0: "#1b7f4b", 1.0: "#d4a017", 2.0: "#e07b39", 3.0: "#c0392b"}
+
+
+def _display_x(code: str, x: np.ndarray) -> np.ndarray:
+    """Table axis → chart axis: days → months, months → years (WHO 2007), cm unchanged."""
+    axis = indicator(code).axis
+    if axis == "age_days":
+        return x / DAYS_PER_MONTH
+    return x / 12.0 if axis == "age_months" else x
+
+
+def _axis(code: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """Grid on the table axis, the same grid in display units, and the x-axis label key."""
+    spec = indicator(code)
+    if spec.axis == "age_days":
+        grid, label = np.arange(spec.x_min, spec.x_max + 1, dtype=np.float64), "age_months"
+    elif spec.axis == "age_months":
+        grid, label = np.arange(spec.x_min, spec.x_max + 0.001, 0.25), "age_years"
+    else:
+        grid = np.round(np.arange(spec.x_min, spec.x_max + 0.001, 0.1), 1)
+        label = "length_cm" if code == "wfl" else "height_cm"
+    return grid, _display_x(code, grid), label
+
+
+def _with_break(code: str, x_table: np.ndarray, x_shown: np.ndarray, y: np.ndarray):
+    """Insert a gap between day 730 and 731 for length/height-for-age (length → height)."""
+    if code != "lhfa":
+        return x_shown, y
+    cut = int(np.searchsorted(x_table, SWITCH_DAY))
+    return np.insert(x_shown, cut, np.nan), np.insert(y, cut, np.nan)
+
+
+def _curve(code: str, sex: str, x_table: np.ndarray, z: float) -> np.ndarray:
+    return value_at_z(code, sex, x_table, np.full(x_table.size, z))
+
+
+def growth_chart(
+    code: str,
+    sex: str,
+    *,
+    ages_or_lengths: ArrayLike | None = None,
+    values: ArrayLike | None = None,
+    style: Style = "percentile",
+    lang: Language = "zh-CN",
+) -> go.Figure:
+    """A WHO growth chart for indicator ``code`` and sex ``"M"``/``"F"``, with optional points.
+
+    ``ages_or_lengths`` are on the indicator's axis (age in days for WHO 2006 age indicators,
+    length/height in cm for ``wfl``/``wfh``, age in months for WHO 2007); ``values`` are the
+    measurements (for ``lhfa``: length before 731 days, height from 731, as the engine's
+    ``clenhei``). Each point's hover shows the value, z (WHO-rounded) and percentile.
+    """
+    spec = indicator(code)
+    text = LABELS[lang]
+    x_table, x_shown, x_label = _axis(code)
+    figure = go.Figure()
+    if style == "percentile":
+        for (low, high), colour in zip(PERCENTILE_BANDS, BAND_COLOURS, strict=True):
+            lower = _curve(code, sex, x_table, float(z_from_percentile(low)))
+            upper = _curve(code, sex, x_table, float(z_from_percentile(high)))
+            xs, lower = _with_break(code, x_table, x_shown, lower)
+            _, upper = _with_break(code, x_table, x_shown, upper)
+            name = text["band"].format(low=f"{low:g}", high=f"{high:g}")
+            figure.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=lower,
+                    mode="lines",
+                    line={"width": 0},
+                    hoverinfo="skip",
+                    showlegend=False,
+                    legendgroup=name,
+                )
+            )
+            figure.add_trace(go.Scatter(x=xs, y=upper, mode="lines", line={"width": 0},
+                                        fill="tonexty", fillcolor=colour, name=name,
+                                        hoverinfo="skip", legendgroup=name))  # fmt: skip
+        xs, median = _with_break(code, x_table, x_shown, _curve(code, sex, x_table, 0.0))
+        figure.add_trace(go.Scatter(x=xs, y=median, mode="lines", name=text["median"],
+                                    line={"color": LINE_COLOURS[0.0], "width": 2},
+                                    hoverinfo="skip"))  # fmt: skip
+    else:
+        for z in Z_LINES:
+            xs, line = _with_break(code, x_table, x_shown, _curve(code, sex, x_table, z))
+            name = text["zline"].format(z=f"{z:+g}" if z else "0")
+            figure.add_trace(go.Scatter(
+                x=xs, y=line, mode="lines", name=name, hoverinfo="skip",
+                line={"color": LINE_COLOURS[abs(z)], "width": 2 if z == 0 else 1.2,
+                      "dash": "dot" if abs(z) == 1 else "solid"},
+            ))  # fmt: skip
+    if code == "lhfa":
+        figure.add_vline(x=24, line={"dash": "dot", "color": "#888"})
+        figure.add_annotation(x=24, y=1.02, yref="paper", showarrow=False,
+                              text=f"← {text['length']} | {text['height']} →")  # fmt: skip
+    if values is not None and ages_or_lengths is not None:
+        _add_points(figure, code, sex, ages_or_lengths, values, lang)
+    unit = UNITS[spec.unit][lang]
+    figure.update_layout(
+        title=f"{text[code]} · {text[sex]}",
+        xaxis_title=text[x_label],
+        yaxis_title=f"{MEASURE_NAMES[lang][code]} ({unit})",
+        template="plotly_white",
+        hovermode="closest",
+        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 50, "r": 20, "t": 60, "b": 40},
+    )
+    return figure
+
+
+def _add_points(figure, code, sex, xs, values, lang: Language) -> None:
+    x = np.asarray(xs, dtype=np.float64)
+    y = np.asarray(values, dtype=np.float64)
+    z = round_z(zscore(code, sex, x, y))
+    p = percentile(z)
+    x_display = _display_x(code, x)
+    text = LABELS[lang]
+    unit = UNITS[indicator(code).unit][lang]
+    name = MEASURE_NAMES[lang][code]
+    hover = [  # one child's handful of measurements
+        f"{name}: {v:g} {unit}<br>z = {zz:.2f}<br>{text['percentile']}: {pp:.1f}"
+        if np.isfinite(zz) else f"{name}: {v:g} {unit}"
+        for v, zz, pp in zip(y, z, p, strict=True)
+    ]  # fmt: skip
+    figure.add_trace(go.Scatter(
+        x=x_display, y=y, mode="lines+markers", name=text["child"], text=hover,
+        hovertemplate="%{text}<extra></extra>",
+        marker={"size": 9, "color": "#1f4e9c", "line": {"width": 1, "color": "white"}},
+        line={"color": "#1f4e9c", "width": 1.5},
+    ))  # fmt: skip

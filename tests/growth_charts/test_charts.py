@@ -1,0 +1,70 @@
+"""Plotly growth charts: bands and lines from the engine, the 24-month break, hover, languages."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from growth_charts import INDICATORS, value_at_z, z_from_percentile
+from growth_charts.charts import growth_chart
+
+
+def named(figure: go.Figure, name: str) -> go.Scatter:
+    return next(trace for trace in figure.data if trace.name == name)
+
+
+@pytest.mark.parametrize("code", sorted(INDICATORS))
+@pytest.mark.parametrize("style", ["percentile", "zscore"])
+def test_every_indicator_draws(code, style):
+    figure = growth_chart(code, "F", style=style, lang="en")
+    assert isinstance(figure, go.Figure)
+    lines = [t for t in figure.data if t.name]
+    assert len(lines) == (3 if style == "percentile" else 7)
+    for trace in figure.data:
+        y = np.asarray(trace.y, dtype=float)
+        assert np.isfinite(y).sum() > 10
+
+
+def test_median_and_bands_come_from_the_engine():
+    figure = growth_chart("wfa", "M", lang="en")
+    median = named(figure, "Median")
+    assert median.x[365] == pytest.approx(365 / 30.4375)
+    assert median.y[365] == pytest.approx(value_at_z("wfa", "M", 365, 0.0)[0])
+    upper = named(figure, "P3–P97")
+    assert upper.y[365] == pytest.approx(value_at_z("wfa", "M", 365, z_from_percentile(97))[0])
+    assert upper.fill == "tonexty"
+
+
+def test_length_height_break_at_24_months():
+    figure = growth_chart("lhfa", "F", style="zscore", lang="en")
+    line = named(figure, "z = 0")
+    x, y = np.asarray(line.x, dtype=float), np.asarray(line.y, dtype=float)
+    gap = np.flatnonzero(np.isnan(y))
+    assert gap.size == 1
+    assert x[gap[0] - 1] == pytest.approx(730 / 30.4375)
+    assert x[gap[0] + 1] == pytest.approx(731 / 30.4375)
+    assert y[gap[0] - 1] - y[gap[0] + 1] == pytest.approx(0.7, abs=0.2)  # lying > standing
+    assert any("height" in (a.text or "") for a in figure.layout.annotations)
+
+
+def test_child_points_hover_with_z_and_percentile():
+    figure = growth_chart("wfl", "M", ages_or_lengths=[70.0, 75.0], values=[7.0, 9.5], lang="en")
+    child = named(figure, "Your child")
+    assert list(child.x) == [70.0, 75.0]
+    assert "z = -2.3" in child.text[0] or "z = -2.2" in child.text[0]
+    assert "percentile" in child.text[0]
+
+
+def test_chinese_labels():
+    figure = growth_chart("hcfa", "F", ages_or_lengths=[100], values=[40.0])
+    assert figure.layout.title.text == "年龄别头围 · 女童"
+    assert figure.layout.xaxis.title.text == "月龄"
+    assert "头围" in figure.layout.yaxis.title.text
+    assert named(figure, "您的孩子").text[0].startswith("头围: 40 厘米")
+
+
+def test_who2007_axis_in_years():
+    figure = growth_chart("bmi_2007", "M", style="zscore", lang="en")
+    x = np.asarray(figure.data[0].x, dtype=float)
+    assert x[0] == pytest.approx(61 / 12) and x[-1] == pytest.approx(19.0)
