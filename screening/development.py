@@ -1,0 +1,324 @@
+"""Developmental screening: choose the age band, check the answers, score, return Flags.
+
+Three instruments (``reference_data/instruments/``), one entry point, :func:`assess`:
+
+- ``cn-warning-signs`` (China 2013 warning-signs table): any positive item of the child's age
+  band → refer (``DEV_WARNING_SIGN``); loss of speech or social skills at any age → refer
+  (``DEV_REGRESSION``). Under 3 months only the regression question is asked.
+- ``milestone-checklist`` (parents, modelled on CDC/AAP 2022): any "not yet" → discuss with the
+  doctor (``DEV_MILESTONE_NOT_YET``, severity review); a lost skill or a parent concern → discuss
+  (``DEV_LOST_SKILL``, ``DEV_PARENT_CONCERN``); reminders of standardised screening at 9, 18,
+  24 and 30 months and of autism screening at 18 and 24 months (advice flags).
+- ``who-motor-windows`` (WHO MGRS 2006): a milestone still "not yet" when the age in months is
+  beyond its 99th percentile → refer (``DEV_MOTOR_WINDOW_MISSED``); crawling never refers.
+
+Ages (see :mod:`screening.ages`): age bands are chosen on **calendar completed months**, of the
+corrected age (counted from 40 weeks) when the baby was born before 37 weeks and the corrected
+age is under 24 completed months, else of the chronological age. The WHO motor windows compare
+fractional months (``days / 30.4375``) of the same age with P99, strictly: "not achieved by P99"
+means an age above P99. A baby who has not reached 40 weeks yet is screened at corrected age 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from types import MappingProxyType
+
+from screening import ages, reference
+from screening.errors import ScreeningInputError
+from screening.flags import Flag, Severity, rule
+from screening.reference import Band, Instrument
+
+GLOBAL_ANSWER_VALUES = ("yes", "no")
+_REMINDER_FLAGS = {
+    "standardised_screening": "DEV_REMIND_STANDARDISED_SCREENING",
+    "autism_screening": "DEV_REMIND_AUTISM_SCREENING",
+}
+_ITEM_FLAG = {
+    "any_positive_refers": "DEV_WARNING_SIGN",
+    "any_not_yet_discuss": "DEV_MILESTONE_NOT_YET",
+    "p99_window": "DEV_MOTOR_WINDOW_MISSED",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Errors (each with a catalogue message id and its parameters)
+
+
+class InvalidChildError(ScreeningInputError):
+    """A child field is missing or impossible (sex, dates, gestational weeks)."""
+
+    message_id = "error.development.invalid_child"
+
+
+class AgeOutOfRangeError(ScreeningInputError):
+    """The child's age is outside every age band of the instrument."""
+
+    message_id = "error.development.age_out_of_range"
+
+
+class WrongAgeBandError(ScreeningInputError):
+    """The answers (or the band asked for) belong to another age band than the child's."""
+
+    message_id = "error.development.wrong_age_band"
+
+
+class UnknownItemError(ScreeningInputError):
+    """An answer to an item id that the instrument does not have."""
+
+    message_id = "error.development.unknown_item"
+
+
+class MissingAnswerError(ScreeningInputError):
+    """Items of the age band were not answered."""
+
+    message_id = "error.development.missing_answers"
+
+
+class InvalidAnswerError(ScreeningInputError):
+    """An answer value that the item does not accept."""
+
+    message_id = "error.development.invalid_answer"
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+class Outcome(StrEnum):
+    REFER = "refer"
+    DISCUSS = "discuss"
+    NO_CONCERN = "no_concern"
+
+
+@dataclass(frozen=True)
+class AgeUsed:
+    """The age an administration was scored at, chronological and corrected."""
+
+    age_days: int  # chronological
+    corrected_age_days: int | None  # None for babies born at 37 weeks or later
+    corrected: bool  # True when the band was chosen on the corrected age
+    days: int  # the age used, in days (corrected age before term counts as 0)
+    completed_months: int  # calendar completed months of the age used
+
+    @property
+    def months(self) -> float:
+        """Fractional months of the age used (``days / 30.4375``)."""
+        return ages.months_from_days(self.days)
+
+
+@dataclass(frozen=True)
+class DevelopmentResult:
+    instrument: str
+    instrument_version: str
+    rule_version: str
+    band_id: str
+    nominal_age: str
+    age: AgeUsed
+    outcome: Outcome
+    flags: tuple[Flag, ...]
+    answers: Mapping[str, str] = field(hash=False)
+    not_sure_items: tuple[str, ...] = ()
+
+    @property
+    def causing_items(self) -> tuple[str, ...]:
+        """Every item id that raised a flag other than a reminder, in flag order."""
+        out: list[str] = []
+        for f in self.flags:
+            if f.severity is not Severity.ADVICE:
+                out.extend(i for i in f.evidence.item_ids if i not in out)
+        return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Age and band
+
+
+def age_used(
+    inst: Instrument, *, birth_date: date, gestational_weeks: float | None, assessment_date: date
+) -> AgeUsed:
+    """The age ``inst`` is scored at (see the module docstring). ``gestational_weeks=None`` means
+    unknown and is scored as term."""
+    if not isinstance(birth_date, date) or not isinstance(assessment_date, date):
+        raise InvalidChildError(field="birth_date/assessment_date", value="not a date")
+    chronological = ages.age_days(birth_date, assessment_date)
+    if chronological < 0:
+        raise InvalidChildError(field="assessment_date", value=assessment_date.isoformat())
+    months = ages.calendar_completed_months(birth_date, assessment_date)
+    if gestational_weeks is not None and not 22 <= gestational_weeks <= 45:
+        raise InvalidChildError(field="gestational_weeks", value=gestational_weeks)
+    if gestational_weeks is None or gestational_weeks >= inst.preterm_below_weeks:
+        return AgeUsed(chronological, None, False, chronological, months)
+    term = ages.corrected_birth_date(birth_date, gestational_weeks)
+    corrected_days = ages.age_days(term, assessment_date)
+    corrected_months = ages.calendar_completed_months(term, assessment_date)
+    if corrected_months < inst.corrected_until_months:
+        return AgeUsed(
+            chronological, corrected_days, True, max(corrected_days, 0), max(corrected_months, 0)
+        )
+    return AgeUsed(chronological, corrected_days, False, chronological, months)
+
+
+def choose_band(inst: Instrument, age: AgeUsed) -> Band:
+    """The band whose window holds the age's completed months."""
+    for band in inst.bands:
+        if band.contains(age.completed_months):
+            return band
+    raise AgeOutOfRangeError(
+        instrument=inst.code,
+        months=age.completed_months,
+        low=inst.bands[0].low_months,
+        high=inst.bands[-1].high_months,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Answers
+
+
+def _required(inst: Instrument, band: Band, age: AgeUsed) -> list[str]:
+    """Item ids that must be answered: every item of the band and every global question; for
+    the WHO motor windows only milestones whose window has opened (age >= P1)."""
+    items = [
+        i.id
+        for i in band.items
+        if inst.rule_kind != "p99_window" or (i.p1_months is not None and age.months >= i.p1_months)
+    ]
+    return items + [q.id for q in inst.global_questions]
+
+
+def check_answers(
+    inst: Instrument, band: Band, answers: Mapping[str, str], age: AgeUsed
+) -> dict[str, str]:
+    """Reject answers from another band, unknown ids, bad values and missing required items."""
+    if not isinstance(answers, Mapping):
+        raise InvalidAnswerError(item="answers", value=type(answers).__name__, allowed="a mapping")
+    band_items = {i.id for i in band.items}
+    globals_ = {q.id for q in inst.global_questions}
+    for item_id, value in answers.items():
+        if item_id in band_items:
+            allowed = inst.answer_values
+        elif item_id in globals_:
+            allowed = GLOBAL_ANSWER_VALUES
+        else:
+            other = inst.band_of_item(item_id)
+            if other is not None:
+                raise WrongAgeBandError(item=item_id, given=other.id, expected=band.id)
+            raise UnknownItemError(item=item_id, instrument=inst.code)
+        if value not in allowed:
+            raise InvalidAnswerError(item=item_id, value=value, allowed=", ".join(allowed))
+    missing = [i for i in _required(inst, band, age) if i not in answers]
+    if missing:
+        raise MissingAnswerError(items=", ".join(missing), band=band.id)
+    return dict(answers)
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+
+
+def _outcome(flags: tuple[Flag, ...]) -> Outcome:
+    ranks = [f.severity.rank for f in flags]
+    top = max(ranks, default=0)
+    if top >= Severity.REFER.rank:
+        return Outcome.REFER
+    if top == Severity.REVIEW.rank:
+        return Outcome.DISCUSS
+    return Outcome.NO_CONCERN
+
+
+def _positive_items(
+    inst: Instrument, band: Band, answers: Mapping[str, str], age: AgeUsed
+) -> list[str]:
+    if inst.rule_kind == "any_positive_refers":
+        return [i.id for i in band.items if answers.get(i.id) == "yes"]
+    if inst.rule_kind == "any_not_yet_discuss":
+        return [i.id for i in band.items if answers.get(i.id) == "not_yet"]
+    # p99_window: not yet achieved, beyond the 99th percentile, and a milestone that refers
+    return [
+        i.id
+        for i in band.items
+        if i.refers
+        and answers.get(i.id) == "not_yet"
+        and i.p99_months is not None
+        and age.months > i.p99_months
+    ]
+
+
+def score(
+    inst: Instrument, band: Band, answers: Mapping[str, str], age: AgeUsed
+) -> tuple[Flag, ...]:
+    """The flags of already-checked answers (see :func:`assess`)."""
+    common = {
+        "instrument": inst.code,
+        "instrument_version": inst.version,
+        "rule_version": inst.rule_version,
+    }
+    values = {
+        "band": band.nominal,
+        "age_days": age.age_days,
+        "corrected_age_days": age.corrected_age_days,
+        "completed_months": age.completed_months,
+        "age_months": round(age.months, 2),
+    }
+    flags: list[Flag] = []
+    positive = _positive_items(inst, band, answers, age)
+    if positive:
+        flags.append(
+            rule(_ITEM_FLAG[inst.rule_kind]).flag(item_ids=positive, values=values, **common)
+        )
+    for question in inst.global_questions:
+        if answers.get(question.id) == question.positive:
+            flags.append(rule(question.flag).flag(item_ids=(question.id,), values=values, **common))
+    for reminder in band.reminders:
+        flags.append(rule(_REMINDER_FLAGS[reminder]).flag(values=values, **common))
+    return tuple(flags)
+
+
+def assess(
+    instrument_code: str,
+    *,
+    sex: str,
+    birth_date: date,
+    gestational_weeks: float | None,
+    assessment_date: date,
+    answers: Mapping[str, str],
+    band_id: str | None = None,
+    version: str | None = None,
+) -> DevelopmentResult:
+    """Score one administration of ``instrument_code`` (its default version unless ``version``).
+
+    ``answers`` maps item ids (FHIR ``linkId``) to answer values of the instrument (``yes``/``no``
+    for warning signs and global questions, ``yes``/``not_sure``/``not_yet`` for the checklist,
+    ``yes``/``not_yet`` for motor milestones). ``band_id``, when given, is the band the form was
+    built for; it must be the child's band on ``assessment_date``.
+    """
+    inst = reference.instrument(instrument_code, version)
+    if sex not in ("M", "F"):
+        raise InvalidChildError(field="sex", value=sex)
+    age = age_used(
+        inst,
+        birth_date=birth_date,
+        gestational_weeks=gestational_weeks,
+        assessment_date=assessment_date,
+    )
+    band = choose_band(inst, age)
+    if band_id is not None and band_id != band.id:
+        raise WrongAgeBandError(item="-", given=band_id, expected=band.id)
+    checked = check_answers(inst, band, answers, age)
+    flags = score(inst, band, checked, age)
+    return DevelopmentResult(
+        instrument=inst.code,
+        instrument_version=inst.version,
+        rule_version=inst.rule_version,
+        band_id=band.id,
+        nominal_age=band.nominal,
+        age=age,
+        outcome=_outcome(flags),
+        flags=flags,
+        answers=MappingProxyType(checked),
+        not_sure_items=tuple(i.id for i in band.items if checked.get(i.id) == "not_sure"),
+    )
