@@ -95,6 +95,14 @@ def _with_break(code: str, x_table: np.ndarray, x_shown: np.ndarray, y: np.ndarr
     return np.insert(x_shown, cut, np.nan), np.insert(y, cut, np.nan)
 
 
+def _segments(code: str, x_table: np.ndarray) -> list[slice]:
+    """Index ranges drawn without a break: lying length and standing height for ``lhfa``."""
+    if code != "lhfa":
+        return [slice(None)]
+    cut = int(np.searchsorted(x_table, SWITCH_DAY))
+    return [slice(0, cut), slice(cut, None)]
+
+
 def _curve(code: str, sex: str, x_table: np.ndarray, z: float) -> np.ndarray:
     return value_at_z(code, sex, x_table, np.full(x_table.size, z))
 
@@ -123,23 +131,24 @@ def growth_chart(
         for (low, high), colour in zip(PERCENTILE_BANDS, BAND_COLOURS, strict=True):
             lower = _curve(code, sex, x_table, float(z_from_percentile(low)))
             upper = _curve(code, sex, x_table, float(z_from_percentile(high)))
-            xs, lower = _with_break(code, x_table, x_shown, lower)
-            _, upper = _with_break(code, x_table, x_shown, upper)
             name = text["band"].format(low=f"{low:g}", high=f"{high:g}")
-            figure.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=lower,
-                    mode="lines",
-                    line={"width": 0},
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=name,
+            # a filled band cannot span the length/height gap: one pair of traces per segment
+            for index, part in enumerate(_segments(code, x_table)):
+                figure.add_trace(
+                    go.Scatter(
+                        x=x_shown[part],
+                        y=lower[part],
+                        mode="lines",
+                        line={"width": 0},
+                        hoverinfo="skip",
+                        showlegend=False,
+                        legendgroup=name,
+                    )
                 )
-            )
-            figure.add_trace(go.Scatter(x=xs, y=upper, mode="lines", line={"width": 0},
-                                        fill="tonexty", fillcolor=colour, name=name,
-                                        hoverinfo="skip", legendgroup=name))  # fmt: skip
+                figure.add_trace(go.Scatter(
+                    x=x_shown[part], y=upper[part], mode="lines", line={"width": 0},
+                    fill="tonexty", fillcolor=colour, name=name, hoverinfo="skip",
+                    legendgroup=name, showlegend=index == 0))  # fmt: skip
         xs, median = _with_break(code, x_table, x_shown, _curve(code, sex, x_table, 0.0))
         figure.add_trace(go.Scatter(x=xs, y=median, mode="lines", name=text["median"],
                                     line={"color": LINE_COLOURS[0.0], "width": 2},

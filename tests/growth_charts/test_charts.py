@@ -19,7 +19,7 @@ def named(figure: go.Figure, name: str) -> go.Scatter:
 def test_every_indicator_draws(code, style):
     figure = growth_chart(code, "F", style=style, lang="en")
     assert isinstance(figure, go.Figure)
-    lines = [t for t in figure.data if t.name]
+    lines = [t for t in figure.data if t.name and t.showlegend is not False]
     assert len(lines) == (3 if style == "percentile" else 7)
     for trace in figure.data:
         y = np.asarray(trace.y, dtype=float)
