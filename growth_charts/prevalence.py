@@ -400,8 +400,9 @@ def prevalence(
     The keyword arguments name columns of ``frame``: sampling weights (numbers ≥ 0), cluster
     (PSU) and strata identifiers, and the optional row groupings (residence type, region,
     wealth quintile 1–5/Q1–Q5, mother's education, one free grouping).
-    Raises ``MissingColumnError`` / ``InvalidValueError`` (column and 0-based row named),
-    ``DesignError`` for a negative weight and ``NoRowsLeftError`` when nothing is left.
+    Raises ``MissingColumnError`` / ``InvalidValueError`` (column and 0-based row named; a
+    negative or infinite weight, text in a number column, an unknown sex or oedema code) and
+    ``NoRowsLeftError`` when nothing is left.
     """
     days, months = _age(frame)
     if "sex" not in frame:

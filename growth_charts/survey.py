@@ -12,7 +12,9 @@ weights, nest = TRUE)``, ``svymean``/``svyvar``/``svytotal`` by domain, ``svycip
 - Mean of y in a domain: r = Σw·y / Σw over rows with y present. Its variance is the with-
   replacement between-PSU variance of the linearised values u = w·(y − r)/Σw:
   Var = Σ_h n_h/(n_h − 1) · Σ_i (U_hi − Ū_h)², U_hi the PSU totals of u in stratum h with n_h
-  PSUs. A stratum with a single PSU ("lonely") adds U² (centred at zero, R's "adjust").
+  PSUs. A stratum with a single PSU ("lonely") adds U², i.e. it is centred at the grand mean
+  of the PSU totals (R's "adjust"), which is zero for the linearised values of a mean, so
+  survey's older (centre 0) and newer (centre Σ/PSUs) versions of "adjust" agree here.
 - Degrees of freedom: PSUs minus strata, counted over rows with a non-zero weight.
 - Confidence limits: mean ± t(df)·SE; a proportion's limits are taken on the logit scale,
   logit(p) ± t(df)·SE/(p(1 − p)), and transformed back (0 and 1 when p is 0 or 1).
