@@ -23,8 +23,19 @@ import calendar
 import math
 from datetime import date, timedelta
 
-DAYS_PER_MONTH = 30.4375
-TERM_WEEKS = 40.0
+from growth_charts.age import TERM_WEEKS
+from growth_charts.anthro import DAYS_PER_MONTH
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "TERM_WEEKS",
+    "add_months",
+    "age_days",
+    "calendar_completed_months",
+    "corrected_birth_date",
+    "months_from_days",
+    "who_completed_months",
+]
 
 
 def age_days(birth_date: date, on: date) -> int:
