@@ -31,6 +31,7 @@ LENGTH_HEIGHT_SWITCH_DAY = 731
 POSITION_CORRECTION_CM = 0.7
 UNKNOWN_POSITION_SWITCH_CM = 87.0
 WHO2006_LAST_DAY = 1856
+MEASUREMENTS = ("weight", "lenhei", "headc", "armc", "triskin", "subskin")
 
 # output z column → indicator code, and its flag column
 WHO2006_COLUMNS = {"zlen": "lhfa", "zwei": "wfa", "zwfl": "wfl", "zbmi": "bmi", "zhc": "hcfa",
@@ -163,7 +164,10 @@ def _who2007(out: dict[str, Array], sex, months, clenhei, weight, bmi, block: sl
             target[rows] = lms_z(value[rows], l, m, s, table.spec.restricted)
 
 
-def _compute_block(kids: Children, block: slice, rules: RuleSet, out: dict[str, Array]) -> None:
+def _compute_block(
+    kids: Children, block: slice, rules: RuleSet, out: dict[str, Array], present: set[str]
+) -> None:
+    """All indicators for the rows in ``block``; measurements absent from the batch are skipped."""
     sex = kids.sex[block]
     age = kids.age_days[block]
     day = round_half_up(age)
@@ -191,14 +195,18 @@ def _compute_block(kids: Children, block: slice, rules: RuleSet, out: dict[str, 
         rows = age_rows(sex, day)
         out["clenhei"][block] = clenhei
         out["cbmi"][block] = cbmi
-        out["zlen"][block] = keyed_z(prepared("lhfa"), rows, positive(clenhei))
-        out["zwei"][block] = keyed_z(prepared("wfa"), rows, weight, log_weight)
-        out["zbmi"][block] = keyed_z(prepared("bmi"), rows, bmi)
-        for column, values in (("zhc", kids.headc), ("zac", kids.armc),
-                               ("zts", kids.triskin), ("zss", kids.subskin)):  # fmt: skip
-            measured = positive(values[block])
-            out[column][block] = keyed_z(prepared(WHO2006_COLUMNS[column]), rows, measured)
-        out["zwfl"][block] = _weight_for_lenhei(sex, weight, log_weight, day, clenhei, measure)
+        if "lenhei" in present:
+            out["zlen"][block] = keyed_z(prepared("lhfa"), rows, positive(clenhei))
+        if "weight" in present:
+            out["zwei"][block] = keyed_z(prepared("wfa"), rows, weight, log_weight)
+        if {"weight", "lenhei"} <= present:
+            out["zbmi"][block] = keyed_z(prepared("bmi"), rows, bmi)
+            out["zwfl"][block] = _weight_for_lenhei(sex, weight, log_weight, day, clenhei, measure)
+        for column, name in (("zhc", "headc"), ("zac", "armc"), ("zts", "triskin"),
+                             ("zss", "subskin")):  # fmt: skip
+            if name in present:
+                measured = positive(getattr(kids, name)[block])
+                out[column][block] = keyed_z(prepared(WHO2006_COLUMNS[column]), rows, measured)
         _who2007(out, sex, months, clenhei, weight, bmi, block)
 
 
@@ -217,9 +225,10 @@ def compute(
     out = {name: np.full(n, np.nan) for name in ("clenhei", "cbmi", "c9mo_flag", *_Z_ORDER)}
     if rounded:
         out |= {flag_name(z): np.full(n, np.nan) for z in _Z_ORDER}
+    present = {name for name in MEASUREMENTS if np.isfinite(getattr(kids, name)).any()}
     for start in range(0, n, BLOCK_ROWS):
         block = slice(start, start + BLOCK_ROWS)
-        _compute_block(kids, block, rules, out)
+        _compute_block(kids, block, rules, out, present)
         if rounded:
             for column in _Z_ORDER:
                 _round_and_flag_into(out, column, block)
