@@ -32,6 +32,11 @@ POSITION_CORRECTION_CM = 0.7
 UNKNOWN_POSITION_SWITCH_CM = 87.0
 WHO2006_LAST_DAY = 1856
 MEASUREMENTS = ("weight", "lenhei", "headc", "armc", "triskin", "subskin")
+# the measurements each z column needs
+_NEEDS = {"zlen": {"lenhei"}, "zwei": {"weight"}, "zwfl": {"weight", "lenhei"},
+          "zbmi": {"weight", "lenhei"}, "zhc": {"headc"}, "zac": {"armc"}, "zts": {"triskin"},
+          "zss": {"subskin"}, "zhfa": {"lenhei"}, "zwfa": {"weight"},
+          "zbfa": {"weight", "lenhei"}}  # fmt: skip
 
 # output z column → indicator code, and its flag column
 WHO2006_COLUMNS = {"zlen": "lhfa", "zwei": "wfa", "zwfl": "wfl", "zbmi": "bmi", "zhc": "hcfa",
@@ -195,16 +200,16 @@ def _compute_block(
         rows = age_rows(sex, day)
         out["clenhei"][block] = clenhei
         out["cbmi"][block] = cbmi
-        if "lenhei" in present:
+        if _NEEDS["zlen"] <= present:
             out["zlen"][block] = keyed_z(prepared("lhfa"), rows, positive(clenhei))
-        if "weight" in present:
+        if _NEEDS["zwei"] <= present:
             out["zwei"][block] = keyed_z(prepared("wfa"), rows, weight, log_weight)
-        if {"weight", "lenhei"} <= present:
+        if _NEEDS["zbmi"] <= present:
             out["zbmi"][block] = keyed_z(prepared("bmi"), rows, bmi)
             out["zwfl"][block] = _weight_for_lenhei(sex, weight, log_weight, day, clenhei, measure)
         for column, name in (("zhc", "headc"), ("zac", "armc"), ("zts", "triskin"),
                              ("zss", "subskin")):  # fmt: skip
-            if name in present:
+            if _NEEDS[column] <= present:
                 measured = positive(getattr(kids, name)[block])
                 out[column][block] = keyed_z(prepared(WHO2006_COLUMNS[column]), rows, measured)
         _who2007(out, sex, months, clenhei, weight, bmi, block)
@@ -226,11 +231,12 @@ def compute(
     if rounded:
         out |= {flag_name(z): np.full(n, np.nan) for z in _Z_ORDER}
     present = {name for name in MEASUREMENTS if np.isfinite(getattr(kids, name)).any()}
+    computed = [z for z, needs in _NEEDS.items() if needs <= present]
     for start in range(0, n, BLOCK_ROWS):
         block = slice(start, start + BLOCK_ROWS)
         _compute_block(kids, block, rules, out, present)
         if rounded:
-            for column in _Z_ORDER:
+            for column in computed:  # the others stay NaN, and so do their flags
                 _round_and_flag_into(out, column, block)
     if rounded:
         return {name: out[name] for name in OUTPUT_ORDER}
