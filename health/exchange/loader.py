@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, bindparam, text
 
 from health.areas import rebuild_area_ancestors
 from health.exchange.errors import ExchangeError
@@ -77,6 +78,7 @@ class ImportSummary:
 
 
 Progress = Callable[[int], None]
+FK_SUSPEND_BYTES = 8 << 20  # PostgreSQL: files from this size load without per-row FK checks
 
 
 def import_folder(
@@ -315,16 +317,22 @@ class _Loader:
 
     # ---- staging -------------------------------------------------------------------------------
 
-    def _stage(self, name: str, columns: list[tuple[str, str, str]]) -> None:
+    def _stage(
+        self, name: str, columns: list[tuple[str, str, str]], *, with_lines: bool = True
+    ) -> None:
         """(Re)create the temporary table ``name``; columns as (name, sqlite type, pg type)."""
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
         spec = ", ".join(f"{c} {pg if self.pg else lite}" for c, lite, pg in columns)
-        self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} (line BIGINT, {spec})")
+        line = "line BIGINT, " if with_lines else ""
+        self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({line}{spec})")
 
-    def _fill(self, name: str, batch: Batch, arrays: dict[str, pa.Array]) -> None:
+    def _fill(
+        self, name: str, batch: Batch, arrays: dict[str, pa.Array], *, with_lines: bool = True
+    ) -> None:
         """Append a batch to staging table ``name`` (COPY on PostgreSQL)."""
         if self.pg:
-            table = pa.table({"line": pa.array(batch.lines), **arrays})
+            lines = {"line": pa.array(batch.lines)} if with_lines else {}
+            table = pa.table({**lines, **arrays})
             buffer = io.BytesIO()
             pcsv.write_csv(
                 table,
@@ -400,7 +408,15 @@ class _Loader:
                 column="child_id",
             )
         cols = ["sex", "birth_date", "area_id", "resident", "gestational_weeks"]
-        changed = self.conn.execute(
+        with self._foreign_keys_suspended("children", path):
+            changed = self._merge_children(cols)
+        changed += self._merge_enrolments()
+        self.conn.exec_driver_sql("DROP TABLE stage_children")
+        self._note(path, read, changed)
+
+    def _merge_children(self, cols: list[str]) -> int:
+        """Upsert the staged children by code; rows changed."""
+        return self.conn.execute(
             text(
                 f"INSERT INTO children (code, {', '.join(cols)}) "
                 f"SELECT code, {', '.join(cols)} FROM stage_children WHERE true "
@@ -410,8 +426,10 @@ class _Loader:
                 + " OR ".join(f"children.{c} IS DISTINCT FROM excluded.{c}" for c in cols)
             )
         ).rowcount
-        # Enrolments from the file carry no dates: keep the open, undated enrolment that matches
-        # the file, drop other undated open ones, add the missing ones.
+
+    def _merge_enrolments(self) -> int:
+        """Enrolments from the file carry no dates: keep the open, undated enrolment that matches
+        the file, drop other undated open ones, add the missing ones; rows changed."""
         dropped = self.conn.execute(
             text(
                 "DELETE FROM enrolments WHERE start_date IS NULL AND end_date IS NULL AND EXISTS ("
@@ -429,76 +447,128 @@ class _Loader:
                 " WHERE e.child_id = c.id AND e.facility_id = s.facility_id AND e.end_date IS NULL)"
             )
         ).rowcount
-        self.conn.exec_driver_sql("DROP TABLE stage_children")
-        self._note(path, read, changed + dropped + added)
+        return dropped + added
 
     # ---- checks --------------------------------------------------------------------------------
+
+    def _children_of(self, codes: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+        """``(distinct codes, ids, ISO birth dates)`` of the children named in a batch; one
+        indexed query per 5,000 codes (memory bounded by the batch, not by the province)."""
+        distinct = pc.unique(codes)
+        found: dict[str, tuple[int, str]] = {}
+        if self.pg:  # one array parameter: no long IN list to parse and plan
+            query = text("SELECT code, id, birth_date FROM children WHERE code = ANY(:codes)")
+        else:
+            query = text("SELECT code, id, birth_date FROM children WHERE code IN :codes")
+            query = query.bindparams(bindparam("codes", expanding=True))
+        names = distinct.to_pylist()
+        for i in range(0, len(names), 5000):
+            for code, pk, birth in self.conn.execute(query, {"codes": names[i : i + 5000]}):
+                found[code] = (int(pk), str(birth)[:10])
+        ids = pa.array([found.get(n, (None, None))[0] for n in names], pa.int64())
+        births = pa.array([found.get(n, (None, None))[1] for n in names], pa.string())
+        return distinct, ids, births
 
     def load_checks(self, path: Path) -> None:
         clinics = self._codes("clinics")
         numbers = ("weight_kg", "length_cm", "head_cm", "hb_g_l")
-        self._stage(
-            "stage_checks",
-            [
-                ("child_code", "TEXT", "TEXT"),
-                ("check_date", "TEXT", "DATE"),
-                ("kind", "TEXT", "TEXT"),
-                ("clinic_id", "INTEGER", "INTEGER"),
-                ("measure", "TEXT", "TEXT"),
-                *((n, "REAL", "DOUBLE PRECISION") for n in numbers),
-            ],
-        )
-        cols = ["check_date", "kind", "clinic_id", "measure", *numbers]
-        merge = text(
-            f"INSERT INTO checks (child_id, {', '.join(cols)}) "
-            f"SELECT c.id, {', '.join('s.' + x for x in cols)} "
-            "FROM stage_checks s JOIN children c ON c.code = s.child_code WHERE true "
+        cols = ["child_id", "check_date", "kind", "clinic_id", "measure", *numbers]
+        upsert = (
             "ON CONFLICT (child_id, check_date, kind) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in cols[2:])
+            + ", ".join(f"{c} = excluded.{c}" for c in cols[3:])
             + " WHERE "
-            + " OR ".join(f"checks.{c} IS DISTINCT FROM excluded.{c}" for c in cols[2:])
+            + " OR ".join(f"checks.{c} IS DISTINCT FROM excluded.{c}" for c in cols[3:])
         )
-        probe = text(
-            "SELECT s.line, c.id, c.birth_date, s.child_code, s.check_date FROM stage_checks s "
-            "LEFT JOIN children c ON c.code = s.child_code "
-            "WHERE c.id IS NULL OR s.check_date < c.birth_date ORDER BY s.line LIMIT 1"
-        )
-        read = changed = 0
-        for batch in self._batches(path):
-            batch = _last_per_key(batch, ("child_id", "date", "kind"))
-            c = batch.columns
-            clinic_ids = _in_map(c["clinic_code"], clinics)
-            self._unknown(path, batch, "clinic_code", clinic_ids, "clinic")
-            self._future(path, batch, "date")
-            self._fill(
+        if self.pg:
+            self._stage(
                 "stage_checks",
-                batch,
-                {
-                    "child_code": c["child_id"],
+                [
+                    ("child_id", "", "BIGINT"),
+                    ("check_date", "", "DATE"),
+                    ("kind", "", "TEXT"),
+                    ("clinic_id", "", "INTEGER"),
+                    ("measure", "", "TEXT"),
+                    *((n, "", "DOUBLE PRECISION") for n in numbers),
+                ],
+                with_lines=False,
+            )
+            merge = (
+                f"INSERT INTO checks ({', '.join(cols)}) SELECT {', '.join(cols)} "
+                f"FROM stage_checks WHERE true {upsert}"
+            )
+        else:
+            marks = ", ".join("?" for _ in cols)
+            merge = f"INSERT INTO checks ({', '.join(cols)}) VALUES ({marks}) {upsert}"
+        read = changed = 0
+        with self._foreign_keys_suspended("checks", path):
+            for batch in self._batches(path):
+                batch = _last_per_key(batch, ("child_id", "date", "kind"))
+                c = batch.columns
+                clinic_ids = _in_map(c["clinic_code"], clinics)
+                self._unknown(path, batch, "clinic_code", clinic_ids, "clinic")
+                self._future(path, batch, "date")
+                codes, ids, births = self._children_of(c["child_id"])
+                where = pc.index_in(c["child_id"], value_set=codes)
+                child_ids, birth = pc.take(ids, where), pc.take(births, where)
+                self._unknown(path, batch, "child_id", child_ids, "child_id")
+                early = np.flatnonzero(np.asarray(pc.fill_null(pc.less(c["date"], birth), False)))
+                if early.size:
+                    i = int(early[0])
+                    raise ExchangeError(
+                        path.name,
+                        f"check dated {c['date'][i].as_py()} before the child's birth date",
+                        line=int(batch.lines[i]),
+                        column="date",
+                    )
+                values = {
+                    "child_id": child_ids,
                     "check_date": c["date"],
                     "kind": c["kind"],
                     "clinic_id": clinic_ids,
                     "measure": c["measure"],
                     **{n: c[n] for n in numbers},
-                },
-            )
-            if self.pg:
-                self.conn.exec_driver_sql("ANALYZE stage_checks")
-            bad = self.conn.execute(probe).first()
-            if bad is not None:
-                line, child_pk, _birth, code, date = bad
-                reason = (
-                    f"unknown child_id '{code}'"
-                    if child_pk is None
-                    else f"check dated {date} before the child's birth date"
-                )
-                column = "child_id" if child_pk is None else "date"
-                raise ExchangeError(path.name, reason, line=int(line), column=column)
-            changed += self.conn.execute(merge).rowcount
-            self.conn.exec_driver_sql("DELETE FROM stage_checks")
-            read += batch.rows_read
-        self.conn.exec_driver_sql("DROP TABLE stage_checks")
+                }
+                if self.pg:
+                    self._fill("stage_checks", batch, values, with_lines=False)
+                    changed += self.conn.exec_driver_sql(merge).rowcount
+                    self.conn.exec_driver_sql("TRUNCATE stage_checks")
+                else:
+                    changed += self._executemany(merge, values)
+                read += batch.rows_read
+        if self.pg:
+            self.conn.exec_driver_sql("DROP TABLE stage_checks")
         self._note(path, read, changed)
+
+    def _executemany(self, sql: str, values: dict[str, pa.Array]) -> int:
+        """SQLite: run ``sql`` for every row of ``values``; rows changed."""
+        raw = self.conn.connection.dbapi_connection
+        cur = raw.cursor()  # type: ignore[union-attr]
+        cur.executemany(sql, zip(*(a.to_pylist() for a in values.values()), strict=True))
+        count = cur.rowcount
+        cur.close()
+        return max(count, 0)
+
+    @contextmanager
+    def _foreign_keys_suspended(self, table: str, path: Path) -> Iterator[None]:
+        """PostgreSQL, big files: drop ``table``'s foreign keys for the load and add them back
+        (validated in one set-based pass) before the transaction ends. The loader has checked
+        every reference itself; per-row trigger checks would triple the load time. Small files
+        keep the constraints (re-validating a big table would cost more than it saves)."""
+        if not self.pg or path.stat().st_size < FK_SUSPEND_BYTES:
+            yield
+            return
+        rows = self.conn.execute(
+            text(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE contype = 'f' AND conrelid = CAST(:t AS regclass)"
+            ),
+            {"t": table},
+        ).all()
+        for name, _ in rows:
+            self.conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        yield
+        for name, definition in rows:
+            self.conn.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
 def _last_per_key(batch: Batch, key: tuple[str, ...]) -> Batch:

@@ -271,3 +271,32 @@ def test_byte_order_mark_and_duplicate_check_rows(engine: Engine, tmp_path: Path
             text("SELECT weight_kg FROM checks WHERE check_date = '2024-07-01'")
         ).all()
     assert [r[0] for r in rows] == [7.5]  # the later row wins
+
+
+def test_big_file_path_restores_foreign_keys(
+    engine: Engine, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL drops the loaded tables' foreign keys for big files: they must come back, and
+    a failed load must leave them in place."""
+    from health.exchange import loader
+
+    monkeypatch.setattr(loader, "FK_SUSPEND_BYTES", 0)
+    count = "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f'"
+
+    def foreign_keys() -> int | None:
+        if engine.dialect.name != "postgresql":
+            return None
+        with engine.connect() as conn:
+            return conn.execute(text(count + " AND connamespace = (SELECT oid FROM pg_namespace"
+                                     " WHERE nspname = current_schema())")).scalar()  # fmt: skip
+
+    before = foreign_keys()
+    import_folder(engine, folder, today=TODAY)
+    assert foreign_keys() == before
+    bad = dict(FOLDER)
+    bad["checks.csv"] = bad["checks.csv"].replace("c11,2024-08-09", "c99,2024-08-09")
+    with pytest.raises(ExchangeError, match="unknown child_id 'c99'"):
+        import_folder(engine, write(folder.parent / "bad", bad), today=TODAY)
+    assert foreign_keys() == before
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM checks")).scalar() == 11

@@ -1,0 +1,143 @@
+"""Benchmark: a synthetic province in the exchange format, imported and reported on.
+
+    .venv/bin/python benchmarks/coverage.py                     # 1,000,000 children, both DBs
+    .venv/bin/python benchmarks/coverage.py --children 200000 --backends sqlite
+
+Generates the exchange folder (vectorised), then for each database, in a fresh child process:
+migrate an empty database, ``import_folder`` (rows/s of checks.csv), coverage for 2024 at every
+area level and per clinic and facility (seconds), and the process's peak resident memory.
+PostgreSQL uses a private schema in database ``test`` on 127.0.0.1:5432 (dropped afterwards).
+Goals: ≥ 100,000 check rows/s; < 5 s per coverage report; memory flat in the number of children.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing as mp
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TODAY = dt.date(2025, 3, 1)
+YEAR = 2024
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def peak_mib() -> float:
+    """Peak resident memory of this process, MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(folder: str, children: int, seed: int, queue: mp.Queue) -> None:
+    from health.synthetic import generate as pieces
+    from health.synthetic import write_folder
+
+    start = time.perf_counter()
+    rows = write_folder(Path(folder), pieces(children, TODAY, seed=seed))
+    queue.put({"rows": rows, "seconds": time.perf_counter() - start, "peak_mib": peak_mib()})
+
+
+def run_backend(backend: str, folder: str, workdir: str, queue: mp.Queue) -> None:
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from health.coverage import coverage
+    from health.db import make_engine
+    from health.exchange import import_folder
+    from health.migrate import upgrade
+    from health.periods import Period
+
+    schema = None
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{workdir}/bench.db")
+    else:
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    result: dict = {"backend": backend}
+    try:
+        upgrade(engine)
+        start = time.perf_counter()
+        summary = import_folder(engine, Path(folder), today=TODAY)
+        seconds = time.perf_counter() - start
+        result["import_seconds"] = seconds
+        result["rows"] = summary.read
+        result["check_rows_per_s"] = summary.read["checks.csv"] / seconds
+        result["all_rows_per_s"] = sum(summary.read.values()) / seconds
+        if backend == "postgresql":
+            with engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        timings = {}
+        period = Period.year(YEAR)
+        with Session(engine) as session:
+            for level in ("province", "city", "county", "township"):
+                t = time.perf_counter()
+                rows = coverage(session, period, level=level)
+                timings[level] = (time.perf_counter() - t, len(rows))
+            for by in ("clinic", "facility"):
+                t = time.perf_counter()
+                rows = coverage(session, period, by=by)
+                timings[by] = (time.perf_counter() - t, len(rows))
+            province = coverage(session, period, level="province")
+        result["coverage"] = timings
+        result["province"] = [(r.indicator, r.numerator, r.denominator) for r in province]
+        result["peak_mib"] = peak_mib()
+    finally:
+        engine.dispose()
+        if schema:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    queue.put(result)
+
+
+def in_child(target, *args) -> dict:  # type: ignore[no-untyped-def]
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    out = queue.get()
+    proc.join()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=1_000_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--seed", type=int, default=20240101)
+    parser.add_argument("--workdir", default=None, help="Folder for files (default: a temp dir)")
+    args = parser.parse_args()
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="childhealth-bench-"))
+    folder = workdir / "exchange"
+    try:
+        gen = in_child(generate, str(folder), args.children, args.seed)
+        size = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
+        print(f"generated {gen['rows']} in {gen['seconds']:.1f} s ({size:.0f} MiB of CSV)")
+        for backend in args.backends.split(","):
+            r = in_child(run_backend, backend, str(folder), str(workdir))
+            print(f"\n== {backend}")
+            print(f"import: {r['import_seconds']:.1f} s, {r['check_rows_per_s']:,.0f} check rows/s "
+                  f"({r['all_rows_per_s']:,.0f} rows/s over all files)")  # fmt: skip
+            for unit, (seconds, n) in r["coverage"].items():
+                print(f"coverage by {unit:<9} {seconds:6.2f} s  ({n} rows)")
+            total = sum(s for s, _ in r["coverage"].values())
+            print(f"coverage, all six reports: {total:.2f} s")
+            print(f"province {YEAR}: {r['province']}")
+            print(f"peak memory of the import+coverage process: {r['peak_mib']:.0f} MiB")
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
