@@ -1,0 +1,219 @@
+"""Flags → cases: one open case per child, in the queue of the responsible clinic, with an
+audit trail (``case_events``) of every change.
+
+Flags of severity ``advice`` are stored for the family but never open a case. A flag whose code
+is already open on the child's case refreshes that flag's evidence instead of adding a copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from health.models import Case, CaseClose, CaseEvent, Child, FlagRecord
+from health.models.enums import SEVERITY_RANK
+from health.services.routing import responsible_clinic_id
+
+
+class CaseStateError(ValueError):
+    """A case action that its state does not allow (e.g. closing a closed case)."""
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of evidence values (mappings, tuples, NaN → None)."""
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def evidence_dict(flag: Any) -> dict[str, Any]:
+    """The evidence of a ``screening.flags.Flag`` as plain JSON data."""
+    ev = flag.evidence
+    return _plain(
+        {
+            "rule": ev.rule,
+            "rule_version": ev.rule_version,
+            "instrument": ev.instrument,
+            "instrument_version": ev.instrument_version,
+            "values": ev.values,
+            "z": ev.z,
+            "item_ids": ev.item_ids,
+        }
+    )
+
+
+def _event(
+    session: Session, case: Case, action: str, now: dt.datetime, actor_id: int | None, **detail: Any
+) -> None:
+    session.add(
+        CaseEvent(case_id=case.id, at=now, actor_id=actor_id, action=action, detail=_plain(detail))
+    )
+
+
+def open_case_of(session: Session, child_id: int) -> Case | None:
+    """The child's open case, if any."""
+    return session.exec(
+        select(Case).where(Case.child_id == child_id, Case.status == "open")
+    ).first()
+
+
+def _more_urgent(a: str, b: str) -> str:
+    return a if SEVERITY_RANK[a] <= SEVERITY_RANK[b] else b
+
+
+def raise_flags(
+    session: Session,
+    child: Child,
+    flags: Iterable[Any],
+    *,
+    source_kind: str,
+    source_id: int | None,
+    now: dt.datetime,
+    actor_id: int | None = None,
+) -> Case | None:
+    """Store ``flags`` (``screening.flags.Flag`` objects) for ``child`` and open or update its
+    one open case with those that are not advice. Returns the open case, or None when no flag
+    needed a doctor."""
+    flags = list(flags)
+    for flag in flags:
+        if str(flag.severity) == "advice":
+            session.add(_record(child, flag, source_kind, source_id, now, case_id=None))
+    serious = [f for f in flags if str(f.severity) != "advice"]
+    if not serious:
+        session.flush()
+        return None
+    case = open_case_of(session, child.id)  # type: ignore[arg-type]
+    if case is None:
+        case = _open(session, child, serious, now, actor_id)
+    clinic_id = responsible_clinic_id(session, child, now.date())
+    if case.clinic_id != clinic_id:
+        _event(session, case, "rerouted", now, actor_id, clinic_from=case.clinic_id,
+               clinic_to=clinic_id)  # fmt: skip
+        case.clinic_id = clinic_id
+    open_flags = {
+        f.code: f
+        for f in session.exec(
+            select(FlagRecord).where(
+                FlagRecord.case_id == case.id, col(FlagRecord.resolved_at).is_(None)
+            )
+        )
+    }
+    for flag in serious:
+        existing = open_flags.get(flag.code)
+        if existing is not None:
+            existing.evidence = evidence_dict(flag)
+            existing.source_kind, existing.source_id = source_kind, source_id
+            _event(session, case, "flag_updated", now, actor_id, code=flag.code)
+            continue
+        record = _record(child, flag, source_kind, source_id, now, case_id=case.id)
+        session.add(record)
+        open_flags[flag.code] = record
+        _event(session, case, "flag_added", now, actor_id, code=flag.code,
+               severity=str(flag.severity))  # fmt: skip
+        worse = _more_urgent(str(flag.severity), case.severity)
+        if worse != case.severity:
+            _event(session, case, "escalated", now, actor_id, severity_from=case.severity,
+                   severity_to=worse)  # fmt: skip
+            case.severity = worse  # type: ignore[assignment]
+    case.updated_at = now
+    session.add(case)
+    session.flush()
+    return case
+
+
+def _record(
+    child: Child,
+    flag: Any,
+    source_kind: str,
+    source_id: int | None,
+    now: dt.datetime,
+    *,
+    case_id: int | None,
+) -> FlagRecord:
+    return FlagRecord(
+        child_id=child.id,  # type: ignore[arg-type]
+        case_id=case_id,
+        code=flag.code,
+        domain=str(flag.domain),
+        severity=str(flag.severity),  # type: ignore[arg-type]
+        parent_message_id=flag.parent_message_id,
+        clinician_message_id=flag.clinician_message_id,
+        source_kind=source_kind,
+        source_id=source_id,
+        evidence=evidence_dict(flag),
+        raised_at=now,
+    )
+
+
+def _open(
+    session: Session, child: Child, flags: Sequence[Any], now: dt.datetime, actor_id: int | None
+) -> Case:
+    """Create the child's open case; if a concurrent request created it first (the partial
+    unique index refuses a second open case), use that one."""
+    severity = min((str(f.severity) for f in flags), key=SEVERITY_RANK.__getitem__)
+    case = Case(
+        child_id=child.id,  # type: ignore[arg-type]
+        clinic_id=responsible_clinic_id(session, child, now.date()),
+        status="open",  # type: ignore[arg-type]
+        severity=severity,  # type: ignore[arg-type]
+        opened_at=now,
+        updated_at=now,
+        oldest_flag_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(case)
+            session.flush()
+    except IntegrityError:
+        existing = open_case_of(session, child.id)  # type: ignore[arg-type]
+        if existing is None:
+            raise
+        return existing
+    _event(session, case, "opened", now, actor_id, severity=severity, clinic_id=case.clinic_id)
+    return case
+
+
+def close_case(
+    session: Session, case_id: int, data: CaseClose, *, actor_id: int | None, now: dt.datetime
+) -> Case:
+    """Record a doctor's outcome: the case closes and its open flags are resolved."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise LookupError(f"unknown case {case_id}")
+    if case.status != "open":
+        raise CaseStateError(f"case {case_id} is already closed")
+    if data.outcome == "recheck" and data.recheck_on is None:
+        raise CaseStateError("an outcome 'recheck' needs recheck_on")
+    case.status, case.outcome = "closed", data.outcome  # type: ignore[assignment]
+    case.outcome_note, case.recheck_on = data.outcome_note, data.recheck_on
+    case.closed_at, case.closed_by_id, case.updated_at = now, actor_id, now
+    for flag in session.exec(
+        select(FlagRecord).where(
+            FlagRecord.case_id == case_id, col(FlagRecord.resolved_at).is_(None)
+        )
+    ):
+        flag.resolved_at = now
+        session.add(flag)
+    _event(session, case, "closed", now, actor_id, outcome=str(data.outcome),
+           recheck_on=data.recheck_on.isoformat() if data.recheck_on else None)  # fmt: skip
+    session.add(case)
+    session.flush()
+    return case
+
+
+def open_queue(session: Session, clinic_id: int) -> list[Case]:
+    """A clinic's open cases: most urgent first, then the oldest flag first."""
+    order = {"urgent": 0, "refer": 1, "review": 2, "advice": 3}
+    cases = session.exec(
+        select(Case).where(Case.clinic_id == clinic_id, Case.status == "open")
+    ).all()
+    return sorted(cases, key=lambda c: (order[c.severity], c.oldest_flag_at, c.id))

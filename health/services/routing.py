@@ -1,0 +1,36 @@
+"""Which clinic is responsible for a child: the clinic linked to the childcare facility the child
+is enrolled in on the day, else the clinic of the child's township (lowest id when several)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from health.models import Child, Clinic, Enrolment, Facility
+
+
+def enrolled_facility(session: Session, child_id: int, on: dt.date) -> Facility | None:
+    """The facility the child is enrolled in on ``on`` (undated enrolments count as current)."""
+    stmt = (
+        select(Facility)
+        .join(Enrolment, col(Enrolment.facility_id) == col(Facility.id))
+        .where(
+            Enrolment.child_id == child_id,
+            or_(col(Enrolment.start_date).is_(None), col(Enrolment.start_date) <= on),
+            or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) >= on),
+        )
+        .order_by(col(Enrolment.start_date).desc(), col(Facility.id))
+    )
+    return session.exec(stmt).first()
+
+
+def responsible_clinic_id(session: Session, child: Child, on: dt.date) -> int | None:
+    """Id of the clinic whose queue gets the child's case; None when no clinic serves it."""
+    facility = enrolled_facility(session, child.id, on)  # type: ignore[arg-type]
+    if facility is not None:
+        return facility.clinic_id
+    return session.exec(
+        select(col(Clinic.id)).where(Clinic.area_id == child.area_id).order_by(col(Clinic.id))
+    ).first()
