@@ -127,7 +127,7 @@ def children(
     )
 
 
-BLOCK_ROWS = 1 << 15  # rows per pass: keeps every temporary array in the CPU cache
+BLOCK_ROWS = 1 << 16  # rows per pass: temporaries stay in the CPU caches (measured best)
 
 
 def _length_table_rows(day: Array, clenhei: Array, measure: NDArray[np.int8]) -> NDArray[np.bool_]:
@@ -227,11 +227,15 @@ def compute(
     if rules not in RULE_SETS:
         raise UnknownRuleSetError(rules)
     n = kids.sex.size
-    out = {name: np.full(n, np.nan) for name in ("clenhei", "cbmi", "c9mo_flag", *_Z_ORDER)}
-    if rounded:
-        out |= {flag_name(z): np.full(n, np.nan) for z in _Z_ORDER}
     present = {name for name in MEASUREMENTS if np.isfinite(getattr(kids, name)).any()}
     computed = [z for z, needs in _NEEDS.items() if needs <= present]
+    # columns every block writes in full start empty (no extra pass over memory); the rest NaN
+    written = {"clenhei", "cbmi", "c9mo_flag", *computed} - set(WHO2007_COLUMNS)
+    out = {name: np.empty(n) if name in written else np.full(n, np.nan)
+           for name in ("clenhei", "cbmi", "c9mo_flag", *_Z_ORDER)}  # fmt: skip
+    if rounded:
+        out |= {flag_name(z): np.empty(n) if z in written else np.full(n, np.nan)
+                for z in _Z_ORDER}  # fmt: skip
     for start in range(0, n, BLOCK_ROWS):
         block = slice(start, start + BLOCK_ROWS)
         _compute_block(kids, block, rules, out, present)
