@@ -34,6 +34,9 @@ def _register() -> None:
 
     import_.register(app)
     coverage.register(app)
+    from api.commands import seed_demo
+
+    seed_demo.register(app)
     from api.commands import quality
 
     quality.register(app)
