@@ -1,0 +1,126 @@
+"""Deny by default: every route declares its roles (``opt["roles"]``) and :func:`guard`, the one
+guard of the app, enforces role and scope.
+
+- no ``roles`` declared: 403 for everyone (a route someone forgot to declare stays closed);
+- ``PUBLIC``: anyone; otherwise the caller must be signed in (401) with one of the roles (403);
+- a ``child_id`` path parameter must name a child in the caller's scope, else 404 exactly as
+  for a child that does not exist; a ``case_id`` likewise through its child.
+
+Scopes: parent, own children (guardianships); doctor, children living in the township of their
+clinic or enrolled now at a facility linked to it; facility, children enrolled now at their
+facility; bureau, no child at all (aggregates of their area only); admin, everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from api.errors import ChildNotFoundError
+from health.models import Case, Child, Clinic, Enrolment, Facility, Guardianship
+
+PUBLIC = ("*",)
+PARENT, DOCTOR, FACILITY, BUREAU, ADMIN = "parent", "doctor", "facility", "bureau", "admin"
+ALL_ROLES = (PARENT, DOCTOR, FACILITY, BUREAU, ADMIN)
+CHILD_ROLES = (PARENT, DOCTOR, FACILITY, ADMIN)
+SESSION_KEY = "user"
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in account as kept in the session (no personal data beyond the username)."""
+
+    id: int
+    username: str
+    role: str
+    clinic_id: int | None = None
+    facility_id: int | None = None
+    area_id: int | None = None
+
+    def as_session(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
+    """The signed-in user of the request, or None."""
+    data = connection.scope.get("session") or {}
+    raw = data.get(SESSION_KEY) if isinstance(data, dict) else None
+    return CurrentUser(**raw) if raw else None
+
+
+def _db(connection: ASGIConnection[Any, Any, Any, Any]) -> Session:
+    config = connection.app.state["db_config"]
+    return config.provide_session(connection.app.state, connection.scope)
+
+
+def open_enrolment(on_facility: ColumnElement[bool]) -> Any:
+    """EXISTS an open enrolment of ``Child`` matching ``on_facility``."""
+    return exists().where(Enrolment.child_id == Child.id, Enrolment.end_date.is_(None), on_facility)
+
+
+def child_scope(user: CurrentUser) -> ColumnElement[bool]:
+    """SQL condition on ``Child`` that holds for the children ``user`` may see."""
+    if user.role == ADMIN:
+        return Child.id.is_not(None)
+    if user.role == PARENT:
+        return exists().where(Guardianship.child_id == Child.id, Guardianship.user_id == user.id)
+    if user.role == DOCTOR:
+        township = select(Clinic.area_id).where(Clinic.id == user.clinic_id).scalar_subquery()
+        linked = select(Facility.id).where(Facility.clinic_id == user.clinic_id)
+        return or_(Child.area_id == township, open_enrolment(Enrolment.facility_id.in_(linked)))
+    if user.role == FACILITY:
+        return open_enrolment(Enrolment.facility_id == user.facility_id)
+    return Child.id.is_(None)  # bureau: never a child
+
+
+def child_for(session: Session, user: CurrentUser, child_id: int) -> Child:
+    """The child ``child_id`` if ``user`` may see it, else :class:`ChildNotFoundError`."""
+    child = session.execute(
+        select(Child).where(and_(Child.id == child_id, child_scope(user)))
+    ).scalar_one_or_none()
+    if child is None:
+        raise ChildNotFoundError
+    return child
+
+
+def case_for(session: Session, user: CurrentUser, case_id: int) -> Case:
+    """The case ``case_id`` if its child is in ``user``'s scope, else 404."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise ChildNotFoundError
+    child_for(session, user, case.child_id)
+    return case
+
+
+def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The app's only guard (see the module docstring)."""
+    roles = handler.opt.get("roles")
+    if roles == PUBLIC:
+        return
+    user = current_user(connection)
+    if roles is None:
+        raise PermissionDeniedException
+    if user is None:
+        raise NotAuthorizedException
+    if user.role not in roles:
+        raise PermissionDeniedException
+    params = connection.path_params
+    if "child_id" in params:
+        child_for(_db(connection), user, int(params["child_id"]))
+    if "case_id" in params:
+        case_for(_db(connection), user, int(params["case_id"]))
+
+
+def require_user(request: Request[Any, Any, Any]) -> CurrentUser:
+    """Dependency: the signed-in user (the guard has already refused anonymous callers)."""
+    user = current_user(request)
+    if user is None:
+        raise NotAuthorizedException
+    return user

@@ -1,0 +1,140 @@
+"""The Litestar application factory: :func:`create_app`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import plotly
+from litestar import Litestar, Request, Router, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.response import File
+from litestar.static_files import create_static_files_router
+from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
+from litestar.template.config import TemplateConfig
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api import logs
+from api.access import PUBLIC, guard, require_user
+from api.database import engine_for, sqlalchemy_config, sqlalchemy_plugin
+from api.errors import problem_details_plugin
+from api.i18n import normalise
+from api.settings import Settings
+
+HERE = Path(__file__).parent
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+SESSION_COOKIE = "childhealth_session"
+CSRF_COOKIE = "childhealth_csrf"
+CSRF_HEADER = "x-csrftoken"
+
+
+def _swagger_dir() -> Path | None:
+    """Swagger UI's files from the ``swagger-ui-bundle`` package, when it is installed."""
+    try:
+        import swagger_ui_bundle
+    except ImportError:
+        return None
+    return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+@get("/health", opt={"roles": PUBLIC}, sync_to_thread=False, tags=["service"])
+def health_check(db: Session) -> dict[str, str]:
+    """Liveness and database reachability."""
+    db.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@get("/static/plotly.min.js", opt={"roles": PUBLIC}, include_in_schema=False, sync_to_thread=False)
+def plotly_js() -> File:
+    """Plotly's browser bundle, from the installed plotly package (cached by the browser)."""
+    return File(PLOTLY_JS, media_type="text/javascript", headers={"cache-control": "max-age=86400"})
+
+
+def _locale(request: Request[Any, Any, Any]) -> None:
+    """Before each request: the interface language (``?lang=``, cookie ``lang``, zh-CN)."""
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    request.scope.setdefault("state", {})["locale"] = normalise(chosen)
+
+
+def _openapi(swagger: Path | None) -> OpenAPIConfig:
+    plugins = []
+    if swagger is not None:
+        plugins.append(
+            SwaggerRenderPlugin(
+                js_url="/static/swagger/swagger-ui-bundle.js",
+                css_url="/static/swagger/swagger-ui.css",
+                standalone_preset_js_url="/static/swagger/swagger-ui-standalone-preset.js",
+                favicon="<link rel='icon' href='/static/swagger/favicon-32x32.png'>",
+                path="/swagger",
+            )
+        )
+    return OpenAPIConfig(
+        title="Child health and development screening",
+        version="1.0.0",
+        description="Errors are RFC 9457 problem details (application/problem+json).",
+        path="/schema",
+        render_plugins=plugins,
+        openapi_router=Router("/schema", route_handlers=[], opt={"roles": PUBLIC}),
+        use_handler_docstrings=True,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """The service for ``settings`` (default: from the environment)."""
+    from api.routes import route_handlers
+
+    settings = settings or Settings.from_env()
+    logs.configure()
+    engine = engine_for(settings.database_url)
+    db_config = sqlalchemy_config(engine)
+    store = FileStore(Path(settings.session_dir)) if settings.session_dir else MemoryStore()
+    sessions = ServerSideSessionConfig(
+        key=SESSION_COOKIE,
+        secure=settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
+        max_age=settings.session_max_age_s,
+        store="sessions",
+    )
+    swagger = _swagger_dir()
+    handlers: list[Any] = [health_check, plotly_js, *route_handlers()]
+    handlers.append(
+        create_static_files_router(
+            path="/static", directories=[HERE / "static"], opt={"roles": PUBLIC}, name="static"
+        )
+    )
+    if swagger is not None:
+        handlers.append(
+            create_static_files_router(
+                path="/static/swagger", directories=[swagger], opt={"roles": PUBLIC}, name="swagger"
+            )
+        )
+    return Litestar(
+        route_handlers=handlers,
+        plugins=[sqlalchemy_plugin(db_config), problem_details_plugin()],
+        guards=[guard],
+        middleware=[sessions.middleware, DefineMiddleware(logs.access_log_middleware)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE,
+            header_name=CSRF_HEADER,
+            cookie_secure=settings.cookie_secure,
+            cookie_samesite="lax",
+        ),
+        stores={"sessions": store},
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        openapi_config=_openapi(swagger),
+        before_request=_locale,
+        dependencies={"user": Provide(require_user, sync_to_thread=False)},
+        state=State({"settings": settings, "db_config": db_config, "engine": engine}),
+        debug=settings.debug,
+    )

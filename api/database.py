@@ -1,0 +1,42 @@
+"""The advanced-alchemy SQLAlchemy plugin over the SQLModel metadata; one session per request,
+committed when the response is 2xx/3xx and rolled back otherwise."""
+
+from __future__ import annotations
+
+from advanced_alchemy.extensions.litestar import (
+    SQLAlchemyPlugin,
+    SQLAlchemySyncConfig,
+    SyncSessionConfig,
+)
+from sqlalchemy import Engine
+from sqlmodel import SQLModel
+
+import health.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from health.db import make_engine
+from health.migrate import upgrade
+
+SESSION_KEY = "db"
+
+
+def engine_for(url: str) -> Engine:
+    """An engine for ``url`` (empty: the default SQLite file), migrated to the latest schema."""
+    engine = make_engine(url or None)
+    upgrade(engine)
+    return engine
+
+
+def sqlalchemy_config(engine: Engine) -> SQLAlchemySyncConfig:
+    """The plugin's configuration: ``db`` is the request's session dependency."""
+    return SQLAlchemySyncConfig(
+        engine_instance=engine,
+        metadata=SQLModel.metadata,
+        create_all=False,
+        session_dependency_key=SESSION_KEY,
+        before_send_handler="autocommit",
+        session_config=SyncSessionConfig(expire_on_commit=False),
+    )
+
+
+def sqlalchemy_plugin(config: SQLAlchemySyncConfig) -> SQLAlchemyPlugin:
+    """The advanced-alchemy plugin for ``config``."""
+    return SQLAlchemyPlugin(config=config)

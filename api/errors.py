@@ -1,0 +1,192 @@
+"""Every error of the service as RFC 9457 problem details, mapped from domain exceptions in one
+place (:data:`DOMAIN_PROBLEMS`); pages get the same problem rendered as HTML, and 401 on a page
+becomes a redirect to the sign-in page.
+
+Problem ``type`` URIs are ``urn:childhealth:problem:<slug>``; ``title`` is translated into the
+caller's language; ``detail`` says what is wrong without personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+from litestar.response import Redirect, Template
+from sqlalchemy.exc import IntegrityError
+
+from api.i18n import gettext
+from health.coverage import CoverageRequestError
+from health.periods import PeriodError
+from health.registry import InvalidRecordError, NotFoundError
+from screening.errors import ScreeningInputError
+
+log = logging.getLogger("childhealth.api")
+PREFIX = "urn:childhealth:problem:"
+
+
+class ServiceInputError(ValueError):
+    """Input the domain refuses, with a translatable English message and its parameters."""
+
+    status_code = 422
+    slug = "invalid-input"
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message = message
+        self.params = params
+        super().__init__(message.format(**params))
+
+
+class ImplausibleMeasurementError(ServiceInputError):
+    """A value beyond WHO's flag limits, not yet confirmed by the person entering it."""
+
+    slug = "implausible-measurement"
+
+    def __init__(self, indicators: list[str]) -> None:
+        super().__init__(
+            "These values look implausible: {indicators}. Check the units and measure again, "
+            "or confirm them.",
+            indicators=", ".join(indicators),
+        )
+        self.indicators = indicators
+
+
+class ChildNotFoundError(LookupError):
+    """No child with this id in the caller's scope (identical to a child that does not exist)."""
+
+
+def _lang(request: Request[Any, Any, Any] | None) -> str:
+    if request is None:
+        return "zh-CN"
+    return str(request.scope.get("state", {}).get("locale") or "zh-CN")
+
+
+class Problem(ProblemDetailsException):
+    """A problem that renders itself per request: JSON, an HTML page, or a sign-in redirect."""
+
+    def to_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        return handle(request, self)
+
+    def json_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        return super().to_response(request)
+
+
+def problem(
+    status: int, slug: str, title: str, detail: str = "", **extra: Any
+) -> ProblemDetailsException:
+    """A problem details exception (``title`` is an English message id, translated later)."""
+    return Problem(
+        status_code=status, type_=PREFIX + slug, title=title, detail=detail, extra=extra or None
+    )
+
+
+def _from_screening(exc: ScreeningInputError) -> ProblemDetailsException:
+    return problem(
+        422,
+        "invalid-screening-input",
+        "Invalid input",
+        str(exc),
+        message_id=exc.message_id,
+        params={k: str(v) for k, v in exc.params.items()},
+    )
+
+
+def _from_service(exc: ServiceInputError) -> ProblemDetailsException:
+    extra: dict[str, Any] = {"message": exc.message, "params": exc.params}
+    if isinstance(exc, ImplausibleMeasurementError):
+        extra["indicators"] = exc.indicators
+    return problem(exc.status_code, exc.slug, "Invalid input", str(exc), **extra)
+
+
+def _from_http(exc: HTTPException) -> ProblemDetailsException:
+    slugs = {
+        400: ("bad-request", "Bad request"),
+        401: ("not-signed-in", "Please sign in"),
+        403: ("forbidden", "Not allowed for your role"),
+        404: ("not-found", "Not found"),
+        405: ("method-not-allowed", "Method not allowed"),
+        413: ("too-large", "Request too large"),
+        429: ("too-many-requests", "Too many requests"),
+    }
+    slug, title = slugs.get(exc.status_code, ("http-error", "Request failed"))
+    detail = str(exc.detail) if exc.status_code == 400 else ""
+    extra = exc.extra if exc.status_code == 400 and isinstance(exc.extra, list) else None
+    if exc.status_code in (400, 403) and "CSRF" in str(exc.detail):
+        slug, title, detail = "csrf", "The form expired: reload the page and try again", ""
+        return problem(403, slug, title, detail)
+    out = problem(exc.status_code, slug, title, detail)
+    if extra:
+        out.extra = {"errors": extra}
+    out.headers = exc.headers
+    return out
+
+
+def _internal(exc: Exception) -> ProblemDetailsException:
+    # the traceback only at DEBUG level: its locals could carry personal data
+    log.error(
+        "internal error",
+        extra={"error_type": type(exc).__name__},
+        exc_info=exc if log.isEnabledFor(logging.DEBUG) else None,
+    )
+    return problem(500, "internal", "Internal error", "")
+
+
+DOMAIN_PROBLEMS: dict[type[Exception], Callable[[Any], ProblemDetailsException]] = {
+    ChildNotFoundError: lambda exc: problem(404, "not-found", "Not found"),
+    NotFoundError: lambda exc: problem(404, "not-found", "Not found", str(exc)),
+    InvalidRecordError: lambda exc: problem(422, "invalid-record", "Invalid input", str(exc)),
+    CoverageRequestError: lambda exc: problem(400, "bad-coverage-request", "Bad request", str(exc)),
+    PeriodError: lambda exc: problem(400, "bad-period", "Bad request", str(exc)),
+    ScreeningInputError: _from_screening,
+    ServiceInputError: _from_service,
+    IntegrityError: lambda exc: problem(409, "conflict", "Conflicts with stored data"),
+    HTTPException: _from_http,
+    Exception: _internal,
+}
+"""Domain exception → problem: the one place where errors become HTTP responses."""
+
+
+def wants_html(request: Request[Any, Any, Any]) -> bool:
+    """Pages (not ``/api`` nor ``/schema``) asked for by a browser."""
+    path = request.url.path
+    if path.startswith(("/api/", "/schema", "/static/", "/health")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def handle(request: Request[Any, Any, Any], exc: ProblemDetailsException) -> Response[Any]:
+    """Render ``exc``: problem JSON, an HTML page, or a redirect to sign in."""
+    lang = _lang(request)
+    if exc.title:
+        exc.title = gettext(lang, exc.title)
+    exc.instance = request.url.path
+    if wants_html(request):
+        if exc.status_code == 401:
+            return Redirect(path="/login", query_params={"next": request.url.path})
+        return Template(
+            template_name="error.html",
+            context={"problem": exc, "status": exc.status_code},
+            status_code=exc.status_code,
+            media_type=MediaType.HTML,
+        )
+    if isinstance(exc, Problem):
+        return exc.json_response(request)
+    return exc.to_response(request)
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    """The plugin with :data:`DOMAIN_PROBLEMS` and :func:`handle`."""
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            exception_handler=handle,
+            enable_for_all_http_exceptions=False,
+            exception_to_problem_detail_map=DOMAIN_PROBLEMS,
+        )
+    )

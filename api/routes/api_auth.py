@@ -1,0 +1,78 @@
+"""JSON sign-in: ``POST /api/v1/auth/login`` sets the session cookie; ``logout``; ``me``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.exceptions import NotAuthorizedException
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.access import ALL_ROLES, PUBLIC, SESSION_KEY, CurrentUser
+from health.models import User
+from health.registry import verify_password
+
+# a fixed hash to verify against when the user does not exist (same time either way)
+_DUMMY = (
+    "$argon2id$v=19$m=65536,t=3,p=4$5jKGmnkluQEw/xcDl81"
+    "P8Q$7umcaJlcOnOKBHrYZEX06JY39SY6cYctLeS2BIl09PU"
+)
+
+
+class LoginBody(BaseModel):
+    """Sign-in credentials."""
+
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+def authenticate(db: Session, username: str, password: str) -> CurrentUser:
+    """The active account with these credentials, else 401 (same answer for a wrong user or a
+    wrong password)."""
+    user = db.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else _DUMMY, password)
+    if user is None or not ok or not user.active:
+        raise NotAuthorizedException("wrong username or password")
+    return CurrentUser(
+        id=int(user.id),  # type: ignore[arg-type]
+        username=user.username,
+        role=str(user.role),
+        clinic_id=user.clinic_id,
+        facility_id=user.facility_id,
+        area_id=user.area_id,
+    )
+
+
+def sign_in(request: Request[Any, Any, Any], user: CurrentUser) -> None:
+    """Start a fresh session for ``user``."""
+    request.clear_session()
+    request.set_session({SESSION_KEY: user.as_session()})
+
+
+@post("/api/v1/auth/login", opt={"roles": PUBLIC}, sync_to_thread=False, tags=["auth"])
+def api_login(request: Request[Any, Any, Any], db: Session, data: LoginBody) -> CurrentUser:
+    """Sign in; the response sets the session cookie. Send the CSRF cookie's value back in the
+    ``X-CSRFToken`` header with every unsafe request."""
+    user = authenticate(db, data.username, data.password)
+    sign_in(request, user)
+    return user
+
+
+@post(
+    "/api/v1/auth/logout",
+    opt={"roles": ALL_ROLES},
+    status_code=204,
+    sync_to_thread=False,
+    tags=["auth"],
+)
+def api_logout(request: Request[Any, Any, Any]) -> None:
+    """End the session."""
+    request.clear_session()
+
+
+@get("/api/v1/me", opt={"roles": ALL_ROLES}, sync_to_thread=False, tags=["auth"])
+def me(user: CurrentUser) -> CurrentUser:
+    """The signed-in account and its scope."""
+    return user

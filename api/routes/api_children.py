@@ -1,0 +1,286 @@
+"""JSON API about children (parents, doctors, facility staff, admins; never bureaus)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import Parameter
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from api.access import CHILD_ROLES, PARENT, CurrentUser, child_for
+from api.routes.common import lang, now, today
+from api.services import records, views
+from health.models import (
+    Child,
+    ChildPublic,
+    FeedingRecallPublic,
+    FlagPublic,
+    MeasurementCreate,
+    MeasurementPublic,
+    MilestoneAdministrationPublic,
+)
+from health.models.enums import Sex, Source
+from health.registry import add_guardian, create_child
+
+ENTERING = ("parent", "doctor", "facility", "admin")
+SOURCE = {"parent": "home", "doctor": "clinic", "facility": "facility", "admin": "clinic"}
+
+
+class NewChild(BaseModel):
+    """A child added by a parent: the area is the parent's township code."""
+
+    sex: Sex
+    birth_date: dt.date
+    gestational_weeks: float | None = Field(default=None, ge=22, le=45)
+    name: str | None = Field(default=None, max_length=200)
+    area_code: str = Field(max_length=32)
+
+
+class IndicatorOut(BaseModel):
+    code: str
+    name: str
+    z: float
+    percentile: float
+    sentence: str
+
+
+class MeasurementOut(BaseModel):
+    """A stored measurement, its indicators and the texts of its flags for the family."""
+
+    measurement: MeasurementPublic
+    indicators: list[IndicatorOut]
+    flags: list[dict[str, Any]]
+    case_opened: bool
+
+
+class MilestonesIn(BaseModel):
+    instrument: str = Field(default=records.PARENT_MILESTONES, max_length=64)
+    administered_on: dt.date
+    answers: dict[str, str]
+
+
+class FeedingIn(BaseModel):
+    recalled_on: dt.date
+    answers: dict[str, Any]
+
+
+class ScheduleOut(BaseModel):
+    code: str
+    kind: str
+    target: dt.date
+    opens: dt.date
+    closes: dt.date
+    status: str
+    done_on: dt.date | None
+
+
+def _child_out(child: Child) -> ChildPublic:
+    return ChildPublic.model_validate(child, from_attributes=True)
+
+
+def flag_texts(flags: Any, language: str) -> list[dict[str, Any]]:
+    """Code, severity and the parent-facing text of each flag."""
+    from screening.messages import text
+
+    return [
+        {
+            "code": f.code,
+            "severity": str(f.severity),
+            "domain": str(f.domain),
+            "text": text(f.parent_message_id, language, **f.message_params()),
+        }
+        for f in flags
+    ]
+
+
+@get("/api/v1/children", opt={"roles": CHILD_ROLES}, sync_to_thread=False, tags=["children"])
+def list_children(db: Session, user: CurrentUser) -> list[ChildPublic]:
+    """Children in the caller's scope (youngest first, at most 500)."""
+    return [_child_out(c) for c in views.scope_children(db, user)]
+
+
+@post("/api/v1/children", opt={"roles": (PARENT,)}, sync_to_thread=False, tags=["children"])
+def add_child(db: Session, user: CurrentUser, data: NewChild, request: Request) -> ChildPublic:
+    """A parent adds their child (linked to their account)."""
+    from health.models import ChildCreate, User
+
+    if data.birth_date > today(request):
+        from api.errors import ServiceInputError
+
+        raise ServiceInputError("The birth date is in the future.")
+    child = create_child(db, ChildCreate(**data.model_dump()))
+    add_guardian(db, db.get(User, user.id), child)  # type: ignore[arg-type]
+    return _child_out(child)
+
+
+@get(
+    "/api/v1/children/{child_id:int}",
+    opt={"roles": CHILD_ROLES},
+    sync_to_thread=False,
+    tags=["children"],
+)
+def get_child(db: Session, user: CurrentUser, child_id: int) -> ChildPublic:
+    """One child in scope (404 otherwise)."""
+    return _child_out(child_for(db, user, child_id))
+
+
+@get(
+    "/api/v1/children/{child_id:int}/measurements",
+    opt={"roles": CHILD_ROLES},
+    sync_to_thread=False,
+    tags=["measurements"],
+)
+def list_measurements(db: Session, child_id: int) -> list[MeasurementPublic]:
+    """Every measurement of the child, oldest first."""
+    return [
+        MeasurementPublic.model_validate(m, from_attributes=True)
+        for m in views.measurements(db, child_id)
+    ]
+
+
+@post(
+    "/api/v1/children/{child_id:int}/measurements",
+    opt={"roles": ENTERING},
+    sync_to_thread=False,
+    tags=["measurements"],
+)
+def add_measurement(
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    child_id: int,
+    data: MeasurementCreate,
+    confirm: bool = Parameter(default=False, description="Store values beyond WHO's flag limits"),
+) -> MeasurementOut:
+    """Record a measurement: z-scores, flags, and a case when a flag needs the doctor. Values
+    beyond WHO's flag limits are refused (422 ``implausible-measurement``) unless ``confirm``."""
+    child = child_for(db, user, child_id)
+    language = lang(request)
+    result = records.record_measurement(
+        db,
+        child,
+        data.model_copy(update={"source": Source(SOURCE[user.role])}),
+        actor_id=user.id,
+        professional=user.role != "parent",
+        confirm=confirm,
+        today=today(request),
+        now=now(request),
+        clinic_id=user.clinic_id,
+        facility_id=user.facility_id,
+    )
+    return MeasurementOut(
+        measurement=MeasurementPublic.model_validate(result.measurement, from_attributes=True),
+        indicators=[
+            IndicatorOut(**vars(i)) for i in views.indicator_results(result.measurement, language)
+        ],
+        flags=flag_texts(result.flags, language),
+        case_opened=result.case is not None,
+    )
+
+
+@post(
+    "/api/v1/children/{child_id:int}/milestones",
+    opt={"roles": ENTERING},
+    sync_to_thread=False,
+    tags=["development"],
+)
+def add_milestones(
+    request: Request, db: Session, user: CurrentUser, child_id: int, data: MilestonesIn
+) -> dict[str, Any]:
+    """Score a milestone checklist (or the warning signs) for the child's age."""
+    child = child_for(db, user, child_id)
+    row, result, case = records.record_milestones(
+        db,
+        child,
+        instrument=data.instrument,
+        administered_on=data.administered_on,
+        answers=data.answers,
+        source=SOURCE[user.role],
+        actor_id=user.id,
+        today=today(request),
+        now=now(request),
+    )
+    return {
+        "administration": MilestoneAdministrationPublic(
+            id=row.id,
+            child_id=row.child_id,
+            age_days=row.age_days,
+            instrument=row.instrument,
+            administered_on=row.administered_on,
+            source=row.source,
+            answers=dict(result.answers),
+        ).model_dump(mode="json"),
+        "outcome": str(result.outcome),
+        "band": result.nominal_age,
+        "flags": flag_texts(result.flags, lang(request)),
+        "case_opened": case is not None,
+    }
+
+
+@post(
+    "/api/v1/children/{child_id:int}/feeding",
+    opt={"roles": ENTERING},
+    sync_to_thread=False,
+    tags=["feeding"],
+)
+def add_feeding(
+    request: Request, db: Session, user: CurrentUser, child_id: int, data: FeedingIn
+) -> dict[str, Any]:
+    """Score a previous-day feeding recall: indicators, food groups, flags and advice."""
+    from screening.messages import text
+
+    child = child_for(db, user, child_id)
+    row, result, case = records.record_feeding(
+        db,
+        child,
+        recalled_on=data.recalled_on,
+        answers=data.answers,
+        source=SOURCE[user.role],
+        actor_id=user.id,
+        today=today(request),
+        now=now(request),
+    )
+    language = lang(request)
+    return {
+        "recall": FeedingRecallPublic.model_validate(row, from_attributes=True).model_dump(
+            mode="json"
+        ),
+        "indicators": {k: str(v) for k, v in result.indicators.items()},
+        "groups_count": result.groups_count,
+        "meal_count": result.meal_count,
+        "meal_target": result.meal_target,
+        "flags": flag_texts(result.flags, language),
+        "advice": [text(m, language) for m in result.advice],
+        "case_opened": case is not None,
+    }
+
+
+@get(
+    "/api/v1/children/{child_id:int}/schedule",
+    opt={"roles": CHILD_ROLES},
+    sync_to_thread=False,
+    tags=["children"],
+)
+def get_schedule(
+    request: Request, db: Session, user: CurrentUser, child_id: int
+) -> list[ScheduleOut]:
+    """The child's check schedule: done, missed, due or upcoming, with dates."""
+    child = child_for(db, user, child_id)
+    statuses, _ = views.schedule(db, child, today(request))
+    return [ScheduleOut(**vars(s)) for s in statuses]
+
+
+@get(
+    "/api/v1/children/{child_id:int}/flags",
+    opt={"roles": ("doctor", "admin")},
+    sync_to_thread=False,
+    tags=["cases"],
+)
+def get_flags(db: Session, child_id: int) -> list[FlagPublic]:
+    """Every flag of the child with its evidence and rule version (doctors)."""
+    return [
+        FlagPublic.model_validate(f, from_attributes=True) for f in views.open_flags(db, child_id)
+    ]

@@ -1,0 +1,202 @@
+"""JSON API for doctors (case queue, outcomes, missed checks), facility staff (due list) and
+bureaus (coverage, CSV; counts only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from api.access import ADMIN, BUREAU, DOCTOR, FACILITY, CurrentUser, case_for
+from api.routes.common import now, today
+from api.services import dashboard as dash
+from api.services import records, views
+from health.models import CaseClose, CasePublic
+from health.periods import Period
+
+
+class QueueOut(BaseModel):
+    case_id: int
+    child_id: int
+    child_code: str
+    sex: str
+    age_days: int
+    severity: str
+    domains: str
+    oldest_flag_at: dt.datetime
+    recheck_on: dt.date | None
+    facility: str | None
+
+
+class DueOut(BaseModel):
+    child_id: int
+    child_code: str
+    check: str
+    status: str
+    opens: dt.date
+    closes: dt.date
+
+
+class CoverageOut(BaseModel):
+    unit_code: str
+    unit_name: str
+    indicator: str
+    numerator: int
+    denominator: int
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    target: float
+    meets_target: bool | None
+    gap: int
+
+
+class DashboardOut(BaseModel):
+    """Counts only: no child, name or birth date."""
+
+    area_code: str
+    area_name: str
+    period_start: dt.date
+    period_end: dt.date
+    by: str
+    totals: list[CoverageOut]
+    rows: list[CoverageOut]
+    trend: dict[str, list[CoverageOut]]
+
+
+def _queue_out(row: views.QueueRow) -> QueueOut:
+    data = vars(row).copy()
+    data.pop("child_name")
+    return QueueOut(**data)
+
+
+@get("/api/v1/cases", opt={"roles": (DOCTOR, ADMIN)}, sync_to_thread=False, tags=["cases"])
+def case_queue(
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    facility_id: int | None = Parameter(default=None, description="Children enrolled there now"),
+    domain: str | None = Parameter(default=None, description="growth, development, feeding, …"),
+) -> list[QueueOut]:
+    """Open cases of the doctor's clinic by severity, then oldest open flag first."""
+    rows = views.case_queue(db, user, today(request), facility_id=facility_id, domain=domain)
+    return [_queue_out(r) for r in rows]
+
+
+@post(
+    "/api/v1/cases/{case_id:int}/outcome",
+    opt={"roles": (DOCTOR, ADMIN)},
+    sync_to_thread=False,
+    tags=["cases"],
+)
+def case_outcome(
+    request: Request, db: Session, user: CurrentUser, case_id: int, data: CaseClose
+) -> CasePublic:
+    """Record the outcome: ``recheck`` (with ``recheck_on``) keeps the case open, ``normal``,
+    ``advice`` and ``referred`` (with the institution in ``outcome_note``) close it. Audited."""
+    case = records.record_outcome(
+        db, case_for(db, user, case_id), data, actor_id=user.id, now=now(request)
+    )
+    return CasePublic.model_validate(case, from_attributes=True)
+
+
+@get("/api/v1/missed-checks", opt={"roles": (DOCTOR, ADMIN)}, sync_to_thread=False, tags=["cases"])
+def missed_checks(request: Request, db: Session, user: CurrentUser) -> list[DueOut]:
+    """Children in the doctor's area whose check window closed without a visit (last year)."""
+    return [_due(r) for r in views.due_list(db, user, today(request), ("missed",))]
+
+
+def _due(row: views.DueRow) -> DueOut:
+    return DueOut(
+        child_id=row.child_id,
+        child_code=row.child_code,
+        check=row.check,
+        status=row.status,
+        opens=row.opens,
+        closes=row.closes,
+    )
+
+
+@get(
+    "/api/v1/facility/due",
+    opt={"roles": (FACILITY, ADMIN)},
+    sync_to_thread=False,
+    tags=["facility"],
+)
+def facility_due(request: Request, db: Session, user: CurrentUser) -> list[DueOut]:
+    """Enrolled children with a check due now or overdue at the linked clinic."""
+    return [_due(r) for r in views.due_list(db, user, today(request))]
+
+
+def _dashboard(
+    request: Request, db: Session, user: CurrentUser, area: str | None, by: str, period: str | None
+) -> dash.Dashboard:
+    if by not in dash.GROUPINGS:
+        from api.errors import ServiceInputError
+
+        raise ServiceInputError("Grouping {by} is not one of area, clinic, facility.", by=by)
+    return dash.dashboard(
+        db,
+        user,
+        today(request),
+        area_code=area,
+        by=by,
+        period=Period.parse(period) if period else None,
+    )
+
+
+def _rows(rows: list[Any]) -> list[CoverageOut]:
+    return [CoverageOut(**r.as_dict()) for r in rows]
+
+
+@get("/api/v1/coverage", opt={"roles": (BUREAU, ADMIN)}, sync_to_thread=False, tags=["coverage"])
+def coverage_view(
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    area: str | None = Parameter(default=None, description="Area code (default: your area)"),
+    by: str = Parameter(default="area", description="area (one level down), clinic, facility"),
+    period: str | None = Parameter(default=None, description="YEAR, YEAR-Qn or START..END"),
+) -> DashboardOut:
+    """The three coverage indicators of an area in your scope: its totals, its sub-areas,
+    clinics or facilities, and the last four quarters (counts only)."""
+    view = _dashboard(request, db, user, area, by, period)
+    return DashboardOut(
+        area_code=view.area.code,
+        area_name=view.area.name,
+        period_start=view.period.start,
+        period_end=view.period.end,
+        by=view.by,
+        totals=_rows(view.totals),
+        rows=_rows(view.rows),
+        trend={label: _rows(rows) for label, rows in view.trend},
+    )
+
+
+@get(
+    "/api/v1/coverage.csv",
+    opt={"roles": (BUREAU, ADMIN)},
+    sync_to_thread=False,
+    tags=["coverage"],
+    media_type="text/csv",
+)
+def coverage_csv(
+    request: Request,
+    db: Session,
+    user: CurrentUser,
+    area: str | None = None,
+    by: str = "area",
+    period: str | None = None,
+) -> Response[str]:
+    """The same rows as CSV."""
+    view = _dashboard(request, db, user, area, by, period)
+    name = f"coverage-{view.area.code}-{view.by}.csv"
+    return Response(
+        dash.to_csv(view),
+        media_type="text/csv",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,1 @@
+"""Service functions the web layer calls (wrapping the pure layers and ``health/``)."""

@@ -1,0 +1,316 @@
+"""What the pages and the JSON API show: results per indicator with a plain-language sentence,
+growth-chart figures, schedules, the case queue, missed checks and due lists. Read-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from api.access import CurrentUser, child_scope
+from api.i18n import gettext
+from api.services.records import growth_age
+from growth_charts import percentile
+from growth_charts.charts import growth_chart
+from health.models import Case, Check, Child, Enrolment, Facility, FlagRecord, Measurement
+from health.models.enums import SEVERITY_RANK
+from health.schedule import CheckStatus, child_schedule, next_due
+
+SWITCH_DAY = 731  # length (lying) before, height (standing) from this age in days
+INDICATOR_NAMES = {
+    "wfa": "Weight-for-age",
+    "lhfa": "Length/height-for-age",
+    "wflh": "Weight-for-length/height",
+    "bmi": "BMI-for-age",
+    "hcfa": "Head circumference-for-age",
+    "acfa": "Arm circumference-for-age",
+}
+CHARTS = ("wfa", "lhfa", "wflh", "hcfa", "bmi")
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """One indicator of one measurement: WHO-rounded z, percentile (0-100) and a sentence."""
+
+    code: str
+    name: str
+    z: float
+    percentile: float
+    sentence: str
+
+
+def sentence(code: str, z: float, lang: str) -> str:
+    """A plain-language sentence for a z-score (cut-offs ±2 and ±3, strict as WHO's)."""
+    if z < -3:
+        text = "Much lower than most children of the same age and sex. Please see your clinic soon."
+    elif z < -2:
+        text = "Lower than most children of the same age and sex. Your clinic will review it."
+    elif z <= 2:
+        text = "Within the usual range for children of the same age and sex."
+    elif code == "lhfa":
+        text = "Taller than most children of the same age and sex; this is rarely a concern."
+    elif z <= 3:
+        text = "Higher than most children of the same age and sex. Your clinic will review it."
+    else:
+        text = "Much higher than most children of the same age and sex. Please see your clinic."
+    return gettext(lang, text)
+
+
+def indicator_results(row: Measurement, lang: str) -> list[IndicatorResult]:
+    """Every indicator with a z-score on ``row``, in :data:`INDICATOR_NAMES` order."""
+    out = []
+    for code, name in INDICATOR_NAMES.items():
+        z = getattr(row, f"z_{code}")
+        if z is None:
+            continue
+        out.append(
+            IndicatorResult(
+                code=code,
+                name=gettext(lang, name),
+                z=float(z),
+                percentile=round(float(percentile([z])[0]), 1),
+                sentence=sentence(code, float(z), lang),
+            )
+        )
+    return out
+
+
+def measurements(session: Session, child_id: int) -> list[Measurement]:
+    """The child's measurements, oldest first."""
+    return list(
+        session.execute(
+            select(Measurement)
+            .where(Measurement.child_id == child_id)
+            .order_by(Measurement.measured_on, Measurement.id)
+        ).scalars()
+    )
+
+
+def _points(
+    child: Child, rows: list[Measurement], code: str
+) -> tuple[str, list[float], list[float]]:
+    """Chart code and (x, y) points of ``code`` for the accepted measurements."""
+    rows = [r for r in rows if r.status == "accepted"]
+    ages = [growth_age(child, r.age_days) for r in rows]
+    if code == "wflh":
+        chart = "wfl" if (ages and ages[-1] < SWITCH_DAY) or not ages else "wfh"
+        pts = [(r.length_cm, r.weight_kg) for r in rows if r.length_cm and r.weight_kg]
+        return chart, [p[0] for p in pts], [p[1] for p in pts]
+    if code == "bmi":
+        pts = [
+            (a, r.weight_kg / (r.length_cm / 100) ** 2)
+            for a, r in zip(ages, rows, strict=True)
+            if r.weight_kg and r.length_cm
+        ]
+        return "bmi", [p[0] for p in pts], [p[1] for p in pts]
+    column = {"wfa": "weight_kg", "lhfa": "length_cm", "hcfa": "head_cm"}[code]
+    pts = [(a, getattr(r, column)) for a, r in zip(ages, rows, strict=True) if getattr(r, column)]
+    return code, [p[0] for p in pts], [p[1] for p in pts]
+
+
+@lru_cache(maxsize=256)
+def _chart_html(
+    code: str, sex: str, xs: tuple[float, ...], ys: tuple[float, ...], lang: str
+) -> str:
+    figure = growth_chart(
+        code,
+        sex,
+        ages_or_lengths=np.array(xs),
+        values=np.array(ys),
+        lang=lang,  # type: ignore[arg-type]
+    )
+    figure.update_layout(margin={"l": 40, "r": 10, "t": 40, "b": 40}, height=360)
+    return figure.to_html(
+        include_plotlyjs=False, full_html=False, config={"responsive": True, "displaylogo": False}
+    )
+
+
+def chart_html(child: Child, rows: list[Measurement], code: str, lang: str) -> str:
+    """The growth chart of ``code`` with the child's points, as an HTML fragment that needs
+    ``/static/plotly.min.js`` loaded once on the page."""
+    if code not in CHARTS:
+        code = "wfa"
+    chart, xs, ys = _points(child, rows, code)
+    return _chart_html(chart, str(child.sex), tuple(xs), tuple(ys), lang)
+
+
+def schedule(session: Session, child: Child, today: dt.date) -> tuple[list[CheckStatus], Any]:
+    """The child's scheduled checks and the next one still to do."""
+    done = [
+        (r.check_date, str(r.kind))
+        for r in session.execute(select(Check).where(Check.child_id == child.id)).scalars()
+    ]
+    statuses = child_schedule(child.birth_date, done, today)
+    return statuses, next_due(statuses)
+
+
+def open_flags(session: Session, child_id: int) -> list[FlagRecord]:
+    """The child's flags (open first, then by severity and time)."""
+    rows = session.execute(
+        select(FlagRecord).where(FlagRecord.child_id == child_id).order_by(FlagRecord.raised_at)
+    ).scalars()
+    return sorted(rows, key=lambda f: (f.resolved_at is not None, SEVERITY_RANK[f.severity]))
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One open case of the queue: no name is needed to triage, the page links to the child."""
+
+    case_id: int
+    child_id: int
+    child_code: str
+    child_name: str | None
+    sex: str
+    age_days: int
+    severity: str
+    domains: str
+    oldest_flag_at: dt.datetime
+    recheck_on: dt.date | None
+    facility: str | None
+
+
+def case_queue(
+    session: Session,
+    user: CurrentUser,
+    today: dt.date,
+    *,
+    facility_id: int | None = None,
+    domain: str | None = None,
+) -> list[QueueRow]:
+    """Open cases of the doctor's clinic (admin: all) by severity, then oldest open flag first;
+    filtered to children enrolled now at ``facility_id`` and/or with an open ``domain`` flag."""
+    stmt = (
+        select(Case, Child)
+        .join(Child, Child.id == Case.child_id)
+        .where(Case.status == "open", child_scope(user))
+    )
+    if user.role == "doctor":
+        stmt = stmt.where(Case.clinic_id == user.clinic_id)
+    if facility_id is not None:
+        stmt = stmt.where(
+            select(Enrolment.id)
+            .where(
+                Enrolment.child_id == Child.id,
+                Enrolment.facility_id == facility_id,
+                Enrolment.end_date.is_(None),
+            )
+            .exists()
+        )
+    if domain:
+        stmt = stmt.where(
+            select(FlagRecord.id)
+            .where(
+                FlagRecord.case_id == Case.id,
+                FlagRecord.domain == domain,
+                FlagRecord.resolved_at.is_(None),
+            )
+            .exists()
+        )
+    rows = session.execute(stmt).all()
+    ids = [c.id for c, _ in rows]
+    domains: dict[int, set[str]] = {}
+    for case_id, dom in session.execute(
+        select(FlagRecord.case_id, FlagRecord.domain).where(
+            FlagRecord.case_id.in_(ids), FlagRecord.resolved_at.is_(None)
+        )
+    ):
+        domains.setdefault(case_id, set()).add(dom)
+    facilities = dict(
+        session.execute(
+            select(Enrolment.child_id, Facility.name)
+            .join(Facility, Facility.id == Enrolment.facility_id)
+            .where(Enrolment.child_id.in_([ch.id for _, ch in rows]), Enrolment.end_date.is_(None))
+        ).all()
+    )
+    out = [
+        QueueRow(
+            case_id=c.id,
+            child_id=ch.id,
+            child_code=ch.code,
+            child_name=ch.name,
+            sex=str(ch.sex),
+            age_days=(today - ch.birth_date).days,
+            severity=str(c.severity),
+            domains=", ".join(sorted(domains.get(c.id, ()))),
+            oldest_flag_at=c.oldest_flag_at,
+            recheck_on=c.recheck_on,
+            facility=facilities.get(ch.id),
+        )
+        for c, ch in rows
+    ]
+    return sorted(out, key=lambda r: (SEVERITY_RANK[r.severity], r.oldest_flag_at, r.case_id))
+
+
+def scope_children(session: Session, user: CurrentUser, *, limit: int = 500) -> list[Child]:
+    """Children in ``user``'s scope, youngest first (at most ``limit``)."""
+    return list(
+        session.execute(
+            select(Child)
+            .where(child_scope(user))
+            .order_by(Child.birth_date.desc(), Child.id)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """A child with a check due now or missed (window closed without a visit)."""
+
+    child_id: int
+    child_code: str
+    child_name: str | None
+    birth_date: dt.date
+    check: str
+    status: str
+    opens: dt.date
+    closes: dt.date
+
+
+def due_list(
+    session: Session,
+    user: CurrentUser,
+    today: dt.date,
+    statuses: tuple[str, ...] = ("due", "missed"),
+) -> list[DueRow]:
+    """Per child in scope under 7 years: scheduled checks with one of ``statuses`` (the first
+    such check per child and status; missed only when the window closed in the last 365 days),
+    due first then missed by window end."""
+    cutoff = today.replace(year=today.year - 7)
+    kids = list(
+        session.execute(
+            select(Child).where(and_(child_scope(user), Child.birth_date > cutoff))
+        ).scalars()
+    )
+    checks: dict[int, list[tuple[dt.date, str]]] = {}
+    for child_id, day, kind in session.execute(
+        select(Check.child_id, Check.check_date, Check.kind).where(
+            Check.child_id.in_([k.id for k in kids])
+        )
+    ):
+        checks.setdefault(child_id, []).append((day, str(kind)))
+    out = []
+    for kid in kids:
+        seen: set[str] = set()
+        for item in child_schedule(kid.birth_date, checks.get(kid.id, []), today):
+            recent = item.status != "missed" or (today - item.closes).days <= 365
+            if item.status in statuses and item.status not in seen and recent:
+                seen.add(item.status)
+                out.append(
+                    DueRow(
+                        kid.id,
+                        kid.code,
+                        kid.name,
+                        kid.birth_date,
+                        item.code,
+                        item.status,
+                        item.opens,
+                        item.closes,
+                    )
+                )
+    return sorted(out, key=lambda r: (r.status != "due", r.closes, r.child_id))

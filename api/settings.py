@@ -1,0 +1,56 @@
+"""Settings of the web service, read once from the environment (``CHILDHEALTH_*``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``create_app`` needs.
+
+    ``database_url`` empty means the default SQLite file (see ``health.db``); ``session_dir``
+    empty keeps sessions in memory (one process; tests), else in files shared by workers.
+    ``cookie_secure`` should only be False on plain-HTTP loopback (demo, browser tests).
+    ``today`` pins the date the service considers "today" (tests, demo); None means the clock.
+    """
+
+    database_url: str = ""
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    cookie_secure: bool = True
+    session_dir: str = ""
+    session_max_age_s: int = 8 * 3600
+    debug: bool = False
+    today: dt.date | None = None
+    default_locale: str = "zh-CN"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Settings from ``CHILDHEALTH_DATABASE_URL``, ``CHILDHEALTH_SECRET_KEY``,
+        ``CHILDHEALTH_COOKIE_SECURE`` (default on), ``CHILDHEALTH_SESSION_DIR``,
+        ``CHILDHEALTH_DEBUG`` and ``CHILDHEALTH_TODAY`` (ISO date)."""
+        today = os.environ.get("CHILDHEALTH_TODAY", "").strip()
+        return cls(
+            database_url=os.environ.get("CHILDHEALTH_DATABASE_URL", "").strip(),
+            secret_key=os.environ.get("CHILDHEALTH_SECRET_KEY", "") or secrets.token_hex(32),
+            cookie_secure=_flag("CHILDHEALTH_COOKIE_SECURE", True),
+            session_dir=os.environ.get("CHILDHEALTH_SESSION_DIR", "")
+            or str(Path("var") / "sessions"),
+            debug=_flag("CHILDHEALTH_DEBUG", False),
+            today=dt.date.fromisoformat(today) if today else None,
+        )
+
+    def current_date(self) -> dt.date:
+        """The service's "today"."""
+        return self.today or dt.date.today()
