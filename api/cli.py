@@ -40,6 +40,9 @@ def _register() -> None:
     from api.commands import quality
 
     quality.register(app)
+    from api.commands import serve
+
+    serve.register(app)
     # Command modules are added here as they land.
 
 

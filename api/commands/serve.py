@@ -1,0 +1,74 @@
+"""``childhealth serve``: the web service under uvicorn (production: several workers behind a
+TLS proxy; ``--demo``: seed the demo province into an empty database, list the demo accounts and
+serve on plain-HTTP loopback)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Annotated
+
+import typer
+
+from api.commands.errors import fail
+
+
+def _demo(today: dt.date) -> None:
+    """Seed when the database is empty, then print the demo accounts per role."""
+    from sqlalchemy import func, select
+    from sqlmodel import Session
+
+    from health.db import get_engine
+    from health.models import User
+
+    engine = get_engine()
+    with Session(engine) as session:
+        empty = session.execute(select(func.count()).select_from(User)).scalar_one() == 0
+    try:
+        from health.demo import DEMO_PASSWORD, seed_demo
+    except ImportError:
+        fail("the demo data generator (health.demo) is not installed")
+    if empty:
+        typer.echo("Seeding the demo province (about a minute)…")
+        now = dt.datetime.combine(today, dt.time(9, 0), tzinfo=dt.UTC)
+        seed_demo(engine, today=today, now=now)
+    with Session(engine) as session:
+        users = session.execute(select(User.username, User.role).order_by(User.role, User.id)).all()
+    typer.echo(f"Demo accounts (password '{DEMO_PASSWORD}'):")
+    for username, role in users:
+        typer.echo(f"  {role:<9} {username}")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+    demo: Annotated[
+        bool, typer.Option(help="Seed the demo province if the database is empty; plain HTTP.")
+    ] = False,
+) -> None:
+    """Serve the web service (pages, JSON API under /api/v1, OpenAPI at /schema)."""
+    import uvicorn
+
+    if demo:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            fail("--demo serves plain HTTP and only binds to the loopback interface")
+        os.environ.setdefault("CHILDHEALTH_COOKIE_SECURE", "0")
+        _demo(dt.date.today())
+        typer.echo(f"Open http://{host}:{port}/ (Ctrl+C stops the server)")
+    if workers > 1 and not os.environ.get("CHILDHEALTH_SECRET_KEY"):
+        fail("several workers need CHILDHEALTH_SECRET_KEY so that they share the CSRF secret")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the ``serve`` command."""
+    app.command("serve")(serve)
