@@ -21,5 +21,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# The demo: seeds the demo province into var/childhealth.db when it is empty, prints the demo
+# accounts of each role, and serves on http://127.0.0.1:8000 (Ctrl+C stops it).
+demo: $(STAMP)
+	$(BIN)/childhealth serve --demo --host 127.0.0.1 --port 8000
+
 clean:
 	rm -rf $(VENV) build *.egg-info
