@@ -165,8 +165,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def create_user(session: Session, data: UserCreate, *, now: dt.datetime) -> User:
-    """Add an account; the scope column required by the role must be set."""
+def create_user(
+    session: Session, data: UserCreate, *, now: dt.datetime, password_hash: str | None = None
+) -> User:
+    """Add an account; the scope column required by the role must be set. ``password_hash``
+    (an argon2 hash of ``data.password``) skips hashing again, e.g. for many demo accounts."""
     scope = {"doctor": data.clinic_id, "facility": data.facility_id, "bureau": data.area_id}
     if data.role in scope and scope[data.role] is None:
         raise InvalidRecordError(f"a {data.role} account needs its scope")
@@ -178,7 +181,7 @@ def create_user(session: Session, data: UserCreate, *, now: dt.datetime) -> User
         clinic_id=data.clinic_id,
         facility_id=data.facility_id,
         area_id=data.area_id,
-        password_hash=hash_password(data.password),
+        password_hash=password_hash or hash_password(data.password),
         created_at=now,
     )
     session.add(user)
