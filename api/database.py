@@ -9,6 +9,7 @@ from advanced_alchemy.extensions.litestar import (
     SyncSessionConfig,
 )
 from sqlalchemy import Engine
+from sqlmodel import Session as SQLModelSession
 from sqlmodel import SQLModel
 
 import health.models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -33,7 +34,7 @@ def sqlalchemy_config(engine: Engine) -> SQLAlchemySyncConfig:
         create_all=False,
         session_dependency_key=SESSION_KEY,
         before_send_handler="autocommit",
-        session_config=SyncSessionConfig(expire_on_commit=False),
+        session_config=SyncSessionConfig(expire_on_commit=False, class_=SQLModelSession),
     )
 
 

@@ -172,7 +172,13 @@ def handle(request: Request[Any, Any, Any], exc: ProblemDetailsException) -> Res
             return Redirect(path="/login", query_params={"next": request.url.path})
         return Template(
             template_name="error.html",
-            context={"problem": exc, "status": exc.status_code},
+            context={
+                "problem": exc,
+                "status": exc.status_code,
+                "_": lambda message, **p: gettext(lang, message, **p),
+                "lang": lang,
+                "user": None,
+            },
             status_code=exc.status_code,
             media_type=MediaType.HTML,
         )

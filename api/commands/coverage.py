@@ -22,7 +22,7 @@ def _fmt(value: float | None) -> str:
 def coverage(
     year: Annotated[int, typer.Option(help="Calendar year of the report.", min=1900, max=2200)],
     level: Annotated[
-        str, typer.Option(help="Area level: province, city, county or township.")
+        str, typer.Option(help="Area level: province, city, county, township (or all).")
     ] = "township",
     by: Annotated[str, typer.Option(help="Unit: area, clinic or facility.")] = "area",
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
@@ -44,8 +44,8 @@ def coverage(
     from health.models.enums import AREA_LEVELS
     from health.periods import Period, PeriodError
 
-    if level not in AREA_LEVELS:
-        fail(f"--level must be one of: {', '.join(AREA_LEVELS)} (got {level!r})")
+    if level not in (*AREA_LEVELS, "all"):
+        fail(f"--level must be one of: {', '.join(AREA_LEVELS)}, all (got {level!r})")
     if by not in ("area", "clinic", "facility"):
         fail(f"--by must be one of: area, clinic, facility (got {by!r})")
     if fmt not in ("csv", "json"):
