@@ -34,6 +34,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.orm import Session
@@ -52,6 +53,7 @@ _FLAG = {  # indicator → (denominator column, numerator column)
     "newborn_visit": ("newborn_den", "newborn_num"),
 }
 By = Literal["area", "clinic", "facility"]
+ALL_LEVELS = "all"  # level: every area of every level from one aggregation
 
 C = Child.__table__  # type: ignore[attr-defined]
 K = Check.__table__  # type: ignore[attr-defined]
@@ -225,7 +227,9 @@ def _units(
 ) -> list[tuple[int, str, str]]:
     """Every unit that gets a row (even with empty denominators): ``(id, code, name)``."""
     if by == "area":
-        q = select(A.c.id, A.c.code, A.c.name).where(A.c.level == level)
+        q = select(A.c.id, A.c.code, A.c.name)
+        if level != ALL_LEVELS:
+            q = q.where(A.c.level == level)
         if scope_id is not None:
             inside = select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)
             above = select(AA.c.ancestor_id).where(AA.c.area_id == scope_id)
@@ -254,11 +258,13 @@ def aggregate(
 ) -> dict[int, dict[str, int]]:
     """Numerators and denominators per unit id, computed in the database.
 
-    ``by="area"`` groups children by their ancestor area at ``level``; ``"clinic"`` /
+    ``by="area"`` groups children by their ancestor area at ``level`` (``"all"``: every area
+    of every level, still one pass over the children); ``"clinic"`` /
     ``"facility"`` by the responsible clinic / the facility of enrolment. ``within_area`` limits
     the children to those living in that area (code) or below it.
     """
     params = params or load_schedule().coverage
+    _tune(session)
     children = per_child(period, params, links=by != "area")
     if within_area is not None:
         scope = _area_id(session, within_area)
@@ -267,15 +273,17 @@ def aggregate(
         )
     sub = children.subquery("pc")
     if by == "area":
-        if level not in AREA_LEVELS:
-            raise CoverageRequestError(f"level '{level}' is not one of {', '.join(AREA_LEVELS)}")
+        _check_level(level)
         per_area = select(sub.c.area_id, *_sums(sub)).group_by(sub.c.area_id).subquery("pa")
         key = AA.c.ancestor_id
         stmt = (
             select(key.label("unit_id"), *[func.sum(per_area.c[n]).label(n) for n in _names()])
             .select_from(
                 per_area.join(AA, AA.c.area_id == per_area.c.area_id).join(
-                    A, and_(A.c.id == AA.c.ancestor_id, A.c.level == level)
+                    A,
+                    and_(A.c.id == AA.c.ancestor_id, A.c.level == level)
+                    if level != ALL_LEVELS
+                    else A.c.id == AA.c.ancestor_id,
                 )
             )
             .group_by(key)
@@ -289,6 +297,19 @@ def aggregate(
         int(row.unit_id): {n: int(row._mapping[n] or 0) for n in _names()}
         for row in session.execute(stmt)
     }
+
+
+def _check_level(level: str | None) -> None:
+    if level not in (*AREA_LEVELS, ALL_LEVELS):
+        raise CoverageRequestError(f"level '{level}' is not one of {', '.join(AREA_LEVELS)}")
+
+
+def _tune(session: Session) -> None:
+    """PostgreSQL: for this transaction, skip JIT compilation (it costs more than it saves on
+    a one-off report) and give hash aggregation room so it does not spill to disk."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL work_mem = '256MB'"))
 
 
 def _names() -> list[str]:
@@ -306,8 +327,8 @@ def coverage(
 ) -> list[CoverageRow]:
     """Coverage rows for every unit (sorted by code) and each of the three indicators."""
     params = params or load_schedule().coverage
-    if by == "area" and level not in AREA_LEVELS:
-        raise CoverageRequestError(f"level '{level}' is not one of {', '.join(AREA_LEVELS)}")
+    if by == "area":
+        _check_level(level)
     scope_id = _area_id(session, within_area) if within_area is not None else None
     counts = aggregate(session, period, by=by, level=level, within_area=within_area, params=params)
     targets = _targets(params)
@@ -361,6 +382,7 @@ def children_missing(
     if indicator not in _FLAG:
         raise CoverageRequestError(f"indicator '{indicator}' is not one of {', '.join(INDICATORS)}")
     params = params or load_schedule().coverage
+    _tune(session)
     sub = per_child(period, params, links=True).subquery("pc")
     den, num = _FLAG[indicator]
     stmt = (

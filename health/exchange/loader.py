@@ -116,6 +116,9 @@ def import_folder(
                 loader = _Loader(conn, summary, today, progress)
                 for name in present:
                     getattr(loader, "load_" + name.removesuffix(".csv"))(folder / name)
+                if not sqlite:  # fresh statistics for the planner after a bulk change
+                    for table in ("areas", "clinics", "facilities", "children", "checks"):
+                        conn.exec_driver_sql(f"ANALYZE {table}")
         finally:
             if sqlite:
                 raw.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]

@@ -64,4 +64,4 @@ def test_import_error_is_one_line(database: Path, tmp_path: Path) -> None:
 def test_coverage_rejects_unknown_level(database: Path) -> None:
     result = CliRunner().invoke(app, ["coverage", "--year", "2024", "--level", "village"])
     assert result.exit_code == 2
-    assert "--level must be one of: province, city, county, township" in result.output
+    assert "--level must be one of: province, city, county, township, all" in result.output

@@ -191,3 +191,11 @@ def test_due_segments_for_a_year() -> None:
         (d(2024, 5, 1), d(2024, 6, 30), 2),
         (d(2024, 7, 1), d(2024, 9, 30), 1),
     ]
+
+
+def test_all_levels_in_one_aggregation(session: Session, province: dict) -> None:
+    every = table(coverage(session, Y2024, level="all"))
+    for level in ("province", "city", "county", "township"):
+        for key, value in table(coverage(session, Y2024, level=level)).items():
+            assert every[key] == value
+    assert {code for code, _ in every} == {"P", "C", "K1", "K2", "T1", "T2"}
