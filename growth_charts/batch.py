@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,11 +65,13 @@ def _header(path: Path) -> tuple[list[str], bytes, int]:
         raise BatchInputError(str(path), "the file is empty: expected a header row", line=1)
     start = len(raw)
     raw = raw.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
+    # a file with bare CR line ends reads as one line here: the header ends at the first CR
+    # (zscore_csv sends such files down the general path, which splits lines at CR too)
     try:
-        text = raw.decode("utf-8")
+        text = raw.split(b"\r", 1)[0].decode("utf-8")
     except UnicodeDecodeError:
         raise BatchInputError(str(path), "the file is not UTF-8 text", line=1) from None
-    names = [name.strip() for name in next(csv.reader([text]))]
+    names = [name.strip() for name in next(csv.reader([text]), [])]
     return names, raw, start
 
 
@@ -187,29 +190,6 @@ def _parse_block(path: Path, header: bytes, block: bytes, wanted: list[str]) -> 
     )
 
 
-def _locate_parse_error(header: bytes, block: bytes) -> tuple[int, str]:
-    """Row (0-based within the block) and reason of the first line that does not parse."""
-    found: list[tuple[int, str]] = []
-
-    def handler(row: pacsv.InvalidRow) -> str:
-        found.append((row.number or 0, f"expected {row.expected_columns} fields, found "
-                      f"{row.actual_columns}"))  # fmt: skip
-        return "error"
-
-    try:
-        pacsv.read_csv(
-            io.BytesIO(header + b"\n" + block),
-            read_options=pacsv.ReadOptions(use_threads=False),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=handler),
-            convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=False),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-        if found:
-            return found[0][0] - 2, found[0][1]
-        return 0, f"cannot be read as CSV ({error})"
-    return 0, "cannot be read as CSV"
-
-
 def zscore_csv(
     source: str | Path,
     target: str | Path,
@@ -227,7 +207,7 @@ def zscore_csv(
     names, header, start = _header(path)
     _check_columns(path, names)
     wanted = [c for c in names if c in CODED_COLUMNS or c in NUMERIC_COLUMNS]
-    if any(c in OUTPUT_COLUMNS for c in names) or len(set(names)) != len(names):
+    if any(c in OUTPUT_COLUMNS for c in names) or len(set(names)) != len(names) or b"\r" in header:
         return _zscore_csv_pandas(path, Path(target), rules)
     total = path.stat().st_size
     out_path = Path(target)
@@ -240,12 +220,14 @@ def zscore_csv(
             for block, reached in _blocks(path, start):
                 try:
                     table = _parse_block(path, header, block, wanted)
+                    if not block.isascii():  # columns passed through must be UTF-8 too
+                        block.decode("utf-8")
                 except (pa.ArrowInvalid, UnicodeDecodeError):
-                    if b'"' in block:  # a quoted value may span lines: let pandas decide
-                        return _zscore_csv_pandas(path, out_path, rules, partial)
-                    raise _located_parse_error(path, header, block, line) from None
+                    # a quoted value may span lines, a bare CR ends a line, a blank line is
+                    # skipped: the general path reads it or names the exact line of the fault
+                    return _zscore_csv_pandas(path, out_path, rules, partial)
                 text = _normalised(block)
-                if table.num_rows != text.count(b"\n"):
+                if table.num_rows != text.count(b"\n") or b"\r" in text:  # bare CR: general path
                     return _zscore_csv_pandas(path, out_path, rules, partial)
                 try:
                     appended = _appended_lines(table, rules)
@@ -269,26 +251,6 @@ def zscore_csv(
     finally:
         partial.unlink(missing_ok=True)
     return rows
-
-
-def _located_parse_error(path: Path, header: bytes, block: bytes, line: int) -> BatchInputError:
-    """The error for a block that does not parse, located on its line."""
-    raw_lines = block.split(b"\n")
-    bad_text = _first_undecodable(raw_lines)
-    if bad_text is not None:
-        return BatchInputError(str(path), "the line is not UTF-8 text", line=line + bad_text)
-    row, reason = _locate_parse_error(header, block)
-    return BatchInputError(str(path), reason, line=line + row)
-
-
-def _first_undecodable(raw_lines: list[bytes]) -> int | None:
-    """Index of the first line that is not valid UTF-8 (only called once a block has failed)."""
-    for index, raw in enumerate(raw_lines):
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return index
-    return None
 
 
 def _raw_line_index(block: bytes, row: int) -> int:
@@ -320,25 +282,84 @@ def _cell(table: pa.Table, column: str, row: int) -> str:
 def _zscore_csv_pandas(
     path: Path, target: Path, rules: RuleSet, partial: Path | None = None
 ) -> int:
-    """The slow, general path: pandas reads every column as text and writes it back."""
-    if partial is not None:
-        partial.unlink(missing_ok=True)
+    """The slow, general path: pandas reads every column as text and writes it back.
+
+    The file is first scanned record by record (Python's csv module, lines split at LF, CRLF
+    or a bare CR) so that any error names the physical line its record starts on.
+    """
+    partial = partial or target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    lines = _record_lines(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except pd.errors.ParserError as error:
+        if "EOF inside string" in str(error) and lines:
+            raise BatchInputError(
+                str(path), "a quoted value is never closed", line=lines[-1]
+            ) from None
         raise BatchInputError(str(path), f"cannot be read as CSV: {error}") from None
-    except UnicodeDecodeError:
-        raise BatchInputError(str(path), "the file is not UTF-8 text") from None
+    if len(frame) != len(lines):  # the two readers disagree: name no line rather than a wrong one
+        raise BatchInputError(str(path), "cannot be read as CSV (ambiguous quoting)")
     try:
         result = zscores(frame, rules)
     except InvalidValueError as error:
         raise BatchInputError(
             str(path), f"{error.value!r} is not valid ({error.expected})",
-            line=error.row + 2, column=error.column,
+            line=lines[error.row], column=error.column,
         ) from None  # fmt: skip
     except MissingColumnError as error:
         raise BatchInputError(str(path), str(error), line=1) from None
     flags = [c for c in FLAG_COLUMNS if c in result]
     result[flags] = result[flags].astype("Int8")
-    result.to_csv(target, index=False)
+    try:
+        result.to_csv(partial, index=False)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
     return len(result)
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _text_lines(path: Path) -> Iterator[str]:
+    """The file's lines as text with their ends (LF, CRLF or bare CR); a UTF-8 byte-order mark
+    is dropped. Raises ``BatchInputError`` on the first line that is not UTF-8."""
+    number = 1
+    with path.open("rb") as handle:
+        for raw in handle:  # split at LF; bare CRs inside are split below
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                head = raw[: error.start]
+                number += head.count(b"\r") - head.count(b"\r\n")
+                raise BatchInputError(
+                    str(path), "the line is not UTF-8 text", line=number
+                ) from None
+            start = 0
+            for end in _LINE_END.finditer(text):
+                yield text[start : end.end()]
+                start = end.end()
+                number += 1
+            if start < len(text):
+                yield text[start:]
+
+
+def _record_lines(path: Path) -> list[int]:
+    """Line on which each data record starts (header = line 1; blank lines skipped, as pandas
+    does). Raises ``BatchInputError`` for a record whose field count differs from the header's."""
+    lines: list[int] = []
+    reader = csv.reader(_text_lines(path))
+    width = len(next(reader, []))
+    done = reader.line_num
+    for row in reader:
+        if row and len(row) != width:
+            raise BatchInputError(
+                str(path), f"expected {width} fields, found {len(row)}", line=done + 1
+            )
+        if row:
+            lines.append(done + 1)
+        done = reader.line_num
+    return lines
