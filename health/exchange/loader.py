@@ -505,7 +505,6 @@ class _Loader:
         read = changed = 0
         with self._foreign_keys_suspended("checks", path):
             for batch in self._batches(path):
-                batch = _last_per_key(batch, ("child_id", "date", "kind"))
                 c = batch.columns
                 clinic_ids = _in_map(c["clinic_code"], clinics)
                 self._unknown(path, batch, "clinic_code", clinic_ids, "clinic")
@@ -523,14 +522,16 @@ class _Loader:
                         line=int(batch.lines[i]),
                         column="date",
                     )
-                values = {
-                    "child_id": child_ids,
-                    "check_date": c["date"],
-                    "kind": c["kind"],
-                    "clinic_id": clinic_ids,
-                    "measure": c["measure"],
-                    **{n: c[n] for n in numbers},
-                }
+                values = _last_per_key(
+                    {
+                        "child_id": child_ids,
+                        "check_date": c["date"],
+                        "kind": c["kind"],
+                        "clinic_id": clinic_ids,
+                        "measure": c["measure"],
+                        **{n: c[n] for n in numbers},
+                    }
+                )
                 if self.pg:
                     self._fill("stage_checks", batch, values, with_lines=False)
                     changed += self.conn.exec_driver_sql(merge).rowcount
@@ -574,14 +575,19 @@ class _Loader:
             self.conn.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
-def _last_per_key(batch: Batch, key: tuple[str, ...]) -> Batch:
-    """Keep the last row of each key within a batch (a later row replaces an earlier one; across
-    batches the later batch's upsert does the same)."""
-    table = pa.table({k: batch.columns[k] for k in key})
-    table = table.append_column("_i", pa.array(np.arange(len(batch))))
-    last = table.group_by(list(key), use_threads=False).aggregate([("_i", "max")])["_i_max"]
-    if len(last) == len(batch):
-        return batch
-    keep = np.sort(np.asarray(last))
-    columns = {k: pc.take(v, keep) for k, v in batch.columns.items()}
-    return Batch(columns, batch.lines[keep], batch.bytes_read, batch.rows_read)
+KIND_CODE = {"newborn_visit": 0, "full_month": 1, "routine": 2}
+
+
+def _last_per_key(values: dict[str, pa.Array]) -> dict[str, pa.Array]:
+    """Keep the last row of each (child, date, kind) within a batch: a later row replaces an
+    earlier one, as the later batch's upsert does across batches. The key is packed into one
+    integer (child id, day number, kind) so the check is a numpy sort, not a string hash."""
+    child = np.asarray(values["child_id"], dtype=np.int64)
+    day = np.asarray(pc.cast(pc.cast(values["check_date"], pa.date32()), pa.int32()), np.int64)
+    kind = np.asarray(pc.index_in(values["kind"], value_set=pa.array(list(KIND_CODE))), np.int64)
+    key = (child << 22) | ((day + 2**19) << 2) | kind  # days within ±1435 years of 1970
+    reversed_first = np.unique(key[::-1], return_index=True)[1]
+    if len(reversed_first) == len(key):
+        return values
+    keep = np.sort(len(key) - 1 - reversed_first)
+    return {name: pc.take(array, pa.array(keep)) for name, array in values.items()}

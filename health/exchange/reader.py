@@ -57,6 +57,24 @@ def _first(bad: pa.Array | np.ndarray) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
+def _first_bad_date(values: pa.Array, present: pa.Array) -> int | None:
+    """First present value that is not an existing ISO date ``YYYY-MM-DD``, or None.
+
+    Fast path: arrow's strict cast to date32 succeeds for the whole batch. Only when it fails
+    is the slow exact check run (strptime rolls impossible days over, 2024-02-30 → 03-01, so a
+    round trip through strftime must give the text back)."""
+    shaped = pc.match_substring_regex(values, DATE_RE)
+    if (i := _first(pc.and_(present, pc.invert(shaped)))) is not None:
+        return i
+    try:
+        pc.cast(pc.if_else(present, values, pa.scalar(None, pa.string())), pa.date32())
+        return None
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        parsed = pc.strptime(values, format="%Y-%m-%d", unit="s", error_is_null=True)
+        same = pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), values), False)
+        return _first(pc.and_(present, pc.invert(same)))
+
+
 def _check_column(col: Column, values: pa.Array) -> tuple[int, str] | None:
     """First bad row of ``values`` and the reason, or None."""
     empty = pc.equal(pc.utf8_length(values), 0)
@@ -68,14 +86,8 @@ def _check_column(col: Column, values: pa.Array) -> tuple[int, str] | None:
         i := _first(pc.and_(present, pc.greater(pc.utf8_length(values), col.max_length)))
     ) is not None:
         problems.append((i, f"longer than {col.max_length} characters"))
-    if col.kind == "date":
-        shaped = pc.match_substring_regex(values, DATE_RE)
-        parsed = pc.strptime(values, format="%Y-%m-%d", unit="s", error_is_null=True)
-        # arrow rolls impossible days over (2024-02-30 → 03-01): require an exact round trip
-        same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), values)
-        bad = pc.and_(present, pc.invert(pc.and_(shaped, pc.fill_null(same, False))))
-        if (i := _first(bad)) is not None:
-            problems.append((i, f"'{values[i].as_py()}' is not a date (YYYY-MM-DD)"))
+    if col.kind == "date" and (i := _first_bad_date(values, present)) is not None:
+        problems.append((i, f"'{values[i].as_py()}' is not a date (YYYY-MM-DD)"))
     elif col.kind in ("enum", "flag"):
         bad = pc.and_(present, pc.invert(pc.is_in(values, value_set=pa.array(col.choices))))
         if (i := _first(bad)) is not None:
