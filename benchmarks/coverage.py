@@ -36,11 +36,13 @@ def peak_mib() -> float:
 
 
 def generate(folder: str, children: int, seed: int, queue: mp.Queue) -> None:
+    from health.synthetic import Layout, write_folder
     from health.synthetic import generate as pieces
-    from health.synthetic import write_folder
 
     start = time.perf_counter()
-    rows = write_folder(Path(folder), pieces(children, TODAY, seed=seed))
+    layout = Layout(cities=10, counties_per_city=8, townships_per_county=12,
+                    facilities_per_township=2)  # fmt: skip
+    rows = write_folder(Path(folder), pieces(children, TODAY, seed=seed, layout=layout))
     queue.put({"rows": rows, "seconds": time.perf_counter() - start, "peak_mib": peak_mib()})
 
 
