@@ -43,6 +43,9 @@ def _register() -> None:
     from api.commands import serve
 
     serve.register(app)
+    from api.commands import backup
+
+    backup.register(app)
     # Command modules are added here as they land.
 
 

@@ -1,5 +1,5 @@
 """The advanced-alchemy SQLAlchemy plugin over the SQLModel metadata; one session per request,
-committed when the response is 2xx/3xx and rolled back otherwise."""
+committed when the response is 2xx or 3xx (a form post redirects) and rolled back otherwise."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def sqlalchemy_config(engine: Engine) -> SQLAlchemySyncConfig:
         metadata=SQLModel.metadata,
         create_all=False,
         session_dependency_key=SESSION_KEY,
-        before_send_handler="autocommit",
+        before_send_handler="autocommit_include_redirects",
         session_config=SyncSessionConfig(expire_on_commit=False, class_=SQLModelSession),
     )
 
