@@ -180,8 +180,8 @@ def _sqlite_restore(source: Path, live: Path) -> str:
     try:
         with closing(_connect(source, read_only=True)) as src:
             verdict = src.execute("PRAGMA quick_check").fetchone()[0]
-            if verdict != "ok":
-                raise BackupError(f"{source}: the backup is damaged ({verdict})")
+            if verdict != "ok":  # sqlite's report spans lines: keep the message on one
+                raise BackupError(f"{source}: the backup is damaged ({' '.join(verdict.split())})")
             revision = _check_revision(source, _sqlite_revision(src))
             live.parent.mkdir(parents=True, exist_ok=True)
             with closing(_connect(live)) as dst:
@@ -259,7 +259,12 @@ def _pg_restore(source: Path, parsed: URL) -> str:
     if not magic.startswith(PG_DUMP_MAGIC):
         raise BackupError(f"{source}: not a childhealth backup (not a pg_dump custom-format file)")
     dsn, env = _libpq(parsed)
-    revision = _check_revision(source, _pg_dump_revision(source, env))
+    try:  # read the whole archive once (output discarded) before touching the database
+        _run([_tool("pg_restore"), "--file=" + os.devnull, str(source)], env, "pg_restore")
+        stored = _pg_dump_revision(source, env)
+    except BackupError as error:
+        raise BackupError(f"{source}: the backup is damaged or cut short ({error})") from None
+    revision = _check_revision(source, stored)
     _run(
         [
             _tool("pg_restore"),
