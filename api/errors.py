@@ -22,7 +22,7 @@ from litestar.plugins.problem_details import (
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import IntegrityError
 
-from api.i18n import gettext
+from api.i18n import gettext, normalise
 from health.coverage import CoverageRequestError
 from health.periods import PeriodError
 from health.registry import InvalidRecordError, NotFoundError
@@ -65,7 +65,11 @@ class ChildNotFoundError(LookupError):
 def _lang(request: Request[Any, Any, Any] | None) -> str:
     if request is None:
         return "zh-CN"
-    return str(request.scope.get("state", {}).get("locale") or "zh-CN")
+    chosen = request.scope.get("state", {}).get("locale")
+    if chosen:
+        return str(chosen)
+    # errors raised before the locale hook ran (guards): read the choice directly
+    return normalise(request.query_params.get("lang") or request.cookies.get("lang"))
 
 
 class Problem(ProblemDetailsException):
