@@ -112,10 +112,18 @@ def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHand
     if user.role not in roles:
         raise PermissionDeniedException
     params = connection.path_params
-    if "child_id" in params:
-        child_for(_db(connection), user, int(params["child_id"]))
-    if "case_id" in params:
-        case_for(_db(connection), user, int(params["case_id"]))
+    if "child_id" not in params and "case_id" not in params:
+        return
+    session = _db(connection)
+    try:
+        if "child_id" in params:
+            child_for(session, user, int(params["child_id"]))
+        if "case_id" in params:
+            case_for(session, user, int(params["case_id"]))
+    finally:
+        # end the read transaction: on SQLite a stale snapshot held across the await before the
+        # handler would make the handler's write fail when another request committed meanwhile
+        session.rollback()
 
 
 def require_user(request: Request[Any, Any, Any]) -> CurrentUser:

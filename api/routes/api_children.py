@@ -171,6 +171,7 @@ def add_measurement(
         clinic_id=user.clinic_id,
         facility_id=user.facility_id,
     )
+    db.commit()  # inside the handler: no other request's write interleaves before the commit
     return MeasurementOut(
         measurement=MeasurementPublic.model_validate(result.measurement, from_attributes=True),
         indicators=[

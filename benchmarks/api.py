@@ -1,0 +1,133 @@
+"""Web service benchmark against the real server (uvicorn, one worker) on 127.0.0.1 with SQLite.
+
+Prints: a parent's measurement submission (validate, z-scores, flags, case, commit) latency
+p50/p95/p99 over sequential requests, submissions per second with 8 concurrent clients, and the
+parent's result page (results + growth chart) time. Run: ``.venv/bin/python benchmarks/api.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # this file is named api.py: import the project's api package instead
+N_SEQUENTIAL = 400
+N_CONCURRENT = 1200
+CLIENTS = 8
+
+
+def _world():
+    spec = importlib.util.spec_from_file_location(
+        "api_world_bench", ROOT / "tests/api/api_world.py"
+    )
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = module  # type: ignore[union-attr]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _client(base: str, username: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=30)
+    client.get("/health")
+    client.headers["x-csrftoken"] = client.cookies["childhealth_csrf"]
+    response = client.post(
+        "/api/v1/auth/login", json={"username": username, "password": "password-1"}
+    )
+    response.raise_for_status()
+    return client
+
+
+def _body(i: int) -> dict[str, object]:
+    day = dt.date(2026, 6, 15) - dt.timedelta(days=i % 60)
+    return {"measured_on": day.isoformat(), "source": "home", "weight_kg": 5.5 + (i % 30) / 10,
+            "length_cm": 60 + (i % 20) / 2, "measure": "L",
+            "head_cm": 40 + (i % 10) / 5}  # fmt: skip
+
+
+def _stats(label: str, seconds: list[float]) -> None:
+    ms = np.array(seconds) * 1000
+    p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+    print(f"{label}: n={ms.size} p50={p50:.1f} ms p95={p95:.1f} ms p99={p99:.1f} ms")
+
+
+def main() -> None:
+    module = _world()
+    with tempfile.TemporaryDirectory() as tmp:
+        world = module.build(Path(tmp) / "bench.db")
+        port = _port()
+        env = {**os.environ, "CHILDHEALTH_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+               "CHILDHEALTH_COOKIE_SECURE": "0", "CHILDHEALTH_SESSION_DIR": f"{tmp}/sessions",
+               "CHILDHEALTH_TODAY": "2026-06-15", "CHILDHEALTH_SECRET_KEY": "b" * 32}  # fmt: skip
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
+             "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    httpx.get(base + "/health", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            client = _client(base, "parent1")
+            url = f"/api/v1/children/{world.own_child}/measurements"
+            for i in range(20):  # warm-up
+                client.post(url, json=_body(i)).raise_for_status()
+            times = []
+            for i in range(N_SEQUENTIAL):
+                start = time.perf_counter()
+                client.post(url, json=_body(i)).raise_for_status()
+                times.append(time.perf_counter() - start)
+            _stats("measurement submission (sequential)", times)
+
+            clients = [_client(base, "parent1") for _ in range(CLIENTS)]
+
+            def submit(i: int) -> int:
+                return clients[i % CLIENTS].post(url, json=_body(i)).status_code
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(CLIENTS) as pool:
+                codes = list(pool.map(submit, range(N_CONCURRENT)))
+            elapsed = time.perf_counter() - start
+            ok = sum(c == 201 for c in codes)
+            print(
+                f"throughput ({CLIENTS} clients): {ok / elapsed:.0f} submissions/s "
+                f"({N_CONCURRENT - ok} of {N_CONCURRENT} failed)"
+            )
+
+            page = f"/children/{world.own_child}"
+            client.get(page).raise_for_status()
+            times = []
+            for i in range(60):
+                chart = ("wfa", "lhfa", "wflh")[i % 3]
+                start = time.perf_counter()
+                client.get(page, params={"chart": chart}).raise_for_status()
+                times.append(time.perf_counter() - start)
+            _stats("result page (loopback round trip ≈ server time)", times)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
