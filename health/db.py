@@ -58,7 +58,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.execute("PRAGMA temp_store = MEMORY")  # import staging tables
+        cursor.execute("PRAGMA cache_size = -65536")  # 64 MiB page cache per connection
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -8,6 +8,7 @@ line (header = line 1; one record per line, as the exchange format has no multi-
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from health.exchange.errors import ExchangeError
 BLOCK_SIZE = 8 << 20  # bytes of CSV per batch (~200,000 check rows)
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 NUMBER_RE = r"^[0-9]+(\.[0-9]+)?$"
+CONTROL_RE = r"[\x00-\x1f\x7f]"  # not allowed in codes and names
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,12 @@ def _check_column(col: Column, values: pa.Array) -> tuple[int, str] | None:
         i := _first(pc.and_(present, pc.greater(pc.utf8_length(values), col.max_length)))
     ) is not None:
         problems.append((i, f"longer than {col.max_length} characters"))
+    # a line break in a value would also shift every later line number
+    controls = (
+        pc.match_substring_regex(values, CONTROL_RE) if col.kind in ("code", "text") else None
+    )
+    if controls is not None and (i := _first(controls)) is not None:
+        problems.append((i, "contains a control character (line break, tab, NUL)"))
     if col.kind == "date" and (i := _first_bad_date(values, present)) is not None:
         problems.append((i, f"'{values[i].as_py()}' is not a date (YYYY-MM-DD)"))
     elif col.kind in ("enum", "flag"):
@@ -105,29 +113,62 @@ def _check_column(col: Column, values: pa.Array) -> tuple[int, str] | None:
     return min(problems) if problems else None
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _text_lines(path: Path) -> Iterator[str]:
+    """The lines of ``path`` as text with their ends (LF, CRLF or a bare CR); a UTF-8 byte-order
+    mark is dropped. Raises :class:`ExchangeError` naming the first line that is not UTF-8."""
+    number = 1
+    with path.open("rb") as handle:
+        for raw in handle:  # split at LF; bare CRs inside are split below
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                head = raw[: exc.start]
+                number += head.count(b"\r") - head.count(b"\r\n")
+                raise ExchangeError(
+                    path.name, f"not valid UTF-8 ({exc.reason})", line=number
+                ) from None
+            start = 0
+            for end in _LINE_END.finditer(text):
+                yield text[start : end.end()]
+                start = end.end()
+                number += 1
+            if start < len(text):
+                yield text[start:]
+
+
 def locate_parse_error(path: Path, width: int) -> ExchangeError:
-    """Re-scan a file pyarrow could not parse and name the first malformed line."""
+    """Re-scan a file pyarrow could not parse and name the first malformed line (the line a
+    record starts on; blank lines are left to the column checks)."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for number, row in enumerate(csv.reader(handle), start=1):
-                if len(row) != width:
-                    return ExchangeError(
-                        path.name, f"expected {width} fields, found {len(row)}", line=number
-                    )
-    except UnicodeDecodeError as exc:
-        return ExchangeError(path.name, f"not valid UTF-8 ({exc.reason})")
+        reader = csv.reader(_text_lines(path))
+        done = 0
+        for row in reader:
+            if row and len(row) != width:
+                return ExchangeError(
+                    path.name, f"expected {width} fields, found {len(row)}", line=done + 1
+                )
+            done = reader.line_num
+    except ExchangeError as error:
+        return error
     except csv.Error as exc:
-        return ExchangeError(path.name, f"malformed CSV ({exc})")
+        return ExchangeError(path.name, f"malformed CSV ({exc})", line=done + 1)
     return ExchangeError(path.name, "malformed CSV")
 
 
 def read_header(path: Path) -> list[str]:
-    """The header fields of ``path`` (a UTF-8 byte-order mark is ignored)."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [h.strip() for h in next(csv.reader(handle), [])]
+    """The header fields of ``path``, trimmed (a UTF-8 byte-order mark is ignored)."""
+    with path.open("rb") as handle:
+        raw = handle.readline().removeprefix(b"\xef\xbb\xbf")
+    try:  # only the first line: a bad byte further down is reported on its own line
+        text = _LINE_END.split(raw.decode("utf-8"), maxsplit=1)[0]
     except UnicodeDecodeError as exc:
         raise ExchangeError(path.name, f"not valid UTF-8 ({exc.reason})", line=1) from None
+    return [h.strip() for h in next(csv.reader([text]), [])]
 
 
 def read_batches(
@@ -140,11 +181,16 @@ def read_batches(
     for col in columns:
         if col.name not in header:
             raise ExchangeError(path.name, "required column is missing", line=1, column=col.name)
+        if header.count(col.name) > 1:
+            raise ExchangeError(path.name, "the column appears twice", line=1, column=col.name)
     stream = pa.input_stream(str(path))
     try:
         reader = pcsv.open_csv(
             stream,
-            read_options=pcsv.ReadOptions(block_size=BLOCK_SIZE, use_threads=True),
+            # the trimmed names of read_header stand for the file's own header row
+            read_options=pcsv.ReadOptions(
+                block_size=BLOCK_SIZE, use_threads=True, column_names=header, skip_rows=1
+            ),
             parse_options=pcsv.ParseOptions(ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
@@ -153,7 +199,7 @@ def read_batches(
                 quoted_strings_can_be_null=False,
             ),
         )
-    except pa.ArrowInvalid:
+    except (pa.ArrowInvalid, pa.ArrowKeyError):
         raise locate_parse_error(path, len(header)) from None
     first_line = 2
     last_pos = 0

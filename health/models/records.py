@@ -109,6 +109,8 @@ class Check(CheckBase, table=True):
         CheckConstraint(f"kind IN ({sql_in(CheckKind)})", name="ck_checks_kind"),
         # also the access path of every per-child query (schedule, coverage)
         UniqueConstraint("child_id", "check_date", "kind", name="uq_checks_child_date_kind"),
+        # coverage: the checks of a period, covering (no table access)
+        Index("ix_checks_date_child_kind", "check_date", "child_id", "kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, SQLModel
 
 from health.coverage import coverage
@@ -273,11 +273,11 @@ def test_byte_order_mark_and_duplicate_check_rows(engine: Engine, tmp_path: Path
     assert [r[0] for r in rows] == [7.5]  # the later row wins
 
 
-def test_big_file_path_restores_foreign_keys(
+def test_big_file_path_restores_indexes_and_foreign_keys(
     engine: Engine, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """PostgreSQL drops the loaded tables' foreign keys for big files: they must come back, and
-    a failed load must leave them in place."""
+    """Big files load without secondary indexes (and, on PostgreSQL, foreign keys): they must
+    come back, and a failed load must leave them in place."""
     from health.exchange import loader
 
     monkeypatch.setattr(loader, "FK_SUSPEND_BYTES", 0)
@@ -290,13 +290,17 @@ def test_big_file_path_restores_foreign_keys(
             return conn.execute(text(count + " AND connamespace = (SELECT oid FROM pg_namespace"
                                      " WHERE nspname = current_schema())")).scalar()  # fmt: skip
 
-    before = foreign_keys()
+    def indexes() -> list[str]:
+        return sorted(ix["name"] for ix in inspect(engine).get_indexes("checks"))
+
+    before, before_ix = foreign_keys(), indexes()
+    assert "ix_checks_date_child_kind" in before_ix
     import_folder(engine, folder, today=TODAY)
-    assert foreign_keys() == before
+    assert (foreign_keys(), indexes()) == (before, before_ix)
     bad = dict(FOLDER)
     bad["checks.csv"] = bad["checks.csv"].replace("c11,2024-08-09", "c99,2024-08-09")
     with pytest.raises(ExchangeError, match="unknown child_id 'c99'"):
         import_folder(engine, write(folder.parent / "bad", bad), today=TODAY)
-    assert foreign_keys() == before
+    assert (foreign_keys(), indexes()) == (before, before_ix)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM checks")).scalar() == 11
