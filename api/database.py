@@ -8,7 +8,8 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemySyncConfig,
     SyncSessionConfig,
 )
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 from sqlmodel import Session as SQLModelSession
 from sqlmodel import SQLModel
 
@@ -41,3 +42,12 @@ def sqlalchemy_config(engine: Engine) -> SQLAlchemySyncConfig:
 def sqlalchemy_plugin(config: SQLAlchemySyncConfig) -> SQLAlchemyPlugin:
     """The advanced-alchemy plugin for ``config``."""
     return SQLAlchemyPlugin(config=config)
+
+
+def begin_write(session: Session) -> None:
+    """Start a request that writes: on SQLite take the write lock first (a no-op UPDATE), so the
+    transaction never reads an old snapshot that a concurrent writer has made stale (which
+    fails at the first write instead of waiting). Write handlers then commit before returning,
+    so no other request on the event loop waits for a lock held across an ``await``."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE areas SET id = id WHERE 0"))

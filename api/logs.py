@@ -44,7 +44,8 @@ def configure(level: int = logging.INFO) -> None:
 
 
 def access_log_middleware(app: ASGIApp) -> ASGIApp:
-    """ASGI middleware logging method, route template, status, role and duration (ms)."""
+    """ASGI middleware logging method, route template, status, role and duration (ms); the
+    response carries the server time to its first byte as ``Server-Timing: app;dur=<ms>``."""
     log = logging.getLogger(LOGGER + ".access")
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -57,6 +58,10 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                took = (time.perf_counter() - start) * 1000
+                headers = list(message.get("headers", []))
+                headers.append((b"server-timing", f"app;dur={took:.1f}".encode()))
+                message = {**message, "headers": headers}  # type: ignore[assignment]
             await send(message)
 
         try:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.access import CHILD_ROLES, PARENT, CurrentUser, child_for
+from api.database import begin_write
 from api.routes.common import lang, now, today
 from api.services import records, views
 from health.models import (
@@ -105,6 +106,7 @@ def list_children(db: Session, user: CurrentUser) -> list[ChildPublic]:
 @post("/api/v1/children", opt={"roles": (PARENT,)}, sync_to_thread=False, tags=["children"])
 def add_child(db: Session, user: CurrentUser, data: NewChild, request: Request) -> ChildPublic:
     """A parent adds their child (linked to their account)."""
+    begin_write(db)
     from health.models import ChildCreate, User
 
     if data.birth_date > today(request):
@@ -113,6 +115,7 @@ def add_child(db: Session, user: CurrentUser, data: NewChild, request: Request) 
         raise ServiceInputError("The birth date is in the future.")
     child = create_child(db, ChildCreate(**data.model_dump()))
     add_guardian(db, db.get(User, user.id), child)  # type: ignore[arg-type]
+    db.commit()
     return _child_out(child)
 
 
@@ -157,6 +160,7 @@ def add_measurement(
 ) -> MeasurementOut:
     """Record a measurement: z-scores, flags, and a case when a flag needs the doctor. Values
     beyond WHO's flag limits are refused (422 ``implausible-measurement``) unless ``confirm``."""
+    begin_write(db)
     child = child_for(db, user, child_id)
     language = lang(request)
     result = records.record_measurement(
@@ -192,6 +196,7 @@ def add_milestones(
     request: Request, db: Session, user: CurrentUser, child_id: int, data: MilestonesIn
 ) -> dict[str, Any]:
     """Score a milestone checklist (or the warning signs) for the child's age."""
+    begin_write(db)
     child = child_for(db, user, child_id)
     row, result, case = records.record_milestones(
         db,
@@ -204,6 +209,7 @@ def add_milestones(
         today=today(request),
         now=now(request),
     )
+    db.commit()
     return {
         "administration": MilestoneAdministrationPublic(
             id=row.id,
@@ -231,6 +237,7 @@ def add_feeding(
     request: Request, db: Session, user: CurrentUser, child_id: int, data: FeedingIn
 ) -> dict[str, Any]:
     """Score a previous-day feeding recall: indicators, food groups, flags and advice."""
+    begin_write(db)
     from screening.messages import text
 
     child = child_for(db, user, child_id)
@@ -244,6 +251,7 @@ def add_feeding(
         today=today(request),
         now=now(request),
     )
+    db.commit()
     language = lang(request)
     return {
         "recall": FeedingRecallPublic.model_validate(row, from_attributes=True).model_dump(

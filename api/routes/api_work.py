@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from api.access import ADMIN, BUREAU, DOCTOR, FACILITY, CurrentUser, case_for
+from api.database import begin_write
 from api.routes.common import now, today
 from api.services import dashboard as dash
 from api.services import records, views
@@ -98,9 +99,11 @@ def case_outcome(
 ) -> CasePublic:
     """Record the outcome: ``recheck`` (with ``recheck_on``) keeps the case open, ``normal``,
     ``advice`` and ``referred`` (with the institution in ``outcome_note``) close it. Audited."""
+    begin_write(db)
     case = records.record_outcome(
         db, case_for(db, user, case_id), data, actor_id=user.id, now=now(request)
     )
+    db.commit()
     return CasePublic.model_validate(case, from_attributes=True)
 
 

@@ -31,6 +31,7 @@ from api.access import (
     child_for,
     current_user,
 )
+from api.database import begin_write
 from api.errors import ImplausibleMeasurementError, ServiceInputError
 from api.i18n import LOCALES, gettext, normalise
 from api.routes.api_auth import authenticate, sign_in
@@ -193,6 +194,7 @@ def _townships(db: Session) -> list[Area]:
     "/parent/children/new", opt={"roles": (PARENT,)}, sync_to_thread=False, include_in_schema=False
 )
 def child_create(request: Request, db: Session, user: CurrentUser, data: Form) -> Response[Any]:
+    begin_write(db)
     try:
         weeks = _float(data, "gestational_weeks")
         birth = _date(data, "birth_date")
@@ -218,6 +220,7 @@ def child_create(request: Request, db: Session, user: CurrentUser, data: Form) -
             error=_error_text(request, exc),
         )
     add_guardian(db, db.get(User, user.id), child)  # type: ignore[arg-type]
+    db.commit()
     return Redirect(f"/children/{child.id}/measure", status_code=303)
 
 
@@ -314,6 +317,7 @@ def measure_submit(
     request: Request, db: Session, user: CurrentUser, child_id: int, data: Form
 ) -> Response[Any]:
     """Save a measurement; implausible values come back with a confirm step."""
+    begin_write(db)
     child = child_for(db, user, child_id)
     confirm = data.get("confirm") == "yes"
     try:
@@ -339,6 +343,7 @@ def measure_submit(
             clinic_id=user.clinic_id,
             facility_id=user.facility_id,
         )
+        db.commit()
     except ImplausibleMeasurementError as exc:
         return render(
             request,
@@ -414,6 +419,7 @@ def _milestones(
 def milestones_submit(
     request: Request, db: Session, user: CurrentUser, child_id: int, data: Form
 ) -> Template:
+    begin_write(db)
     child = child_for(db, user, child_id)
     answers = {k[2:]: str(v) for k, v in data.items() if k.startswith("a:")}
     try:
@@ -430,6 +436,7 @@ def milestones_submit(
         )
     except (ServiceInputError, ScreeningInputError) as exc:
         return _milestones(request, child, error=_error_text(request, exc), status_code=422)
+    db.commit()
     return _milestones(request, child, result=result)
 
 
@@ -508,6 +515,7 @@ def _feeding(
 def feeding_submit(
     request: Request, db: Session, user: CurrentUser, child_id: int, data: Form
 ) -> Template:
+    begin_write(db)
     child = child_for(db, user, child_id)
     try:
         _, result, _ = records.record_feeding(
@@ -522,6 +530,7 @@ def feeding_submit(
         )
     except (ServiceInputError, ScreeningInputError) as exc:
         return _feeding(request, child, error=_error_text(request, exc), status_code=422)
+    db.commit()
     return _feeding(request, child, result)
 
 
@@ -586,6 +595,7 @@ def doctor_queue(
 def outcome_submit(
     request: Request, db: Session, user: CurrentUser, case_id: int, data: Form
 ) -> Response[Any]:
+    begin_write(db)
     case = case_for(db, user, case_id)
     try:
         recheck = _date(data, "recheck_on") if data.get("recheck_on") else None
@@ -595,6 +605,7 @@ def outcome_submit(
             recheck_on=recheck,
         )
         records.record_outcome(db, case, entry, actor_id=user.id, now=now(request))
+        db.commit()
     except (ServiceInputError, ValidationError) as exc:
         raise ServiceInputError(_error_text(request, exc)) from None
     return Redirect(f"/children/{case.child_id}", status_code=303)
