@@ -17,17 +17,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from conftest import invoke, run_script
 from sqlalchemy import Engine, inspect, text
 
 from health import db
 from health.backup import BackupError, backup
 from health.db import make_engine
+from health.migrate import alembic_config
 
 TODAY = "2025-06-30"
 PG_HOST, PG_PORT, PG_DB = "127.0.0.1", 5432, "childhealth_backup_test"
 PG_ADMIN_URL = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test"
 PG_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{PG_DB}"
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
@@ -139,7 +142,7 @@ def test_sqlite_restore_serves_the_backed_up_rows(live: str, tmp_path: Path) -> 
 def test_sqlite_backup_is_one_self_contained_file(live: str, tmp_path: Path) -> None:
     """The backup is in rollback-journal mode (no -wal beside it) and passes integrity_check."""
     info = backup(tmp_path / "b.db")
-    assert info.revision == "0001" and info.size_bytes == (tmp_path / "b.db").stat().st_size
+    assert info.revision == HEAD and info.size_bytes == (tmp_path / "b.db").stat().st_size
     assert (tmp_path / "b.db").read_bytes()[18:20] == b"\x01\x01"  # not WAL
     with sqlite3.connect(tmp_path / "b.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -373,7 +376,7 @@ def test_postgres_restore_refuses_a_non_backup(pg_live: str, tmp_path: Path) -> 
         "cut.dump": (data[: len(data) // 3], "damaged or cut short"),
         "sqlite.db": (b"SQLite format 3\x00" + b"\x00" * 100, "an SQLite backup, but the config"),
     }
-    assert info.revision == "0001"
+    assert info.revision == HEAD
     for name, (body, reason) in cases.items():
         (tmp_path / name).write_bytes(body)
         message = one_error_line(invoke("restore", str(tmp_path / name)))
