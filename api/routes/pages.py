@@ -74,6 +74,18 @@ INDICATOR_LABELS = {
 }
 
 
+def check_name(code: str, language: str) -> str:
+    """A scheduled check's name (``newborn_visit``, ``full_month``, ``m6`` → 6 months, ``y4``)."""
+    if code == "newborn_visit":
+        return gettext(language, "Newborn home visit")
+    if code == "full_month":
+        return gettext(language, "Full-month check")
+    if code[:1] in ("m", "y") and code[1:].isdigit():
+        message = "{n}-month check" if code[0] == "m" else "{n}-year check"
+        return gettext(language, message, n=int(code[1:]))
+    return code
+
+
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Template:
     """A page with the translation function ``_``, the language and the signed-in user."""
     language = lang(request)
@@ -85,6 +97,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
             "locales": LOCALES,
             "user": current_user(request),
             "today": today(request),
+            "check_name": lambda code: check_name(code, language),
             **context,
         },
         status_code=status_code,

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from api.access import CurrentUser, child_scope
 from api.i18n import gettext
 from api.services.records import growth_age
-from growth_charts import charts, percentile
+from growth_charts import charts, percentile, value_at_z
+from growth_charts.anthro import DAYS_PER_MONTH
 from growth_charts.charts import growth_chart
 from health.models import Case, Check, Child, Enrolment, Facility, FlagRecord, Measurement
 from health.models.enums import SEVERITY_RANK
@@ -126,8 +127,17 @@ def _reference_chart(code: str, sex: str, lang: str) -> tuple[str, str]:
     return to_json_plotly(spec["data"])[:-1], to_json_plotly(spec["layout"])
 
 
-def _chart_html(code: str, sex: str, xs: list[float], ys: list[float], lang: str) -> str:
-    """The reference curves (cached) plus the child's points, drawn by ``Plotly.newPlot``."""
+def _chart_html(
+    code: str,
+    sex: str,
+    xs: list[float],
+    ys: list[float],
+    lang: str,
+    x_range: tuple[float, float] | None = None,
+    y_range: tuple[float, float] | None = None,
+) -> str:
+    """The reference curves (cached) plus the child's points, drawn by ``Plotly.newPlot``;
+    ``x_range`` (chart units) zooms on the child's ages."""
     data, layout = _reference_chart(code, sex, lang)
     if xs:
         points = go.Figure()
@@ -135,9 +145,13 @@ def _chart_html(code: str, sex: str, xs: list[float], ys: list[float], lang: str
         data = data + "," + to_json_plotly(points.to_plotly_json()["data"][0])
     div = f"chart-{code}-{uuid.uuid4().hex[:8]}"
     config = '{"responsive": true, "displaylogo": false}'
+    zoom = f"l.xaxis.range=[{x_range[0]:.2f},{x_range[1]:.2f}];" if x_range else ""
+    if y_range:
+        zoom += f"l.yaxis=l.yaxis||{{}};l.yaxis.range=[{y_range[0]:.2f},{y_range[1]:.2f}];"
     return (
         f'<div id="{div}" class="plotly-graph-div" style="height:360px;width:100%"></div>'
-        f'<script>Plotly.newPlot("{div}", {data}], {layout}, {config});</script>'
+        f"<script>(function(){{var l={layout};l.xaxis=l.xaxis||{{}};{zoom}"
+        f'Plotly.newPlot("{div}",{data}],l,{config});}})();</script>'
     )
 
 
@@ -147,7 +161,17 @@ def chart_html(child: Child, rows: list[Measurement], code: str, lang: str) -> s
     if code not in CHARTS:
         code = "wfa"
     chart, xs, ys = _points(child, rows, code)
-    return _chart_html(chart, str(child.sex), xs, ys, lang)
+    x_range = y_range = None
+    if chart in ("wfa", "lhfa", "hcfa", "bmi") and xs:
+        # months on the chart: the child's ages and half as much again, at least a year; the
+        # values between −3.5 and +3.5 SD over those ages, and the child's own
+        months = min(61.0, max(12.0, 1.5 * max(xs) / DAYS_PER_MONTH))
+        x_range = (0.0, months)
+        days = np.linspace(0, months * DAYS_PER_MONTH, 25)
+        low = value_at_z(chart, str(child.sex), days, np.full(days.size, -3.5))
+        high = value_at_z(chart, str(child.sex), days, np.full(days.size, 3.5))
+        y_range = (min(np.nanmin(low), min(ys)) * 0.97, max(np.nanmax(high), max(ys)) * 1.03)
+    return _chart_html(chart, str(child.sex), xs, ys, lang, x_range, y_range)
 
 
 def schedule(session: Session, child: Child, today: dt.date) -> tuple[list[CheckStatus], Any]:
