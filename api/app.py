@@ -8,13 +8,13 @@ from typing import Any
 import plotly
 from litestar import Litestar, Request, Router, get
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 from litestar.stores.file import FileStore
@@ -47,7 +47,7 @@ def _swagger_dir() -> Path | None:
 
 
 @get("/health", opt={"roles": PUBLIC}, sync_to_thread=False, tags=["service"])
-def health_check(db: Session) -> dict[str, str]:
+def health_check(db: NamedDependency[Session]) -> dict[str, str]:
     """Liveness and database reachability."""
     db.execute(text("SELECT 1"))
     return {"status": "ok"}

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import JSONBody
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,14 +47,16 @@ def authenticate(db: Session, username: str, password: str) -> CurrentUser:
     )
 
 
-def sign_in(request: Request[Any, Any, Any], user: CurrentUser) -> None:
+def sign_in(request: Request[Any, Any, Any], user: NamedDependency[CurrentUser]) -> None:
     """Start a fresh session for ``user``."""
     request.clear_session()
     request.set_session({SESSION_KEY: user.as_session()})
 
 
 @post("/api/v1/auth/login", opt={"roles": PUBLIC}, sync_to_thread=False, tags=["auth"])
-def api_login(request: Request[Any, Any, Any], db: Session, data: LoginBody) -> CurrentUser:
+def api_login(
+    request: Request[Any, Any, Any], db: NamedDependency[Session], data: JSONBody[LoginBody]
+) -> CurrentUser:
     """Sign in; the response sets the session cookie. Send the CSRF cookie's value back in the
     ``X-CSRFToken`` header with every unsafe request."""
     user = authenticate(db, data.username, data.password)
@@ -73,6 +77,6 @@ def api_logout(request: Request[Any, Any, Any]) -> None:
 
 
 @get("/api/v1/me", opt={"roles": ALL_ROLES}, sync_to_thread=False, tags=["auth"])
-def me(user: CurrentUser) -> CurrentUser:
+def me(user: NamedDependency[CurrentUser]) -> CurrentUser:
     """The signed-in account and its scope."""
     return user

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -98,13 +99,20 @@ def flag_texts(flags: Any, language: str) -> list[dict[str, Any]]:
 
 
 @get("/api/v1/children", opt={"roles": CHILD_ROLES}, sync_to_thread=False, tags=["children"])
-def list_children(db: Session, user: CurrentUser) -> list[ChildPublic]:
+def list_children(
+    db: NamedDependency[Session], user: NamedDependency[CurrentUser]
+) -> list[ChildPublic]:
     """Children in the caller's scope (youngest first, at most 500)."""
     return [_child_out(c) for c in views.scope_children(db, user)]
 
 
 @post("/api/v1/children", opt={"roles": (PARENT,)}, sync_to_thread=False, tags=["children"])
-def add_child(db: Session, user: CurrentUser, data: NewChild, request: Request) -> ChildPublic:
+def add_child(
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    data: JSONBody[NewChild],
+    request: Request,
+) -> ChildPublic:
     """A parent adds their child (linked to their account)."""
     begin_write(db)
     from health.models import ChildCreate, User
@@ -125,7 +133,9 @@ def add_child(db: Session, user: CurrentUser, data: NewChild, request: Request) 
     sync_to_thread=False,
     tags=["children"],
 )
-def get_child(db: Session, user: CurrentUser, child_id: int) -> ChildPublic:
+def get_child(
+    db: NamedDependency[Session], user: NamedDependency[CurrentUser], child_id: FromPath[int]
+) -> ChildPublic:
     """One child in scope (404 otherwise)."""
     return _child_out(child_for(db, user, child_id))
 
@@ -136,7 +146,9 @@ def get_child(db: Session, user: CurrentUser, child_id: int) -> ChildPublic:
     sync_to_thread=False,
     tags=["measurements"],
 )
-def list_measurements(db: Session, child_id: int) -> list[MeasurementPublic]:
+def list_measurements(
+    db: NamedDependency[Session], child_id: FromPath[int]
+) -> list[MeasurementPublic]:
     """Every measurement of the child, oldest first."""
     return [
         MeasurementPublic.model_validate(m, from_attributes=True)
@@ -152,11 +164,13 @@ def list_measurements(db: Session, child_id: int) -> list[MeasurementPublic]:
 )
 def add_measurement(
     request: Request,
-    db: Session,
-    user: CurrentUser,
-    child_id: int,
-    data: MeasurementCreate,
-    confirm: bool = Parameter(default=False, description="Store values beyond WHO's flag limits"),
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+    data: JSONBody[MeasurementCreate],
+    confirm: Annotated[
+        bool, QueryParameter(description="Store values beyond WHO's flag limits")
+    ] = False,
 ) -> MeasurementOut:
     """Record a measurement: z-scores, flags, and a case when a flag needs the doctor. Values
     beyond WHO's flag limits are refused (422 ``implausible-measurement``) unless ``confirm``."""
@@ -193,7 +207,11 @@ def add_measurement(
     tags=["development"],
 )
 def add_milestones(
-    request: Request, db: Session, user: CurrentUser, child_id: int, data: MilestonesIn
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+    data: JSONBody[MilestonesIn],
 ) -> dict[str, Any]:
     """Score a milestone checklist (or the warning signs) for the child's age."""
     begin_write(db)
@@ -234,7 +252,11 @@ def add_milestones(
     tags=["feeding"],
 )
 def add_feeding(
-    request: Request, db: Session, user: CurrentUser, child_id: int, data: FeedingIn
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+    data: JSONBody[FeedingIn],
 ) -> dict[str, Any]:
     """Score a previous-day feeding recall: indicators, food groups, flags and advice."""
     begin_write(db)
@@ -274,7 +296,10 @@ def add_feeding(
     tags=["children"],
 )
 def get_schedule(
-    request: Request, db: Session, user: CurrentUser, child_id: int
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
 ) -> list[ScheduleOut]:
     """The child's check schedule: done, missed, due or upcoming, with dates."""
     child = child_for(db, user, child_id)
@@ -288,7 +313,7 @@ def get_schedule(
     sync_to_thread=False,
     tags=["cases"],
 )
-def get_flags(db: Session, child_id: int) -> list[FlagPublic]:
+def get_flags(db: NamedDependency[Session], child_id: FromPath[int]) -> list[FlagPublic]:
     """Every flag of the child with its evidence and rule version (doctors)."""
     return [
         FlagPublic.model_validate(f, from_attributes=True) for f in views.open_flags(db, child_id)

@@ -4,10 +4,11 @@ bureaus (coverage, CSV; counts only)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -21,8 +22,8 @@ from health.periods import Period
 
 
 class QueueOut(BaseModel):
-    case_id: int
-    child_id: int
+    case_id: FromPath[int]
+    child_id: FromPath[int]
     child_code: str
     sex: str
     age_days: int
@@ -34,7 +35,7 @@ class QueueOut(BaseModel):
 
 
 class DueOut(BaseModel):
-    child_id: int
+    child_id: FromPath[int]
     child_code: str
     check: str
     status: str
@@ -78,10 +79,14 @@ def _queue_out(row: views.QueueRow) -> QueueOut:
 @get("/api/v1/cases", opt={"roles": (DOCTOR, ADMIN)}, sync_to_thread=False, tags=["cases"])
 def case_queue(
     request: Request,
-    db: Session,
-    user: CurrentUser,
-    facility_id: int | None = Parameter(default=None, description="Children enrolled there now"),
-    domain: str | None = Parameter(default=None, description="growth, development, feeding, …"),
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    facility_id: Annotated[
+        int | None, QueryParameter(description="Children enrolled there now")
+    ] = None,
+    domain: Annotated[
+        str | None, QueryParameter(description="growth, development, feeding, …")
+    ] = None,
 ) -> list[QueueOut]:
     """Open cases of the doctor's clinic by severity, then oldest open flag first."""
     rows = views.case_queue(db, user, today(request), facility_id=facility_id, domain=domain)
@@ -95,7 +100,11 @@ def case_queue(
     tags=["cases"],
 )
 def case_outcome(
-    request: Request, db: Session, user: CurrentUser, case_id: int, data: CaseClose
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    case_id: FromPath[int],
+    data: JSONBody[CaseClose],
 ) -> CasePublic:
     """Record the outcome: ``recheck`` (with ``recheck_on``) keeps the case open, ``normal``,
     ``advice`` and ``referred`` (with the institution in ``outcome_note``) close it. Audited."""
@@ -108,7 +117,9 @@ def case_outcome(
 
 
 @get("/api/v1/missed-checks", opt={"roles": (DOCTOR, ADMIN)}, sync_to_thread=False, tags=["cases"])
-def missed_checks(request: Request, db: Session, user: CurrentUser) -> list[DueOut]:
+def missed_checks(
+    request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
+) -> list[DueOut]:
     """Children in the doctor's area whose check window closed without a visit (last year)."""
     return [_due(r) for r in views.due_list(db, user, today(request), ("missed",))]
 
@@ -130,7 +141,9 @@ def _due(row: views.DueRow) -> DueOut:
     sync_to_thread=False,
     tags=["facility"],
 )
-def facility_due(request: Request, db: Session, user: CurrentUser) -> list[DueOut]:
+def facility_due(
+    request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
+) -> list[DueOut]:
     """Enrolled children with a check due now or overdue at the linked clinic."""
     return [_due(r) for r in views.due_list(db, user, today(request))]
 
@@ -159,11 +172,15 @@ def _rows(rows: list[Any]) -> list[CoverageOut]:
 @get("/api/v1/coverage", opt={"roles": (BUREAU, ADMIN)}, sync_to_thread=False, tags=["coverage"])
 def coverage_view(
     request: Request,
-    db: Session,
-    user: CurrentUser,
-    area: str | None = Parameter(default=None, description="Area code (default: your area)"),
-    by: str = Parameter(default="area", description="area (one level down), clinic, facility"),
-    period: str | None = Parameter(default=None, description="YEAR, YEAR-Qn or START..END"),
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    area: Annotated[
+        str | None, QueryParameter(description="Area code (default: your area)")
+    ] = None,
+    by: Annotated[
+        str, QueryParameter(description="area (one level down), clinic, facility")
+    ] = "area",
+    period: Annotated[str | None, QueryParameter(description="YEAR, YEAR-Qn or START..END")] = None,
 ) -> DashboardOut:
     """The three coverage indicators of an area in your scope: its totals, its sub-areas,
     clinics or facilities, and the last four quarters (counts only)."""
@@ -189,11 +206,11 @@ def coverage_view(
 )
 def coverage_csv(
     request: Request,
-    db: Session,
-    user: CurrentUser,
-    area: str | None = None,
-    by: str = "area",
-    period: str | None = None,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    area: FromQuery[str | None] = None,
+    by: FromQuery[str] = "area",
+    period: FromQuery[str | None] = None,
 ) -> Response[str]:
     """The same rows as CSV."""
     view = _dashboard(request, db, user, area, by, period)

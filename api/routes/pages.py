@@ -10,8 +10,8 @@ import datetime as dt
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -59,7 +59,7 @@ from screening import reference
 from screening.errors import ScreeningInputError
 from screening.messages import text
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Form = URLEncodedBody[dict[str, Any]]
 HOME = {
     PARENT: "/parent",
     DOCTOR: "/doctor",
@@ -74,7 +74,7 @@ INDICATOR_LABELS = {
 }
 
 
-def check_name(code: str, language: str) -> str:
+def check_name(code: FromPath[str], language: str) -> str:
     """A scheduled check's name (``newborn_visit``, ``full_month``, ``m6`` → 6 months, ``y4``)."""
     if code == "newborn_visit":
         return gettext(language, "Newborn home visit")
@@ -146,12 +146,14 @@ def home(request: Request) -> Redirect:
 
 
 @get("/login", opt={"roles": PUBLIC}, sync_to_thread=False, include_in_schema=False)
-def login_page(request: Request, next_: str = Parameter(query="next", default="/")) -> Template:
+def login_page(
+    request: Request, next_: Annotated[str, QueryParameter(name="next")] = "/"
+) -> Template:
     return render(request, "login.html", next=next_ if next_.startswith("/") else "/")
 
 
 @post("/login", opt={"roles": PUBLIC}, sync_to_thread=False, include_in_schema=False)
-def login_submit(request: Request, db: Session, data: Form) -> Response[Any]:
+def login_submit(request: Request, db: NamedDependency[Session], data: Form) -> Response[Any]:
     target = str(data.get("next") or "/")
     try:
         user = authenticate(db, str(data.get("username", "")), str(data.get("password", "")))
@@ -176,7 +178,9 @@ def logout(request: Request) -> Redirect:
 
 
 @get("/lang/{code:str}", opt={"roles": PUBLIC}, sync_to_thread=False, include_in_schema=False)
-def switch_language(request: Request, code: str, back: str = "/") -> Response[Any]:
+def switch_language(
+    request: Request, code: FromPath[str], back: FromQuery[str] = "/"
+) -> Response[Any]:
     response = Redirect(back if back.startswith("/") else "/")
     response.set_cookie("lang", normalise(code), max_age=365 * 86400, samesite="lax")
     return response
@@ -186,14 +190,16 @@ def switch_language(request: Request, code: str, back: str = "/") -> Response[An
 
 
 @get("/parent", opt={"roles": (PARENT,)}, sync_to_thread=False, include_in_schema=False)
-def parent_home(request: Request, db: Session, user: CurrentUser) -> Template:
+def parent_home(
+    request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
+) -> Template:
     return render(request, "parent_home.html", children=views.scope_children(db, user))
 
 
 @get(
     "/parent/children/new", opt={"roles": (PARENT,)}, sync_to_thread=False, include_in_schema=False
 )
-def child_new(request: Request, db: Session) -> Template:
+def child_new(request: Request, db: NamedDependency[Session]) -> Template:
     return render(request, "child_new.html", townships=_townships(db), form={})
 
 
@@ -206,7 +212,9 @@ def _townships(db: Session) -> list[Area]:
 @post(
     "/parent/children/new", opt={"roles": (PARENT,)}, sync_to_thread=False, include_in_schema=False
 )
-def child_create(request: Request, db: Session, user: CurrentUser, data: Form) -> Response[Any]:
+def child_create(
+    request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser], data: Form
+) -> Response[Any]:
     begin_write(db)
     try:
         weeks = _float(data, "gestational_weeks")
@@ -244,7 +252,11 @@ def child_create(request: Request, db: Session, user: CurrentUser, data: Form) -
     include_in_schema=False,
 )
 def child_page(
-    request: Request, db: Session, user: CurrentUser, child_id: int, chart: str = "wfa"
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+    chart: FromQuery[str] = "wfa",
 ) -> Template:
     """Results of the latest measurement, the growth chart, flags (doctors: with evidence)."""
     child = child_for(db, user, child_id)
@@ -313,7 +325,12 @@ def _params(evidence: dict[str, Any]) -> dict[str, Any]:
     sync_to_thread=False,
     include_in_schema=False,
 )
-def measure_form(request: Request, db: Session, user: CurrentUser, child_id: int) -> Template:
+def measure_form(
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+) -> Template:
     child = child_for(db, user, child_id)
     return render(
         request, "measure.html", child=child, form={"measured_on": today(request)}, confirm=False
@@ -327,7 +344,11 @@ def measure_form(request: Request, db: Session, user: CurrentUser, child_id: int
     include_in_schema=False,
 )
 def measure_submit(
-    request: Request, db: Session, user: CurrentUser, child_id: int, data: Form
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+    data: Form,
 ) -> Response[Any]:
     """Save a measurement; implausible values come back with a confirm step."""
     begin_write(db)
@@ -386,7 +407,12 @@ def measure_submit(
     sync_to_thread=False,
     include_in_schema=False,
 )
-def milestones_form(request: Request, db: Session, user: CurrentUser, child_id: int) -> Template:
+def milestones_form(
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+) -> Template:
     child = child_for(db, user, child_id)
     return _milestones(request, child)
 
@@ -430,7 +456,11 @@ def _milestones(
     include_in_schema=False,
 )
 def milestones_submit(
-    request: Request, db: Session, user: CurrentUser, child_id: int, data: Form
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+    data: Form,
 ) -> Template:
     begin_write(db)
     child = child_for(db, user, child_id)
@@ -490,7 +520,12 @@ def feeding_answers(form: dict[str, Any]) -> dict[str, Any]:
     sync_to_thread=False,
     include_in_schema=False,
 )
-def feeding_form(request: Request, db: Session, user: CurrentUser, child_id: int) -> Template:
+def feeding_form(
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+) -> Template:
     child = child_for(db, user, child_id)
     last = db.execute(
         select(FeedingRecall)
@@ -526,7 +561,11 @@ def _feeding(
     include_in_schema=False,
 )
 def feeding_submit(
-    request: Request, db: Session, user: CurrentUser, child_id: int, data: Form
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+    data: Form,
 ) -> Template:
     begin_write(db)
     child = child_for(db, user, child_id)
@@ -553,7 +592,12 @@ def feeding_submit(
     sync_to_thread=False,
     include_in_schema=False,
 )
-def summary(request: Request, db: Session, user: CurrentUser, child_id: int) -> Template:
+def summary(
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+) -> Template:
     """One printable page: latest results, schedule, open advice."""
     child = child_for(db, user, child_id)
     language = lang(request)
@@ -577,10 +621,10 @@ def summary(request: Request, db: Session, user: CurrentUser, child_id: int) -> 
 @get("/doctor", opt={"roles": (DOCTOR, ADMIN)}, sync_to_thread=False, include_in_schema=False)
 def doctor_queue(
     request: Request,
-    db: Session,
-    user: CurrentUser,
-    facility: int | None = None,
-    domain: str | None = None,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    facility: FromQuery[int | None] = None,
+    domain: FromQuery[str | None] = None,
 ) -> Template:
     facilities = list(
         db.execute(
@@ -606,7 +650,11 @@ def doctor_queue(
     include_in_schema=False,
 )
 def outcome_submit(
-    request: Request, db: Session, user: CurrentUser, case_id: int, data: Form
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    case_id: FromPath[int],
+    data: Form,
 ) -> Response[Any]:
     begin_write(db)
     case = case_for(db, user, case_id)
@@ -627,7 +675,9 @@ def outcome_submit(
 @get(
     "/doctor/missed", opt={"roles": (DOCTOR, ADMIN)}, sync_to_thread=False, include_in_schema=False
 )
-def doctor_missed(request: Request, db: Session, user: CurrentUser) -> Template:
+def doctor_missed(
+    request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
+) -> Template:
     return render(
         request,
         "due_list.html",
@@ -640,7 +690,9 @@ def doctor_missed(request: Request, db: Session, user: CurrentUser) -> Template:
 
 
 @get("/facility", opt={"roles": (FACILITY, ADMIN)}, sync_to_thread=False, include_in_schema=False)
-def facility_home(request: Request, db: Session, user: CurrentUser) -> Template:
+def facility_home(
+    request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
+) -> Template:
     facility = db.get(Facility, user.facility_id) if user.facility_id else None
     return render(
         request,
@@ -657,11 +709,11 @@ def facility_home(request: Request, db: Session, user: CurrentUser) -> Template:
 @get("/bureau", opt={"roles": (BUREAU, ADMIN)}, sync_to_thread=False, include_in_schema=False)
 def bureau_dashboard(
     request: Request,
-    db: Session,
-    user: CurrentUser,
-    area: str | None = None,
-    by: str = "area",
-    period: str | None = None,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    area: FromQuery[str | None] = None,
+    by: FromQuery[str] = "area",
+    period: FromQuery[str | None] = None,
 ) -> Template:
     if by not in dash.GROUPINGS:
         by = "area"

@@ -26,7 +26,8 @@ def test_pages_are_chinese_first_with_an_english_switch(app_client, world: World
     assert "录入测量" in page.text and 'lang="zh-CN"' in page.text
     switched = client.get("/lang/en", params={"back": "/parent"}, follow_redirects=False)
     assert switched.status_code in (302, 303) and switched.cookies.get("lang") == "en"
-    english = client.get(f"/children/{world.own_child}", headers=html, cookies={"lang": "en"})
+    client.cookies.set("lang", "en", domain="testserver.local")
+    english = client.get(f"/children/{world.own_child}", headers=html)
     assert "Enter a measurement" in english.text
 
 
