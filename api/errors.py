@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
+from litestar.openapi import ResponseSpec
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
@@ -30,6 +32,35 @@ from screening.errors import ScreeningInputError
 
 log = logging.getLogger("childhealth.api")
 PREFIX = "urn:childhealth:problem:"
+
+
+@dataclass
+class ProblemDetails:
+    """The body of every error response (RFC 9457), as documented in the OpenAPI."""
+
+    type: str
+    title: str
+    status: int
+    detail: str = ""
+    instance: str = ""
+
+
+PROBLEM_RESPONSES = {
+    status: ResponseSpec(
+        data_container=ProblemDetails,
+        description=description,
+        media_type="application/problem+json",
+        generate_examples=False,
+    )
+    for status, description in (
+        (400, "Malformed request: the body or a parameter does not validate (``errors``)"),
+        (401, "Not signed in"),
+        (403, "The caller's role may not use this route, or the CSRF token is missing"),
+        (404, "Not found, or outside the caller's scope (the two are indistinguishable)"),
+        (422, "The domain refuses the input (``type`` names the rule, e.g. implausible value)"),
+    )
+}
+"""Problem responses every API route may give (documented on each route in the OpenAPI)."""
 
 
 class ServiceInputError(ValueError):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.access import ALL_ROLES, PUBLIC, SESSION_KEY, CurrentUser
+from api.errors import PROBLEM_RESPONSES
 from health.models import User
 from health.registry import verify_password
 
@@ -53,7 +54,13 @@ def sign_in(request: Request[Any, Any, Any], user: NamedDependency[CurrentUser])
     request.set_session({SESSION_KEY: user.as_session()})
 
 
-@post("/api/v1/auth/login", opt={"roles": PUBLIC}, sync_to_thread=False, tags=["auth"])
+@post(
+    "/api/v1/auth/login",
+    responses=PROBLEM_RESPONSES,
+    opt={"roles": PUBLIC},
+    sync_to_thread=False,
+    tags=["auth"],
+)
 def api_login(
     request: Request[Any, Any, Any], db: NamedDependency[Session], data: JSONBody[LoginBody]
 ) -> CurrentUser:
@@ -66,6 +73,7 @@ def api_login(
 
 @post(
     "/api/v1/auth/logout",
+    responses=PROBLEM_RESPONSES,
     opt={"roles": ALL_ROLES},
     status_code=204,
     sync_to_thread=False,
@@ -76,7 +84,13 @@ def api_logout(request: Request[Any, Any, Any]) -> None:
     request.clear_session()
 
 
-@get("/api/v1/me", opt={"roles": ALL_ROLES}, sync_to_thread=False, tags=["auth"])
+@get(
+    "/api/v1/me",
+    responses=PROBLEM_RESPONSES,
+    opt={"roles": ALL_ROLES},
+    sync_to_thread=False,
+    tags=["auth"],
+)
 def me(user: NamedDependency[CurrentUser]) -> CurrentUser:
     """The signed-in account and its scope."""
     return user

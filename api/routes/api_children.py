@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.access import CHILD_ROLES, PARENT, CurrentUser, child_for
 from api.database import begin_write
+from api.errors import PROBLEM_RESPONSES
 from api.routes.common import lang, now, today
 from api.services import records, views
 from health.models import (
@@ -98,7 +99,13 @@ def flag_texts(flags: Any, language: str) -> list[dict[str, Any]]:
     ]
 
 
-@get("/api/v1/children", opt={"roles": CHILD_ROLES}, sync_to_thread=False, tags=["children"])
+@get(
+    "/api/v1/children",
+    responses=PROBLEM_RESPONSES,
+    opt={"roles": CHILD_ROLES},
+    sync_to_thread=False,
+    tags=["children"],
+)
 def list_children(
     db: NamedDependency[Session], user: NamedDependency[CurrentUser]
 ) -> list[ChildPublic]:
@@ -106,7 +113,13 @@ def list_children(
     return [_child_out(c) for c in views.scope_children(db, user)]
 
 
-@post("/api/v1/children", opt={"roles": (PARENT,)}, sync_to_thread=False, tags=["children"])
+@post(
+    "/api/v1/children",
+    responses=PROBLEM_RESPONSES,
+    opt={"roles": (PARENT,)},
+    sync_to_thread=False,
+    tags=["children"],
+)
 def add_child(
     db: NamedDependency[Session],
     user: NamedDependency[CurrentUser],
@@ -129,6 +142,7 @@ def add_child(
 
 @get(
     "/api/v1/children/{child_id:int}",
+    responses=PROBLEM_RESPONSES,
     opt={"roles": CHILD_ROLES},
     sync_to_thread=False,
     tags=["children"],
@@ -142,6 +156,7 @@ def get_child(
 
 @get(
     "/api/v1/children/{child_id:int}/measurements",
+    responses=PROBLEM_RESPONSES,
     opt={"roles": CHILD_ROLES},
     sync_to_thread=False,
     tags=["measurements"],
@@ -158,6 +173,7 @@ def list_measurements(
 
 @post(
     "/api/v1/children/{child_id:int}/measurements",
+    responses=PROBLEM_RESPONSES,
     opt={"roles": ENTERING},
     sync_to_thread=False,
     tags=["measurements"],
@@ -202,6 +218,7 @@ def add_measurement(
 
 @post(
     "/api/v1/children/{child_id:int}/milestones",
+    responses=PROBLEM_RESPONSES,
     opt={"roles": ENTERING},
     sync_to_thread=False,
     tags=["development"],
@@ -247,6 +264,7 @@ def add_milestones(
 
 @post(
     "/api/v1/children/{child_id:int}/feeding",
+    responses=PROBLEM_RESPONSES,
     opt={"roles": ENTERING},
     sync_to_thread=False,
     tags=["feeding"],
@@ -291,6 +309,7 @@ def add_feeding(
 
 @get(
     "/api/v1/children/{child_id:int}/schedule",
+    responses=PROBLEM_RESPONSES,
     opt={"roles": CHILD_ROLES},
     sync_to_thread=False,
     tags=["children"],
@@ -309,6 +328,7 @@ def get_schedule(
 
 @get(
     "/api/v1/children/{child_id:int}/flags",
+    responses=PROBLEM_RESPONSES,
     opt={"roles": ("doctor", "admin")},
     sync_to_thread=False,
     tags=["cases"],

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.access import ADMIN, BUREAU, DOCTOR, FACILITY, CurrentUser, case_for
 from api.database import begin_write
+from api.errors import PROBLEM_RESPONSES
 from api.routes.common import now, today
 from api.services import dashboard as dash
 from api.services import records, views
@@ -76,7 +77,13 @@ def _queue_out(row: views.QueueRow) -> QueueOut:
     return QueueOut(**data)
 
 
-@get("/api/v1/cases", opt={"roles": (DOCTOR, ADMIN)}, sync_to_thread=False, tags=["cases"])
+@get(
+    "/api/v1/cases",
+    responses=PROBLEM_RESPONSES,
+    opt={"roles": (DOCTOR, ADMIN)},
+    sync_to_thread=False,
+    tags=["cases"],
+)
 def case_queue(
     request: Request,
     db: NamedDependency[Session],
@@ -95,6 +102,7 @@ def case_queue(
 
 @post(
     "/api/v1/cases/{case_id:int}/outcome",
+    responses=PROBLEM_RESPONSES,
     opt={"roles": (DOCTOR, ADMIN)},
     sync_to_thread=False,
     tags=["cases"],
@@ -116,7 +124,13 @@ def case_outcome(
     return CasePublic.model_validate(case, from_attributes=True)
 
 
-@get("/api/v1/missed-checks", opt={"roles": (DOCTOR, ADMIN)}, sync_to_thread=False, tags=["cases"])
+@get(
+    "/api/v1/missed-checks",
+    responses=PROBLEM_RESPONSES,
+    opt={"roles": (DOCTOR, ADMIN)},
+    sync_to_thread=False,
+    tags=["cases"],
+)
 def missed_checks(
     request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
 ) -> list[DueOut]:
@@ -137,6 +151,7 @@ def _due(row: views.DueRow) -> DueOut:
 
 @get(
     "/api/v1/facility/due",
+    responses=PROBLEM_RESPONSES,
     opt={"roles": (FACILITY, ADMIN)},
     sync_to_thread=False,
     tags=["facility"],
@@ -169,7 +184,13 @@ def _rows(rows: list[Any]) -> list[CoverageOut]:
     return [CoverageOut(**r.as_dict()) for r in rows]
 
 
-@get("/api/v1/coverage", opt={"roles": (BUREAU, ADMIN)}, sync_to_thread=False, tags=["coverage"])
+@get(
+    "/api/v1/coverage",
+    responses=PROBLEM_RESPONSES,
+    opt={"roles": (BUREAU, ADMIN)},
+    sync_to_thread=False,
+    tags=["coverage"],
+)
 def coverage_view(
     request: Request,
     db: NamedDependency[Session],
@@ -199,6 +220,7 @@ def coverage_view(
 
 @get(
     "/api/v1/coverage.csv",
+    responses=PROBLEM_RESPONSES,
     opt={"roles": (BUREAU, ADMIN)},
     sync_to_thread=False,
     tags=["coverage"],

@@ -233,3 +233,11 @@ def test_fast_z_scores_equal_the_screening_layer(sex, age, values) -> None:
 
     data = MeasurementCreate(measured_on=dt.date(2026, 1, 1), source="home", **values)
     assert z_scores(sex, age, data) == measurement_z(sex=sex, age_days=age, **values)
+
+
+def test_openapi_documents_problem_details(app_client) -> None:
+    schema = app_client.get("/schema/openapi.json").json()
+    post = schema["paths"]["/api/v1/children/{child_id}/measurements"]["post"]
+    for status in ("400", "401", "403", "404", "422"):
+        assert "application/problem+json" in post["responses"][status]["content"]
+    assert not any(path.startswith(("/parent", "/doctor", "/login")) for path in schema["paths"])
