@@ -312,7 +312,9 @@ def _zscore_csv_pandas(
     flags = [c for c in FLAG_COLUMNS if c in result]
     result[flags] = result[flags].astype("Int8")
     try:
-        result.to_csv(partial, index=False)
+        # csv quotes a value holding a bare CR only when CR is part of the line end
+        has_cr = any(frame[c].str.contains("\r", regex=False).any() for c in frame.columns)
+        result.to_csv(partial, index=False, lineterminator="\r\n" if has_cr else "\n")
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)

@@ -194,7 +194,7 @@ def read_batches(
             parse_options=pcsv.ParseOptions(ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
-                include_columns=[c.name for c in columns],
+                # every column, read or not, is converted: so all of it must be UTF-8
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
