@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from conftest import invoke, line_breaks, one_error, quote, run_script
@@ -24,6 +25,7 @@ from sqlalchemy import Engine, inspect, text
 
 from health import db
 from health.db import make_engine
+from health.exchange import reader
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -206,15 +208,22 @@ def folders(draw: st.DrawFn) -> dict[str, Table]:
     return tables
 
 
-def load(tmp_path: Path, tables: dict[str, Table], **raw: bytes):
-    """Write the folder (``raw`` replaces a generated file's bytes) and import it."""
+# the reader's batch size in bytes: the small one spreads a file over many batches
+blocks = st.sampled_from([reader.BLOCK_SIZE, 160])
+
+
+def load(tmp_path: Path, tables: dict[str, Table], block: int, **raw: bytes):
+    """Write the folder (``raw`` replaces a generated file's bytes) and import it, reading
+    ``block`` bytes per batch."""
     files: dict[str, str | bytes] = dict(NEW_PLACES)
     files.update({name: table.encode() for name, table in tables.items()})
     files.update({name.replace("_", "."): body for name, body in raw.items()})
     for name, body in files.items():
         note(f"{name}: {body!r}")
     folder = write(tmp_path / "folder", files)
-    return invoke("import", str(folder))
+    note(f"batch size {block}")
+    with mock.patch.object(reader, "BLOCK_SIZE", block):
+        return invoke("import", str(folder))
 
 
 def assert_refused(database: Engine, before, outcome, file: str, line, column=None, reason=""):
@@ -235,27 +244,27 @@ def assert_refused(database: Engine, before, outcome, file: str, line, column=No
 
 
 @SETTINGS
-@given(tables=folders())
+@given(tables=folders(), block=blocks)
 def test_valid_folder_loads_and_reloads_unchanged(
-    database: Engine, tmp_path: Path, tables: dict[str, Table]
+    database: Engine, tmp_path: Path, tables: dict[str, Table], block: int
 ) -> None:
-    outcome = load(tmp_path, tables)
+    outcome = load(tmp_path, tables, block)
     assert outcome.crashed is None and outcome.code == 0, outcome.stderr
     children = {r[0] for r in tables["children.csv"].records}
     with database.connect() as conn:
         stored = set(conn.execute(text("SELECT code FROM children")).scalars())
     assert children <= stored
     after = content(database)
-    again = load(tmp_path, tables)
+    again = load(tmp_path, tables, block)
     assert again.code == 0, again.stderr
     assert all(line.endswith(" 0 added or changed") for line in again.stdout.splitlines())
     assert content(database) == after
 
 
 @SETTINGS
-@given(tables=folders(), data=st.data())
+@given(tables=folders(), data=st.data(), block=blocks)
 def test_junk_value_is_located_and_nothing_is_kept(
-    database: Engine, tmp_path: Path, tables: dict[str, Table], data: st.DataObject
+    database: Engine, tmp_path: Path, tables: dict[str, Table], data: st.DataObject, block: int
 ) -> None:
     name = data.draw(st.sampled_from(["children.csv", "checks.csv"]))
     table = tables[name]
@@ -264,14 +273,14 @@ def test_junk_value_is_located_and_nothing_is_kept(
     value, reason = data.draw(st.sampled_from(JUNK[name][column]))
     table.records[row][table.columns.index(column)] = value
     before = content(database)
-    outcome = load(tmp_path, tables)
+    outcome = load(tmp_path, tables, block)
     assert_refused(database, before, outcome, name, row + 2, column, reason)
 
 
 @SETTINGS
-@given(tables=folders(), data=st.data())
+@given(tables=folders(), data=st.data(), block=blocks)
 def test_broken_record_is_located_and_nothing_is_kept(
-    database: Engine, tmp_path: Path, tables: dict[str, Table], data: st.DataObject
+    database: Engine, tmp_path: Path, tables: dict[str, Table], data: st.DataObject, block: int
 ) -> None:
     """A record with a field too many or too few, foreign-encoded bytes or a NUL byte."""
     name = data.draw(st.sampled_from(["children.csv", "checks.csv"]))
@@ -296,7 +305,7 @@ def test_broken_record_is_located_and_nothing_is_kept(
         raw[name.replace(".", "_")] = table.encode((row, at, foreign))
         reason = "not valid UTF-8"
     before = content(database)
-    outcome = load(tmp_path, tables, **raw)
+    outcome = load(tmp_path, tables, block, **raw)
     if kind == "nul" and table.columns[at] == "remark":
         # a column the loader does not read is not checked for control characters: it loads
         assert outcome.code == 0, outcome.stderr
@@ -305,9 +314,9 @@ def test_broken_record_is_located_and_nothing_is_kept(
 
 
 @SETTINGS
-@given(tables=folders(), data=st.data())
+@given(tables=folders(), data=st.data(), block=blocks)
 def test_duplicate_child_id_is_located(
-    database: Engine, tmp_path: Path, tables: dict[str, Table], data: st.DataObject
+    database: Engine, tmp_path: Path, tables: dict[str, Table], data: st.DataObject, block: int
 ) -> None:
     records = tables["children.csv"].records
     copy = list(data.draw(st.sampled_from(records)))
@@ -318,7 +327,7 @@ def test_duplicate_child_id_is_located(
     records.insert(at, copy)
     tables["children.csv"].ends.insert(at, "\n")
     before = content(database)
-    outcome = load(tmp_path, tables)
+    outcome = load(tmp_path, tables, block)
     assert_refused(
         database,
         before,
@@ -331,9 +340,9 @@ def test_duplicate_child_id_is_located(
 
 
 @SETTINGS
-@given(tables=folders(), data=st.data())
+@given(tables=folders(), data=st.data(), block=blocks)
 def test_file_cut_short_is_refused_or_whole(
-    database: Engine, tmp_path: Path, tables: dict[str, Table], data: st.DataObject
+    database: Engine, tmp_path: Path, tables: dict[str, Table], data: st.DataObject, block: int
 ) -> None:
     """A file cut inside its last record (mid-line, possibly mid-character): refused on that
     line with the database untouched, or (when the cut left whole fields) loaded."""
@@ -347,7 +356,7 @@ def test_file_cut_short_is_refused_or_whole(
     last = b",".join(quote(v).encode() for v in table.records[-1])
     cut = data.draw(st.integers(len(full) - len(last) + 1, len(full) - 1))
     before = content(database)
-    outcome = load(tmp_path, tables, **{name.replace(".", "_"): full[:cut]})
+    outcome = load(tmp_path, tables, block, **{name.replace(".", "_"): full[:cut]})
     if outcome.code == 0:
         assert outcome.crashed is None
         return
@@ -429,3 +438,23 @@ def test_console_script_refuses_and_keeps_the_database(database: Engine, tmp_pat
     assert done.code == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("error: children.csv, line 5: not valid UTF-8 (")
     assert content(database) == before
+
+
+@pytest.mark.parametrize("block", [reader.BLOCK_SIZE, 4096])
+def test_big_file_fault_deep_in_the_file(database: Engine, tmp_path: Path, block: int) -> None:
+    """4,000 children over many batches: a bad date on line 3,210, then (that fixed) a
+    multi-byte character broken in the last line; each is named, nothing is kept."""
+    rows = [f"m{i},{'MF'[i % 2]},2023-01-{1 + i % 28:02d},T3,1,," for i in range(4000)]
+    rows[3208] = rows[3208].replace("2023-01-", "2023-13-")
+    rows[-1] = rows[-1].replace("m3999", "m3999中")
+    body = (BASE["children.csv"].splitlines()[0] + "\n" + "\n".join(rows)).encode()
+    before = content(database)
+    with mock.patch.object(reader, "BLOCK_SIZE", block):
+        folder = write(tmp_path / "f", {**NEW_PLACES, "children.csv": body})
+        outcome = invoke("import", str(folder))
+        assert_refused(database, before, outcome, "children.csv", 3210, "birth_date", "not a date")
+        cut = body.replace(b"2023-13-", b"2023-01-")
+        cut = cut[: cut.index("中".encode()) + 1] + b",F,2023-01-01,T3,1,,"
+        folder = write(tmp_path / "f", {**NEW_PLACES, "children.csv": cut})
+        outcome = invoke("import", str(folder))
+        assert_refused(database, before, outcome, "children.csv", 4001, None, "not valid UTF-8")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -17,10 +18,11 @@ from conftest import invoke, line_breaks, one_error, quote, run_script
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
+from growth_charts import batch
 from growth_charts.frame import OUTPUT_COLUMNS
 
 SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 OPTIONAL = ("id", "age_days", "lenhei", "measure", "oedema", "note")
 NUMERIC = ("age_days", "weight", "lenhei")
@@ -64,6 +66,7 @@ class Survey:
     line_ends: list[str]
     blank_before: list[bool]
     bom: bool
+    block_bytes: int  # the batch reader's block size: small ones spread a file over many blocks
     bad_line: int = 0  # physical line of the cell ``encode(bad=…)`` filled
 
     def encode(self, bad: tuple[int, str, bytes] | None = None) -> tuple[bytes, list[int]]:
@@ -93,17 +96,19 @@ class Survey:
 def surveys(draw: st.DrawFn, min_records: int = 1) -> Survey:
     extra = draw(st.lists(st.sampled_from(OPTIONAL), unique=True))
     columns = draw(st.permutations(["sex", "weight", *extra]))
-    n = draw(st.integers(min_records, 6))
+    n = draw(st.integers(min_records, 12))
     records = [[draw(cell(c)) for c in columns] for _ in range(n)]
     ends = draw(st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=n, max_size=n))
     blanks = draw(st.lists(st.booleans(), min_size=n, max_size=n))
-    return Survey(columns, records, ends, blanks, draw(st.booleans()))
+    block = draw(st.sampled_from([batch.BLOCK_BYTES, 256]))
+    return Survey(columns, records, ends, blanks, draw(st.booleans()), block)
 
 
-def noted(tmp_path: Path, data: bytes) -> tuple[object, Path, Path]:
-    """``run`` with the file's bytes shown when hypothesis reports a failing example."""
-    note(f"file: {data!r}")
-    return run(tmp_path, data)
+def noted(tmp_path: Path, data: bytes, block_bytes: int) -> tuple[object, Path, Path]:
+    """``run`` with the given block size, showing the file when hypothesis reports a failure."""
+    note(f"file: {data!r}, block size {block_bytes}")
+    with mock.patch.object(batch, "BLOCK_BYTES", block_bytes):
+        return run(tmp_path, data)
 
 
 def run(tmp_path: Path, data: bytes) -> tuple[object, Path, Path]:
@@ -134,7 +139,7 @@ def assert_clean_failure(outcome, source: Path, target: Path, line: int | tuple[
 @given(survey=surveys())
 def test_valid_file_gives_one_row_per_record(tmp_path: Path, survey: Survey) -> None:
     data, _ = survey.encode()
-    outcome, _, target = noted(tmp_path, data)
+    outcome, _, target = noted(tmp_path, data, survey.block_bytes)
     assert outcome.crashed is None and outcome.code == 0, outcome.stderr
     out = pd.read_csv(target, dtype=str, keep_default_na=False)
     assert len(out) == len(survey.records)
@@ -151,7 +156,7 @@ def test_junk_value_is_located(tmp_path: Path, survey: Survey, data: st.DataObje
     junk = JUNK_NUMBERS if column in NUMERIC else CODED[column]
     survey.records[row][survey.columns.index(column)] = data.draw(st.sampled_from(junk))
     raw, starts = survey.encode()
-    outcome, source, target = noted(tmp_path, raw)
+    outcome, source, target = noted(tmp_path, raw, survey.block_bytes)
     reported = assert_clean_failure(outcome, source, target, starts[row])
     assert reported.column == column
     assert "is not valid" in reported.reason
@@ -168,7 +173,7 @@ def test_wrong_field_count_is_located(tmp_path: Path, survey: Survey, data: st.D
         record.append(data.draw(st.sampled_from(["", "9", "extra"])))
     assume(record != [""])  # that would be a blank line, which is skipped
     raw, starts = survey.encode()
-    outcome, source, target = noted(tmp_path, raw)
+    outcome, source, target = noted(tmp_path, raw, survey.block_bytes)
     reported = assert_clean_failure(outcome, source, target, starts[row])
     assert reported.column is None
     assert "fields" in reported.reason
@@ -182,7 +187,7 @@ def test_foreign_encoding_is_located(tmp_path: Path, survey: Survey, data: st.Da
     column = data.draw(st.sampled_from(survey.columns))
     codec, text = data.draw(st.sampled_from([("latin-1", "é"), ("gbk", "中文"), ("latin-1", "ß1")]))
     raw, _ = survey.encode(bad=(row, column, text.encode(codec)))
-    outcome, source, target = noted(tmp_path, raw)
+    outcome, source, target = noted(tmp_path, raw, survey.block_bytes)
     reported = assert_clean_failure(outcome, source, target, survey.bad_line)
     assert "UTF-8" in reported.reason
 
@@ -198,7 +203,7 @@ def test_file_cut_short(tmp_path: Path, survey: Survey, data: st.DataObject) -> 
     raw, starts = survey.encode()
     begin = len(raw) - len(b",".join(quote(v).encode() for v in survey.records[-1]))
     cut = data.draw(st.integers(begin + 1, len(raw) - 1))
-    outcome, source, target = noted(tmp_path, raw[:cut])
+    outcome, source, target = noted(tmp_path, raw[:cut], survey.block_bytes)
     if outcome.code == 0:
         assert outcome.crashed is None
         assert len(pd.read_csv(target, dtype=str, keep_default_na=False)) == len(survey.records)
@@ -257,3 +262,21 @@ def test_console_script_reports_one_line(tmp_path: Path) -> None:
     done = run_script("zscore", str(source), "-o", str(target))
     assert done.code == 0 and done.stderr == ""
     assert len(pd.read_csv(target)) == 2
+
+
+@pytest.mark.parametrize("block_bytes", [batch.BLOCK_BYTES, 4096])
+def test_big_file_cut_mid_character_deep_in_the_file(tmp_path: Path, block_bytes: int) -> None:
+    """5,000 rows over many blocks, a junk weight on line 3,210, the file cut inside a
+    multi-byte character of its last line: the first fault (line 3,210) is named; with the junk
+    value fixed, the cut last line is named."""
+    rows = [f"{i},{'mf'[i % 2]},{600 + i % 900},{8 + i % 7}.5,note 中文" for i in range(5000)]
+    rows[3208] = rows[3208].replace(".5,", "..5,")  # line 3,210 (header + 1-based)
+    data = ("id,sex,age_days,weight,note\n" + "\n".join(rows)).encode()[:-2]  # half of 文
+    with mock.patch.object(batch, "BLOCK_BYTES", block_bytes):
+        outcome, source, target = run(tmp_path, data)
+        reported = assert_clean_failure(outcome, source, target, 3210)
+        assert reported.column == "weight"
+        fixed = data.replace(b"..5,", b".5,")
+        outcome, source, target = run(tmp_path, fixed)
+        reported = assert_clean_failure(outcome, source, target, 5001)
+        assert "UTF-8" in reported.reason
