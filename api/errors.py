@@ -28,6 +28,8 @@ from api.i18n import gettext, normalise
 from health.coverage import CoverageRequestError
 from health.periods import PeriodError
 from health.registry import InvalidRecordError, NotFoundError
+from health.services.cases import CaseStateError
+from health.services.errors import RecordError
 from screening.errors import ScreeningInputError
 
 log = logging.getLogger("childhealth.api")
@@ -181,6 +183,10 @@ DOMAIN_PROBLEMS: dict[type[Exception], Callable[[Any], ProblemDetailsException]]
     PeriodError: lambda exc: problem(400, "bad-period", "Bad request", str(exc)),
     ScreeningInputError: _from_screening,
     ServiceInputError: _from_service,
+    RecordError: lambda exc: problem(
+        422, "invalid-record", "Invalid input", exc.detail, code=exc.code, field=exc.field
+    ),
+    CaseStateError: lambda exc: problem(409, "case-state", "Conflicts with stored data", str(exc)),
     IntegrityError: lambda exc: problem(409, "conflict", "Conflicts with stored data"),
     HTTPException: _from_http,
     Exception: _internal,

@@ -27,6 +27,7 @@ sys.path[0] = str(ROOT)  # this file is named api.py: import the project's api p
 N_SEQUENTIAL = 400
 N_CONCURRENT = 1200
 CLIENTS = 8
+KIDS = 200  # the parent's children: submissions go round-robin, ~8 measurements each
 WORKERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1  # uvicorn worker processes
 
 
@@ -58,7 +59,7 @@ def _client(base: str, username: str) -> httpx.Client:
 
 
 def _body(i: int) -> dict[str, object]:
-    day = dt.date(2026, 6, 15) - dt.timedelta(days=i % 60)
+    day = dt.date(2026, 6, 15) - dt.timedelta(days=7 * (i // KIDS) % 60)
     return {"measured_on": day.isoformat(), "source": "home", "weight_kg": 5.5 + (i % 30) / 10,
             "length_cm": 60 + (i % 20) / 2, "measure": "L",
             "head_cm": 40 + (i % 10) / 5}  # fmt: skip
@@ -93,24 +94,33 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.1)
             client = _client(base, "parent1")
-            url = f"/api/v1/children/{world.own_child}/measurements"
+            kids = [
+                client.post("/api/v1/children", json={
+                    "sex": "MF"[k % 2], "birth_date": "2025-12-01", "area_code": "T1",
+                }).raise_for_status().json()["id"]
+                for k in range(KIDS)
+            ]  # fmt: skip
+
+            def url(i: int) -> str:
+                return f"/api/v1/children/{kids[i % KIDS]}/measurements"
+
             for i in range(20):  # warm-up
-                client.post(url, json=_body(i)).raise_for_status()
+                client.post(url(i), json=_body(i)).raise_for_status()
             times = []
             for i in range(N_SEQUENTIAL):
                 start = time.perf_counter()
-                client.post(url, json=_body(i)).raise_for_status()
+                client.post(url(i), json=_body(i)).raise_for_status()
                 times.append(time.perf_counter() - start)
             _stats("measurement submission (sequential)", times)
 
             clients = [_client(base, "parent1") for _ in range(CLIENTS)]
 
             def submit(i: int) -> int:
-                return clients[i % CLIENTS].post(url, json=_body(i)).status_code
+                return clients[i % CLIENTS].post(url(i), json=_body(i)).status_code
 
             start = time.perf_counter()
             with ThreadPoolExecutor(CLIENTS) as pool:
-                codes = list(pool.map(submit, range(N_CONCURRENT)))
+                codes = list(pool.map(submit, range(N_SEQUENTIAL, N_SEQUENTIAL + N_CONCURRENT)))
             elapsed = time.perf_counter() - start
             ok = sum(c == 201 for c in codes)
             print(

@@ -1,27 +1,25 @@
-"""Record what is entered about a child and turn the screening rules' flags into cases.
+"""What the web layer adds around the ``health.services`` recording functions.
 
-Stop-gap for the ``health/`` recording services that have not landed yet: each function takes a
-``Session`` and explicit times, flushes but does not commit (the request commits).
+- The confirm step: a value beyond WHO's flag limits is refused with
+  :class:`ImplausibleMeasurementError` until the person entering it confirms it (then
+  ``health.services`` stores it as ``remeasure`` with a re-measure request, or, when a
+  professional confirms a pending one, scores it as confirmed).
+- Scoring results for display (the development outcome, the feeding indicators and advice): the
+  pure rules run again on the stored answers, exactly as the service scored them.
+- Input rules of the forms: length needs its position; a referral names the institution.
 
-- A measurement gets the growth engine's z-scores (corrected age for babies born before 37
-  weeks, while under 24 months) and the growth flags. An implausible value is refused with
-  :class:`ImplausibleMeasurementError` until the person entering it confirms it; a parent's
-  confirmed value is stored as ``remeasure`` with a re-measure request and never opens a case;
-  a professional's confirmed value is scored as confirmed.
-- Flags above ``advice`` go to the doctor: added to the child's open case (opened if none) in
-  the queue of the responsible clinic, with an audit event; advice flags stay with the family.
+Each function takes a ``Session`` and explicit times; it flushes but does not commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import ImplausibleMeasurementError, ServiceInputError
@@ -31,21 +29,18 @@ from growth_charts.anthro import WHO2006_COLUMNS, WHO2007_COLUMNS
 from health.models import (
     Case,
     CaseClose,
-    CaseEvent,
     Child,
-    Clinic,
-    Enrolment,
-    Facility,
     FeedingRecall,
-    FlagRecord,
+    FeedingRecallCreate,
     Measurement,
     MeasurementCreate,
     MilestoneAdministration,
-    MilestoneAnswer,
-    RemeasureRequest,
+    MilestoneAdministrationCreate,
+    User,
 )
-from health.models.enums import SEVERITY_RANK
 from health.models.records import MeasurementBase
+from health.services import cases as case_service
+from health.services import records as record_service
 from screening import development, feeding
 from screening.flags import Flag
 from screening.growth import measurement_flags
@@ -67,16 +62,6 @@ class MeasurementResult:
     case: Case | None
 
 
-def age_on(child: Child, day: dt.date, today: dt.date) -> int:
-    """Age in days on ``day``; refuses a day before birth or after ``today``."""
-    if day > today:
-        raise ServiceInputError("The date {date} is in the future.", date=day.isoformat())
-    age = (day - child.birth_date).days
-    if age < 0:
-        raise ServiceInputError("The date {date} is before the birth date.", date=day.isoformat())
-    return age
-
-
 def growth_age(child: Child, age_days: int) -> float:
     """The age the growth standards are read at: corrected before 37 weeks (never below 0)."""
     if child.gestational_weeks is None:
@@ -93,8 +78,8 @@ def z_scores(sex: str, age_days: float, data: MeasurementBase) -> dict[str, floa
     :func:`screening.growth.measurement_z` keys them (``wfl`` for weight-for-length/height).
 
     Same engine call as that function, but with the sex and position passed as the engine's
-    integer codes: its text clean-up (pandas) costs ~7 ms per call, most of a submission.
-    Inputs are already validated (sex from the database, values > 0 by the model).
+    integer codes: its text clean-up (pandas) costs ~7 ms per call. Inputs are already
+    validated (sex from the database, values > 0 by the model).
     """
     kids = children(
         np.array([SEX_CODES[sex]], dtype=np.int8),
@@ -115,100 +100,18 @@ def z_scores(sex: str, age_days: float, data: MeasurementBase) -> dict[str, floa
     return out
 
 
-def responsible_clinic_id(session: Session, child_id: int, area_id: int) -> int | None:
-    """The clinic linked to the facility the child is enrolled in now, else the clinic of the
-    child's township (lowest id), else None."""
-    linked = session.execute(
-        select(Facility.clinic_id)
-        .join(Enrolment, Enrolment.facility_id == Facility.id)
-        .where(Enrolment.child_id == child_id, Enrolment.end_date.is_(None))
-        .order_by(Enrolment.id.desc())
-    ).first()
-    if linked is not None:
-        return int(linked[0])
-    own = session.execute(
-        select(Clinic.id).where(Clinic.area_id == area_id).order_by(Clinic.id)
-    ).first()
-    return int(own[0]) if own is not None else None
+def age_on(child: Child, day: dt.date, today: dt.date) -> int:
+    """Age in days on ``day``; refuses a day before birth or after ``today``."""
+    if day > today:
+        raise ServiceInputError("The date {date} is in the future.", date=day.isoformat())
+    age = (day - child.birth_date).days
+    if age < 0:
+        raise ServiceInputError("The date {date} is before the birth date.", date=day.isoformat())
+    return age
 
 
-def _evidence(flag: Flag) -> dict[str, Any]:
-    ev = flag.evidence
-    return {
-        "rule": ev.rule,
-        "rule_version": ev.rule_version,
-        "instrument": ev.instrument,
-        "instrument_version": ev.instrument_version,
-        "values": dict(ev.values),
-        "z": dict(ev.z),
-        "item_ids": list(ev.item_ids),
-    }
-
-
-def raise_flags(
-    session: Session,
-    child: Child,
-    flags: Iterable[Flag],
-    *,
-    source_kind: str,
-    source_id: int | None,
-    actor_id: int | None,
-    now: dt.datetime,
-) -> Case | None:
-    """Store the flags above ``advice`` and add them to the child's open case (opening one in
-    the responsible clinic's queue when there is none). Returns the case, or None."""
-    serious = [f for f in flags if f.severity != "advice"]
-    if not serious:
-        return None
-    top = min((str(f.severity) for f in serious), key=SEVERITY_RANK.__getitem__)
-    case = session.execute(
-        select(Case).where(Case.child_id == child.id, Case.status == "open")
-    ).scalar_one_or_none()
-    if case is None:
-        case = Case(
-            child_id=child.id,
-            clinic_id=responsible_clinic_id(session, child.id, child.area_id),
-            severity=top,
-            opened_at=now,
-            updated_at=now,
-            oldest_flag_at=now,
-        )
-        session.add(case)
-        session.flush()
-        action = "opened"
-    else:
-        action = "flag_added"
-        if SEVERITY_RANK[top] < SEVERITY_RANK[str(case.severity)]:
-            case.severity = top
-            action = "escalated"
-        case.updated_at = now
-    for flag in serious:
-        session.add(
-            FlagRecord(
-                child_id=child.id,
-                case_id=case.id,
-                code=flag.code,
-                domain=str(flag.domain),
-                severity=str(flag.severity),
-                parent_message_id=flag.parent_message_id,
-                clinician_message_id=flag.clinician_message_id,
-                source_kind=source_kind,
-                source_id=source_id,
-                evidence=_evidence(flag),
-                raised_at=now,
-            )
-        )
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            at=now,
-            actor_id=actor_id,
-            action=action,
-            detail={"flags": [f.code for f in serious], "source": source_kind},
-        )
-    )
-    session.flush()
-    return case
+def _user(session: Session, actor_id: int | None) -> User | None:
+    return session.get(User, actor_id) if actor_id is not None else None
 
 
 def record_measurement(
@@ -224,60 +127,30 @@ def record_measurement(
     clinic_id: int | None = None,
     facility_id: int | None = None,
 ) -> MeasurementResult:
-    """Validate, score and store one measurement (see the module docstring)."""
+    """Check the entry (confirm step for implausible values), then record it through
+    :func:`health.services.records.record_measurement`. ``professional`` is informative here:
+    the service decides from ``data.source`` (clinic, facility)."""
+    del professional
     if all(v is None for v in (data.weight_kg, data.length_cm, data.head_cm, data.muac_cm)):
         raise ServiceInputError("Enter at least one of weight, length/height, head or arm.")
     if data.length_cm is not None and data.measure is None:
         raise ServiceInputError("Say whether length/height was measured lying or standing.")
     age = age_on(child, data.measured_on, today)
     z = z_scores(str(child.sex), growth_age(child, age), data)
-    flags = measurement_flags(
-        z,
-        age_days=age,
-        muac_cm=data.muac_cm,
-        oedema=data.oedema,
-        confirmed=professional and confirm,
-    )
+    flags = measurement_flags(z, age_days=age, muac_cm=data.muac_cm, oedema=data.oedema)
     implausible = next((f for f in flags if f.code == "GROWTH_IMPLAUSIBLE"), None)
     if implausible is not None and not confirm:
         raise ImplausibleMeasurementError(sorted(implausible.evidence.z))
-    rounded = {Z_COLUMNS[k]: round(v, 2) for k, v in z.items() if k in Z_COLUMNS}
-    row = Measurement(
-        child_id=child.id,
-        entered_by_id=actor_id,
+    result = record_service.record_measurement(
+        session,  # type: ignore[arg-type]
+        int(child.id),  # type: ignore[arg-type]
+        data,
+        now=now,
+        entered_by=_user(session, actor_id),
         clinic_id=clinic_id,
         facility_id=facility_id,
-        age_days=age,
-        implausible=implausible is not None,
-        status="remeasure" if implausible is not None else "accepted",
-        rule_set=RULE_SET,
-        created_at=now,
-        **data.model_dump(),
-        **rounded,
     )
-    session.add(row)
-    session.flush()
-    if implausible is not None:
-        session.add(
-            RemeasureRequest(
-                child_id=child.id,
-                measurement_id=row.id,
-                indicators=sorted(implausible.evidence.z),
-                requested_at=now,
-            )
-        )
-        session.flush()
-        return MeasurementResult(row, flags, None)
-    case = raise_flags(
-        session,
-        child,
-        flags,
-        source_kind="measurement",
-        source_id=row.id,
-        actor_id=actor_id,
-        now=now,
-    )
-    return MeasurementResult(row, flags, case)
+    return MeasurementResult(result.record, tuple(result.flags), result.case)
 
 
 def record_milestones(
@@ -292,9 +165,10 @@ def record_milestones(
     today: dt.date,
     now: dt.datetime,
 ) -> tuple[MilestoneAdministration, development.DevelopmentResult, Case | None]:
-    """Score and store one administration of ``instrument``; flags above advice open a case."""
-    age = age_on(child, administered_on, today)
-    result = development.assess(
+    """Record an administration through :func:`health.services.records.record_milestones`;
+    returns the stored row, the scoring (outcome, band, flags) and the open case if any."""
+    age_on(child, administered_on, today)
+    scored = development.assess(
         instrument,
         sex=str(child.sex),
         birth_date=child.birth_date,
@@ -302,38 +176,23 @@ def record_milestones(
         assessment_date=administered_on,
         answers=answers,
     )
-    row = MilestoneAdministration(
-        child_id=child.id,
-        instrument=f"{result.instrument}@{result.instrument_version}",
-        administered_on=administered_on,
-        source=source,
-        entered_by_id=actor_id,
-        age_days=age,
-        created_at=now,
+    data = MilestoneAdministrationCreate(
+        instrument=instrument, administered_on=administered_on, source=source, answers=answers
     )
-    session.add(row)
-    session.flush()
-    session.add_all(
-        MilestoneAnswer(administration_id=row.id, item_code=k, answer=v)
-        for k, v in result.answers.items()
-    )
-    case = raise_flags(
-        session,
-        child,
-        result.flags,
-        source_kind="milestone",
-        source_id=row.id,
-        actor_id=actor_id,
+    result = record_service.record_milestones(
+        session,  # type: ignore[arg-type]
+        int(child.id),  # type: ignore[arg-type]
+        data,
         now=now,
+        entered_by=_user(session, actor_id),
     )
-    return row, result, case
+    return result.record, scored, result.case
 
 
 def assess_stored_recall(row: FeedingRecall) -> feeding.FeedingResult:
-    """Re-score a stored recall with the current rules."""
-    return feeding.assess_recall(
-        feeding.Recall.from_mapping({**row.answers, "age_days": row.age_days})
-    )
+    """Score a stored recall with the current rules (for display)."""
+    recall = feeding.Recall.from_mapping({**row.answers, "age_days": row.age_days})
+    return feeding.assess_recall(recall)
 
 
 def record_feeding(
@@ -347,86 +206,39 @@ def record_feeding(
     today: dt.date,
     now: dt.datetime,
 ) -> tuple[FeedingRecall, feeding.FeedingResult, Case | None]:
-    """Score and store a previous-day recall; a flag that persists from the previous recall, or
-    comes with growth faltering, goes to the doctor."""
-    age = age_on(child, recalled_on, today)
-    answers = {k: v for k, v in answers.items() if k != "age_days"}
-    result = feeding.assess_recall(feeding.Recall.from_mapping({**answers, "age_days": age}))
-    previous = session.execute(
-        select(FeedingRecall)
-        .where(FeedingRecall.child_id == child.id)
-        .order_by(FeedingRecall.recalled_on.desc(), FeedingRecall.id.desc())
-    ).scalar()
-    faltering = session.execute(
-        select(FlagRecord.id).where(
-            FlagRecord.child_id == child.id,
-            FlagRecord.resolved_at.is_(None),
-            FlagRecord.code.like("GROWTH_FALTER%"),
-        )
-    ).first()
-    before = assess_stored_recall(previous).flags if previous is not None else None
-    escalated = feeding.escalate(result.flags, before, growth_faltering=faltering is not None)
-    row = FeedingRecall(
-        child_id=child.id,
+    """Record a previous-day recall through :func:`health.services.records.record_feeding`;
+    returns the stored row, its indicators/advice and the open case if any."""
+    age_on(child, recalled_on, today)
+    data = FeedingRecallCreate(
         recalled_on=recalled_on,
         source=source,
-        entered_by_id=actor_id,
-        age_days=age,
-        answers=dict(answers),
-        created_at=now,
+        answers={k: v for k, v in answers.items() if k != "age_days"},
     )
-    session.add(row)
-    session.flush()
-    case = raise_flags(
-        session,
-        child,
-        escalated,
-        source_kind="feeding",
-        source_id=row.id,
-        actor_id=actor_id,
+    result = record_service.record_feeding(
+        session,  # type: ignore[arg-type]
+        int(child.id),  # type: ignore[arg-type]
+        data,
         now=now,
+        entered_by=_user(session, actor_id),
     )
-    return row, result, case
+    return result.record, assess_stored_recall(result.record), result.case
 
 
 def record_outcome(
     session: Session, case: Case, data: CaseClose, *, actor_id: int, now: dt.datetime
 ) -> Case:
-    """A doctor's outcome: ``recheck`` (needs a date) keeps the case open until that date's
-    review; every other outcome closes the case and resolves its flags. Audited."""
+    """A doctor's outcome through :func:`health.services.cases.close_case` (closes the case,
+    resolves its flags, audited); a referral must name the institution."""
     if case.status != "open":
         raise ServiceInputError("This case is already closed.")
     if data.outcome == "recheck" and data.recheck_on is None:
         raise ServiceInputError("A recheck needs its date.")
     if data.outcome == "referred" and not (data.outcome_note or "").strip():
         raise ServiceInputError("Name the institution the child is referred to.")
-    case.outcome = data.outcome
-    case.outcome_note = data.outcome_note
-    case.recheck_on = data.recheck_on
-    case.updated_at = now
-    action = "updated"
-    if data.outcome != "recheck":
-        case.status = "closed"
-        case.closed_at = now
-        case.closed_by_id = actor_id
-        action = "closed"
-        for flag in session.execute(
-            select(FlagRecord).where(
-                FlagRecord.case_id == case.id, FlagRecord.resolved_at.is_(None)
-            )
-        ).scalars():
-            flag.resolved_at = now
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            at=now,
-            actor_id=actor_id,
-            action=action,
-            detail={
-                "outcome": str(data.outcome),
-                "recheck_on": data.recheck_on.isoformat() if data.recheck_on else None,
-            },
-        )
+    return case_service.close_case(
+        session,  # type: ignore[arg-type]
+        int(case.id),  # type: ignore[arg-type]
+        data,
+        actor_id=actor_id,
+        now=now,
     )
-    session.flush()
-    return case
