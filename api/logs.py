@@ -67,7 +67,9 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send=sending)
         finally:
-            route = scope.get("path_template", "")
+            handler = scope.get("route_handler")
+            paths = sorted(getattr(handler, "paths", ()) or ())
+            route = paths[0] if paths else ""
             session = scope.get("session") or {}
             user = session.get("user") if isinstance(session, dict) else None
             log.info(

@@ -1,0 +1,122 @@
+"""Page forms in process: add a child, the confirm step, milestones, feeding, an outcome; the
+session cookie's flags; access logs without personal data."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from api_world import World, login
+
+from screening import reference
+from screening.development import age_used, choose_band
+
+HTML = {"accept": "text/html"}
+
+
+def test_parent_adds_a_child_through_the_form(app_client) -> None:
+    client = login(app_client, "parent1")
+    bad = client.post("/parent/children/new", headers=HTML,
+                      data={"sex": "F", "birth_date": "2027-01-01", "area_code": "T1"})  # fmt: skip
+    assert bad.status_code == 422 and "出生日期还没到" in bad.text
+    form = {"sex": "F", "birth_date": "2026-02-01", "area_code": "T1"}
+    made = client.post("/parent/children/new", headers=HTML, data=form, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"].endswith("/measure")
+    assert len(client.get("/api/v1/children").json()) == 2
+
+
+def test_measurement_form_asks_to_confirm_an_implausible_value(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    url = f"/children/{world.own_child}/measure"
+    form = {"measured_on": "2026-06-10", "weight_kg": "30", "measure": "L"}
+    first = client.post(url, headers=HTML, data=form)
+    assert first.status_code == 422
+    assert 'name="confirm"' in first.text and 'value="30"' in first.text
+    saved = client.post(url, headers=HTML, data=form | {"confirm": "yes"}, follow_redirects=False)
+    assert saved.status_code == 303
+    page = client.get(f"/children/{world.own_child}", headers=HTML)
+    assert "请再测一次" in page.text  # the result page asks to measure again
+    rows = client.get(f"/api/v1/children/{world.own_child}/measurements").json()
+    assert [r["status"] for r in rows] == ["remeasure"]
+
+
+def test_measurement_form_refuses_text_and_keeps_the_entry(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    response = client.post(f"/children/{world.own_child}/measure", headers=HTML,
+                           data={"measured_on": "2026-06-10", "weight_kg": "seven"})  # fmt: skip
+    assert response.status_code == 422 and "weight_kg不是数字" in response.text
+
+
+def test_milestone_form_scores_the_answers(app_client, world: World) -> None:
+    import datetime as dt
+
+    client = login(app_client, "parent1")
+    inst = reference.instrument("milestone-checklist")
+    band = choose_band(inst, age_used(inst, birth_date=dt.date(2025, 12, 1),
+                                      gestational_weeks=None,
+                                      assessment_date=dt.date(2026, 6, 15)))  # fmt: skip
+    form = {f"a:{item.id}": "yes" for item in band.items}
+    form |= {f"a:{q.id}": "no" for q in inst.global_questions}
+    page = client.get(f"/children/{world.own_child}/milestones", headers=HTML)
+    assert all(f'name="a:{item.id}"' in page.text for item in band.items)
+    result = client.post(f"/children/{world.own_child}/milestones", headers=HTML, data=form)
+    assert result.status_code == 200 and 'id="milestone-result"' in result.text
+    assert "无异常" in result.text  # no concern
+
+
+def test_feeding_form_gives_results_and_advice(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    bank = reference.recall_bank()
+    form = {"breastfed": "yes", "bottle_with_nipple": "no", "solid_feeds": "0",
+            "vitamin_d": "yes"}  # fmt: skip
+    form |= {f"liquids.{q.id}": "no" for q in bank.liquids}
+    form |= {f"foods.{f.id}": "no" for f in bank.foods}
+    result = client.post(f"/children/{world.own_child}/feeding", headers=HTML, data=form)
+    assert result.status_code == 200 and 'id="feeding-result"' in result.text
+    assert "食物种类：8类中的1类" in result.text  # breast milk only
+
+
+def test_doctor_outcome_form_closes_the_case(app_client, world: World) -> None:
+    client = login(app_client, "doctor2")
+    page = client.get(f"/children/{world.other_child}", headers=HTML)
+    assert f'action="/cases/{world.other_case}/outcome"' in page.text
+    done = client.post(f"/cases/{world.other_case}/outcome", headers=HTML,
+                       data={"outcome": "advice", "outcome_note": "diet advice"},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    queue = client.get("/doctor", headers=HTML)
+    assert f"/children/{world.other_child}" not in queue.text
+
+
+def test_session_cookie_is_secure_httponly_and_lax(app_client) -> None:
+    login(app_client, "parent1")
+    response = app_client.post("/api/v1/auth/login",
+                               json={"username": "parent1", "password": "password-1"})  # fmt: skip
+    cookie = next(v for k, v in response.headers.multi_items()
+                  if k == "set-cookie" and v.startswith("childhealth_session="))  # fmt: skip
+    flags = cookie.lower()
+    assert "secure" in flags and "httponly" in flags and "samesite=lax" in flags
+
+
+def test_access_log_names_the_route_not_the_child(app_client, world: World) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("childhealth.api.access")
+    logger.addHandler(handler)
+    from api.logs import JsonFormatter
+
+    handler.setFormatter(JsonFormatter())
+    try:
+        client = login(app_client, "parent1")
+        body = {"measured_on": "2026-06-10", "source": "home", "weight_kg": 7.1}
+        client.post(f"/api/v1/children/{world.own_child}/measurements", json=body)
+    finally:
+        logger.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    posted = [r for r in lines if r["method"] == "POST" and "measurements" in r["route"]]
+    assert posted and posted[0]["route"] == "/api/v1/children/{child_id:int}/measurements"
+    assert posted[0]["role"] == "parent" and posted[0]["status"] == 201
+    text = stream.getvalue()
+    for secret in ("Xiaoming", "K-OWN", "2025-12-01", "7.1"):
+        assert secret not in text
