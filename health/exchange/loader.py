@@ -110,11 +110,8 @@ def import_folder(
             # SQLite's per-row foreign-key checks are switched off for the load (they can only
             # be switched outside a transaction) and back on afterwards.
             raw.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
-            raw.execute("PRAGMA temp_store = MEMORY")  # type: ignore[union-attr]  # sorts, staging
         try:
             with conn.begin():
-                if sqlite:
-                    conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB page cache
                 loader = _Loader(conn, summary, today, progress)
                 for name in present:
                     getattr(loader, "load_" + name.removesuffix(".csv"))(folder / name)
@@ -124,8 +121,6 @@ def import_folder(
         finally:
             if sqlite:
                 raw.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
-                raw.execute("PRAGMA temp_store = DEFAULT")  # type: ignore[union-attr]
-                raw.execute("PRAGMA cache_size = -65536")  # type: ignore[union-attr]
     return summary
 
 
