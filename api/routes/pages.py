@@ -307,6 +307,7 @@ def child_page(
         case=case,
         events=events,
         flags=views.open_flags(db, child.id) if professional else [],
+        answer_sets=views.answer_sets(db, child.id, language) if professional else [],
         clinician_text=lambda f: text(f.clinician_message_id, language, **_params(f.evidence)),
         age_days=(today(request) - child.birth_date).days,
     )

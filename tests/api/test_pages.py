@@ -120,3 +120,22 @@ def test_access_log_names_the_route_not_the_child(app_client, world: World) -> N
     text = stream.getvalue()
     for secret in ("Xiaoming", "K-OWN", "2025-12-01", "7.1"):
         assert secret not in text
+
+
+def test_doctor_sees_the_answers_worth_a_look(app_client, world: World) -> None:
+    import datetime as dt
+
+    parent = login(app_client, "parent1")
+    inst = reference.instrument("milestone-checklist")
+    band = choose_band(inst, age_used(inst, birth_date=dt.date(2025, 12, 1),
+                                      gestational_weeks=None,
+                                      assessment_date=dt.date(2026, 6, 15)))  # fmt: skip
+    answers = {item.id: "yes" for item in band.items} | {q.id: "no" for q in inst.global_questions}
+    answers[band.items[0].id] = "not_yet"
+    parent.post(f"/api/v1/children/{world.own_child}/milestones",
+                json={"administered_on": "2026-06-15", "answers": answers})  # fmt: skip
+    doctor = login(app_client, "doctor1")
+    page = doctor.get(f"/children/{world.own_child}", headers=HTML)
+    section = page.text.split('id="answers"')[1].split("</section>")[0]
+    assert band.items[0].text.get("zh-CN") in section and "还不会" in section
+    assert band.items[1].text.get("zh-CN") not in section
