@@ -68,6 +68,7 @@ def pg_engine() -> Iterator[Engine]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    engine.info_url = f"{PG_URL}?options=-csearch_path%3D{schema}"  # type: ignore[attr-defined]
     upgrade(engine)
     try:
         yield engine

@@ -1,4 +1,4 @@
-"""`childhealth import` and `childhealth coverage` end to end on an SQLite file."""
+"""`childhealth import` and `childhealth coverage` end to end, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
 from test_health_import import FOLDER, write
 from typer.testing import CliRunner
 
@@ -14,17 +16,28 @@ from api.cli import app
 from health import db
 
 
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv(db.ENV_VAR, f"sqlite:///{path}")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """``CHILDHEALTH_DATABASE_URL`` for the commands: an SQLite file, then the PostgreSQL test
+    schema (emptied first; skipped with the reason when PostgreSQL is not reachable)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cli.db'}"
+    else:
+        pg = request.getfixturevalue("pg_engine")
+        with pg.begin() as conn:
+            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        url = pg.info_url
+    monkeypatch.setenv(db.ENV_VAR, url)
     db.get_engine.cache_clear()
-    yield path
+    yield url
     db.get_engine().dispose()
     db.get_engine.cache_clear()
 
 
-def test_import_and_coverage_csv(database: Path, tmp_path: Path) -> None:
+def test_import_and_coverage_csv(database: str, tmp_path: Path) -> None:
     runner = CliRunner()
     folder = write(tmp_path / "in", FOLDER)
     first = runner.invoke(app, ["import", str(folder)])
@@ -51,7 +64,7 @@ def test_import_and_coverage_csv(database: Path, tmp_path: Path) -> None:
     ]
 
 
-def test_import_error_is_one_line(database: Path, tmp_path: Path) -> None:
+def test_import_error_is_one_line(database: str, tmp_path: Path) -> None:
     files = dict(FOLDER)
     files["children.csv"] = files["children.csv"].replace("c12,M,2024-05-05", "c12,M,2024-02-30")
     result = CliRunner().invoke(app, ["import", str(write(tmp_path / "bad", files))])
@@ -61,7 +74,7 @@ def test_import_error_is_one_line(database: Path, tmp_path: Path) -> None:
     )
 
 
-def test_coverage_rejects_unknown_level(database: Path) -> None:
+def test_coverage_rejects_unknown_level(database: str) -> None:
     result = CliRunner().invoke(app, ["coverage", "--year", "2024", "--level", "village"])
     assert result.exit_code == 2
     assert "--level must be one of: province, city, county, township, all" in result.output
