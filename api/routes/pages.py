@@ -86,6 +86,17 @@ def check_name(code: FromPath[str], language: str) -> str:
     return code
 
 
+def age_text(days: int, language: str) -> str:
+    """A child's age for people: days under a month, months under two years, then years and
+    months (months of 30.4375 days, as the growth standards count them)."""
+    months = int(days // 30.4375)
+    if months < 1:
+        return gettext(language, "{n} days", n=days)
+    if months < 24:
+        return gettext(language, "{n} months", n=months)
+    return gettext(language, "{y} y {m} m", y=months // 12, m=months % 12)
+
+
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Template:
     """A page with the translation function ``_``, the language and the signed-in user."""
     language = lang(request)
@@ -98,6 +109,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
             "user": current_user(request),
             "today": today(request),
             "check_name": lambda code: check_name(code, language),
+            "age_text": lambda days: age_text(days, language),
             **context,
         },
         status_code=status_code,

@@ -34,3 +34,12 @@ def test_pages_are_chinese_first_with_an_english_switch(app_client, world: World
 def test_problem_titles_follow_the_language(app_client) -> None:
     assert app_client.get("/api/v1/me").json()["title"] == "请先登录"
     assert app_client.get("/api/v1/me", params={"lang": "en"}).json()["title"] == "Please sign in"
+
+
+def test_ages_and_check_names_read_naturally() -> None:
+    from api.routes.pages import age_text, check_name
+
+    assert [age_text(d, "en") for d in (10, 100, 800)] == ["10 days", "3 months", "2 y 2 m"]
+    assert age_text(800, "zh-CN") == "2岁2个月"
+    assert check_name("m6", "zh-CN") == "6月龄健康检查"
+    assert check_name("newborn_visit", "en") == "Newborn home visit"
