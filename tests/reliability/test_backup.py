@@ -24,7 +24,7 @@ from sqlalchemy import Engine, inspect, text
 from health import db
 from health.backup import BackupError, backup
 from health.db import make_engine
-from health.migrate import alembic_config
+from health.migrate import alembic_config, downgrade
 
 TODAY = "2025-06-30"
 PG_HOST, PG_PORT, PG_DB = "127.0.0.1", 5432, "childhealth_backup_test"
@@ -137,6 +137,26 @@ def test_sqlite_restore_serves_the_backed_up_rows(live: str, tmp_path: Path) -> 
         )
     watcher.dispose()
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_sqlite_restore_of_an_older_schema_is_migrated(live: str, tmp_path: Path) -> None:
+    """A backup made before the latest migration is restored and brought to the head revision,
+    with the same rows."""
+    before = content(live)
+    backup(tmp_path / "old.db")
+    old = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    downgrade(old, "0001")
+    old.dispose()
+    done = invoke("restore", str(tmp_path / "old.db"))
+    assert done.code == 0, done.stderr
+    assert done.stdout == f"restored {tmp_path / 'old.db'} (schema 0001)\n"
+    after = content(live)
+    assert after.pop("alembic_version") == [(HEAD,)]
+    before.pop("alembic_version")
+    assert after == before
+    with sqlite3.connect(live.removeprefix("sqlite:///")) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "ix_checks_date_child_kind" in names
 
 
 def test_sqlite_backup_is_one_self_contained_file(live: str, tmp_path: Path) -> None:
