@@ -74,7 +74,7 @@ INDICATOR_LABELS = {
 }
 
 
-def check_name(code: FromPath[str], language: str) -> str:
+def check_name(code: str, language: str) -> str:
     """A scheduled check's name (``newborn_visit``, ``full_month``, ``m6`` → 6 months, ``y4``)."""
     if code == "newborn_visit":
         return gettext(language, "Newborn home visit")
@@ -84,6 +84,14 @@ def check_name(code: FromPath[str], language: str) -> str:
         message = "{n}-month check" if code[0] == "m" else "{n}-year check"
         return gettext(language, message, n=int(code[1:]))
     return code
+
+
+def local_path(target: str) -> str:
+    """``target`` when it is a path on this site, else ``/`` (no open redirect: ``//host``,
+    ``/\\host`` and absolute URLs are refused)."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
 
 
 def age_text(days: int, language: str) -> str:
@@ -161,7 +169,7 @@ def home(request: Request) -> Redirect:
 def login_page(
     request: Request, next_: Annotated[str, QueryParameter(name="next")] = "/"
 ) -> Template:
-    return render(request, "login.html", next=next_ if next_.startswith("/") else "/")
+    return render(request, "login.html", next=local_path(next_))
 
 
 @post("/login", opt={"roles": PUBLIC}, sync_to_thread=False, include_in_schema=False)
@@ -179,7 +187,7 @@ def login_submit(request: Request, db: NamedDependency[Session], data: Form) -> 
         )
     sign_in(request, user)
     return Redirect(
-        target if target.startswith("/") and target != "/" else HOME[user.role], status_code=303
+        local_path(target) if local_path(target) != "/" else HOME[user.role], status_code=303
     )
 
 
@@ -193,7 +201,7 @@ def logout(request: Request) -> Redirect:
 def switch_language(
     request: Request, code: FromPath[str], back: FromQuery[str] = "/"
 ) -> Response[Any]:
-    response = Redirect(back if back.startswith("/") else "/")
+    response = Redirect(local_path(back))
     response.set_cookie("lang", normalise(code), max_age=365 * 86400, samesite="lax")
     return response
 

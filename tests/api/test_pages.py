@@ -139,3 +139,16 @@ def test_doctor_sees_the_answers_worth_a_look(app_client, world: World) -> None:
     section = page.text.split('id="answers"')[1].split("</section>")[0]
     assert band.items[0].text.get("zh-CN") in section and "还不会" in section
     assert band.items[1].text.get("zh-CN") not in section
+
+
+def test_no_open_redirect_after_sign_in_or_language_switch(app_client) -> None:
+    from api.routes.pages import local_path
+
+    assert [local_path(t) for t in ("/doctor", "//evil.example", "/\\evil", "https://x")] == [
+        "/doctor",
+        "/",
+        "/",
+        "/",
+    ]
+    switched = app_client.get("/lang/en", params={"back": "//evil.example"}, follow_redirects=False)
+    assert switched.headers["location"] == "/"
