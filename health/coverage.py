@@ -160,19 +160,16 @@ def per_child(period: Period, params: CoverageParams, *, links: bool) -> Select[
         if segments
         else literal(0)
     )
-    n_routine = func.coalesce(stats.c.n_routine, 0)
-    n_any = func.coalesce(stats.c.n_any, 0)
     born_in = C.c.birth_date.between(start, end)
-    columns = [
+    columns = [  # per-child facts, each expression evaluated once per child
         C.c.id.label("child_id"),
         C.c.code.label("child_code"),
         C.c.area_id,
-        _flag(due > 0).label("infant_den"),
-        _flag(and_(due > 0, n_routine >= due)).label("infant_num"),
-        literal(1).label("child_den"),
-        _flag(n_any > 0).label("child_num"),
-        _flag(born_in).label("newborn_den"),
-        case((born_in, case((visited, 1), else_=0)), else_=0).label("newborn_num"),
+        due.label("due"),
+        func.coalesce(stats.c.n_routine, 0).label("n_routine"),
+        func.coalesce(stats.c.n_any, 0).label("n_any"),
+        _flag(born_in).label("born_in"),
+        case((born_in, case((visited, 1), else_=0)), else_=0).label("visited"),
     ]
     source = C.outerjoin(stats, stats.c.child_id == C.c.id)
     if links:
@@ -200,10 +197,27 @@ def per_child(period: Period, params: CoverageParams, *, links: bool) -> Select[
             enrolled.c.facility_id.label("facility_id"),
         ]
     oldest = add_years(end, -params.under_years)
-    return (
+    # OFFSET 0 keeps the facts a real subquery (SQLite would otherwise inline it and evaluate
+    # the due-count CASE and the join columns once per use instead of once per child)
+    facts = (
         select(*columns)
         .select_from(source)
         .where(C.c.resident == true(), C.c.birth_date > oldest, C.c.birth_date <= end)
+        .offset(0)
+        .subquery("facts")
+    )
+    f = facts.c
+    kept = [f.child_id, f.child_code, f.area_id]
+    if links:
+        kept += [f.clinic_id, f.facility_id]
+    return select(
+        *kept,
+        _flag(f.due > 0).label("infant_den"),
+        _flag(and_(f.due > 0, f.n_routine >= f.due)).label("infant_num"),
+        literal(1).label("child_den"),
+        _flag(f.n_any > 0).label("child_num"),
+        f.born_in.label("newborn_den"),
+        f.visited.label("newborn_num"),
     )
 
 
@@ -269,7 +283,9 @@ def aggregate(
     if within_area is not None:
         scope = _area_id(session, within_area)
         children = children.where(
-            C.c.area_id.in_(select(AA.c.area_id).where(AA.c.ancestor_id == scope))
+            children.selected_columns.area_id.in_(
+                select(AA.c.area_id).where(AA.c.ancestor_id == scope)
+            )
         )
     sub = children.subquery("pc")
     if by == "area":
