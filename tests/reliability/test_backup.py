@@ -193,9 +193,11 @@ def test_sqlite_backup_while_another_thread_writes(live: str, tmp_path: Path) ->
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        counts = []
+        counts: list[int] = []
         for i in range(6):
-            time.sleep(0.03)
+            deadline = time.monotonic() + 10
+            while len(committed) <= i and time.monotonic() < deadline:  # let the writer move on
+                time.sleep(0.005)
             floor = committed[-1] if committed else 0
             backup(tmp_path / f"b{i}.db", live)
             with sqlite3.connect(tmp_path / f"b{i}.db") as conn:
