@@ -6,12 +6,13 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.params import JSONBody
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api import throttle
 from api.access import ALL_ROLES, PUBLIC, SESSION_KEY, CurrentUser
 from api.errors import PROBLEM_RESPONSES
 from health.models import User
@@ -33,11 +34,15 @@ class LoginBody(BaseModel):
 
 def authenticate(db: Session, username: str, password: str) -> CurrentUser:
     """The active account with these credentials, else 401 (same answer for a wrong user or a
-    wrong password)."""
+    wrong password); 429 after too many failures for this username (see ``api.throttle``)."""
+    if throttle.blocked(username):
+        raise TooManyRequestsException("too many failed sign-in attempts")
     user = db.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else _DUMMY, password)
     if user is None or not ok or not user.active:
+        throttle.record_failure(username)
         raise NotAuthorizedException("wrong username or password")
+    throttle.clear(username)
     return CurrentUser(
         id=int(user.id),  # type: ignore[arg-type]
         username=user.username,
@@ -48,7 +53,7 @@ def authenticate(db: Session, username: str, password: str) -> CurrentUser:
     )
 
 
-def sign_in(request: Request[Any, Any, Any], user: NamedDependency[CurrentUser]) -> None:
+def sign_in(request: Request[Any, Any, Any], user: CurrentUser) -> None:
     """Start a fresh session for ``user``."""
     request.clear_session()
     request.set_session({SESSION_KEY: user.as_session()})

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
@@ -177,14 +178,14 @@ def login_submit(request: Request, db: NamedDependency[Session], data: Form) -> 
     target = str(data.get("next") or "/")
     try:
         user = authenticate(db, str(data.get("username", "")), str(data.get("password", "")))
-    except Exception:
-        return render(
-            request,
-            "login.html",
-            status_code=401,
-            next=target,
-            error=gettext(lang(request), "Wrong username or password."),
+    except (NotAuthorizedException, TooManyRequestsException) as exc:
+        message = (
+            "Too many failed attempts: wait a few minutes and try again."
+            if isinstance(exc, TooManyRequestsException)
+            else "Wrong username or password."
         )
+        return render(request, "login.html", status_code=exc.status_code, next=target,
+                      error=gettext(lang(request), message))  # fmt: skip
     sign_in(request, user)
     return Redirect(
         local_path(target) if local_path(target) != "/" else HOME[user.role], status_code=303

@@ -152,3 +152,20 @@ def test_no_open_redirect_after_sign_in_or_language_switch(app_client) -> None:
     ]
     switched = app_client.get("/lang/en", params={"back": "//evil.example"}, follow_redirects=False)
     assert switched.headers["location"] == "/"
+
+
+def test_sign_in_is_throttled_after_five_failures(app_client) -> None:
+    from api import throttle
+
+    client = login(app_client, "parent1")  # any session: for the CSRF token
+    body = {"username": "facility1", "password": "wrong-password"}
+    try:
+        statuses = [client.post("/api/v1/auth/login", json=body).status_code for _ in range(6)]
+        assert statuses == [401] * 5 + [429]
+        right = {"username": "facility1", "password": "password-1"}
+        assert client.post("/api/v1/auth/login", json=right).status_code == 429
+        page = client.post("/login", headers=HTML, data=right)
+        assert page.status_code == 429 and "失败次数过多" in page.text
+    finally:
+        throttle.clear("facility1")
+    assert client.post("/api/v1/auth/login", json=right).status_code == 201
