@@ -55,8 +55,9 @@ class World:
     other_case: int  # the open case of other_child (clinic C2)
 
 
-def build(path: Path) -> World:
-    engine = make_engine(f"sqlite:///{path}")
+def build(path: Path, url: str | None = None) -> World:
+    """The world in the SQLite file ``path`` (or in the database at ``url``)."""
+    engine = make_engine(url or f"sqlite:///{path}")
     upgrade(engine)
     now = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
     with Session(engine) as s:

@@ -1,0 +1,78 @@
+"""The service on PostgreSQL: the main journeys and the scope rules (skipped when PostgreSQL
+is not reachable on 127.0.0.1:5432, database ``test``, user ``postgres``)."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_world import TODAY, World, build, login
+from litestar.testing import TestClient
+from sqlalchemy import text
+
+from api.app import create_app
+from api.settings import Settings
+from health.db import make_engine
+
+pytestmark = pytest.mark.postgres
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            pass
+        import psycopg
+
+        psycopg.connect(host="127.0.0.1", user="postgres", dbname="test", connect_timeout=2).close()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def pg_world() -> Iterator[tuple[str, World]]:
+    if not _reachable():
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 (database test, user postgres)")
+    schema = f"ch_api_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(PG)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG}?options=-csearch_path%3D{schema}"
+    try:
+        yield url, build(Path("unused"), url)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_client(pg_world) -> Iterator[tuple[TestClient, World]]:
+    url, world = pg_world
+    settings = Settings(database_url=url, secret_key="p" * 32, session_dir="", today=TODAY)
+    with TestClient(create_app(settings), base_url="https://testserver.local") as client:
+        yield client, world
+
+
+def test_parent_to_doctor_to_bureau_on_postgres(pg_client) -> None:
+    client, world = pg_client
+    parent = login(client, "parent1")
+    body = {"measured_on": "2026-06-10", "source": "home", "weight_kg": 6.0}
+    made = parent.post(f"/api/v1/children/{world.own_child}/measurements", json=body)
+    assert made.status_code == 201 and made.json()["case_opened"] is True
+    assert parent.get(f"/api/v1/children/{world.other_child}").status_code == 404
+    doctor = login(client, "doctor1")
+    queue = doctor.get("/api/v1/cases").json()
+    assert [q["child_id"] for q in queue] == [world.own_child]
+    closed = doctor.post(f"/api/v1/cases/{queue[0]['case_id']}/outcome", json={"outcome": "normal"})
+    assert closed.status_code == 201 and closed.json()["status"] == "closed"
+    bureau = login(client, "bureau_p")
+    view = bureau.get("/api/v1/coverage").json()
+    child = next(r for r in view["totals"] if r["indicator"] == "child_health_management_0_6")
+    assert (child["numerator"], child["denominator"]) == (0, 3)
+    page = bureau.get("/bureau", headers={"accept": "text/html"})
+    assert page.status_code == 200
