@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -159,11 +160,34 @@ def _appended_lines(table: pa.Table, rules: RuleSet) -> list[bytes]:
         if name in FLAG_COLUMNS:
             missing = np.isnan(values)
             columns[name] = pa.array(np.nan_to_num(values).astype(np.int8), mask=missing)
+        elif name.startswith("z"):
+            columns[name] = _z_text(values)
         else:
             columns[name] = pa.array(np.round(values, C_VALUE_DECIMALS), from_pandas=True)
     buffer = io.BytesIO()
-    pacsv.write_csv(pa.table(columns), buffer, pacsv.WriteOptions(include_header=False))
+    # only numbers and preformatted numbers are written: nothing ever needs quoting
+    options = pacsv.WriteOptions(include_header=False, quoting_style="none")
+    pacsv.write_csv(pa.table(columns), buffer, options)
     return buffer.getvalue().splitlines(keepends=True)
+
+
+Z_TEXT_LIMIT = 1000  # hundredths: z in [−10, 10] is written from a table of preformatted texts
+
+
+@cache
+def _z_texts() -> pa.Array:
+    """The text of every 2-decimal z in [−10, 10], as the float writer would print it."""
+    return pa.array([f"{k / 100:g}" for k in range(-Z_TEXT_LIMIT, Z_TEXT_LIMIT + 1)])
+
+
+def _z_text(z: np.ndarray) -> pa.Array:
+    """Rounded z as a dictionary of preformatted texts (faster to write than floats)."""
+    missing = np.isnan(z)
+    hundredths = np.rint(np.where(missing, 0.0, z) * 100.0)
+    if np.abs(hundredths).max(initial=0.0) > Z_TEXT_LIMIT:
+        return pa.array(z, from_pandas=True)
+    indices = pa.array(hundredths.astype(np.int32) + Z_TEXT_LIMIT, mask=missing)
+    return pa.DictionaryArray.from_arrays(indices, _z_texts())
 
 
 def _normalised(block: bytes) -> bytes:
