@@ -142,6 +142,10 @@ class _Loader:
         self.today = today.isoformat()
         self.progress = progress
         self.pg = conn.dialect.name == "postgresql"
+        # children with an id from here on are created by this load (ids only grow)
+        self.first_new_child = 1 + int(
+            conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM children")).scalar_one()
+        )
 
     # ---- helpers -------------------------------------------------------------------------------
 
@@ -501,6 +505,8 @@ class _Loader:
             marks = ", ".join("?" for _ in cols)
             merge = f"INSERT INTO checks ({', '.join(cols)}) VALUES ({marks}) {upsert}"
         read = changed = 0
+        top = self.conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM children")).scalar_one()
+        fresh = _NewChildren(self.first_new_child, int(top))
         with self._foreign_keys_suspended("checks", path), self._indexes_suspended(path):
             for batch in self._batches(path):
                 c = batch.columns
@@ -530,7 +536,12 @@ class _Loader:
                         **{n: c[n] for n in numbers},
                     }
                 )
-                if self.pg:
+                if self.pg and fresh.only_new(values["child_id"]):
+                    # children created by this load and not in an earlier batch: they have no
+                    # check to merge with, so the rows are copied straight in
+                    self._fill("checks", batch, values, with_lines=False)
+                    changed += len(values["child_id"])
+                elif self.pg:
                     self._fill("stage_checks", batch, values, with_lines=False)
                     changed += self.conn.exec_driver_sql(merge).rowcount
                     self.conn.exec_driver_sql("TRUNCATE stage_checks")
@@ -586,6 +597,24 @@ class _Loader:
         yield
         for name, definition in rows:
             self.conn.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+
+class _NewChildren:
+    """Which children created by this load already received checks in an earlier batch (one
+    byte per new child: 1 MB per million), so that a batch of only untouched new children can
+    be copied without an upsert."""
+
+    def __init__(self, first: int, last: int) -> None:
+        self.first = first
+        self.seen = np.zeros(max(last - first + 1, 0), dtype=bool)
+
+    def only_new(self, child_ids: pa.Array) -> bool:
+        """Whether every id is a new child not seen in an earlier batch; marks them seen."""
+        rel = np.asarray(child_ids, dtype=np.int64) - self.first
+        inside = (rel >= 0) & (rel < self.seen.size)
+        result = bool(rel.size) and bool(inside.all()) and not self.seen[rel].any()
+        self.seen[rel[inside]] = True
+        return result
 
 
 KIND_CODE = {"newborn_visit": 0, "full_month": 1, "routine": 2}
