@@ -31,6 +31,7 @@ PARENT, DOCTOR, FACILITY, BUREAU, ADMIN = "parent", "doctor", "facility", "burea
 ALL_ROLES = (PARENT, DOCTOR, FACILITY, BUREAU, ADMIN)
 CHILD_ROLES = (PARENT, DOCTOR, FACILITY, ADMIN)
 SESSION_KEY = "user"
+MAX_ID = 2**63 - 1  # the largest row id either database stores (signed 64-bit)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHand
     params = connection.path_params
     if "child_id" not in params and "case_id" not in params:
         return
+    if any(not 1 <= int(params[k]) <= MAX_ID for k in ("child_id", "case_id") if k in params):
+        raise ChildNotFoundError  # no row has this id (and the database cannot bind it)
     session = _db(connection)
     try:
         if "child_id" in params:

@@ -1,0 +1,64 @@
+"""Regression tests for what the contract fuzzing (``test_fuzz_api.py``) found, one test per
+finding, each the smallest request that showed it."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
+from api_world import TODAY, World, build, login
+
+from api.app import create_app
+from api.settings import Settings
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def findings_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build(tmp_path_factory.mktemp("findings") / "template.db")
+
+
+@pytest.fixture
+def client(findings_world: World, tmp_path: Path) -> Iterator[TestClient]:
+    target = tmp_path / "api.db"
+    shutil.copy(findings_world.db_file, target)
+    settings = Settings(
+        database_url=f"sqlite:///{target}", secret_key="r" * 32, session_dir="", today=TODAY
+    )
+    with TestClient(create_app(settings), base_url="https://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("POST", "/api/v1/cases/{big}/outcome"),
+        ("GET", "/api/v1/children/{big}"),
+        ("GET", "/api/v1/children/{big}/flags"),
+    ],
+)
+@pytest.mark.parametrize("big", [2**63, 2**110, -(2**63) - 1])
+def test_id_beyond_64_bits_is_not_found(
+    client: TestClient, method: str, path: str, big: int
+) -> None:
+    """An id no database column can hold is an unknown record (404), not a server error
+    (SQLite refused to bind it: OverflowError)."""
+    login(client, "doctor1")
+    body = {"outcome": "referred"} if method == "POST" else None
+    response = client.request(method, path.format(big=big), json=body)
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.json()["status"] == 404
+
+
+def test_largest_id_is_still_looked_up(client: TestClient) -> None:
+    """The boundary itself, 2**63 - 1, is a valid id that names no child: 404 as well."""
+    login(client, "admin")
+    assert client.get(f"/api/v1/children/{2**63 - 1}").status_code == 404
