@@ -63,7 +63,10 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # "IMMEDIATE" (see write_session) takes the write lock at the start, so a transaction
+        # that reads and then writes never fails with a stale snapshot under concurrency
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -94,10 +97,19 @@ def get_engine() -> Engine:
     return engine
 
 
+def for_writing(engine: Engine) -> Engine:
+    """``engine`` for read-then-write work (recording, cases): on SQLite its transactions
+    begin IMMEDIATE (writers queue up for the lock, up to the busy timeout, instead of failing
+    with SQLITE_BUSY_SNAPSHOT); on PostgreSQL the same engine."""
+    return engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+
+
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session committed on success and rolled back on error."""
-    with Session(engine or get_engine()) as session:
+def session_scope(engine: Engine | None = None, *, write: bool = False) -> Iterator[Session]:
+    """A session committed on success and rolled back on error; ``write=True`` for sessions
+    that read and then write (see :func:`for_writing`)."""
+    engine = engine or get_engine()
+    with Session(for_writing(engine) if write else engine) as session:
         try:
             yield session
             session.commit()
