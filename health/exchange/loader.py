@@ -1,10 +1,17 @@
 """Load an exchange folder (areas, clinics, facilities, children, checks) in one transaction.
 
-Memory stays flat in the number of children: big files are streamed in batches into a temporary
-staging table (COPY on PostgreSQL, executemany on SQLite) and merged with set-based SQL that
-resolves child ids in the database. Codes of areas, clinics and facilities (thousands at most)
-are mapped in memory. Every merge is an upsert that skips identical rows, so loading the same
-folder twice changes nothing. Any error rolls the whole load back.
+- Files are streamed in batches of about 8 MB and validated with array operations; the first
+  bad cell stops the load with its file, line, column and reason, and nothing is kept.
+- Codes of areas, clinics and facilities (thousands at most) are mapped in memory. Child ids are
+  looked up per batch (one indexed query per 5,000 codes), so memory does not grow with the
+  province; children themselves go through a staging table (duplicate ids are found there).
+- Every merge is an upsert that skips identical rows: loading the same folder twice changes
+  nothing. Within a batch a repeated (child, date, kind) row replaces the earlier one.
+- Speed: SQLite inserts with ``executemany`` and its foreign-key checks off for the load;
+  PostgreSQL uses COPY (straight into ``checks`` for children created by the same load, else
+  into a staging table and an upsert) and, for big files, drops the foreign keys and rebuilds
+  them. Big check files drop the secondary index of ``checks`` and build it once at the end.
+  Every reference is checked by the loader itself, so no guarantee is lost.
 """
 
 from __future__ import annotations
