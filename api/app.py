@@ -11,7 +11,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -28,6 +27,7 @@ from api.access import PUBLIC, guard, require_user
 from api.database import engine_for, sqlalchemy_config, sqlalchemy_plugin
 from api.errors import problem_details_plugin
 from api.i18n import normalise
+from api.sessions import SignInSessionConfig
 from api.settings import Settings
 
 HERE = Path(__file__).parent
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = engine_for(settings.database_url)
     db_config = sqlalchemy_config(engine)
     store = FileStore(Path(settings.session_dir)) if settings.session_dir else MemoryStore()
-    sessions = ServerSideSessionConfig(
+    sessions = SignInSessionConfig(
         key=SESSION_COOKIE,
         secure=settings.cookie_secure,
         httponly=True,

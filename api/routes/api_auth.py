@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api import throttle
 from api.access import ALL_ROLES, PUBLIC, SESSION_KEY, CurrentUser
 from api.errors import PROBLEM_RESPONSES
+from api.sessions import rotate
 from health.models import User
 from health.registry import verify_password
 
@@ -54,9 +55,10 @@ def authenticate(db: Session, username: str, password: str) -> CurrentUser:
 
 
 def sign_in(request: Request[Any, Any, Any], user: CurrentUser) -> None:
-    """Start a fresh session for ``user``."""
+    """Start a fresh session (new id) for ``user``."""
     request.clear_session()
     request.set_session({SESSION_KEY: user.as_session()})
+    rotate(request)
 
 
 @post(

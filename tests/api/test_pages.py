@@ -169,3 +169,16 @@ def test_sign_in_is_throttled_after_five_failures(app_client) -> None:
     finally:
         throttle.clear("facility1")
     assert client.post("/api/v1/auth/login", json=right).status_code == 201
+
+
+def test_sessions_start_at_sign_in_with_a_fresh_id(app_client) -> None:
+    anonymous = app_client.get("/login", headers=HTML)
+    assert "childhealth_session" not in anonymous.headers.get("set-cookie", "")
+    login(app_client, "parent1")
+    app_client.cookies.set("childhealth_session", "chosen-by-someone-else",
+                           domain="testserver.local")  # fmt: skip
+    response = app_client.post("/api/v1/auth/login",
+                               json={"username": "parent1", "password": "password-1"})  # fmt: skip
+    fresh = response.cookies.get("childhealth_session")
+    assert fresh and fresh != "chosen-by-someone-else"
+    assert app_client.get("/api/v1/me").json()["username"] == "parent1"
