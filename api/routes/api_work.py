@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from api.access import ADMIN, BUREAU, DOCTOR, FACILITY, CurrentUser, case_for
+from api.access import ADMIN, BUREAU, DOCTOR, FACILITY, MAX_ID, CurrentUser, case_for
 from api.database import begin_write
 from api.errors import PROBLEM_RESPONSES
 from api.routes.common import now, today
@@ -89,7 +89,8 @@ def case_queue(
     db: NamedDependency[Session],
     user: NamedDependency[CurrentUser],
     facility_id: Annotated[
-        int | None, QueryParameter(description="Children enrolled there now")
+        int | None,
+        QueryParameter(description="Children enrolled there now", ge=1, le=MAX_ID),
     ] = None,
     domain: Annotated[
         str | None, QueryParameter(description="growth, development, feeding, …")

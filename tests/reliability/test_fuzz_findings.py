@@ -62,3 +62,25 @@ def test_largest_id_is_still_looked_up(client: TestClient) -> None:
     """The boundary itself, 2**63 - 1, is a valid id that names no child: 404 as well."""
     login(client, "admin")
     assert client.get(f"/api/v1/children/{2**63 - 1}").status_code == 404
+
+
+@pytest.mark.parametrize("facility_id", [2**63, 2**80, 0, -1])
+def test_queue_facility_id_out_of_range_is_a_bad_request(
+    client: TestClient, facility_id: int
+) -> None:
+    """``GET /api/v1/cases?facility_id=`` with an id beyond 64 bits crashed the query (500):
+    ids outside 1..2**63-1 are refused as a bad parameter (400, problem details)."""
+    login(client, "doctor1")
+    response = client.get("/api/v1/cases", params={"facility_id": facility_id})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+
+
+def test_queue_facility_id_in_range_still_filters(
+    client: TestClient, findings_world: World
+) -> None:
+    """The bounds keep real ids working: the queue of facility 1 answers 200."""
+    login(client, "doctor1")
+    response = client.get("/api/v1/cases", params={"facility_id": findings_world.facility1})
+    assert response.status_code == 200, response.text
+    assert isinstance(response.json(), list)
