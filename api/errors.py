@@ -64,6 +64,17 @@ PROBLEM_RESPONSES = {
 }
 """Problem responses every API route may give (documented on each route in the OpenAPI)."""
 
+SIGN_IN_RESPONSES = {
+    **PROBLEM_RESPONSES,
+    429: ResponseSpec(
+        data_container=ProblemDetails,
+        description="Too many failed sign-ins for this username: wait, then try again",
+        media_type="application/problem+json",
+        generate_examples=False,
+    ),
+}
+"""Problem responses of the sign-in route: those of every route, and the throttle's 429."""
+
 
 class ServiceInputError(ValueError):
     """Input the domain refuses, with a translatable English message and its parameters."""

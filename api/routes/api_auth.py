@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api import throttle
 from api.access import ALL_ROLES, PUBLIC, SESSION_KEY, CurrentUser
-from api.errors import PROBLEM_RESPONSES
+from api.errors import PROBLEM_RESPONSES, SIGN_IN_RESPONSES
 from api.sessions import rotate
 from health.models import User
 from health.registry import verify_password
@@ -63,7 +63,7 @@ def sign_in(request: Request[Any, Any, Any], user: CurrentUser) -> None:
 
 @post(
     "/api/v1/auth/login",
-    responses=PROBLEM_RESPONSES,
+    responses=SIGN_IN_RESPONSES,
     opt={"roles": PUBLIC},
     sync_to_thread=False,
     tags=["auth"],

@@ -84,3 +84,18 @@ def test_queue_facility_id_in_range_still_filters(
     response = client.get("/api/v1/cases", params={"facility_id": findings_world.facility1})
     assert response.status_code == 200, response.text
     assert isinstance(response.json(), list)
+
+
+def test_sign_in_lockout_is_documented(client: TestClient) -> None:
+    """The sign-in throttle answers 429 after five failures for one username; the OpenAPI of
+    the sign-in route did not list 429, so the answer broke the contract."""
+    client.get("/health")
+    client.headers["x-csrftoken"] = client.cookies.get("childhealth_csrf") or ""
+    wrong = {"username": "locked-out-by-findings-test", "password": "not-the-password"}
+    statuses = [client.post("/api/v1/auth/login", json=wrong).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    answer = client.post("/api/v1/auth/login", json=wrong)
+    assert answer.headers["content-type"].startswith(PROBLEM)
+    assert answer.json()["status"] == 429
+    documented = client.get("/schema/openapi.json").json()["paths"]["/api/v1/auth/login"]["post"]
+    assert "application/problem+json" in documented["responses"]["429"]["content"]
