@@ -83,7 +83,10 @@ def _openapi(swagger: Path | None) -> OpenAPIConfig:
         description="Errors are RFC 9457 problem details (application/problem+json).",
         path="/schema",
         render_plugins=plugins,
-        openapi_router=Router("/schema", route_handlers=[], opt={"roles": PUBLIC}),
+        # the schema and its docs UI are served, not part of the API they describe
+        openapi_router=Router(
+            "/schema", route_handlers=[], opt={"roles": PUBLIC}, include_in_schema=False
+        ),
         use_handler_docstrings=True,
     )
 

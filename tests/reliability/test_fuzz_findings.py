@@ -99,3 +99,12 @@ def test_sign_in_lockout_is_documented(client: TestClient) -> None:
     assert answer.json()["status"] == 429
     documented = client.get("/schema/openapi.json").json()["paths"]["/api/v1/auth/login"]["post"]
     assert "application/problem+json" in documented["responses"]["429"]["content"]
+
+
+def test_schema_routes_are_served_but_not_documented_as_api(client: TestClient) -> None:
+    """``GET /schema/{path}`` was documented with 200/400 only, yet an unknown path answered an
+    undocumented 404 in HTML: the schema's own routes are now served outside the contract."""
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    assert not [p for p in paths if p.startswith("/schema")]
+    assert "/api/v1/auth/login" in paths
+    assert client.get("/schema/openapi.json").status_code == 200
