@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -38,7 +38,7 @@ class _Evidence:
     values: dict[str, Any]
     instrument: str | None = None
     instrument_version: str | None = None
-    z: tuple = ()
+    z: dict[str, float] = field(default_factory=dict)
     item_ids: tuple[str, ...] = ()
 
 

@@ -228,3 +228,23 @@ def test_schedule_for_child(session: Session, units: dict) -> None:
     statuses, nxt = schedule_for_child(session, child.id, dt.date(2024, 7, 1))
     assert [s.status for s in statuses[:5]] == ["done", "missed", "done", "due", "upcoming"]
     assert nxt is not None and (nxt.code, nxt.target) == ("m6", dt.date(2024, 7, 15))
+
+
+def test_recently_missed_check_flags_once(session: Session, units: dict) -> None:
+    from health.services import flag_missed_checks
+
+    # born 2025-01-15: the full-month window (12-14 Feb) closed without a visit; the 3-month
+    # window (31 Mar - 15 May) is still open on 1 May; the newborn visit was done
+    child = add_child(session, "k2", "2025-01-15", checks=(("2025-01-20", "newborn_visit"),))
+    today = dt.date(2025, 5, 1)
+    flags = flag_missed_checks(session, child.id, today=today, now=NOW)
+    assert [f.evidence.values["check"] for f in flags] == ["full_month"]
+    case = cases_of(session, child.id)[0]
+    assert (case.severity, case.clinic_id) == ("review", units["CL1"].id)
+    assert flag_missed_checks(session, child.id, today=today, now=NOW) == []
+    stored = session.exec(select(FlagRecord)).one()
+    assert (stored.code, stored.domain, stored.evidence["values"]["check"]) == (
+        "SCHEDULE_CHECK_MISSED",
+        "schedule",
+        "full_month",
+    )
