@@ -1,0 +1,291 @@
+"""A child's pages: the parent's list, adding a child, results with the growth chart (all
+roles that may see the child), entering a measurement with its confirm step, the summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.access import (
+    ADMIN,
+    CHILD_ROLES,
+    DOCTOR,
+    PARENT,
+    CurrentUser,
+    child_for,
+)
+from api.database import begin_write
+from api.errors import ImplausibleMeasurementError, ServiceInputError
+from api.routes.api_children import ENTERING, SOURCE, flag_texts
+from api.routes.common import lang, now, today
+from api.routes.pages.render import (
+    Form,
+    error_text,
+    parse_date,
+    parse_float,
+    render,
+)
+from api.services import records, views
+from health.models import (
+    Area,
+    Case,
+    CaseEvent,
+    ChildCreate,
+    MeasurementCreate,
+    User,
+)
+from health.models.enums import Source
+from health.registry import add_guardian, create_child
+from screening.errors import ScreeningInputError
+from screening.messages import text
+
+# -- parents -------------------------------------------------------------------------------
+
+
+@get("/parent", opt={"roles": (PARENT,)}, sync_to_thread=False, include_in_schema=False)
+def parent_home(
+    request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
+) -> Template:
+    return render(request, "parent_home.html", children=views.scope_children(db, user))
+
+
+@get(
+    "/parent/children/new", opt={"roles": (PARENT,)}, sync_to_thread=False, include_in_schema=False
+)
+def child_new(request: Request, db: NamedDependency[Session]) -> Template:
+    return render(request, "child_new.html", townships=_townships(db), form={})
+
+
+def _townships(db: Session) -> list[Area]:
+    return list(
+        db.execute(select(Area).where(Area.level == "township").order_by(Area.code)).scalars()
+    )
+
+
+@post(
+    "/parent/children/new", opt={"roles": (PARENT,)}, sync_to_thread=False, include_in_schema=False
+)
+def child_create(
+    request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser], data: Form
+) -> Response[Any]:
+    begin_write(db)
+    try:
+        weeks = parse_float(data, "gestational_weeks")
+        birth = parse_date(data, "birth_date")
+        if birth > today(request):
+            raise ServiceInputError("The birth date is in the future.")
+        child = create_child(
+            db,
+            ChildCreate(
+                sex=str(data.get("sex", "")),
+                birth_date=birth,
+                gestational_weeks=weeks,
+                name=str(data.get("name") or "") or None,
+                area_code=str(data.get("area_code", "")),
+            ),
+        )
+    except (ServiceInputError, ValidationError, LookupError) as exc:
+        return render(
+            request,
+            "child_new.html",
+            status_code=422,
+            townships=_townships(db),
+            form=data,
+            error=error_text(request, exc),
+        )
+    add_guardian(db, db.get(User, user.id), child)  # type: ignore[arg-type]
+    db.commit()
+    return Redirect(f"/children/{child.id}/measure", status_code=303)
+
+
+@get(
+    "/children/{child_id:int}",
+    opt={"roles": CHILD_ROLES},
+    sync_to_thread=False,
+    include_in_schema=False,
+)
+def child_page(
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+    chart: FromQuery[str] = "wfa",
+) -> Template:
+    """Results of the latest measurement, the growth chart, flags (doctors: with evidence)."""
+    child = child_for(db, user, child_id)
+    language = lang(request)
+    rows = views.measurements(db, child.id)
+    latest = rows[-1] if rows else None
+    indicators = views.indicator_results(latest, language) if latest else []
+    advice = []
+    if latest is not None and latest.status == "accepted":
+        z = {k: getattr(latest, c) for k, c in records.Z_COLUMNS.items() if k not in ("wfh",)}
+        z["wfl" if latest.age_days < views.SWITCH_DAY else "wfh"] = latest.z_wflh
+        from screening.growth import measurement_flags
+
+        advice = flag_texts(
+            measurement_flags(
+                {k: v for k, v in z.items() if v is not None},
+                age_days=latest.age_days,
+                muac_cm=latest.muac_cm,
+                oedema=latest.oedema,
+            ),
+            language,
+        )
+    statuses, upcoming = views.schedule(db, child, today(request))
+    professional = user.role in (DOCTOR, ADMIN)
+    case = db.execute(select(Case).where(Case.child_id == child.id, Case.status == "open")).scalar()
+    events = []
+    if professional and case is not None:
+        events = list(
+            db.execute(
+                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at)
+            ).scalars()
+        )
+    return render(
+        request,
+        "child.html",
+        child=child,
+        rows=rows,
+        latest=latest,
+        indicators=indicators,
+        advice=advice,
+        chart=chart if chart in views.CHARTS else "wfa",
+        chart_html=views.chart_html(child, rows, chart, language) if rows else "",
+        charts=views.CHARTS,
+        indicator_names=views.INDICATOR_NAMES,
+        upcoming=upcoming,
+        statuses=statuses,
+        professional=professional,
+        case=case,
+        events=events,
+        flags=views.open_flags(db, child.id) if professional else [],
+        answer_sets=views.answer_sets(db, child.id, language) if professional else [],
+        clinician_text=lambda f: text(f.clinician_message_id, language, **_params(f.evidence)),
+        age_days=(today(request) - child.birth_date).days,
+    )
+
+
+def _params(evidence: dict[str, Any]) -> dict[str, Any]:
+    params = dict(evidence.get("values") or {})
+    params.update({f"z_{k}": v for k, v in (evidence.get("z") or {}).items()})
+    params["items"] = ", ".join(evidence.get("item_ids") or [])
+    return params
+
+
+@get(
+    "/children/{child_id:int}/measure",
+    opt={"roles": ENTERING},
+    sync_to_thread=False,
+    include_in_schema=False,
+)
+def measure_form(
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+) -> Template:
+    child = child_for(db, user, child_id)
+    return render(
+        request, "measure.html", child=child, form={"measured_on": today(request)}, confirm=False
+    )
+
+
+@post(
+    "/children/{child_id:int}/measure",
+    opt={"roles": ENTERING},
+    sync_to_thread=False,
+    include_in_schema=False,
+)
+def measure_submit(
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+    data: Form,
+) -> Response[Any]:
+    """Save a measurement; implausible values come back with a confirm step."""
+    begin_write(db)
+    child = child_for(db, user, child_id)
+    confirm = data.get("confirm") == "yes"
+    try:
+        entry = MeasurementCreate(
+            measured_on=parse_date(data, "measured_on", today(request)),
+            source=Source(SOURCE[user.role]),
+            weight_kg=parse_float(data, "weight_kg"),
+            length_cm=parse_float(data, "length_cm"),
+            measure=str(data.get("measure") or "") or None,
+            head_cm=parse_float(data, "head_cm"),
+            muac_cm=parse_float(data, "muac_cm"),
+            oedema=data.get("oedema") == "yes",
+        )
+        records.record_measurement(
+            db,
+            child,
+            entry,
+            actor_id=user.id,
+            professional=user.role != PARENT,
+            confirm=confirm,
+            today=today(request),
+            now=now(request),
+            clinic_id=user.clinic_id,
+            facility_id=user.facility_id,
+        )
+        db.commit()
+    except ImplausibleMeasurementError as exc:
+        return render(
+            request,
+            "measure.html",
+            status_code=422,
+            child=child,
+            form=data,
+            confirm=True,
+            error=error_text(request, exc),
+        )
+    except (ServiceInputError, ScreeningInputError, ValidationError) as exc:
+        return render(
+            request,
+            "measure.html",
+            status_code=422,
+            child=child,
+            form=data,
+            confirm=False,
+            error=error_text(request, exc),
+        )
+    return Redirect(f"/children/{child.id}", status_code=303)
+
+
+@get(
+    "/children/{child_id:int}/summary",
+    opt={"roles": CHILD_ROLES},
+    sync_to_thread=False,
+    include_in_schema=False,
+)
+def summary(
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+) -> Template:
+    """One printable page: latest results, schedule, open advice."""
+    child = child_for(db, user, child_id)
+    language = lang(request)
+    rows = views.measurements(db, child.id)
+    statuses, upcoming = views.schedule(db, child, today(request))
+    return render(
+        request,
+        "summary.html",
+        child=child,
+        rows=rows,
+        indicators=views.indicator_results(rows[-1], language) if rows else [],
+        statuses=statuses,
+        upcoming=upcoming,
+        age_days=(today(request) - child.birth_date).days,
+    )
