@@ -1,26 +1,19 @@
 """What the pages and the JSON API show: results per indicator with a plain-language sentence,
-growth-chart figures, schedules, the case queue, missed checks and due lists. Read-only."""
+schedules, flags and questionnaires, the case queue, missed checks and due lists. Read-only."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import numpy as np
-import plotly.graph_objects as go
-from plotly.io.json import to_json_plotly
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from api.access import CurrentUser, child_scope
 from api.i18n import gettext
-from api.services.records import assess_stored_recall, growth_age
-from growth_charts import charts, percentile, value_at_z
-from growth_charts.anthro import DAYS_PER_MONTH
-from growth_charts.charts import growth_chart
+from api.services.records import assess_stored_recall
+from growth_charts import percentile
 from health.models import (
     Case,
     Check,
@@ -36,7 +29,6 @@ from health.models import (
 from health.models.enums import SEVERITY_RANK
 from health.schedule import CheckStatus, child_schedule, next_due
 
-SWITCH_DAY = 731  # length (lying) before, height (standing) from this age in days
 INDICATOR_NAMES = {
     "wfa": "Weight-for-age",
     "lhfa": "Length/height-for-age",
@@ -45,7 +37,6 @@ INDICATOR_NAMES = {
     "hcfa": "Head circumference-for-age",
     "acfa": "Arm circumference-for-age",
 }
-CHARTS = ("wfa", "lhfa", "wflh", "hcfa", "bmi")
 
 
 @dataclass(frozen=True)
@@ -104,85 +95,6 @@ def measurements(session: Session, child_id: int) -> list[Measurement]:
             .order_by(Measurement.measured_on, Measurement.id)
         ).scalars()
     )
-
-
-def _points(
-    child: Child, rows: list[Measurement], code: str
-) -> tuple[str, list[float], list[float]]:
-    """Chart code and (x, y) points of ``code`` for the accepted measurements."""
-    rows = [r for r in rows if r.status == "accepted"]
-    ages = [growth_age(child, r.age_days) for r in rows]
-    if code == "wflh":
-        chart = "wfl" if (ages and ages[-1] < SWITCH_DAY) or not ages else "wfh"
-        pts = [(r.length_cm, r.weight_kg) for r in rows if r.length_cm and r.weight_kg]
-        return chart, [p[0] for p in pts], [p[1] for p in pts]
-    if code == "bmi":
-        pts = [
-            (a, r.weight_kg / (r.length_cm / 100) ** 2)
-            for a, r in zip(ages, rows, strict=True)
-            if r.weight_kg and r.length_cm
-        ]
-        return "bmi", [p[0] for p in pts], [p[1] for p in pts]
-    column = {"wfa": "weight_kg", "lhfa": "length_cm", "hcfa": "head_cm"}[code]
-    pts = [(a, getattr(r, column)) for a, r in zip(ages, rows, strict=True) if getattr(r, column)]
-    return code, [p[0] for p in pts], [p[1] for p in pts]
-
-
-@lru_cache(maxsize=64)
-def _reference_chart(code: str, sex: str, lang: str) -> tuple[str, str]:
-    """JSON of the reference curves (traces without the closing bracket) and of the layout,
-    built once per indicator, sex and language (the curves are ~200 kB and ~30 ms to build)."""
-    figure = growth_chart(code, sex, lang=lang)  # type: ignore[arg-type]
-    figure.update_layout(margin={"l": 40, "r": 10, "t": 40, "b": 40}, height=360)
-    spec = figure.to_plotly_json()
-    return to_json_plotly(spec["data"])[:-1], to_json_plotly(spec["layout"])
-
-
-def _chart_html(
-    code: str,
-    sex: str,
-    xs: list[float],
-    ys: list[float],
-    lang: str,
-    x_range: tuple[float, float] | None = None,
-    y_range: tuple[float, float] | None = None,
-) -> str:
-    """The reference curves (cached) plus the child's points, drawn by ``Plotly.newPlot``;
-    ``x_range`` (chart units) zooms on the child's ages."""
-    data, layout = _reference_chart(code, sex, lang)
-    if xs:
-        points = go.Figure()
-        charts._add_points(points, code, sex, np.array(xs), np.array(ys), lang)
-        data = data + "," + to_json_plotly(points.to_plotly_json()["data"][0])
-    div = f"chart-{code}-{uuid.uuid4().hex[:8]}"
-    config = '{"responsive": true, "displaylogo": false}'
-    zoom = f"l.xaxis.range=[{x_range[0]:.2f},{x_range[1]:.2f}];" if x_range else ""
-    if y_range:
-        zoom += f"l.yaxis=l.yaxis||{{}};l.yaxis.range=[{y_range[0]:.2f},{y_range[1]:.2f}];"
-    return (
-        f'<div id="{div}" class="plotly-graph-div" style="height:360px;width:100%"></div>'
-        f"<script>(function(){{var l={layout};l.xaxis=l.xaxis||{{}};{zoom}"
-        f'Plotly.newPlot("{div}",{data}],l,{config});}})();</script>'
-    )
-
-
-def chart_html(child: Child, rows: list[Measurement], code: str, lang: str) -> str:
-    """The growth chart of ``code`` with the child's points, as an HTML fragment that needs
-    ``/static/plotly.min.js`` loaded once on the page."""
-    if code not in CHARTS:
-        code = "wfa"
-    chart, xs, ys = _points(child, rows, code)
-    x_range = y_range = None
-    if chart in ("wfa", "lhfa", "hcfa", "bmi") and xs:
-        # months on the chart: the child's ages and half as much again, at least a year; the
-        # values between −3.5 and +3.5 SD over those ages, and the child's own
-        months = min(61.0, max(12.0, 1.5 * max(xs) / DAYS_PER_MONTH))
-        x_range = (0.0, months)
-        days = np.linspace(0, months * DAYS_PER_MONTH, 25)
-        low = value_at_z(chart, str(child.sex), days, np.full(days.size, -3.5))
-        high = value_at_z(chart, str(child.sex), days, np.full(days.size, 3.5))
-        y_range = (min(np.nanmin(low), min(ys)) * 0.97, max(np.nanmax(high), max(ys)) * 1.03)
-    return _chart_html(chart, str(child.sex), xs, ys, lang, x_range, y_range)
 
 
 def schedule(session: Session, child: Child, today: dt.date) -> tuple[list[CheckStatus], Any]:

@@ -32,7 +32,7 @@ from api.routes.pages.render import (
     parse_float,
     render,
 )
-from api.services import records, views
+from api.services import charts, records, views
 from health.models import (
     Area,
     Case,
@@ -127,7 +127,7 @@ def child_page(
     advice = []
     if latest is not None and latest.status == "accepted":
         z = {k: getattr(latest, c) for k, c in records.Z_COLUMNS.items() if k not in ("wfh",)}
-        z["wfl" if latest.age_days < views.SWITCH_DAY else "wfh"] = latest.z_wflh
+        z["wfl" if latest.age_days < charts.SWITCH_DAY else "wfh"] = latest.z_wflh
         from screening.growth import measurement_flags
 
         advice = flag_texts(
@@ -157,9 +157,9 @@ def child_page(
         latest=latest,
         indicators=indicators,
         advice=advice,
-        chart=chart if chart in views.CHARTS else "wfa",
-        chart_html=views.chart_html(child, rows, chart, language) if rows else "",
-        charts=views.CHARTS,
+        chart=chart if chart in charts.CHARTS else "wfa",
+        chart_html=charts.chart_html(child, rows, chart, language) if rows else "",
+        charts=charts.CHARTS,
         indicator_names=views.INDICATOR_NAMES,
         upcoming=upcoming,
         statuses=statuses,

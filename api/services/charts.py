@@ -1,0 +1,103 @@
+"""The growth chart of a child: WHO reference curves (built once per indicator, sex and
+language, cached as JSON) with the child's points, as an HTML fragment for
+``/static/plotly.min.js``."""
+
+from __future__ import annotations
+
+import uuid
+from functools import lru_cache
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.io.json import to_json_plotly
+
+from api.services.records import growth_age
+from growth_charts import charts, value_at_z
+from growth_charts.anthro import DAYS_PER_MONTH
+from growth_charts.charts import growth_chart
+from health.models import (
+    Child,
+    Measurement,
+)
+
+SWITCH_DAY = 731  # length (lying) before, height (standing) from this age in days
+CHARTS = ("wfa", "lhfa", "wflh", "hcfa", "bmi")
+
+
+def _points(
+    child: Child, rows: list[Measurement], code: str
+) -> tuple[str, list[float], list[float]]:
+    """Chart code and (x, y) points of ``code`` for the accepted measurements."""
+    rows = [r for r in rows if r.status == "accepted"]
+    ages = [growth_age(child, r.age_days) for r in rows]
+    if code == "wflh":
+        chart = "wfl" if (ages and ages[-1] < SWITCH_DAY) or not ages else "wfh"
+        pts = [(r.length_cm, r.weight_kg) for r in rows if r.length_cm and r.weight_kg]
+        return chart, [p[0] for p in pts], [p[1] for p in pts]
+    if code == "bmi":
+        pts = [
+            (a, r.weight_kg / (r.length_cm / 100) ** 2)
+            for a, r in zip(ages, rows, strict=True)
+            if r.weight_kg and r.length_cm
+        ]
+        return "bmi", [p[0] for p in pts], [p[1] for p in pts]
+    column = {"wfa": "weight_kg", "lhfa": "length_cm", "hcfa": "head_cm"}[code]
+    pts = [(a, getattr(r, column)) for a, r in zip(ages, rows, strict=True) if getattr(r, column)]
+    return code, [p[0] for p in pts], [p[1] for p in pts]
+
+
+@lru_cache(maxsize=64)
+def _reference_chart(code: str, sex: str, lang: str) -> tuple[str, str]:
+    """JSON of the reference curves (traces without the closing bracket) and of the layout,
+    built once per indicator, sex and language (the curves are ~200 kB and ~30 ms to build)."""
+    figure = growth_chart(code, sex, lang=lang)  # type: ignore[arg-type]
+    figure.update_layout(margin={"l": 40, "r": 10, "t": 40, "b": 40}, height=360)
+    spec = figure.to_plotly_json()
+    return to_json_plotly(spec["data"])[:-1], to_json_plotly(spec["layout"])
+
+
+def _chart_html(
+    code: str,
+    sex: str,
+    xs: list[float],
+    ys: list[float],
+    lang: str,
+    x_range: tuple[float, float] | None = None,
+    y_range: tuple[float, float] | None = None,
+) -> str:
+    """The reference curves (cached) plus the child's points, drawn by ``Plotly.newPlot``;
+    ``x_range`` (chart units) zooms on the child's ages."""
+    data, layout = _reference_chart(code, sex, lang)
+    if xs:
+        points = go.Figure()
+        charts._add_points(points, code, sex, np.array(xs), np.array(ys), lang)
+        data = data + "," + to_json_plotly(points.to_plotly_json()["data"][0])
+    div = f"chart-{code}-{uuid.uuid4().hex[:8]}"
+    config = '{"responsive": true, "displaylogo": false}'
+    zoom = f"l.xaxis.range=[{x_range[0]:.2f},{x_range[1]:.2f}];" if x_range else ""
+    if y_range:
+        zoom += f"l.yaxis=l.yaxis||{{}};l.yaxis.range=[{y_range[0]:.2f},{y_range[1]:.2f}];"
+    return (
+        f'<div id="{div}" class="plotly-graph-div" style="height:360px;width:100%"></div>'
+        f"<script>(function(){{var l={layout};l.xaxis=l.xaxis||{{}};{zoom}"
+        f'Plotly.newPlot("{div}",{data}],l,{config});}})();</script>'
+    )
+
+
+def chart_html(child: Child, rows: list[Measurement], code: str, lang: str) -> str:
+    """The growth chart of ``code`` with the child's points, as an HTML fragment that needs
+    ``/static/plotly.min.js`` loaded once on the page."""
+    if code not in CHARTS:
+        code = "wfa"
+    chart, xs, ys = _points(child, rows, code)
+    x_range = y_range = None
+    if chart in ("wfa", "lhfa", "hcfa", "bmi") and xs:
+        # months on the chart: the child's ages and half as much again, at least a year; the
+        # values between −3.5 and +3.5 SD over those ages, and the child's own
+        months = min(61.0, max(12.0, 1.5 * max(xs) / DAYS_PER_MONTH))
+        x_range = (0.0, months)
+        days = np.linspace(0, months * DAYS_PER_MONTH, 25)
+        low = value_at_z(chart, str(child.sex), days, np.full(days.size, -3.5))
+        high = value_at_z(chart, str(child.sex), days, np.full(days.size, 3.5))
+        y_range = (min(np.nanmin(low), min(ys)) * 0.97, max(np.nanmax(high), max(ys)) * 1.03)
+    return _chart_html(chart, str(child.sex), xs, ys, lang, x_range, y_range)
