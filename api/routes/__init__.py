@@ -22,6 +22,8 @@ def route_handlers() -> list[Any]:
         api_children.add_feeding,
         api_children.get_schedule,
         api_children.get_flags,
+        api_children.get_results,
+        api_children.milestone_form,
         api_work.case_queue,
         api_work.case_outcome,
         api_work.missed_checks,

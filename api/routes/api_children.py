@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -338,3 +338,85 @@ def get_flags(db: NamedDependency[Session], child_id: FromPath[int]) -> list[Fla
     return [
         FlagPublic.model_validate(f, from_attributes=True) for f in views.open_flags(db, child_id)
     ]
+
+
+class ResultsOut(BaseModel):
+    """The latest accepted measurement's indicators, each with a plain-language sentence."""
+
+    measurement: MeasurementPublic | None
+    indicators: list[IndicatorOut]
+
+
+class QuestionOut(BaseModel):
+    id: str
+    text: str
+    answers: list[str]
+
+
+class MilestoneFormOut(BaseModel):
+    """The checklist for the child's age today: the items to answer and their answer values."""
+
+    instrument: str
+    band: str
+    questions: list[QuestionOut]
+
+
+@get(
+    "/api/v1/children/{child_id:int}/results",
+    responses=PROBLEM_RESPONSES,
+    opt={"roles": CHILD_ROLES},
+    sync_to_thread=False,
+    tags=["measurements"],
+)
+def get_results(
+    request: Request,
+    db: NamedDependency[Session],
+    child_id: FromPath[int],
+) -> ResultsOut:
+    """z-score, percentile and a sentence per indicator of the latest accepted measurement."""
+    rows = [m for m in views.measurements(db, child_id) if m.status == "accepted"]
+    if not rows:
+        return ResultsOut(measurement=None, indicators=[])
+    latest = rows[-1]
+    return ResultsOut(
+        measurement=MeasurementPublic.model_validate(latest, from_attributes=True),
+        indicators=[
+            IndicatorOut(**vars(i)) for i in views.indicator_results(latest, lang(request))
+        ],
+    )
+
+
+@get(
+    "/api/v1/children/{child_id:int}/milestones/form",
+    responses=PROBLEM_RESPONSES,
+    opt={"roles": ENTERING},
+    sync_to_thread=False,
+    tags=["development"],
+)
+def milestone_form(
+    request: Request,
+    db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
+    child_id: FromPath[int],
+    instrument: FromQuery[str] = records.PARENT_MILESTONES,
+) -> MilestoneFormOut:
+    """The questions of ``instrument`` for the child's age band today (422 outside its ages)."""
+    from screening import reference
+    from screening.development import GLOBAL_ANSWER_VALUES, age_used, choose_band
+
+    child = child_for(db, user, child_id)
+    inst = reference.instrument(instrument)
+    band = choose_band(
+        inst,
+        age_used(inst, birth_date=child.birth_date, gestational_weeks=child.gestational_weeks,
+                 assessment_date=today(request)),
+    )  # fmt: skip
+    language = lang(request)
+    questions = [QuestionOut(id=i.id, text=i.text.get(language), answers=list(inst.answer_values))
+                 for i in band.items]  # fmt: skip
+    questions += [
+        QuestionOut(id=q.id, text=q.text.get(language), answers=list(GLOBAL_ANSWER_VALUES))
+        for q in inst.global_questions
+    ]
+    return MilestoneFormOut(instrument=f"{inst.code}@{inst.version}", band=band.nominal,
+                            questions=questions)  # fmt: skip

@@ -241,3 +241,26 @@ def test_openapi_documents_problem_details(app_client) -> None:
     for status in ("400", "401", "403", "404", "422"):
         assert "application/problem+json" in post["responses"][status]["content"]
     assert not any(path.startswith(("/parent", "/doctor", "/login")) for path in schema["paths"])
+
+
+def test_results_and_milestone_form_for_api_clients(app_client, world: World) -> None:
+    from growth_charts import round_z
+    from screening.growth import measurement_z
+
+    client = login(app_client, "parent1")
+    assert client.get(f"/api/v1/children/{world.own_child}/results").json()["indicators"] == []
+    body = {"measured_on": "2026-06-10", "source": "home", "weight_kg": 6.0}
+    client.post(f"/api/v1/children/{world.own_child}/measurements", json=body)
+    results = client.get(f"/api/v1/children/{world.own_child}/results", params={"lang": "en"})
+    wfa = results.json()["indicators"][0]
+    # boy born 2025-12-01, 191 days on 2026-06-10, 6.0 kg (WHO median ~7.9 kg, -2 SD ~6.4 kg)
+    expected = round_z(measurement_z(sex="M", age_days=191, weight_kg=6.0)["wfa"])
+    assert (wfa["code"], wfa["z"]) == ("wfa", float(expected)) and -3 < wfa["z"] < -2
+    assert wfa["sentence"].startswith("Lower than most children")
+    form = client.get(f"/api/v1/children/{world.own_child}/milestones/form").json()
+    assert form["instrument"].startswith("milestone-checklist@") and form["questions"]
+    answers = {q["id"]: q["answers"][0] for q in form["questions"]}  # "yes" everywhere
+    answers |= {q["id"]: "no" for q in form["questions"] if q["answers"] == ["yes", "no"]}
+    scored = client.post(f"/api/v1/children/{world.own_child}/milestones",
+                         json={"administered_on": "2026-06-15", "answers": answers})  # fmt: skip
+    assert scored.status_code == 201 and scored.json()["outcome"] == "no_concern"
