@@ -7,11 +7,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from api.access import CurrentUser, child_scope
 from api.i18n import gettext
+from api.services.due import due_entries
 from api.services.records import assess_stored_recall
 from growth_charts import percentile
 from health.models import (
@@ -27,6 +29,7 @@ from health.models import (
     MilestoneAnswer,
 )
 from health.models.enums import SEVERITY_RANK
+from health.periods import add_years
 from health.schedule import CheckStatus, child_schedule, next_due
 
 INDICATOR_NAMES = {
@@ -296,39 +299,37 @@ def due_list(
     today: dt.date,
     statuses: tuple[str, ...] = ("due", "missed"),
 ) -> list[DueRow]:
-    """Per child in scope under 7 years: scheduled checks with one of ``statuses`` (the first
-    such check per child and status; missed only when the window closed in the last 365 days),
-    due first then missed by window end."""
-    cutoff = today.replace(year=today.year - 7)
-    kids = list(
-        session.execute(
-            select(Child).where(and_(child_scope(user), Child.birth_date > cutoff))
-        ).scalars()
-    )
-    checks: dict[int, list[tuple[dt.date, str]]] = {}
-    for child_id, day, kind in session.execute(
+    """Per child in scope under 7 years: the first scheduled check due now and the first one
+    missed in the last year (see :mod:`api.services.due`), due first then by window end."""
+    cutoff = add_years(today, -7)
+    in_scope = and_(child_scope(user), Child.birth_date > cutoff)
+    kids = session.execute(
+        select(Child.id, Child.code, Child.name, Child.birth_date).where(in_scope)
+    ).all()
+    if not kids:
+        return []
+    ids = np.array([k.id for k in kids], dtype=np.int64)
+    order = np.argsort(ids)
+    records = session.execute(
         select(Check.child_id, Check.check_date, Check.kind).where(
-            Check.child_id.in_([k.id for k in kids])
+            Check.child_id.in_(
+                select(Child.id).where(and_(child_scope(user), Child.birth_date > cutoff))
+            )
         )
-    ):
-        checks.setdefault(child_id, []).append((day, str(kind)))
-    out = []
-    for kid in kids:
-        seen: set[str] = set()
-        for item in child_schedule(kid.birth_date, checks.get(kid.id, []), today):
-            recent = item.status != "missed" or (today - item.closes).days <= 365
-            if item.status in statuses and item.status not in seen and recent:
-                seen.add(item.status)
-                out.append(
-                    DueRow(
-                        kid.id,
-                        kid.code,
-                        kid.name,
-                        kid.birth_date,
-                        item.code,
-                        item.status,
-                        item.opens,
-                        item.closes,
-                    )
-                )
+    ).all()
+    child_ids = np.array([r[0] for r in records], dtype=np.int64)
+    index = order[np.searchsorted(ids[order], child_ids)] if records else child_ids
+    entries = due_entries(
+        np.array([k.birth_date for k in kids], dtype="datetime64[D]"),
+        index,
+        np.array([r[1] for r in records], dtype="datetime64[D]"),
+        np.array([str(r[2]) for r in records], dtype=object),
+        today,
+        statuses,
+    )
+    out = [
+        DueRow(kids[e.index].id, kids[e.index].code, kids[e.index].name,
+               kids[e.index].birth_date, e.code, e.status, e.opens, e.closes)
+        for e in entries
+    ]  # fmt: skip
     return sorted(out, key=lambda r: (r.status != "due", r.closes, r.child_id))
