@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,13 @@ def _locale(request: Request[Any, Any, Any]) -> None:
     request.scope.setdefault("state", {})["locale"] = normalise(chosen)
 
 
+def _warm_charts_in_background() -> None:
+    """Start building the reference growth charts without delaying start-up."""
+    from api.services.charts import warm_up
+
+    threading.Thread(target=warm_up, name="warm-charts", daemon=True).start()
+
+
 def _openapi(swagger: Path | None) -> OpenAPIConfig:
     plugins = []
     if swagger is not None:
@@ -121,7 +129,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 path="/static/swagger", directories=[swagger], opt={"roles": PUBLIC}, name="swagger"
             )
         )
+    on_startup = [_warm_charts_in_background] if settings.warm_charts else []
     return Litestar(
+        on_startup=on_startup,
         route_handlers=handlers,
         plugins=[sqlalchemy_plugin(db_config), problem_details_plugin()],
         guards=[guard],

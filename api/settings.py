@@ -24,6 +24,8 @@ class Settings:
     empty keeps sessions in memory (one process; tests), else in files shared by workers.
     ``cookie_secure`` should only be False on plain-HTTP loopback (demo, browser tests).
     ``today`` pins the date the service considers "today" (tests, demo); None means the clock.
+    ``warm_charts`` builds every reference growth chart in the background at start-up, so that
+    no parent waits for the first one (on for ``childhealth serve``).
     """
 
     database_url: str = ""
@@ -34,6 +36,7 @@ class Settings:
     debug: bool = False
     today: dt.date | None = None
     default_locale: str = "zh-CN"
+    warm_charts: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,6 +52,7 @@ class Settings:
             or str(Path("var") / "sessions"),
             debug=_flag("CHILDHEALTH_DEBUG", False),
             today=dt.date.fromisoformat(today) if today else None,
+            warm_charts=_flag("CHILDHEALTH_WARM_CHARTS", True),
         )
 
     def current_date(self) -> dt.date:

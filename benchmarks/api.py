@@ -76,9 +76,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         world = module.build(Path(tmp) / "bench.db")
         port = _port()
-        env = {**os.environ, "CHILDHEALTH_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-               "CHILDHEALTH_COOKIE_SECURE": "0", "CHILDHEALTH_SESSION_DIR": f"{tmp}/sessions",
-               "CHILDHEALTH_TODAY": "2026-06-15", "CHILDHEALTH_SECRET_KEY": "b" * 32}  # fmt: skip
+        env = {
+            **os.environ,
+            "CHILDHEALTH_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "CHILDHEALTH_COOKIE_SECURE": "0",
+            "CHILDHEALTH_SESSION_DIR": f"{tmp}/sessions",
+            "CHILDHEALTH_TODAY": "2026-06-15",
+            "CHILDHEALTH_SECRET_KEY": "b" * 32,
+            "CHILDHEALTH_WARM_CHARTS": "1",
+        }
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
              "127.0.0.1", "--port", str(port), "--log-level", "warning", "--workers",

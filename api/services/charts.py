@@ -101,3 +101,13 @@ def chart_html(child: Child, rows: list[Measurement], code: str, lang: str) -> s
         high = value_at_z(chart, str(child.sex), days, np.full(days.size, 3.5))
         y_range = (min(np.nanmin(low), min(ys)) * 0.97, max(np.nanmax(high), max(ys)) * 1.03)
     return _chart_html(chart, str(child.sex), xs, ys, lang, x_range, y_range)
+
+
+def warm_up() -> None:
+    """Build the reference curves of every chart, sex and language (about a second or two)."""
+    from api.i18n import LOCALES
+
+    for code in ("wfa", "lhfa", "wfl", "wfh", "hcfa", "bmi"):
+        for sex in ("M", "F"):
+            for lang in LOCALES:
+                _reference_chart(code, sex, lang)
