@@ -182,3 +182,11 @@ def test_sessions_start_at_sign_in_with_a_fresh_id(app_client) -> None:
     fresh = response.cookies.get("childhealth_session")
     assert fresh and fresh != "chosen-by-someone-else"
     assert app_client.get("/api/v1/me").json()["username"] == "parent1"
+
+
+def test_responses_carry_basic_security_headers(app_client) -> None:
+    for path in ("/login", "/api/v1/me", "/health"):
+        headers = app_client.get(path, headers=HTML).headers
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "same-origin"
