@@ -221,7 +221,7 @@ def record_feeding(
         now=now,
         entered_by=_user(session, actor_id),
     )
-    return result.record, assess_stored_recall(result.record), result.case
+    return result.record, result.assessment or assess_stored_recall(result.record), result.case
 
 
 def record_outcome(

@@ -65,6 +65,7 @@ class RecordResult:
     flags: list[Any] = field(default_factory=list)
     case: Case | None = None
     remeasure: RemeasureRequest | None = None
+    assessment: Any = None  # the scoring of the record itself, when the rules produce one
 
 
 def _child(session: Session, child_id: int) -> Child:
@@ -342,4 +343,4 @@ def record_feeding(
     flags = [*assessed.flags, *escalated]
     case = raise_flags(session, child, flags, source_kind="feeding", source_id=row.id, now=now,
                        actor_id=_actor(entered_by))  # fmt: skip
-    return RecordResult(row, flags, case)
+    return RecordResult(row, flags, case, assessment=assessed)

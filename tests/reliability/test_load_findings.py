@@ -1,0 +1,69 @@
+"""Regression tests for what the load benchmark (``benchmarks/load.py``) found."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
+from api_world import TODAY, World, build, login
+
+from api.app import create_app
+from api.settings import Settings
+from screening import feeding, reference
+
+
+@pytest.fixture(scope="module")
+def load_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build(tmp_path_factory.mktemp("load") / "template.db")
+
+
+@pytest.fixture
+def client(load_world: World, tmp_path: Path) -> Iterator[TestClient]:
+    target = tmp_path / "api.db"
+    shutil.copy(load_world.db_file, target)
+    settings = Settings(
+        database_url=f"sqlite:///{target}", secret_key="l" * 32, session_dir="", today=TODAY
+    )
+    with TestClient(create_app(settings), base_url="https://testserver.local") as test_client:
+        yield test_client
+
+
+def test_feeding_recall_is_scored_once_per_submission(
+    client: TestClient, load_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A feeding submission scored the new recall twice (service, then again for the answer):
+    about 35 ms of pandas work each. Now once for the new recall and once for the previous
+    recall (needed for escalation), and the answer shows the service's scoring."""
+    bank = reference.recall_bank()
+    recall = {
+        "breastfed": True,
+        "bottle_with_nipple": False,
+        "liquids": {q.id: {"taken": False} for q in bank.liquids},
+        "foods": {f.id: {"taken": False} for f in bank.foods},
+        "solid_feeds": 0,
+        "vitamin_d": True,
+    }
+    login(client, "parent1")
+    url = f"/api/v1/children/{load_world.own_child}/feeding"
+    first = client.post(url, json={"recalled_on": "2026-06-13", "answers": recall})
+    assert first.status_code == 201, first.text
+    calls: list[int] = []
+    original = feeding.assess_recall
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(feeding, "assess_recall", counted)
+    second = client.post(url, json={"recalled_on": "2026-06-14", "answers": recall})
+    assert second.status_code == 201, second.text
+    assert len(calls) == 2  # the new recall and the previous one
+    # 6 completed months (born 2025-12-01), only breast milk: solids not started, as before
+    assert second.json()["meal_count"] == first.json()["meal_count"]
+    assert "FEED_SOLIDS_NOT_STARTED" in [f["code"] for f in second.json()["flags"]]
