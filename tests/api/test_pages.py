@@ -190,3 +190,11 @@ def test_responses_carry_basic_security_headers(app_client) -> None:
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
         assert headers["referrer-policy"] == "same-origin"
+
+
+def test_adding_a_child_picks_the_county_then_its_townships(app_client) -> None:
+    client = login(app_client, "parent1")
+    first = client.get("/parent/children/new", headers=HTML)
+    assert 'value="P11"' in first.text and 'name="area_code"' not in first.text
+    second = client.get("/parent/children/new", params={"county": "P11"}, headers=HTML)
+    assert 'value="T1"' in second.text and 'value="T2"' not in second.text

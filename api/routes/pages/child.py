@@ -59,14 +59,38 @@ def parent_home(
 @get(
     "/parent/children/new", opt={"roles": (PARENT,)}, sync_to_thread=False, include_in_schema=False
 )
-def child_new(request: Request, db: NamedDependency[Session]) -> Template:
-    return render(request, "child_new.html", townships=_townships(db), form={})
+def child_new(
+    request: Request, db: NamedDependency[Session], county: FromQuery[str | None] = None
+) -> Template:
+    """Add a child: first the county (a short list), then its townships (works without JS)."""
+    return render(request, "child_new.html", **_places(db, county), form={})
 
 
-def _townships(db: Session) -> list[Area]:
-    return list(
-        db.execute(select(Area).where(Area.level == "township").order_by(Area.code)).scalars()
+def _places(db: Session, county: str | None) -> dict[str, Any]:
+    """Counties to choose from and, once one is chosen, its townships."""
+    counties = list(
+        db.execute(select(Area).where(Area.level == "county").order_by(Area.name)).scalars()
     )
+    chosen = next((c for c in counties if c.code == county), None)
+    townships = []
+    if chosen is not None:
+        townships = list(
+            db.execute(
+                select(Area)
+                .where(Area.level == "township", Area.parent_id == chosen.id)
+                .order_by(Area.name)
+            ).scalars()
+        )
+    return {"counties": counties, "county": chosen, "townships": townships}
+
+
+def _county_of(db: Session, township_code: str) -> str | None:
+    parent = db.execute(
+        select(Area.code).where(
+            Area.id == select(Area.parent_id).where(Area.code == township_code).scalar_subquery()
+        )
+    ).scalar()
+    return str(parent) if parent else None
 
 
 @post(
@@ -96,7 +120,7 @@ def child_create(
             request,
             "child_new.html",
             status_code=422,
-            townships=_townships(db),
+            **_places(db, _county_of(db, str(data.get("area_code", "")))),
             form=data,
             error=error_text(request, exc),
         )
