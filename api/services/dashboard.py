@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import threading
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +22,10 @@ from health.models.enums import AREA_LEVELS
 from health.periods import Period
 
 GROUPINGS = ("area", "clinic", "facility")
+CACHE_SECONDS = 300.0
+CACHE_ENTRIES = 256
+_cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+_cache_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class Dashboard:
     totals: list[CoverageRow]
     rows: list[CoverageRow]
     trend: list[tuple[str, list[CoverageRow]]]
+    computed_at: dt.datetime
 
 
 def area_in_scope(session: Session, user: CurrentUser, code: str | None) -> Area:
@@ -102,29 +110,50 @@ def dashboard(
     child_level = AREA_LEVELS[depth + 1] if depth + 1 < len(AREA_LEVELS) else None
     if by == "area" and child_level is None:
         by = "clinic"
-    own = [
-        r
-        for r in coverage(session, period, by="area", level=area.level, within_area=area.code)
-        if r.unit_code == area.code
-    ]
+    own, rows, trend, computed_at = _aggregates(session, area, by, child_level, period, today)
+    return Dashboard(
+        area, ancestors(session, area, user), period, by, child_level, own, rows, trend,
+        computed_at,
+    )  # fmt: skip
+
+
+Aggregates = tuple[
+    list[CoverageRow], list[CoverageRow], list[tuple[str, list[CoverageRow]]], dt.datetime
+]
+
+
+def _aggregates(
+    session: Session, area: Area, by: str, child_level: str | None, period: Period, today: dt.date
+) -> Aggregates:
+    """The area's totals, the rows of the grouping and the quarterly trend, computed in the
+    database (six aggregations) and kept for :data:`CACHE_SECONDS`: a dashboard is looked at
+    often and the counts move slowly."""
+    key = (str(session.get_bind().url), area.id, by, period.start, period.end, today)
+    clock = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and clock - hit[0] < CACHE_SECONDS:
+        return hit[1]
+
+    def own_rows(p: Period) -> list[CoverageRow]:
+        found = coverage(session, p, by="area", level=area.level, within_area=area.code)
+        return [r for r in found if r.unit_code == area.code]
+
     if by == "area":
         rows = coverage(session, period, by="area", level=child_level, within_area=area.code)
     else:
         rows = coverage(session, period, by=by, within_area=area.code)  # type: ignore[arg-type]
-    trend = [
-        (
-            label,
-            [
-                r
-                for r in coverage(session, p, by="area", level=area.level, within_area=area.code)
-                if r.unit_code == area.code
-            ],
-        )
-        for label, p in quarters_back(today)
-    ]
-    return Dashboard(
-        area, ancestors(session, area, user), period, by, child_level, own, rows, trend
+    value: Aggregates = (
+        own_rows(period),
+        rows,
+        [(label, own_rows(p)) for label, p in quarters_back(today)],
+        dt.datetime.now(dt.UTC),
     )
+    with _cache_lock:
+        if len(_cache) >= CACHE_ENTRIES:
+            _cache.pop(min(_cache, key=lambda k: _cache[k][0]))
+        _cache[key] = (clock, value)
+    return value
 
 
 def to_csv(view: Dashboard) -> str:

@@ -264,3 +264,19 @@ def test_results_and_milestone_form_for_api_clients(app_client, world: World) ->
     scored = client.post(f"/api/v1/children/{world.own_child}/milestones",
                          json={"administered_on": "2026-06-15", "answers": answers})  # fmt: skip
     assert scored.status_code == 201 and scored.json()["outcome"] == "no_concern"
+
+
+def test_dashboard_aggregates_are_cached_for_a_while(app_client, monkeypatch) -> None:
+    from api.services import dashboard
+
+    calls = []
+    real = dashboard.coverage
+    monkeypatch.setattr(dashboard, "coverage", lambda *a, **k: calls.append(1) or real(*a, **k))
+    client = login(app_client, "bureau_a")
+    first = client.get("/api/v1/coverage").json()
+    assert len(calls) == 6  # totals, rows, four quarters
+    assert client.get("/api/v1/coverage").json() == first
+    assert len(calls) == 6
+    monkeypatch.setattr(dashboard, "CACHE_SECONDS", 0.0)
+    client.get("/api/v1/coverage")
+    assert len(calls) == 12
