@@ -24,6 +24,7 @@ def route_handlers() -> list[Any]:
         api_children.get_flags,
         api_children.get_results,
         api_children.milestone_form,
+        api_children.get_questionnaires,
         api_work.case_queue,
         api_work.case_outcome,
         api_work.missed_checks,

@@ -420,3 +420,28 @@ def milestone_form(
     ]
     return MilestoneFormOut(instrument=f"{inst.code}@{inst.version}", band=band.nominal,
                             questions=questions)  # fmt: skip
+
+
+class AnswerSetOut(BaseModel):
+    """One questionnaire: what, when, and the answers worth a look (text, answer)."""
+
+    kind: str
+    on: dt.date
+    instrument: str
+    notable: list[tuple[str, str]]
+    total: int
+
+
+@get(
+    "/api/v1/children/{child_id:int}/questionnaires",
+    responses=PROBLEM_RESPONSES,
+    opt={"roles": ("doctor", "admin")},
+    sync_to_thread=False,
+    tags=["cases"],
+)
+def get_questionnaires(
+    request: Request, db: NamedDependency[Session], child_id: FromPath[int]
+) -> list[AnswerSetOut]:
+    """The child's latest milestone checklists and feeding recalls with the notable answers
+    (doctors)."""
+    return [AnswerSetOut(**vars(a)) for a in views.answer_sets(db, child_id, lang(request))]

@@ -198,3 +198,19 @@ def test_adding_a_child_picks_the_county_then_its_townships(app_client) -> None:
     assert 'value="P11"' in first.text and 'name="area_code"' not in first.text
     second = client.get("/parent/children/new", params={"county": "P11"}, headers=HTML)
     assert 'value="T1"' in second.text and 'value="T2"' not in second.text
+
+
+def test_questionnaires_for_the_doctor_in_json(app_client, world: World) -> None:
+    parent = login(app_client, "parent1")
+    bank = reference.recall_bank()
+    recall = {
+        "breastfed": True, "bottle_with_nipple": False, "solid_feeds": 0, "vitamin_d": True,
+        "liquids": {q.id: {"taken": False} for q in bank.liquids},
+        "foods": {f.id: {"taken": False} for f in bank.foods},
+    }  # fmt: skip
+    parent.post(f"/api/v1/children/{world.own_child}/feeding",
+                json={"recalled_on": "2026-06-14", "answers": recall})  # fmt: skip
+    doctor = login(app_client, "doctor1")
+    sets = doctor.get(f"/api/v1/children/{world.own_child}/questionnaires").json()
+    assert [s["kind"] for s in sets] == ["feeding"]
+    assert ["ISSSF", "not_met"] in sets[0]["notable"]  # solids not started at 6 months
