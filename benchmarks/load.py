@@ -3,9 +3,11 @@
 For each database: seed the demo province (``childhealth seed-demo``), start the production
 command (``childhealth serve --workers N``) on 127.0.0.1, and from this separate process drive
 mixed traffic over loopback with httpx: parents submit measurements, milestone checklists and
-feeding recalls for their children; doctors read their clinic's queue and close cases; bureau
-users read coverage. Prints, per request type, the count, rate and p50/p95/p99 latency, and the
-error count (any answer other than the expected 2xx, or a failed connection).
+feeding recalls for their children back to back; doctors read their clinic's queue and close
+cases (0.2 s pause after each round); bureau users read coverage (0.5 s between reads). Prints,
+per request type, the count, rate and p50/p95/p99 latency (loopback round trip), the error
+count (any answer other than the expected 2xx, or a failed connection) and the median time the
+handler took (the ``Server-Timing`` header: the rest is queueing, HTTP and the client).
 
 Then the crash: the load runs again, the server's whole process group is killed with SIGKILL
 in the middle of it, the server is restarted on the same database, and every write that was
@@ -50,6 +52,8 @@ TODAY = dt.date(2026, 6, 15)
 PASSWORD = "childhealth-demo"  # health.demo.DEMO_PASSWORD
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_SCRATCH = "childhealth_load"
+DOCTOR_PAUSE_S = 0.2  # after each queue read (and the up to 3 cases it closes)
+BUREAU_PAUSE_S = 0.5  # between two coverage reads
 SUBMISSIONS = ("measurement", "milestones", "feeding", "case outcome")
 
 
@@ -58,6 +62,7 @@ class Tally:
     """What the clients saw: latencies per request type, errors, acknowledged writes."""
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    server_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     error_samples: list[str] = field(default_factory=list)
     in_flight: int = 0  # requests cut off by the kill (never acknowledged)
@@ -65,9 +70,10 @@ class Tally:
     acked: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def ok(self, kind: str, seconds: float, written: int | None = None) -> None:
+    def ok(self, kind: str, seconds: float, server_ms: float, written: int | None) -> None:
         with self.lock:
             self.latencies[kind].append(seconds)
+            self.server_ms[kind].append(server_ms)
             if written is not None:
                 self.acked[kind].add(written)
 
@@ -271,7 +277,8 @@ def timed(
     if written is not None:
         body = response.json()
         new_id = int(body[written]["id"] if written != "id" else body["id"])
-    tally.ok(kind, elapsed, new_id)
+    timing = response.headers.get("server-timing", "dur=nan")  # "app;dur=12.3"
+    tally.ok(kind, elapsed, float(timing.split("dur=")[1].split(",")[0]), new_id)
     return response
 
 
@@ -332,8 +339,7 @@ def doctor_loop(
             body = {"outcome": "advice", "outcome_note": "Feeding advice given"}
             post = (client, "POST", f"/api/v1/cases/{case_id}/outcome", body)
             timed(tally, "case outcome", post, 201, "id")
-        if not mine:
-            stop.wait(0.05)  # nothing to close yet: a short pause before the next read
+        stop.wait(DOCTOR_PAUSE_S)  # reading the next child's file
 
 
 def bureau_loop(client: httpx.Client, tally: Tally, stop: threading.Event) -> None:
@@ -341,6 +347,7 @@ def bureau_loop(client: httpx.Client, tally: Tally, stop: threading.Event) -> No
         if stop.is_set():
             return
         timed(tally, "coverage read", (client, "GET", "/api/v1/coverage", None), 200, None)
+        stop.wait(BUREAU_PAUSE_S)  # looking at the dashboard
 
 
 @dataclass
@@ -408,7 +415,7 @@ def run_load(crowd: Crowd, seconds: float, tally: Tally, during: Callable[[], No
 
 def report(tally: Tally, elapsed: float) -> None:
     print(f"  {'request':<14}{'n':>7}{'per s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-          f"{'errors':>8}")  # fmt: skip
+          f"{'errors':>8}{'server p50 ms':>15}")  # fmt: skip
     kinds = ["measurement", "milestones", "feeding", "case outcome", "queue read", "coverage read"]
     for kind in kinds:
         ms = np.array(tally.latencies.get(kind, []), dtype=float) * 1000
@@ -417,7 +424,8 @@ def report(tally: Tally, elapsed: float) -> None:
             row = f"{ms.size:>7}{ms.size / elapsed:>8.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}"
         else:
             row = f"{0:>7}{0:>8.1f}{'-':>9}{'-':>9}{'-':>9}"
-        print(f"  {kind:<14}{row}{tally.errors.get(kind, 0):>8}")
+        server = np.median(tally.server_ms[kind]) if ms.size else float("nan")
+        print(f"  {kind:<14}{row}{tally.errors.get(kind, 0):>8}{server:>15.1f}")
     writes = np.concatenate(
         [np.array(tally.latencies.get(k, []), dtype=float) for k in SUBMISSIONS]
     )
@@ -440,6 +448,7 @@ def missing(url: str, acked: dict[str, set[int]]) -> dict[str, int]:
         "milestones": "SELECT id FROM milestone_administrations WHERE id IN :ids",
         "feeding": "SELECT id FROM feeding_recalls WHERE id IN :ids",
         "case outcome": "SELECT id FROM cases WHERE id IN :ids AND outcome IS NOT NULL",
+        "child": "SELECT id FROM children WHERE id IN :ids",
     }
     engine = make_engine(url)
     lost = {}
@@ -492,6 +501,7 @@ def bench(kind: str, args: argparse.Namespace) -> None:
                   f"{crash.in_flight} requests cut off (never acknowledged); restarted in "
                   f"{time.perf_counter() - restart:.1f} s")  # fmt: skip
             acked = {k: tally.acked.get(k, set()) | crash.acked.get(k, set()) for k in SUBMISSIONS}
+            acked["child"] = {kid.id for _, kids in crowd.parents for kid in kids}  # set-up
             lost = missing(url, acked)
             print(
                 f"  acknowledged writes: {sum(len(v) for v in acked.values())} ("
