@@ -8,7 +8,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemySyncConfig,
     SyncSessionConfig,
 )
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import Session as SQLModelSession
 from sqlmodel import SQLModel
@@ -45,9 +45,10 @@ def sqlalchemy_plugin(config: SQLAlchemySyncConfig) -> SQLAlchemyPlugin:
 
 
 def begin_write(session: Session) -> None:
-    """Start a request that writes: on SQLite take the write lock first (a no-op UPDATE), so the
-    transaction never reads an old snapshot that a concurrent writer has made stale (which
-    fails at the first write instead of waiting). Write handlers then commit before returning,
-    so no other request on the event loop waits for a lock held across an ``await``."""
+    """Start a request that reads and then writes: on SQLite its transaction begins IMMEDIATE
+    (``health.db``'s ``sqlite_begin`` option, as :func:`health.db.for_writing`), so it waits for
+    the write lock instead of failing on a snapshot a concurrent writer made stale. Write
+    handlers then commit before returning, so no other request on the event loop waits for a
+    lock held across an ``await``. Call it before the request's first statement."""
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("UPDATE areas SET id = id WHERE 0"))
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

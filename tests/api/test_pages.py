@@ -214,3 +214,27 @@ def test_questionnaires_for_the_doctor_in_json(app_client, world: World) -> None
     sets = doctor.get(f"/api/v1/children/{world.own_child}/questionnaires").json()
     assert [s["kind"] for s in sets] == ["feeding"]
     assert ["ISSSF", "not_met"] in sets[0]["notable"]  # solids not started at 6 months
+
+
+def test_write_requests_take_the_sqlite_write_lock_first(tmp_path) -> None:
+    import sqlite3
+
+    from sqlalchemy.orm import Session
+
+    from api.database import begin_write
+    from health.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    with Session(engine) as session:
+        begin_write(session)
+        other = sqlite3.connect(tmp_path / "lock.db", timeout=0.1, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            raise AssertionError("the write lock was not taken")
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc)
+        finally:
+            other.close()
+    engine.dispose()
