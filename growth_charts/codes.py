@@ -6,12 +6,17 @@ that the batch interface can leave a missing value missing but name the row of a
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 MISSING = -1
 UNKNOWN = -2
+SMALL = 64  # arrays up to this size are mapped value by value
+_WHOLE_NUMBER = re.compile(r"^(\d+)\.0+$")
 
 # sex: 0 = male, 1 = female
 _SEX = {"m": 0, "1": 0, "male": 0, "f": 1, "2": 1, "female": 1}
@@ -33,16 +38,25 @@ def _codes(values: ArrayLike, mapping: dict[str, int]) -> NDArray[np.int8]:
             if text.isdigit():
                 codes[numeric == float(text)] = code
         return codes
+    flat = array.reshape(-1)
+    if flat.size <= SMALL:  # one child or a few: no pandas machinery
+        codes = np.array([_code_of(value, mapping) for value in flat], dtype=np.int8)
+        return codes.reshape(array.shape)
     # map each distinct value once (a survey has a handful), then spread by the factor codes
-    factor, uniques = pd.factorize(array.reshape(-1), use_na_sentinel=True)
-    cleaned = pd.Series(uniques, dtype=object).astype("string").str.strip().str.lower()
-    # float-like text such as "1.0" counts as its integer
-    cleaned = cleaned.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-    mapped = cleaned.map(mapping).astype("Float64")
-    unique_codes = np.array(mapped.fillna(UNKNOWN), dtype=np.int8)
-    unique_codes[np.array(cleaned.isna() | (cleaned == ""), dtype=bool)] = MISSING
+    factor, uniques = pd.factorize(flat, use_na_sentinel=True)
+    unique_codes = np.array([_code_of(value, mapping) for value in uniques], dtype=np.int8)
     codes = np.append(unique_codes, np.int8(MISSING))[factor]  # factor −1 (NaN/None) → missing
     return codes.reshape(array.shape)
+
+
+def _code_of(value: object, mapping: dict[str, int]) -> int:
+    """The code of one raw value: trimmed, case-folded, "1.0" read as "1"; blank → missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    text = _WHOLE_NUMBER.sub(r"\1", str(value).strip().lower())
+    if not text:
+        return MISSING
+    return mapping.get(text, UNKNOWN)
 
 
 def sex_codes(sex: ArrayLike) -> NDArray[np.int8]:
