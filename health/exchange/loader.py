@@ -31,6 +31,7 @@ import pyarrow.csv as pcsv
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from health.areas import rebuild_area_ancestors
+from health.exchange import reader as exchange_reader
 from health.exchange.errors import ExchangeError
 from health.exchange.reader import Batch, Column, read_batches
 from health.models import Check
@@ -514,6 +515,8 @@ class _Loader:
         read = changed = 0
         top = self.conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM children")).scalar_one()
         fresh = _NewChildren(self.first_new_child, int(top))
+        superseded = self._superseded_checks(path)
+        offset = 0
         with self._foreign_keys_suspended("checks", path), self._indexes_suspended(path):
             for batch in self._batches(path):
                 c = batch.columns
@@ -533,16 +536,21 @@ class _Loader:
                         line=int(batch.lines[i]),
                         column="date",
                     )
-                values = _last_per_key(
-                    {
-                        "child_id": child_ids,
-                        "check_date": c["date"],
-                        "kind": c["kind"],
-                        "clinic_id": clinic_ids,
-                        "measure": c["measure"],
-                        **{n: c[n] for n in numbers},
-                    }
-                )
+                values = {
+                    "child_id": child_ids,
+                    "check_date": c["date"],
+                    "kind": c["kind"],
+                    "clinic_id": clinic_ids,
+                    "measure": c["measure"],
+                    **{n: c[n] for n in numbers},
+                }
+                if superseded is not None:  # a later batch repeats these checks: it wins
+                    drop = superseded[offset : offset + len(batch)]
+                    offset += len(batch)
+                    if drop.any():
+                        keep = pa.array(~drop)
+                        values = {name: pc.filter(a, keep) for name, a in values.items()}
+                values = _last_per_key(values)
                 if self.pg and fresh.only_new(values["child_id"]):
                     # children created by this load and not in an earlier batch: they have no
                     # check to merge with, so the rows are copied straight in
@@ -558,6 +566,23 @@ class _Loader:
         if self.pg:
             self.conn.exec_driver_sql("DROP TABLE stage_checks")
         self._note(path, read, changed)
+
+    def _superseded_checks(self, path: Path) -> np.ndarray | None:
+        """For a file of several batches, the rows whose check (child, date, kind) comes again
+        later in the file (one bool per row); ``None`` for a single batch, where the per-batch
+        de-duplication is enough. A first pass over the keys only: 8 bytes a row while it runs,
+        so that a reload of the same file finds nothing to change."""
+        if path.stat().st_size <= exchange_reader.BLOCK_SIZE:
+            return None
+        keys = []
+        for batch in read_batches(path, FILES[path.name], None):
+            c = batch.columns
+            codes, ids, _ = self._children_of(c["child_id"])
+            child_ids = pc.take(ids, pc.index_in(c["child_id"], value_set=codes))
+            keys.append(_check_keys(child_ids, c["date"], c["kind"]))
+        if not keys:
+            return None
+        return ~_last_occurrences(np.concatenate(keys))
 
     def _executemany(self, sql: str, values: dict[str, pa.Array]) -> int:
         """SQLite: run ``sql`` for every row of ``values``; rows changed."""
@@ -627,16 +652,26 @@ class _NewChildren:
 KIND_CODE = {"newborn_visit": 0, "full_month": 1, "routine": 2}
 
 
+def _check_keys(child_ids: pa.Array, dates: pa.Array, kinds: pa.Array) -> np.ndarray:
+    """(child id, day number, kind) packed into one integer per check row, so that finding
+    repeated checks is a numpy sort, not a string hash. Missing parts pack as −1."""
+    child = np.asarray(pc.fill_null(child_ids, -1), dtype=np.int64)
+    day = np.asarray(pc.fill_null(pc.cast(pc.cast(dates, pa.date32()), pa.int32()), -1), np.int64)
+    kind = pc.index_in(kinds, value_set=pa.array(list(KIND_CODE)))
+    kind = np.asarray(pc.fill_null(kind, 3), np.int64)
+    return (child << 22) | ((day + 2**19) << 2) | kind  # days within ±1435 years of 1970
+
+
+def _last_occurrences(keys: np.ndarray) -> np.ndarray:
+    """True at the last row of each key: a later row of the same check replaces an earlier one."""
+    last = np.zeros(len(keys), dtype=bool)
+    last[len(keys) - 1 - np.unique(keys[::-1], return_index=True)[1]] = True
+    return last
+
+
 def _last_per_key(values: dict[str, pa.Array]) -> dict[str, pa.Array]:
-    """Keep the last row of each (child, date, kind) within a batch: a later row replaces an
-    earlier one, as the later batch's upsert does across batches. The key is packed into one
-    integer (child id, day number, kind) so the check is a numpy sort, not a string hash."""
-    child = np.asarray(values["child_id"], dtype=np.int64)
-    day = np.asarray(pc.cast(pc.cast(values["check_date"], pa.date32()), pa.int32()), np.int64)
-    kind = np.asarray(pc.index_in(values["kind"], value_set=pa.array(list(KIND_CODE))), np.int64)
-    key = (child << 22) | ((day + 2**19) << 2) | kind  # days within ±1435 years of 1970
-    reversed_first = np.unique(key[::-1], return_index=True)[1]
-    if len(reversed_first) == len(key):
+    """Keep the last row of each (child, date, kind) within a batch."""
+    last = _last_occurrences(_check_keys(values["child_id"], values["check_date"], values["kind"]))
+    if last.all():
         return values
-    keep = np.sort(len(key) - 1 - reversed_first)
-    return {name: pc.take(array, pa.array(keep)) for name, array in values.items()}
+    return {name: pc.filter(array, pa.array(last)) for name, array in values.items()}

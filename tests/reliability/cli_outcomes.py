@@ -1,5 +1,6 @@
-"""Shared helpers of the reliability tests: running ``childhealth`` in-process or as the real
-console script, reading its one-line error, and CSV-building with known physical line numbers."""
+"""Helpers for the reliability tests: running ``childhealth`` in-process or as the console
+script, reading its one-line error, and CSV-building with known physical line numbers (a plain
+module rather than a conftest, so its name cannot clash with another test folder's conftest)."""
 
 from __future__ import annotations
 

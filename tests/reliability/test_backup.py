@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from conftest import invoke, run_script
+from cli_outcomes import invoke, run_script
 from sqlalchemy import Engine, inspect, text
 
 from health import db

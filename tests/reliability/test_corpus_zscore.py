@@ -14,7 +14,7 @@ from unittest import mock
 
 import pandas as pd
 import pytest
-from conftest import invoke, line_breaks, one_error, quote, run_script
+from cli_outcomes import invoke, line_breaks, one_error, quote, run_script
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
