@@ -213,8 +213,22 @@ def wants_html(request: Request[Any, Any, Any]) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+def _end_transaction(request: Request[Any, Any, Any]) -> None:
+    """Roll the request's database session back at once. A write handler that fails after it
+    began its transaction (SQLite: BEGIN IMMEDIATE, the write lock) would otherwise keep the
+    lock until the plugin's rollback when the response is sent, after awaits (the session
+    store) during which another request of the same worker can start a write and wait for that
+    lock synchronously, blocking the event loop: both stall until the busy timeout (30 s)."""
+    config = request.app.state.get("db_config")
+    if config is None:
+        return
+    config.provide_session(request.app.state, request.scope).rollback()  # no-op if unused
+
+
 def handle(request: Request[Any, Any, Any], exc: ProblemDetailsException) -> Response[Any]:
-    """Render ``exc``: problem JSON, an HTML page, or a redirect to sign in."""
+    """Render ``exc``: problem JSON, an HTML page, or a redirect to sign in. The request's
+    database transaction is rolled back first (see :func:`_end_transaction`)."""
+    _end_transaction(request)
     lang = _lang(request)
     if exc.title:
         exc.title = gettext(lang, exc.title)

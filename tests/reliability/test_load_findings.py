@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,3 +68,38 @@ def test_feeding_recall_is_scored_once_per_submission(
     # 6 completed months (born 2025-12-01), only breast milk: solids not started, as before
     assert second.json()["meal_count"] == first.json()["meal_count"]
     assert "FEED_SOLIDS_NOT_STARTED" in [f["code"] for f in second.json()["flags"]]
+
+
+def test_failed_write_releases_the_sqlite_lock_before_the_response_is_sent(
+    client: TestClient, load_world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Under load on SQLite, requests stalled for 30 s: a write refused by the domain (422,
+    implausible values) kept its BEGIN IMMEDIATE transaction until the response was sent, past
+    the session store's await, where another request of the same worker began a write and
+    waited for that lock synchronously (event loop blocked: a 30 s busy-timeout deadlock).
+    The probe checks, at the session store's write, that the database's write lock is free."""
+    from litestar.stores.memory import MemoryStore
+
+    probes: list[str] = []
+    original = MemoryStore.set
+
+    async def probing_set(self, key, value, expires_in=None):  # type: ignore[no-untyped-def]
+        other = sqlite3.connect(tmp_path / "api.db", timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            probes.append("free")
+        except sqlite3.OperationalError as error:
+            probes.append(str(error))
+        finally:
+            other.close()
+        return await original(self, key, value, expires_in)
+
+    login(client, "parent1")
+    monkeypatch.setattr(MemoryStore, "set", probing_set)
+    implausible = {"measured_on": "2026-06-01", "source": "home", "weight_kg": 30.0,
+                   "length_cm": 60.0, "measure": "L"}  # fmt: skip
+    url = f"/api/v1/children/{load_world.own_child}/measurements"
+    response = client.post(url, json=implausible)
+    assert response.status_code == 422, response.text
+    assert probes and set(probes) == {"free"}, probes
