@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -34,6 +33,7 @@ from growth_charts.frame import (
     MissingColumnError,
     zscores,
 )
+from growth_charts.textlines import UndecodableLineError, text_lines
 
 BLOCK_BYTES = 8 << 20
 MEASUREMENT_COLUMNS = ("weight", "lenhei", "headc", "armc", "triskin", "subskin")
@@ -345,32 +345,12 @@ def _zscore_csv_pandas(
     return len(result)
 
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
 def _text_lines(path: Path) -> Iterator[str]:
-    """The file's lines as text with their ends (LF, CRLF or bare CR); a UTF-8 byte-order mark
-    is dropped. Raises ``BatchInputError`` on the first line that is not UTF-8."""
-    number = 1
-    with path.open("rb") as handle:
-        for raw in handle:  # split at LF; bare CRs inside are split below
-            if number == 1:
-                raw = raw.removeprefix(b"\xef\xbb\xbf")
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                head = raw[: error.start]
-                number += head.count(b"\r") - head.count(b"\r\n")
-                raise BatchInputError(
-                    str(path), "the line is not UTF-8 text", line=number
-                ) from None
-            start = 0
-            for end in _LINE_END.finditer(text):
-                yield text[start : end.end()]
-                start = end.end()
-                number += 1
-            if start < len(text):
-                yield text[start:]
+    """``textlines.text_lines`` with its decoding error as this reader's ``BatchInputError``."""
+    try:
+        yield from text_lines(path)
+    except UndecodableLineError as error:
+        raise BatchInputError(str(path), "the line is not UTF-8 text", line=error.line) from None
 
 
 def _record_lines(path: Path) -> list[int]:

@@ -8,7 +8,6 @@ line (header = line 1; one record per line, as the exchange format has no multi-
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from growth_charts.textlines import LINE_END, UndecodableLineError, text_lines
 from health.exchange.errors import ExchangeError
 
 BLOCK_SIZE = 8 << 20  # bytes of CSV per batch (~200,000 check rows)
@@ -113,32 +113,14 @@ def _check_column(col: Column, values: pa.Array) -> tuple[int, str] | None:
     return min(problems) if problems else None
 
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
 def _text_lines(path: Path) -> Iterator[str]:
-    """The lines of ``path`` as text with their ends (LF, CRLF or a bare CR); a UTF-8 byte-order
-    mark is dropped. Raises :class:`ExchangeError` naming the first line that is not UTF-8."""
-    number = 1
-    with path.open("rb") as handle:
-        for raw in handle:  # split at LF; bare CRs inside are split below
-            if number == 1:
-                raw = raw.removeprefix(b"\xef\xbb\xbf")
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                head = raw[: exc.start]
-                number += head.count(b"\r") - head.count(b"\r\n")
-                raise ExchangeError(
-                    path.name, f"not valid UTF-8 ({exc.reason})", line=number
-                ) from None
-            start = 0
-            for end in _LINE_END.finditer(text):
-                yield text[start : end.end()]
-                start = end.end()
-                number += 1
-            if start < len(text):
-                yield text[start:]
+    """``text_lines`` with its decoding error as an ``ExchangeError`` naming the line."""
+    try:
+        yield from text_lines(path)
+    except UndecodableLineError as error:
+        raise ExchangeError(
+            path.name, f"not valid UTF-8 ({error.reason})", line=error.line
+        ) from None
 
 
 def locate_parse_error(path: Path, width: int) -> ExchangeError:
@@ -165,7 +147,7 @@ def read_header(path: Path) -> list[str]:
     with path.open("rb") as handle:
         raw = handle.readline().removeprefix(b"\xef\xbb\xbf")
     try:  # only the first line: a bad byte further down is reported on its own line
-        text = _LINE_END.split(raw.decode("utf-8"), maxsplit=1)[0]
+        text = LINE_END.split(raw.decode("utf-8"), maxsplit=1)[0]
     except UnicodeDecodeError as exc:
         raise ExchangeError(path.name, f"not valid UTF-8 ({exc.reason})", line=1) from None
     return [h.strip() for h in next(csv.reader([text]), [])]
