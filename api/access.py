@@ -9,6 +9,9 @@ guard of the app, enforces role and scope.
 Scopes: parent, own children (guardianships); doctor, children living in the township of their
 clinic or enrolled now at a facility linked to it; facility, children enrolled now at their
 facility; bureau, no child at all (aggregates of their area only); admin, everything.
+
+Every GET of a route with a ``child_id``/``case_id`` by anyone but a parent (whose scope is their
+own children) is written to the access audit (``child.read``), API and pages alike.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.errors import ChildNotFoundError
 from health.models import Case, Child, Clinic, Enrolment, Facility, Guardianship
 
@@ -127,6 +131,12 @@ def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHand
         # end the read transaction: on SQLite a stale snapshot held across the await before the
         # handler would make the handler's write fail when another request committed meanwhile
         session.rollback()
+    if connection.scope["method"] == "GET" and user.role != PARENT:
+        # a parent's scope is their own children: every other reader of a record is audited
+        kind, ref = (
+            ("child", params["child_id"]) if "child_id" in params else ("case", params["case_id"])
+        )
+        audit.record_now(connection, session, user, "child.read", kind, int(ref))
 
 
 def require_user(request: Request[Any, Any, Any]) -> CurrentUser:

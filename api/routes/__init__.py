@@ -7,7 +7,7 @@ from typing import Any
 
 def route_handlers() -> list[Any]:
     """The handlers to register on the app."""
-    from api.routes import api_auth, api_children, api_work, pages
+    from api.routes import api_audit, api_auth, api_children, api_work, pages
 
     return [
         api_auth.api_login,
@@ -31,5 +31,6 @@ def route_handlers() -> list[Any]:
         api_work.facility_due,
         api_work.coverage_view,
         api_work.coverage_csv,
+        api_audit.audit_log,
         *pages.page_handlers(),
     ]

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.access import ADMIN, BUREAU, DOCTOR, FACILITY, MAX_ID, CurrentUser, case_for
 from api.database import begin_write
 from api.errors import PROBLEM_RESPONSES
@@ -121,6 +122,7 @@ def case_outcome(
     case = records.record_outcome(
         db, case_for(db, user, case_id), data, actor_id=user.id, now=now(request)
     )
+    audit.record(request, db, user, "case.outcome", "case", case_id)
     db.commit()
     return CasePublic.model_validate(case, from_attributes=True)
 
@@ -235,8 +237,10 @@ def coverage_csv(
     by: FromQuery[str] = "area",
     period: FromQuery[str | None] = None,
 ) -> Response[str]:
-    """The same rows as CSV."""
+    """The same rows as CSV (counts only). Every download is audited (``export.coverage``)."""
     view = _dashboard(request, db, user, area, by, period)
+    db.rollback()
+    audit.record_now(request, db, user, "export.coverage", "area", view.area.code)
     name = f"coverage-{view.area.code}-{view.by}.csv"
     return Response(
         dash.to_csv(view),

@@ -1,6 +1,7 @@
 """The SQLModel data model: Base/Create/Public classes for input and output, table classes for
 storage. Importing this package registers every table on ``SQLModel.metadata``."""
 
+from health.models.audit import AuditEntry, AuditPublic
 from health.models.cases import (
     Case,
     CaseClose,
@@ -55,6 +56,8 @@ __all__ = [
     "AreaAncestor",
     "AreaCreate",
     "AreaPublic",
+    "AuditEntry",
+    "AuditPublic",
     "Case",
     "CaseClose",
     "CaseEvent",

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.access import (
     ADMIN,
     BUREAU,
@@ -92,6 +93,7 @@ def outcome_submit(
             recheck_on=recheck,
         )
         records.record_outcome(db, case, entry, actor_id=user.id, now=now(request))
+        audit.record(request, db, user, "case.outcome", "case", case_id)
         db.commit()
     except (ServiceInputError, ValidationError) as exc:
         raise ServiceInputError(error_text(request, exc)) from None

@@ -1,0 +1,60 @@
+"""The access audit: one row per read of a child's record by someone other than the child's
+guardian, per case outcome and per export. Ids only (no names, birth dates or other personal
+data). Append-only: the model is only ever inserted, and a database trigger (SQLite and
+PostgreSQL) refuses UPDATE and DELETE."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DDL, Index, event
+from sqlmodel import Field, SQLModel
+
+AUDIT_ACTIONS = ("child.read", "case.outcome", "export.coverage")
+
+#: trigger bodies shared by the model (``create_all``) and migration 0003
+SQLITE_TRIGGERS = tuple(
+    f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+    for verb in ("UPDATE", "DELETE")
+)
+POSTGRES_TRIGGERS = (
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+)
+
+
+class AuditPublic(SQLModel):
+    """Output: one audit entry (``object_kind`` child/case/area, ``object_ref`` its id or area
+    code)."""
+
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    role: str
+    action: str
+    object_kind: str
+    object_ref: str
+
+
+class AuditEntry(SQLModel, table=True):
+    """One audited action (see the module docstring)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_action_at", "action", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    role: str = Field(max_length=16)
+    action: str = Field(max_length=32)
+    object_kind: str = Field(max_length=16)
+    object_ref: str = Field(max_length=64)
+
+
+for _sql in SQLITE_TRIGGERS:
+    event.listen(AuditEntry.__table__, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
+for _sql in POSTGRES_TRIGGERS:
+    event.listen(AuditEntry.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql"))
