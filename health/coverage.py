@@ -16,6 +16,11 @@ Per child (resident children under the age limit at the period's end only):
 A child counts in the area of its residence; in the clinic that is responsible for it on the
 period's end date (the linked clinic of the facility it is enrolled in then, else the clinic of its
 township, the lowest id when a township has several); in the facility it is enrolled in then.
+
+Privacy: numerators and denominators are management counts (children due a check, children
+checked), not figures on a health condition, so they are shown and exported as they are, however
+small. A figure on a condition (e.g. stunted children of a facility) must instead be suppressed
+when computed from fewer than 5 children; the bureau views carry no such figure.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """The bureau's coverage dashboard: counts only, for the user's area and below, one level of
-drill-down at a time; a quarterly trend of the selected area. No child-level data."""
+drill-down at a time; a quarterly trend of the selected area. No child-level data (no name, birth
+date, child id or code), and no figure on a health condition: the coverage counts are management
+counts, left unsuppressed (see :mod:`health.coverage`)."""
 
 from __future__ import annotations
 
