@@ -1,11 +1,13 @@
-"""``childhealth coverage --year Y --level L [--by area|clinic|facility] [--format csv|json]``."""
+"""``childhealth coverage --year Y --level L [--by area|clinic|facility] [--format csv|json]``.
+
+Each run is an export: it is recorded in the access audit (``export.coverage``, role ``cli``)."""
 
 from __future__ import annotations
 
 import csv
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +19,25 @@ COLUMNS = ("area_code", "area_name", "indicator", "numerator", "denominator", "r
 
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
+
+
+def _audit_export(session: Any, area: str | None) -> None:
+    """One ``export.coverage`` entry in the access audit (no account: role ``cli``; the object
+    is the area code, ``*`` for every area)."""
+    import datetime as dt
+
+    from health.services import audit
+
+    audit.record(
+        session,
+        actor_id=None,
+        role="cli",
+        action="export.coverage",
+        object_kind="area",
+        object_ref=area or "*",
+        at=dt.datetime.now(dt.UTC),
+    )
+    session.commit()
 
 
 def coverage(
@@ -56,6 +77,7 @@ def coverage(
 
         with Session(get_engine()) as session:
             rows = compute(session, span, by=by, level=level, within_area=area)  # type: ignore[arg-type]
+            _audit_export(session, area)
     except (CoverageRequestError, PeriodError, DatabaseConfigError) as error:
         fail(str(error))
     records = [
