@@ -4,10 +4,17 @@ Litestar's server-side backend stores an (empty) session for every anonymous req
 the id a browser brought along when it signs in. This backend stores nothing and sets no cookie
 for anonymous requests, and, when :func:`rotate` was called during the request (sign-in),
 deletes the old session and stores the data under a fresh random id (no session fixation).
+
+A session ends (is loaded as empty, i.e. signed out) when it has been idle for longer than
+``Settings.session_idle_s`` or is older than ``Settings.session_max_age_s`` (absolute lifetime,
+counted from sign-in), whatever the browser does with its cookie. Times are wall-clock seconds
+from :data:`clock`.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +28,21 @@ from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
 _ROTATE = "childhealth.rotate_session"
+STARTED = "started"  # sign-in time, seconds since the epoch
+SEEN = "seen"  # last request's time, seconds since the epoch
+
+clock: Callable[[], float] = time.time
+"""Wall-clock seconds; replaceable (tests move time instead of sleeping)."""
+
+
+def expired(data: dict[str, Any], now: float, idle_s: float, lifetime_s: float) -> bool:
+    """Whether a stored session is over: idle longer than ``idle_s`` seconds, older than
+    ``lifetime_s`` seconds, or lacking its timestamps (an ending exactly at the limit still
+    counts as alive)."""
+    started, seen = data.get(STARTED), data.get(SEEN)
+    if not isinstance(started, (int, float)) or not isinstance(seen, (int, float)):
+        return True
+    return now - seen > idle_s or now - started > lifetime_s
 
 
 def rotate(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
@@ -30,6 +52,17 @@ def rotate(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
 
 class SignInSessionBackend(ServerSideSessionBackend):
     """See the module docstring."""
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        if not data:
+            return data
+        settings = connection.app.state["settings"]
+        now = clock()
+        if expired(data, now, settings.session_idle_s, settings.session_max_age_s):
+            return {}  # stored back empty at the response, which deletes it
+        data[SEEN] = now
+        return data
 
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
@@ -42,6 +75,8 @@ class SignInSessionBackend(ServerSideSessionBackend):
         if empty or not connection.scope.get("state", {}).get(_ROTATE):
             await super().store_in_message(scope_session, message, connection)
             return
+        now = clock()
+        scope_session[STARTED] = scope_session[SEEN] = now  # type: ignore[index]
         store = self.config.get_store_from_app(connection.scope["app"])
         if had_session:
             await self.delete(str(cookie), store=store)

@@ -24,6 +24,8 @@ class Settings:
     empty keeps sessions in memory (one process; tests), else in files shared by workers.
     ``cookie_secure`` should only be False on plain-HTTP loopback (demo, browser tests).
     ``today`` pins the date the service considers "today" (tests, demo); None means the clock.
+    A session ends after ``session_idle_s`` seconds without a request or ``session_max_age_s``
+    seconds after sign-in, whichever comes first.
     ``warm_charts`` builds every reference growth chart in the background at start-up, so that
     no parent waits for the first one (on for ``childhealth serve``).
     """
@@ -33,6 +35,7 @@ class Settings:
     cookie_secure: bool = True
     session_dir: str = ""
     session_max_age_s: int = 8 * 3600
+    session_idle_s: int = 30 * 60
     debug: bool = False
     today: dt.date | None = None
     default_locale: str = "zh-CN"

@@ -11,9 +11,13 @@ import hashlib
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 MAX_FAILURES = 5
 WINDOW_S = 300.0
+
+clock: Callable[[], float] = time.monotonic
+"""Seconds on a monotonic clock; replaceable (tests move time instead of sleeping)."""
 
 _lock = threading.Lock()
 _failures: dict[str, deque[float]] = {}
@@ -33,13 +37,14 @@ def _recent(key: str, now: float) -> deque[float]:
 def blocked(username: str, now: float | None = None) -> bool:
     """Whether sign-in for ``username`` is refused for now."""
     with _lock:
-        return len(_recent(_key(username), now or time.monotonic())) >= MAX_FAILURES
+        return len(_recent(_key(username), clock() if now is None else now)) >= MAX_FAILURES
 
 
 def record_failure(username: str, now: float | None = None) -> None:
     """Count a failed attempt."""
+    when = clock() if now is None else now
     with _lock:
-        _recent(_key(username), now or time.monotonic()).append(now or time.monotonic())
+        _recent(_key(username), when).append(when)
 
 
 def clear(username: str) -> None:

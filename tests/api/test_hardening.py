@@ -1,0 +1,125 @@
+"""Sign-in and session hardening: temporary lock-out, fresh session id, CSRF on every unsafe
+route (see also test_pages.py for the lock-out itself and the basic headers)."""
+
+from __future__ import annotations
+
+import pytest
+from api_world import World, login
+from test_access_matrix import fill, routes
+
+from api import throttle
+
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class FakeClock:
+    """A monotonic clock that only moves when told to (seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_lock_out_ends_when_the_window_has_passed(app_client, monkeypatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(throttle, "clock", clock)
+    client = login(app_client, "parent1")
+    wrong = {"username": "facility1", "password": "wrong-password"}
+    right = {"username": "facility1", "password": "password-1"}
+    try:
+        for _ in range(throttle.MAX_FAILURES):
+            assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
+        assert client.post("/api/v1/auth/login", json=right).status_code == 429
+        clock.now += throttle.WINDOW_S - 1  # still inside the window
+        assert client.post("/api/v1/auth/login", json=right).status_code == 429
+        clock.now += 2  # the first failure is now older than the window
+        assert client.post("/api/v1/auth/login", json=right).status_code == 201
+    finally:
+        throttle.clear("facility1")
+
+
+def test_failures_older_than_the_window_do_not_count() -> None:
+    name = "someone-else"
+    try:
+        for t in (0.0, 1.0, 2.0, 3.0, 4.0):
+            throttle.record_failure(name, now=t)
+        assert throttle.blocked(name, now=4.0)  # five failures inside one window
+        throttle.clear(name)
+        for t in (0.0, 1.0, 2.0, 3.0):
+            throttle.record_failure(name, now=t)
+        throttle.record_failure(name, now=3.0 + throttle.WINDOW_S)  # first four have expired
+        assert not throttle.blocked(name, now=3.5 + throttle.WINDOW_S)
+    finally:
+        throttle.clear(name)
+
+
+def test_session_id_changes_at_every_sign_in(app_client) -> None:
+    client = login(app_client, "parent1")
+    first = client.cookies.get("childhealth_session")
+    response = client.post(
+        "/api/v1/auth/login", json={"username": "doctor1", "password": "password-1"}
+    )
+    second = response.cookies.get("childhealth_session")
+    assert first and second and first != second
+    client.cookies.set("childhealth_session", first, domain="testserver.local")
+    assert client.get("/api/v1/me").status_code == 401  # the old id no longer works
+
+
+def _unsafe_routes(app) -> list[tuple[str, str]]:
+    return [(m, p) for m, p, _ in routes(app) if m in UNSAFE]
+
+
+def test_every_unsafe_route_refuses_a_missing_csrf_token(app_client, world: World) -> None:
+    targets = _unsafe_routes(app_client.app)
+    assert len(targets) >= 5 and ("POST", "/login") in targets
+    client = login(app_client, "admin")
+    del client.headers["x-csrftoken"]
+    for method, path in targets:
+        url = fill(path, world.own_child, world.other_case)
+        for kwargs in ({"json": {}}, {"data": {"x": "1"}}):  # API call and HTML form post
+            response = client.request(method, url, **kwargs)
+            assert response.status_code == 403, (method, path, response.status_code)
+
+
+@pytest.mark.parametrize("token", ["", "forged-token"])
+def test_a_wrong_csrf_token_is_refused(app_client, token: str) -> None:
+    client = login(app_client, "parent1")
+    client.headers["x-csrftoken"] = token
+    response = client.post("/api/v1/auth/logout")
+    assert response.status_code == 403
+    assert response.json()["type"] == "urn:childhealth:problem:csrf"
+
+
+def test_sessions_expire_when_idle_and_after_their_lifetime(app_client, monkeypatch) -> None:
+    from api import sessions
+
+    settings = app_client.app.state["settings"]  # 30 min idle, 8 h lifetime
+    assert (settings.session_idle_s, settings.session_max_age_s) == (1800, 28800)
+    clock = FakeClock()
+    monkeypatch.setattr(sessions, "clock", clock)
+    client = login(app_client, "parent1")
+    clock.now += 1800  # exactly the idle limit: still alive, and the request renews it
+    assert client.get("/api/v1/me").status_code == 200
+    clock.now += 1801  # idle one second too long
+    assert client.get("/api/v1/me").status_code == 401
+    page = client.get("/parent", headers={"accept": "text/html"}, follow_redirects=False)
+    assert page.status_code in (302, 303) and page.headers["location"].startswith("/login")
+
+    login(client, "parent1")
+    for _ in range(16):  # active every 30 min: alive for 8 h after sign-in, then over
+        clock.now += 1800
+        assert client.get("/api/v1/me").status_code == 200
+    clock.now += 1
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_expiry_rule_at_its_edges() -> None:
+    from api.sessions import SEEN, STARTED, expired
+
+    alive = {STARTED: 0.0, SEEN: 100.0}
+    assert not expired(alive, 160.0, idle_s=60, lifetime_s=1000)
+    assert expired(alive, 160.5, idle_s=60, lifetime_s=1000)
+    assert expired({STARTED: 0.0, SEEN: 999.0}, 1000.5, idle_s=60, lifetime_s=1000)
+    assert expired({"user": {"id": 1}}, 0.0, idle_s=60, lifetime_s=1000)  # no timestamps
