@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.i18n import gettext, normalise
 from health.coverage import CoverageRequestError
+from health.passwords import PasswordRuleError
 from health.periods import PeriodError
 from health.registry import InvalidRecordError, NotFoundError
 from health.services.cases import CaseStateError
@@ -153,6 +154,14 @@ def _from_service(exc: ServiceInputError) -> ProblemDetailsException:
     return problem(exc.status_code, exc.slug, "Invalid input", str(exc), **extra)
 
 
+def _from_password(exc: PasswordRuleError) -> ProblemDetailsException:
+    params = {k: str(v) for k, v in exc.params.items()}
+    return problem(
+        422, "weak-password", "Password not allowed", str(exc),
+        rule=exc.rule, message=exc.message, params=params,
+    )  # fmt: skip
+
+
 def _from_http(exc: HTTPException) -> ProblemDetailsException:
     slugs = {
         400: ("bad-request", "Bad request"),
@@ -197,6 +206,7 @@ DOMAIN_PROBLEMS: dict[type[Exception], Callable[[Any], ProblemDetailsException]]
     RecordError: lambda exc: problem(
         422, "invalid-record", "Invalid input", exc.detail, code=exc.code, field=exc.field
     ),
+    PasswordRuleError: _from_password,
     CaseStateError: lambda exc: problem(409, "case-state", "Conflicts with stored data", str(exc)),
     IntegrityError: lambda exc: problem(409, "conflict", "Conflicts with stored data"),
     HTTPException: _from_http,

@@ -27,6 +27,7 @@ from health.models import (
     UserCreate,
 )
 from health.models.enums import AREA_LEVELS
+from health.passwords import check_password
 
 _HASHER = PasswordHasher()
 
@@ -169,7 +170,10 @@ def create_user(
     session: Session, data: UserCreate, *, now: dt.datetime, password_hash: str | None = None
 ) -> User:
     """Add an account; the scope column required by the role must be set. ``password_hash``
-    (an argon2 hash of ``data.password``) skips hashing again, e.g. for many demo accounts."""
+    (an argon2 hash of ``data.password``) skips hashing again, e.g. for many demo accounts.
+    The password must meet :func:`health.passwords.check_password` (else ``PasswordRuleError``).
+    """
+    check_password(data.password, data.username)
     scope = {"doctor": data.clinic_id, "facility": data.facility_id, "bureau": data.area_id}
     if data.role in scope and scope[data.role] is None:
         raise InvalidRecordError(f"a {data.role} account needs its scope")
