@@ -28,6 +28,7 @@ from api.access import PUBLIC, guard, require_user
 from api.database import engine_for, sqlalchemy_config, sqlalchemy_plugin
 from api.errors import problem_details_plugin
 from api.i18n import normalise
+from api.security_headers import add_security_headers
 from api.sessions import SignInSessionConfig
 from api.settings import Settings
 
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=_openapi(swagger),
         before_request=_locale,
+        before_send=[add_security_headers],
         dependencies={"user": Provide(require_user, sync_to_thread=False)},
         state=State({"settings": settings, "db_config": db_config, "engine": engine}),
         debug=settings.debug,

@@ -11,11 +11,6 @@ from typing import Any
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 LOGGER = "childhealth.api"
-SECURITY_HEADERS = (  # on every response, errors included
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"same-origin"),
-)
 
 
 class JsonFormatter(logging.Formatter):
@@ -50,8 +45,7 @@ def configure(level: int = logging.INFO) -> None:
 
 def access_log_middleware(app: ASGIApp) -> ASGIApp:
     """ASGI middleware logging method, route template, status, role and duration (ms); the
-    response carries the server time to its first byte as ``Server-Timing: app;dur=<ms>`` and
-    the :data:`SECURITY_HEADERS`."""
+    response carries the server time to its first byte as ``Server-Timing: app;dur=<ms>``."""
     log = logging.getLogger(LOGGER + ".access")
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -67,7 +61,6 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
                 took = (time.perf_counter() - start) * 1000
                 headers = list(message.get("headers", []))
                 headers.append((b"server-timing", f"app;dur={took:.1f}".encode()))
-                headers.extend(SECURITY_HEADERS)
                 message = {**message, "headers": headers}  # type: ignore[assignment]
             await send(message)
 

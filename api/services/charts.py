@@ -1,16 +1,17 @@
 """The growth chart of a child: WHO reference curves (built once per indicator, sex and
-language, cached as JSON) with the child's points, as an HTML fragment for
-``/static/plotly.min.js``."""
+language, cached as JSON) with the child's points, as an HTML fragment drawn by
+``/static/figures.js`` with ``/static/plotly.min.js``."""
 
 from __future__ import annotations
 
-import uuid
+import json
 from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly
 
+from api.services.figures import figure_block
 from api.services.records import growth_age
 from growth_charts import charts, value_at_z
 from growth_charts.anthro import DAYS_PER_MONTH
@@ -65,28 +66,25 @@ def _chart_html(
     x_range: tuple[float, float] | None = None,
     y_range: tuple[float, float] | None = None,
 ) -> str:
-    """The reference curves (cached) plus the child's points, drawn by ``Plotly.newPlot``;
-    ``x_range`` (chart units) zooms on the child's ages."""
+    """The reference curves (cached) plus the child's points, as a figure block (see
+    :mod:`api.services.figures`); ``x_range`` and ``y_range`` (chart units) zoom on the child."""
     data, layout = _reference_chart(code, sex, lang)
     if xs:
         points = go.Figure()
         charts._add_points(points, code, sex, np.array(xs), np.array(ys), lang)
         data = data + "," + to_json_plotly(points.to_plotly_json()["data"][0])
-    div = f"chart-{code}-{uuid.uuid4().hex[:8]}"
-    config = '{"responsive": true, "displaylogo": false}'
-    zoom = f"l.xaxis.range=[{x_range[0]:.2f},{x_range[1]:.2f}];" if x_range else ""
+    layout_spec = json.loads(layout)
+    if x_range:
+        layout_spec.setdefault("xaxis", {})["range"] = [round(x, 2) for x in x_range]
     if y_range:
-        zoom += f"l.yaxis=l.yaxis||{{}};l.yaxis.range=[{y_range[0]:.2f},{y_range[1]:.2f}];"
-    return (
-        f'<div id="{div}" class="plotly-graph-div" style="height:360px;width:100%"></div>'
-        f"<script>(function(){{var l={layout};l.xaxis=l.xaxis||{{}};{zoom}"
-        f'Plotly.newPlot("{div}",{data}],l,{config});}})();</script>'
-    )
+        layout_spec.setdefault("yaxis", {})["range"] = [round(y, 2) for y in y_range]
+    config = {"responsive": True, "displaylogo": False}
+    return figure_block(data + "]", json.dumps(layout_spec), config)
 
 
 def chart_html(child: Child, rows: list[Measurement], code: str, lang: str) -> str:
     """The growth chart of ``code`` with the child's points, as an HTML fragment that needs
-    ``/static/plotly.min.js`` loaded once on the page."""
+    ``/static/plotly.min.js`` and ``/static/figures.js`` loaded once on the page."""
     if code not in CHARTS:
         code = "wfa"
     chart, xs, ys = _points(child, rows, code)

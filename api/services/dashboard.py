@@ -179,6 +179,9 @@ def to_csv(view: Dashboard) -> str:
 def trend_figure_html(view: Dashboard, lang: str, names: dict[str, str]) -> str:
     """A small Plotly line chart of each indicator's rate by quarter, with the target line."""
     import plotly.graph_objects as go
+    from plotly.io.json import to_json_plotly
+
+    from api.services.figures import figure_block
 
     figure = go.Figure()
     labels = [label for label, _ in view.trend]
@@ -196,4 +199,6 @@ def trend_figure_html(view: Dashboard, lang: str, names: dict[str, str]) -> str:
         yaxis={"range": [0, 100]},
         legend={"orientation": "h"},
     )
-    return figure.to_html(include_plotlyjs=False, full_html=False, config={"displaylogo": False})
+    spec = figure.to_plotly_json()
+    data, layout = to_json_plotly(spec["data"]), to_json_plotly(spec["layout"])
+    return figure_block(data, layout, {"displaylogo": False})

@@ -3,6 +3,8 @@ route (see also test_pages.py for the lock-out itself and the basic headers)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from api_world import World, login
 from test_access_matrix import fill, routes
@@ -123,3 +125,81 @@ def test_expiry_rule_at_its_edges() -> None:
     assert expired(alive, 160.5, idle_s=60, lifetime_s=1000)
     assert expired({STARTED: 0.0, SEEN: 999.0}, 1000.5, idle_s=60, lifetime_s=1000)
     assert expired({"user": {"id": 1}}, 0.0, idle_s=60, lifetime_s=1000)  # no timestamps
+
+
+SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def _inline_scripts(html: str) -> list[str]:
+    """Opening tags of scripts a browser would run from the page itself (no src, not JSON)."""
+    out = []
+    for match in SCRIPT_TAG.finditer(html):
+        attrs = match.group(1)
+        if re.search(r"\bsrc\s*=", attrs) or re.search(r'type\s*=\s*"application/json"', attrs):
+            continue
+        out.append(match.group(0))
+    return out
+
+
+def test_every_page_has_the_csp_and_no_inline_script(app_client, world: World) -> None:
+    pages = [p for m, p, _ in routes(app_client.app) if m == "GET" and not p.startswith("/api")]
+    seen: dict[str, str] = {}
+    body = {"measured_on": "2026-06-10", "source": "home", "weight_kg": 7.1}  # so a chart shows
+    measured = login(app_client, "parent1").post(
+        f"/api/v1/children/{world.own_child}/measurements", json=body
+    )
+    assert measured.status_code == 201
+    for username in ("parent1", "doctor1", "facility1", "bureau_a", "admin", None):
+        client = login(app_client, username) if username else app_client
+        if username is None:
+            client.cookies.clear()
+        for path in pages:
+            url = fill(path, world.own_child, world.other_case)
+            response = client.get(url, headers={"accept": "text/html"})
+            assert response.headers["content-security-policy"] == CSP, url
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert response.headers["referrer-policy"] == "same-origin"
+            if response.headers.get("content-type", "").startswith("text/html"):
+                assert _inline_scripts(response.text) == [], url
+                assert "onclick=" not in response.text and " style=" not in response.text, url
+                if response.status_code == 200:
+                    seen.setdefault(url, response.text)  # the first role that may see it
+    child_page = seen[f"/children/{world.own_child}"]
+    assert "data-figure=" in child_page and 'src="/static/figures.js"' in child_page
+    assert "data-figure=" in seen["/bureau"]
+    assert len(seen) >= 10
+
+
+def test_api_and_error_responses_have_the_csp(app_client) -> None:
+    for path in ("/api/v1/me", "/health", "/no-such-page"):
+        assert app_client.get(path).headers["content-security-policy"] == CSP
+
+
+def test_a_figure_block_cannot_be_closed_by_its_text() -> None:
+    import json
+
+    from api.services.figures import figure_block
+
+    evil = "</script><script>alert(1)</script>"
+    html = figure_block(json.dumps([{"name": evil}]), json.dumps({"title": "t"}), {"a": 1})
+    assert html.count("</script>") == 1 and "<script>" not in html
+    block_id = re.search(r'data-figure="(figure-[0-9a-f]{12})"', html).group(1)
+    body = html.split(f'id="{block_id}">', 1)[1].removesuffix("</script>")
+    assert json.loads(body) == {
+        "data": [{"name": evil}],
+        "layout": {"title": "t"},
+        "config": {"a": 1},
+    }
+
+
+def test_only_the_docs_ui_may_run_inline_scripts(app_client) -> None:
+    docs = app_client.get("/schema/swagger")
+    assert docs.status_code == 200
+    policy = docs.headers["content-security-policy"]
+    assert policy == CSP.replace("script-src 'self';", "script-src 'self' 'unsafe-inline';")
+    schema = app_client.get("/schema/openapi.json").headers["content-security-policy"]
+    assert schema == CSP
