@@ -16,6 +16,17 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _seconds(name: str, default: int) -> int:
+    """A positive whole number of seconds from ``name``, else ``default``; ValueError naming the
+    variable for anything else."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) <= 0:
+        raise ValueError(f"{name} must be a positive whole number of seconds, not {value!r}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     """What ``create_app`` needs.
@@ -45,7 +56,8 @@ class Settings:
     def from_env(cls) -> Settings:
         """Settings from ``CHILDHEALTH_DATABASE_URL``, ``CHILDHEALTH_SECRET_KEY``,
         ``CHILDHEALTH_COOKIE_SECURE`` (default on), ``CHILDHEALTH_SESSION_DIR``,
-        ``CHILDHEALTH_DEBUG`` and ``CHILDHEALTH_TODAY`` (ISO date)."""
+        ``CHILDHEALTH_DEBUG``, ``CHILDHEALTH_TODAY`` (ISO date), ``CHILDHEALTH_SESSION_IDLE_S``
+        and ``CHILDHEALTH_SESSION_MAX_AGE_S`` (whole seconds)."""
         today = os.environ.get("CHILDHEALTH_TODAY", "").strip()
         return cls(
             database_url=os.environ.get("CHILDHEALTH_DATABASE_URL", "").strip(),
@@ -56,6 +68,8 @@ class Settings:
             debug=_flag("CHILDHEALTH_DEBUG", False),
             today=dt.date.fromisoformat(today) if today else None,
             warm_charts=_flag("CHILDHEALTH_WARM_CHARTS", True),
+            session_idle_s=_seconds("CHILDHEALTH_SESSION_IDLE_S", cls.session_idle_s),
+            session_max_age_s=_seconds("CHILDHEALTH_SESSION_MAX_AGE_S", cls.session_max_age_s),
         )
 
     def current_date(self) -> dt.date:

@@ -203,3 +203,15 @@ def test_only_the_docs_ui_may_run_inline_scripts(app_client) -> None:
     assert policy == CSP.replace("script-src 'self';", "script-src 'self' 'unsafe-inline';")
     schema = app_client.get("/schema/openapi.json").headers["content-security-policy"]
     assert schema == CSP
+
+
+def test_session_limits_come_from_the_environment(monkeypatch) -> None:
+    from api.settings import Settings
+
+    monkeypatch.setenv("CHILDHEALTH_SESSION_IDLE_S", "600")
+    monkeypatch.setenv("CHILDHEALTH_SESSION_MAX_AGE_S", "3600")
+    settings = Settings.from_env()
+    assert (settings.session_idle_s, settings.session_max_age_s) == (600, 3600)
+    monkeypatch.setenv("CHILDHEALTH_SESSION_IDLE_S", "ten minutes")
+    with pytest.raises(ValueError, match="CHILDHEALTH_SESSION_IDLE_S"):
+        Settings.from_env()
