@@ -4,7 +4,7 @@ bureaus (coverage, CSV; counts only)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -19,6 +19,7 @@ from api.errors import PROBLEM_RESPONSES
 from api.routes.common import now, today
 from api.services import dashboard as dash
 from api.services import records, views
+from health.coverage import CoverageRow
 from health.models import CaseClose, CasePublic
 from health.periods import Period
 
@@ -45,20 +46,6 @@ class DueOut(BaseModel):
     closes: dt.date
 
 
-class CoverageOut(BaseModel):
-    unit_code: str
-    unit_name: str
-    indicator: str
-    numerator: int
-    denominator: int
-    rate: float | None
-    ci_low: float | None
-    ci_high: float | None
-    target: float
-    meets_target: bool | None
-    gap: int
-
-
 class DashboardOut(BaseModel):
     """Counts only: no child, name or birth date."""
 
@@ -67,9 +54,9 @@ class DashboardOut(BaseModel):
     period_start: dt.date
     period_end: dt.date
     by: str
-    totals: list[CoverageOut]
-    rows: list[CoverageOut]
-    trend: dict[str, list[CoverageOut]]
+    totals: list[CoverageRow]
+    rows: list[CoverageRow]
+    trend: dict[str, list[CoverageRow]]
 
 
 def _queue_out(row: views.QueueRow) -> QueueOut:
@@ -183,10 +170,6 @@ def _dashboard(
     )
 
 
-def _rows(rows: list[Any]) -> list[CoverageOut]:
-    return [CoverageOut(**r.as_dict()) for r in rows]
-
-
 @get(
     "/api/v1/coverage",
     responses=PROBLEM_RESPONSES,
@@ -215,9 +198,9 @@ def coverage_view(
         period_start=view.period.start,
         period_end=view.period.end,
         by=view.by,
-        totals=_rows(view.totals),
-        rows=_rows(view.rows),
-        trend={label: _rows(rows) for label, rows in view.trend},
+        totals=list(view.totals),
+        rows=list(view.rows),
+        trend={label: list(rows) for label, rows in view.trend},
     )
 
 
