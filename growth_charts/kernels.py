@@ -132,8 +132,7 @@ def interpolated_lms(
         key = np.trunc(x * scale) if scale != 1 else np.trunc(x)
         frac = (x - key / scale) / (1.0 / scale) if scale != 1 else x - key
     start = sex.astype(np.intp) * table.width - table.first_key
-    low = np.where(valid, start + np.where(valid, key, 0).astype(np.intp), -1)
-    low = np.where(valid, low, table.sentinel).astype(np.intp)
+    low = np.where(valid, start + np.where(valid, key, 0).astype(np.intp), table.sentinel)
     high = np.where(valid & (frac > 0), low + 1, low)
     out = []
     for column in (table.l, table.m, table.s):
