@@ -52,7 +52,7 @@ class Batch:
         return len(self.lines)
 
 
-def _first(bad: pa.Array | np.ndarray) -> int | None:
+def first_true(bad: pa.Array | np.ndarray) -> int | None:
     """Index of the first true value, None when there is none (nulls count as false)."""
     mask = np.asarray(pc.fill_null(bad, False)) if isinstance(bad, pa.Array) else bad
     hits = np.flatnonzero(mask)
@@ -66,7 +66,7 @@ def _first_bad_date(values: pa.Array, present: pa.Array) -> int | None:
     is the slow exact check run (strptime rolls impossible days over, 2024-02-30 → 03-01, so a
     round trip through strftime must give the text back)."""
     shaped = pc.match_substring_regex(values, DATE_RE)
-    if (i := _first(pc.and_(present, pc.invert(shaped)))) is not None:
+    if (i := first_true(pc.and_(present, pc.invert(shaped)))) is not None:
         return i
     try:
         pc.cast(pc.if_else(present, values, pa.scalar(None, pa.string())), pa.date32())
@@ -74,41 +74,41 @@ def _first_bad_date(values: pa.Array, present: pa.Array) -> int | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         parsed = pc.strptime(values, format="%Y-%m-%d", unit="s", error_is_null=True)
         same = pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), values), False)
-        return _first(pc.and_(present, pc.invert(same)))
+        return first_true(pc.and_(present, pc.invert(same)))
 
 
 def _check_column(col: Column, values: pa.Array) -> tuple[int, str] | None:
     """First bad row of ``values`` and the reason, or None."""
     empty = pc.equal(pc.utf8_length(values), 0)
     problems: list[tuple[int, str]] = []
-    if col.required and (i := _first(empty)) is not None:
+    if col.required and (i := first_true(empty)) is not None:
         problems.append((i, "value is missing"))
     present = pc.invert(empty)
     if (
-        i := _first(pc.and_(present, pc.greater(pc.utf8_length(values), col.max_length)))
+        i := first_true(pc.and_(present, pc.greater(pc.utf8_length(values), col.max_length)))
     ) is not None:
         problems.append((i, f"longer than {col.max_length} characters"))
     # a line break in a value would also shift every later line number
     controls = (
         pc.match_substring_regex(values, CONTROL_RE) if col.kind in ("code", "text") else None
     )
-    if controls is not None and (i := _first(controls)) is not None:
+    if controls is not None and (i := first_true(controls)) is not None:
         problems.append((i, "contains a control character (line break, tab, NUL)"))
     if col.kind == "date" and (i := _first_bad_date(values, present)) is not None:
         problems.append((i, f"'{values[i].as_py()}' is not a date (YYYY-MM-DD)"))
     elif col.kind in ("enum", "flag"):
         bad = pc.and_(present, pc.invert(pc.is_in(values, value_set=pa.array(col.choices))))
-        if (i := _first(bad)) is not None:
+        if (i := first_true(bad)) is not None:
             allowed = ", ".join(col.choices)
             problems.append((i, f"'{values[i].as_py()}' is not one of {allowed}"))
     elif col.kind == "number":
         shaped = pc.match_substring_regex(values, NUMBER_RE)
-        if (i := _first(pc.and_(present, pc.invert(shaped)))) is not None:
+        if (i := first_true(pc.and_(present, pc.invert(shaped)))) is not None:
             problems.append((i, f"'{values[i].as_py()}' is not a number"))
         else:
             numbers = pc.cast(pc.if_else(present, values, "0"), pa.float64())
             out = pc.or_(pc.less(numbers, col.low), pc.greater(numbers, col.high))
-            if (i := _first(pc.and_(present, out))) is not None:
+            if (i := first_true(pc.and_(present, out))) is not None:
                 problems.append((i, f"{values[i].as_py()} is outside {col.low:g}–{col.high:g}"))
     return min(problems) if problems else None
 

@@ -310,7 +310,7 @@ def test_new_children_tracker() -> None:
     """A batch goes the COPY path only when all its children are new and untouched."""
     import pyarrow as pa
 
-    from health.exchange.loader import _NewChildren
+    from health.exchange.postgres_writer import _NewChildren
 
     fresh = _NewChildren(first=10, last=19)
     assert fresh.only_new(pa.array([10, 11, 11]))
