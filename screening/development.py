@@ -48,40 +48,28 @@ _ITEM_FLAG = {
 # Errors (each with a catalogue message id and its parameters)
 
 
-class InvalidChildError(ScreeningInputError):
+class InvalidChildError(ScreeningInputError, message_id="error.development.invalid_child"):
     """A child field is missing or impossible (sex, dates, gestational weeks)."""
 
-    message_id = "error.development.invalid_child"
 
-
-class AgeOutOfRangeError(ScreeningInputError):
+class AgeOutOfRangeError(ScreeningInputError, message_id="error.development.age_out_of_range"):
     """The child's age is outside every age band of the instrument."""
 
-    message_id = "error.development.age_out_of_range"
 
-
-class WrongAgeBandError(ScreeningInputError):
+class WrongAgeBandError(ScreeningInputError, message_id="error.development.wrong_age_band"):
     """The answers (or the band asked for) belong to another age band than the child's."""
 
-    message_id = "error.development.wrong_age_band"
 
-
-class UnknownItemError(ScreeningInputError):
+class UnknownItemError(ScreeningInputError, message_id="error.development.unknown_item"):
     """An answer to an item id that the instrument does not have."""
 
-    message_id = "error.development.unknown_item"
 
-
-class MissingAnswerError(ScreeningInputError):
+class MissingAnswerError(ScreeningInputError, message_id="error.development.missing_answers"):
     """Items of the age band were not answered."""
 
-    message_id = "error.development.missing_answers"
 
-
-class InvalidAnswerError(ScreeningInputError):
+class InvalidAnswerError(ScreeningInputError, message_id="error.development.invalid_answer"):
     """An answer value that the item does not accept."""
-
-    message_id = "error.development.invalid_answer"
 
 
 # --------------------------------------------------------------------------------------------

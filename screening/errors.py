@@ -1,8 +1,9 @@
 """The base of every input error raised by the screening layer.
 
 Each concrete error class is defined next to the code that raises it (``development.py``,
-``feeding.py``, ``growth.py``, ``reference.py``); all carry a ``message_id`` from the message
-catalogue and the ``params`` to fill it, so that ``api/`` can translate them in one place.
+``feeding/``, ``growth/``, ``reference/``) and names its catalogue entry in the class statement,
+``class X(ScreeningInputError, message_id="error.…")``; an error with ``reasons=(…)`` takes a
+``reason`` and uses the entry ``<message_id>.<reason>``. ``api/`` translates them in one place.
 """
 
 from __future__ import annotations
@@ -19,8 +20,23 @@ class ScreeningInputError(ValueError):
     """
 
     message_id: ClassVar[str] = "error.screening.input"
+    REASONS: ClassVar[tuple[str, ...]] = ()  # when set, ``reason`` is required
+
+    def __init_subclass__(
+        cls, *, message_id: str | None = None, reasons: tuple[str, ...] = (), **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if message_id is not None:
+            cls.message_id = message_id
+        if reasons:
+            cls.REASONS = reasons
 
     def __init__(self, **params: Any) -> None:
+        if self.REASONS:
+            if "reason" not in params:
+                raise TypeError(f"{type(self).__name__} needs a reason")
+            # one catalogue text per reason
+            self.message_id = f"{type(self).message_id}.{params['reason']}"  # type: ignore[misc]
         self.params: Mapping[str, Any] = dict(params)
         super().__init__(self._english())
 

@@ -53,7 +53,7 @@ class Evidence:
     """Why a flag was raised: enough for a doctor to see which answer or value did it.
 
     ``values`` holds measured or answered values with their unit in the key (``muac_cm``,
-    ``hb_g_l``, ``weight_loss_pct``); ``z`` holds z-scores by indicator code (``wfa``, ``wfl``…);
+    ``hb_g_l``, ``weight_loss_pct``); ``z`` holds z-scores by indicator code (``wfa``, ``wflh``…);
     ``item_ids`` the instrument items (FHIR ``linkId``) or recall fields that caused the flag.
     """
 

@@ -16,13 +16,13 @@ from screening.messages import LANGUAGES, text
 
 
 def test_flag_is_frozen_and_hashable() -> None:
-    flag = rule("GROWTH_WASTING").flag(z={"wfl": -2.2}, values={"age_days": 100})
+    flag = rule("GROWTH_WASTING").flag(z={"wflh": -2.2}, values={"age_days": 100})
     with pytest.raises(dataclasses.FrozenInstanceError):
         flag.code = "X"  # type: ignore[misc]
     with pytest.raises(TypeError):
         flag.evidence.values["age_days"] = 5  # type: ignore[index]
     assert hash(flag) == hash(
-        rule("GROWTH_WASTING").flag(z={"wfl": -2.2}, values={"age_days": 100})
+        rule("GROWTH_WASTING").flag(z={"wflh": -2.2}, values={"age_days": 100})
     )
     assert flag.parent_message_id == "flag.growth_wasting.parent"
     assert flag.clinician_message_id == "flag.growth_wasting.clinician"
@@ -74,10 +74,10 @@ def _produced_flags() -> list[Flag]:
         answers={i.id: "not_yet" for i in motor},
     ).flags
     for z in (
-        {"wfl": -3.5, "lhfa": -3.5, "wfa": -3.5, "hcfa": -3.5},
-        {"wfl": 3.5, "hcfa": 3.5},
-        {"wfl": -2.5, "lhfa": -2.5, "wfa": -2.5, "hcfa": -2.5},
-        {"wfl": 2.5, "hcfa": 2.5},
+        {"wflh": -3.5, "lhfa": -3.5, "wfa": -3.5, "hcfa": -3.5},
+        {"wflh": 3.5, "hcfa": 3.5},
+        {"wflh": -2.5, "lhfa": -2.5, "wfa": -2.5, "hcfa": -2.5},
+        {"wflh": 2.5, "hcfa": 2.5},
         {"bmi_2007": -3.5},
         {"bmi_2007": -2.5},
         {"wfa": -7.0},

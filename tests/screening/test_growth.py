@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from growth_charts import CLASSIFICATIONS
+from growth_charts import CLASSIFICATIONS, classify, is_implausible
 from screening import growth
 from screening.flags import Severity
 from screening.growth import WeightPoint, measurement_flags, series_flags
@@ -23,17 +23,18 @@ def codes(flags) -> list[str]:
     ("indicator", "z", "expected"),
     [
         # weight-for-length/height and BMI (0-5 y)
-        ("wfl", -3.01, "GROWTH_SEVERE_WASTING"),
-        ("wfl", -3.00, "GROWTH_WASTING"),
+        ("wflh", -3.01, "GROWTH_SEVERE_WASTING"),
+        ("wflh", -3.00, "GROWTH_WASTING"),
+        ("wfl", -3.01, "GROWTH_SEVERE_WASTING"),  # the engine's table codes, as input aliases
         ("wfh", -3.01, "GROWTH_SEVERE_WASTING"),
         ("bmi", -3.01, "GROWTH_SEVERE_WASTING"),
-        ("wfl", -2.01, "GROWTH_WASTING"),
-        ("wfl", -2.00, None),
-        ("wfl", 2.00, None),
-        ("wfl", 1.5, None),  # possible risk of overweight: no flag
-        ("wfl", 2.01, "GROWTH_OVERWEIGHT"),
-        ("wfl", 3.00, "GROWTH_OVERWEIGHT"),
-        ("wfl", 3.01, "GROWTH_OBESE"),
+        ("wflh", -2.01, "GROWTH_WASTING"),
+        ("wflh", -2.00, None),
+        ("wflh", 2.00, None),
+        ("wflh", 1.5, None),  # possible risk of overweight: no flag
+        ("wflh", 2.01, "GROWTH_OVERWEIGHT"),
+        ("wflh", 3.00, "GROWTH_OVERWEIGHT"),
+        ("wflh", 3.01, "GROWTH_OBESE"),
         ("bmi", 2.01, "GROWTH_OVERWEIGHT"),
         # length/height-for-age
         ("lhfa", -3.01, "GROWTH_SEVERE_STUNTING"),
@@ -66,8 +67,8 @@ def codes(flags) -> list[str]:
         ("hfa_2007", -3.01, "GROWTH_SEVERE_STUNTING"),
         ("wfa_2007", -2.01, "GROWTH_UNDERWEIGHT"),
         # rounding: WHO applies cut-offs to z rounded to 2 decimals
-        ("wfl", -3.004, "GROWTH_WASTING"),
-        ("wfl", -3.006, "GROWTH_SEVERE_WASTING"),
+        ("wflh", -3.004, "GROWTH_WASTING"),
+        ("wflh", -3.006, "GROWTH_SEVERE_WASTING"),
         ("lhfa", -2.004, None),
         ("lhfa", -2.006, "GROWTH_STUNTING"),
     ],
@@ -104,18 +105,33 @@ def test_flag_table_severities(code, severity) -> None:
 
 def test_every_engine_classification_is_mapped() -> None:
     for indicator, names in CLASSIFICATIONS.items():
-        assert set(names) == set(growth.CLASS_FLAGS[indicator]), indicator
+        assert set(names) == set(growth.CLASS_FLAGS[growth.indicator_code(indicator)]), indicator
 
 
 def test_only_most_severe_flag_of_a_family_and_evidence_z() -> None:
-    flags = measurement_flags({"wfl": -3.2, "bmi": -2.5, "lhfa": -2.5}, age_days=AGE)
+    flags = measurement_flags({"wflh": -3.2, "bmi": -2.5, "lhfa": -2.5}, age_days=AGE)
     assert codes(flags) == ["GROWTH_SEVERE_WASTING", "GROWTH_STUNTING"]
-    assert dict(flags[0].evidence.z) == {"wfl": -3.2}
-    both = measurement_flags({"wfl": -2.2, "bmi": -2.4}, age_days=AGE)
+    assert dict(flags[0].evidence.z) == {"wflh": -3.2}
+    both = measurement_flags({"wflh": -2.2, "bmi": -2.4}, age_days=AGE)
     assert codes(both) == ["GROWTH_WASTING"] and dict(both[0].evidence.z) == {
-        "wfl": -2.2,
+        "wflh": -2.2,
         "bmi": -2.4,
     }
+
+
+def test_wflh_is_the_one_key_and_engine_codes_are_input_aliases() -> None:
+    for given in ("wfl", "wfh"):
+        flags = measurement_flags({given: -3.2}, age_days=AGE)
+        assert dict(flags[0].evidence.z) == {"wflh": -3.2}
+    with pytest.raises(growth.InvalidMeasurementError):
+        measurement_flags({"wflh": -1.0, "wfl": -1.0}, age_days=AGE)
+    assert measurement_flags({"wflh": -1.0, "wfh": None}, age_days=AGE) == ()
+
+
+def test_engine_wfl_and_wfh_share_cut_offs_and_limits() -> None:
+    z = [-5.01, -5.0, -3.01, -3.0, -2.01, -2.0, 1.01, 2.01, 3.0, 3.01, 5.0, 5.01]
+    assert list(classify("wfl", z)) == list(classify("wfh", z))
+    assert list(is_implausible("wfl", z)) == list(is_implausible("wfh", z))
 
 
 # ------------------------------------------------------------------ MUAC and oedema
@@ -157,7 +173,7 @@ def test_oedema_is_urgent_at_any_age() -> None:
         ({"wfa": 5.00}, False),
         ({"lhfa": 6.01}, True),
         ({"lhfa": -6.00}, False),
-        ({"wfl": -5.01}, True),
+        ({"wflh": -5.01}, True),
         ({"hcfa": 5.01}, True),
         ({"bmi": 5.00}, False),
     ],
@@ -168,9 +184,9 @@ def test_implausible_limits(z, implausible) -> None:
 
 
 def test_implausible_value_is_never_a_case_until_confirmed() -> None:
-    z = {"wfa": -6.5, "wfl": -3.5, "lhfa": -2.5, "hcfa": -2.5}
+    z = {"wfa": -6.5, "wflh": -3.5, "lhfa": -2.5, "hcfa": -2.5}
     flags = measurement_flags(z, age_days=AGE)
-    # weight is suspect: no flag from wfa or wfl; length and head are fine
+    # weight is suspect: no flag from wfa or wflh; length and head are fine
     assert codes(flags) == ["GROWTH_STUNTING", "GROWTH_MICROCEPHALY", "GROWTH_IMPLAUSIBLE"]
     assert flags[-1].evidence.values["measurements"] == "weight"
     confirmed = measurement_flags(z, age_days=AGE, confirmed=True)
@@ -193,7 +209,8 @@ def test_implausible_muac_suppresses_the_muac_rule() -> None:
 
 def test_engine_measurement_severe_wasting() -> None:
     z = growth.measurement_z(sex="M", age_days=AGE, weight_kg=7.5, length_cm=78.0, measure="L")
-    assert z["wfl"] < -3 and "wfa" in z and "lhfa" in z
+    assert z["wflh"] < -3 and "wfa" in z and "lhfa" in z
+    assert not {"wfl", "wfh"} & set(z)
     flags = growth.flags_for_measurement(
         sex="M", age_days=AGE, weight_kg=7.5, length_cm=78.0, measure="L"
     )
@@ -217,7 +234,7 @@ def test_engine_oedema_leaves_weight_indicators_out() -> None:
     z = growth.measurement_z(
         sex="F", age_days=AGE, weight_kg=7.0, length_cm=75.0, measure="L", oedema=True
     )
-    assert "wfa" not in z and "wfl" not in z
+    assert "wfa" not in z and "wflh" not in z
     flags = growth.flags_for_measurement(
         sex="F", age_days=AGE, weight_kg=7.0, length_cm=75.0, measure="L", oedema=True
     )
@@ -240,6 +257,13 @@ def test_engine_bad_input(kw, field) -> None:
     with pytest.raises(growth.InvalidMeasurementError) as info:
         growth.flags_for_measurement(**args)
     assert info.value.params["field"] == field
+
+
+def test_engine_unknown_or_missing_keyword_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="weight"):
+        growth.measurement_z(sex="M", age_days=AGE, weight=9.0)
+    with pytest.raises(TypeError, match="age_days"):
+        growth.flags_for_measurement(sex="M", weight_kg=9.0)
 
 
 def test_unknown_indicator_code() -> None:
