@@ -31,6 +31,7 @@ from api.i18n import normalise
 from api.security_headers import add_security_headers
 from api.sessions import SignInSessionConfig
 from api.settings import Settings
+from health.clock import Clock
 
 HERE = Path(__file__).parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -100,8 +101,9 @@ def _openapi(swagger: Path | None) -> OpenAPIConfig:
     )
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """The service for ``settings`` (default: from the environment)."""
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    """The service for ``settings`` (default: from the environment); ``clock`` replaces the
+    settings' clock (tests pin the instant)."""
     from api.routes import route_handlers
 
     settings = settings or Settings.from_env()
@@ -150,6 +152,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=_locale,
         before_send=[add_security_headers],
         dependencies={"user": Provide(require_user, sync_to_thread=False)},
-        state=State({"settings": settings, "db_config": db_config, "engine": engine}),
+        state=State(
+            {
+                "settings": settings,
+                "clock": clock or settings.clock(),
+                "db_config": db_config,
+                "engine": engine,
+            }
+        ),
         debug=settings.debug,
     )

@@ -3,21 +3,14 @@ child's record by anyone but a guardian (from the guard), case outcomes and expo
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from sqlalchemy.orm import Session
 
 from api.database import begin_write
+from api.routes.common import now
 from health.services import audit
-
-
-def request_now(connection: ASGIConnection[Any, Any, Any, Any]) -> dt.datetime:
-    """Now in UTC, moved to the service's pinned "today" if any (as ``api.routes.common.now``)."""
-    clock = dt.datetime.now(dt.UTC)
-    pinned = connection.app.state["settings"].today
-    return dt.datetime.combine(pinned, clock.timetz()) if pinned else clock
 
 
 def record(
@@ -36,7 +29,7 @@ def record(
         action=action,
         object_kind=object_kind,
         object_ref=object_ref,
-        at=request_now(connection),
+        at=now(connection),
     )
 
 

@@ -26,11 +26,11 @@ from sqlalchemy.exc import IntegrityError
 
 from api.i18n import gettext, normalise
 from health.coverage import CoverageRequestError
+from health.errors import ImplausibleMeasurementError, RecordError
 from health.passwords import PasswordRuleError
 from health.periods import PeriodError
 from health.registry import InvalidRecordError, NotFoundError
 from health.services.cases import CaseStateError
-from health.services.errors import RecordError
 from screening.errors import ScreeningInputError
 
 log = logging.getLogger("childhealth.api")
@@ -89,20 +89,6 @@ class ServiceInputError(ValueError):
         super().__init__(message.format(**params))
 
 
-class ImplausibleMeasurementError(ServiceInputError):
-    """A value beyond WHO's flag limits, not yet confirmed by the person entering it."""
-
-    slug = "implausible-measurement"
-
-    def __init__(self, indicators: list[str]) -> None:
-        super().__init__(
-            "These values look implausible: {indicators}. Check the units and measure again, "
-            "or confirm them.",
-            indicators=", ".join(indicators),
-        )
-        self.indicators = indicators
-
-
 class ChildNotFoundError(LookupError):
     """No child with this id in the caller's scope (identical to a child that does not exist)."""
 
@@ -149,9 +135,20 @@ def _from_screening(exc: ScreeningInputError) -> ProblemDetailsException:
 
 def _from_service(exc: ServiceInputError) -> ProblemDetailsException:
     extra: dict[str, Any] = {"message": exc.message, "params": exc.params}
+    return problem(exc.status_code, exc.slug, "Invalid input", str(exc), **extra)
+
+
+def _from_record(exc: RecordError) -> ProblemDetailsException:
+    """A refused record: ``message_id`` (screening catalogue) with its ``params``, the
+    ``field``; an implausible measurement also lists the ``indicators``."""
+    extra: dict[str, Any] = {
+        "message_id": exc.message_id,
+        "field": exc.field,
+        "params": {k: str(v) for k, v in exc.params.items()},
+    }
     if isinstance(exc, ImplausibleMeasurementError):
         extra["indicators"] = exc.indicators
-    return problem(exc.status_code, exc.slug, "Invalid input", str(exc), **extra)
+    return problem(422, exc.slug, "Invalid input", exc.detail, **extra)
 
 
 def _from_password(exc: PasswordRuleError) -> ProblemDetailsException:
@@ -203,9 +200,7 @@ DOMAIN_PROBLEMS: dict[type[Exception], Callable[[Any], ProblemDetailsException]]
     PeriodError: lambda exc: problem(400, "bad-period", "Bad request", str(exc)),
     ScreeningInputError: _from_screening,
     ServiceInputError: _from_service,
-    RecordError: lambda exc: problem(
-        422, "invalid-record", "Invalid input", exc.detail, code=exc.code, field=exc.field
-    ),
+    RecordError: _from_record,
     PasswordRuleError: _from_password,
     CaseStateError: lambda exc: problem(409, "case-state", "Conflicts with stored data", str(exc)),
     IntegrityError: lambda exc: problem(409, "conflict", "Conflicts with stored data"),

@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from health.clock import DEFAULT_TIMEZONE, TIMEZONE_VARIABLE, Clock, zone_named
+
 
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -34,7 +36,9 @@ class Settings:
     ``database_url`` empty means the default SQLite file (see ``health.db``); ``session_dir``
     empty keeps sessions in memory (one process; tests), else in files shared by workers.
     ``cookie_secure`` should only be False on plain-HTTP loopback (demo, browser tests).
-    ``today`` pins the date the service considers "today" (tests, demo); None means the clock.
+    ``today`` pins the local date the service considers "today" (tests, demo); None means the
+    clock. ``timezone`` is the deployment's IANA zone: "today" is the local date there, and
+    instants are shown in it (see :mod:`health.clock`).
     A session ends after ``session_idle_s`` seconds without a request or ``session_max_age_s``
     seconds after sign-in, whichever comes first.
     ``warm_charts`` builds every reference growth chart in the background at start-up, so that
@@ -51,13 +55,17 @@ class Settings:
     today: dt.date | None = None
     default_locale: str = "zh-CN"
     warm_charts: bool = False
+    timezone: str = DEFAULT_TIMEZONE
+
+    def __post_init__(self) -> None:
+        zone_named(self.timezone)  # a bad name fails at start-up, naming the variable
 
     @classmethod
     def from_env(cls) -> Settings:
         """Settings from ``CHILDHEALTH_DATABASE_URL``, ``CHILDHEALTH_SECRET_KEY``,
         ``CHILDHEALTH_COOKIE_SECURE`` (default on), ``CHILDHEALTH_SESSION_DIR``,
         ``CHILDHEALTH_DEBUG``, ``CHILDHEALTH_TODAY`` (ISO date), ``CHILDHEALTH_SESSION_IDLE_S``
-        and ``CHILDHEALTH_SESSION_MAX_AGE_S`` (whole seconds)."""
+        and ``CHILDHEALTH_SESSION_MAX_AGE_S`` (whole seconds), ``CHILDHEALTH_TIMEZONE`` (IANA)."""
         today = os.environ.get("CHILDHEALTH_TODAY", "").strip()
         return cls(
             database_url=os.environ.get("CHILDHEALTH_DATABASE_URL", "").strip(),
@@ -70,8 +78,13 @@ class Settings:
             warm_charts=_flag("CHILDHEALTH_WARM_CHARTS", True),
             session_idle_s=_seconds("CHILDHEALTH_SESSION_IDLE_S", cls.session_idle_s),
             session_max_age_s=_seconds("CHILDHEALTH_SESSION_MAX_AGE_S", cls.session_max_age_s),
+            timezone=os.environ.get(TIMEZONE_VARIABLE, "").strip() or DEFAULT_TIMEZONE,
         )
 
+    def clock(self) -> Clock:
+        """The service's one clock (local dates in :attr:`timezone`, pinned to :attr:`today`)."""
+        return Clock(zone=zone_named(self.timezone), pinned_today=self.today)
+
     def current_date(self) -> dt.date:
-        """The service's "today"."""
-        return self.today or dt.date.today()
+        """The service's "today": the local date in :attr:`timezone`."""
+        return self.clock().today()

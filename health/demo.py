@@ -20,20 +20,19 @@ import numpy as np
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session, col
 
+from health.clock import Moment
 from health.exchange import import_folder
 from health.models import (
     Area,
     Child,
     Clinic,
     Facility,
-    FeedingRecallCreate,
     MeasurementCreate,
-    MilestoneAdministrationCreate,
     User,
     UserCreate,
 )
+from health.pipeline import record_feeding, record_measurement, record_milestones
 from health.registry import add_guardian, create_user, hash_password
-from health.services.records import record_feeding, record_measurement, record_milestones
 from health.synthetic import Layout, generate, write_folder
 from screening import development, reference
 from screening.errors import ScreeningInputError
@@ -179,7 +178,8 @@ def _home_measurements(
                 measure=measure,
                 head_cm=head,
             )
-            record_measurement(session, child_id, clinic, now=now)
+            record_measurement(session, _child(session, child_id), clinic, at=Moment(now, today),
+                               confirm=True)  # fmt: skip
         _, last, weight, length, measure, _ = checks[-1]
         last_day = dt.date.fromisoformat(str(last)[:10])
         on = min(last_day + dt.timedelta(days=int(rng.integers(7, 45))), today)
@@ -192,9 +192,16 @@ def _home_measurements(
             length_cm=round(length + abs(rng.normal(0.4, 0.3)), 1) if length else None,
             measure=measure,
         )
-        record_measurement(session, child_id, data, now=now)
+        record_measurement(session, _child(session, child_id), data, at=Moment(now, today),
+                           confirm=True)  # fmt: skip
         done += 1
     return done
+
+
+def _child(session: Session, child_id: int) -> Child:
+    child = session.get(Child, child_id)
+    assert child is not None  # ids come from the query just made
+    return child
 
 
 def _milestones(
@@ -222,13 +229,8 @@ def _milestones(
         answers |= {q.id: "no" for q in inst.global_questions}
         if rng.random() < 0.1:
             answers[band.items[int(rng.integers(0, len(band.items)))].id] = "not_yet"
-        data = MilestoneAdministrationCreate(
-            instrument=inst.code,
-            administered_on=today,
-            source="home",
-            answers=answers,  # type: ignore[arg-type]
-        )
-        record_milestones(session, child.id, data, now=now)  # type: ignore[arg-type]
+        record_milestones(session, child, instrument=inst.code, administered_on=today,
+                          source="home", answers=answers, at=Moment(now, today))  # fmt: skip
         done += 1
     return done
 
@@ -276,9 +278,8 @@ def _feeding(session: Session, rng: np.random.Generator, today: dt.date, now: dt
         if rng.random() >= 0.15:
             continue
         months = int((yesterday - child.birth_date).days / 30.4375)
-        data = FeedingRecallCreate(recalled_on=yesterday, source="home",  # type: ignore[arg-type]
-                                   answers=_recall_answers(rng, months))  # fmt: skip
-        record_feeding(session, child.id, data, now=now)  # type: ignore[arg-type]
+        record_feeding(session, child, recalled_on=yesterday, source="home",
+                       answers=_recall_answers(rng, months), at=Moment(now, today))  # fmt: skip
         done += 1
     return done
 

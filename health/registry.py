@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from sqlmodel import Session, select
 
 from health.areas import rebuild_area_ancestors
+from health.errors import RecordError
 from health.models import (
     Area,
     AreaCreate,
@@ -110,8 +111,14 @@ def create_facility(session: Session, data: FacilityCreate) -> Facility:
     return facility
 
 
-def create_child(session: Session, data: ChildCreate) -> Child:
-    """Add a child; without an external ``code`` a random one is assigned."""
+def create_child(session: Session, data: ChildCreate, *, today: dt.date | None = None) -> Child:
+    """Add a child; without an external ``code`` a random one is assigned. With ``today`` (the
+    local date), a birth date after it is refused (:class:`~health.errors.RecordError`)."""
+    if today is not None and data.birth_date > today:
+        raise RecordError(
+            "error.record.birth_in_future", "birth_date", f"{data.birth_date} is after today",
+            date=data.birth_date.isoformat(),
+        )  # fmt: skip
     area = area_by_code(session, data.area_code)
     child = Child(
         code=data.code or uuid.uuid4().hex[:16],

@@ -14,18 +14,22 @@ from sqlalchemy.orm import Session
 from api.access import CHILD_ROLES, PARENT, CurrentUser, child_for
 from api.database import begin_write
 from api.errors import PROBLEM_RESPONSES
-from api.routes.common import lang, now, today
-from api.services import records, views
+from api.routes.common import lang, moment, today
+from api.services import views
+from api.services.present import flag_texts, indicator_views
+from health import pipeline
 from health.models import (
     Child,
+    ChildCreate,
     ChildPublic,
     FeedingRecallPublic,
     FlagPublic,
     MeasurementCreate,
     MeasurementPublic,
     MilestoneAdministrationPublic,
+    User,
 )
-from health.models.enums import Sex, Source
+from health.models.enums import MeasurementStatus, Sex, Source
 from health.registry import add_guardian, create_child
 
 ENTERING = ("parent", "doctor", "facility", "admin")
@@ -43,24 +47,57 @@ class NewChild(BaseModel):
 
 
 class IndicatorOut(BaseModel):
+    """One indicator: WHO-rounded ``z`` (and unrounded), percentile 0-100, the WHO class, the
+    reference (``who2006``/``who2007``) and the plain-language sentence (with its id)."""
+
     code: str
     name: str
+    reference: str
     z: float
+    z_unrounded: float
     percentile: float
+    classification: str
+    sentence_id: str
     sentence: str
+
+
+class AgesOut(BaseModel):
+    """Chronological age and, before 37 weeks, the corrected age the standards read (days)."""
+
+    age_days: int
+    corrected_age_days: int | None
 
 
 class MeasurementOut(BaseModel):
     """A stored measurement, its indicators and the texts of its flags for the family."""
 
     measurement: MeasurementPublic
+    ages: AgesOut
     indicators: list[IndicatorOut]
     flags: list[dict[str, Any]]
     case_opened: bool
+    remeasure_requested: bool
+
+
+def measurement_out(result: pipeline.MeasurementResult, language: str) -> MeasurementOut:
+    """The JSON view of the pipeline's complete result."""
+    return MeasurementOut(
+        measurement=MeasurementPublic.model_validate(result.measurement, from_attributes=True),
+        ages=AgesOut(
+            age_days=result.ages.days, corrected_age_days=result.ages.corrected_days
+        ),
+        indicators=[
+            IndicatorOut(**{k: getattr(v, k) for k in IndicatorOut.model_fields})
+            for v in indicator_views(result, language)
+        ],
+        flags=flag_texts(result.flags, language),
+        case_opened=result.case_opened,
+        remeasure_requested=result.remeasure is not None,
+    )
 
 
 class MilestonesIn(BaseModel):
-    instrument: str = Field(default=records.PARENT_MILESTONES, max_length=64)
+    instrument: str = Field(default=pipeline.PARENT_MILESTONES, max_length=64)
     administered_on: dt.date
     answers: dict[str, str]
 
@@ -82,21 +119,6 @@ class ScheduleOut(BaseModel):
 
 def _child_out(child: Child) -> ChildPublic:
     return ChildPublic.model_validate(child, from_attributes=True)
-
-
-def flag_texts(flags: Any, language: str) -> list[dict[str, Any]]:
-    """Code, severity and the parent-facing text of each flag."""
-    from screening.messages import text
-
-    return [
-        {
-            "code": f.code,
-            "severity": str(f.severity),
-            "domain": str(f.domain),
-            "text": text(f.parent_message_id, language, **f.message_params()),
-        }
-        for f in flags
-    ]
 
 
 @get(
@@ -128,13 +150,7 @@ def add_child(
 ) -> ChildPublic:
     """A parent adds their child (linked to their account)."""
     begin_write(db)
-    from health.models import ChildCreate, User
-
-    if data.birth_date > today(request):
-        from api.errors import ServiceInputError
-
-        raise ServiceInputError("The birth date is in the future.")
-    child = create_child(db, ChildCreate(**data.model_dump()))
+    child = create_child(db, ChildCreate(**data.model_dump()), today=today(request))
     add_guardian(db, db.get(User, user.id), child)  # type: ignore[arg-type]
     db.commit()
     return _child_out(child)
@@ -192,28 +208,18 @@ def add_measurement(
     beyond WHO's flag limits are refused (422 ``implausible-measurement``) unless ``confirm``."""
     begin_write(db)
     child = child_for(db, user, child_id)
-    language = lang(request)
-    result = records.record_measurement(
+    result = pipeline.record_measurement(
         db,
         child,
         data.model_copy(update={"source": Source(SOURCE[user.role])}),
+        at=moment(request),
         actor_id=user.id,
-        professional=user.role != "parent",
         confirm=confirm,
-        today=today(request),
-        now=now(request),
         clinic_id=user.clinic_id,
         facility_id=user.facility_id,
     )
     db.commit()  # inside the handler: no other request's write interleaves before the commit
-    return MeasurementOut(
-        measurement=MeasurementPublic.model_validate(result.measurement, from_attributes=True),
-        indicators=[
-            IndicatorOut(**vars(i)) for i in views.indicator_results(result.measurement, language)
-        ],
-        flags=flag_texts(result.flags, language),
-        case_opened=result.case is not None,
-    )
+    return measurement_out(result, lang(request))
 
 
 @post(
@@ -233,7 +239,7 @@ def add_milestones(
     """Score a milestone checklist (or the warning signs) for the child's age."""
     begin_write(db)
     child = child_for(db, user, child_id)
-    row, result, case = records.record_milestones(
+    recorded = pipeline.record_milestones(
         db,
         child,
         instrument=data.instrument,
@@ -241,10 +247,10 @@ def add_milestones(
         answers=data.answers,
         source=SOURCE[user.role],
         actor_id=user.id,
-        today=today(request),
-        now=now(request),
+        at=moment(request),
     )
     db.commit()
+    row, result, case = recorded.administration, recorded.scoring, recorded.case
     return {
         "administration": MilestoneAdministrationPublic(
             id=row.id,
@@ -257,7 +263,7 @@ def add_milestones(
         ).model_dump(mode="json"),
         "outcome": str(result.outcome),
         "band": result.nominal_age,
-        "flags": flag_texts(result.flags, lang(request)),
+        "flags": flag_texts(recorded.flags, lang(request)),
         "case_opened": case is not None,
     }
 
@@ -281,17 +287,17 @@ def add_feeding(
     from screening.messages import text
 
     child = child_for(db, user, child_id)
-    row, result, case = records.record_feeding(
+    recorded = pipeline.record_feeding(
         db,
         child,
         recalled_on=data.recalled_on,
         answers=data.answers,
         source=SOURCE[user.role],
         actor_id=user.id,
-        today=today(request),
-        now=now(request),
+        at=moment(request),
     )
     db.commit()
+    row, result, case = recorded.recall, recorded.scoring, recorded.case
     language = lang(request)
     return {
         "recall": FeedingRecallPublic.model_validate(row, from_attributes=True).model_dump(
@@ -301,7 +307,7 @@ def add_feeding(
         "groups_count": result.groups_count,
         "meal_count": result.meal_count,
         "meal_target": result.meal_target,
-        "flags": flag_texts(result.flags, language),
+        "flags": flag_texts(recorded.flags, language),
         "advice": [text(m, language) for m in result.advice],
         "case_opened": case is not None,
     }
@@ -371,18 +377,17 @@ class MilestoneFormOut(BaseModel):
 def get_results(
     request: Request,
     db: NamedDependency[Session],
+    user: NamedDependency[CurrentUser],
     child_id: FromPath[int],
 ) -> ResultsOut:
     """z-score, percentile and a sentence per indicator of the latest accepted measurement."""
-    rows = [m for m in views.measurements(db, child_id) if m.status == "accepted"]
+    rows = [m for m in views.measurements(db, child_id) if m.status == MeasurementStatus.accepted]
     if not rows:
         return ResultsOut(measurement=None, indicators=[])
-    latest = rows[-1]
+    result = pipeline.measurement_result(db, child_for(db, user, child_id), rows[-1])
     return ResultsOut(
-        measurement=MeasurementPublic.model_validate(latest, from_attributes=True),
-        indicators=[
-            IndicatorOut(**vars(i)) for i in views.indicator_results(latest, lang(request))
-        ],
+        measurement=MeasurementPublic.model_validate(result.measurement, from_attributes=True),
+        indicators=measurement_out(result, lang(request)).indicators,
     )
 
 
@@ -398,7 +403,7 @@ def milestone_form(
     db: NamedDependency[Session],
     user: NamedDependency[CurrentUser],
     child_id: FromPath[int],
-    instrument: FromQuery[str] = records.PARENT_MILESTONES,
+    instrument: FromQuery[str] = pipeline.PARENT_MILESTONES,
 ) -> MilestoneFormOut:
     """The questions of ``instrument`` for the child's age band today (422 outside its ages)."""
     from screening import reference

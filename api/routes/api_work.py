@@ -18,10 +18,11 @@ from api.database import begin_write
 from api.errors import PROBLEM_RESPONSES
 from api.routes.common import now, today
 from api.services import dashboard as dash
-from api.services import records, views
+from api.services import views
 from health.coverage import CoverageRow
 from health.models import CaseClose, CasePublic
 from health.periods import Period
+from health.services.cases import close_case
 
 
 class QueueOut(BaseModel):
@@ -106,9 +107,7 @@ def case_outcome(
     """Record the outcome: ``recheck`` (with ``recheck_on``) keeps the case open, ``normal``,
     ``advice`` and ``referred`` (with the institution in ``outcome_note``) close it. Audited."""
     begin_write(db)
-    case = records.record_outcome(
-        db, case_for(db, user, case_id), data, actor_id=user.id, now=now(request)
-    )
+    case = close_case(db, case_for(db, user, case_id).id, data, actor_id=user.id, now=now(request))
     audit.record(request, db, user, "case.outcome", "case", case_id)
     db.commit()
     return CasePublic.model_validate(case, from_attributes=True)
@@ -222,11 +221,15 @@ def coverage_csv(
 ) -> Response[str]:
     """The same rows as CSV (counts only). Every download is audited (``export.coverage``)."""
     view = _dashboard(request, db, user, area, by, period)
+    # everything the answer needs is read before the read transaction ends: a rollback expires
+    # the ORM rows, and reading one again would begin a transaction before the audit's write
+    # transaction could begin IMMEDIATE (its execution option would then be dropped)
+    code, text = view.area.code, dash.to_csv(view)
+    name = f"coverage-{code}-{view.by}.csv"
     db.rollback()
-    audit.record_now(request, db, user, "export.coverage", "area", view.area.code)
-    name = f"coverage-{view.area.code}-{view.by}.csv"
+    audit.record_now(request, db, user, "export.coverage", "area", code)
     return Response(
-        dash.to_csv(view),
+        text,
         media_type="text/csv",
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )

@@ -1,30 +1,42 @@
-"""Small helpers shared by the route modules: the service's clock and the request's language."""
+"""Small helpers shared by the route modules: the service's one clock and the request's
+language."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from litestar import Request
+from litestar.connection import ASGIConnection
 
 from api.settings import Settings
+from health.clock import Clock, Moment
+
+Connection = ASGIConnection[Any, Any, Any, Any]
 
 
-def settings_of(request: Request[Any, Any, Any]) -> Settings:
-    return request.app.state["settings"]
+def settings_of(connection: Connection) -> Settings:
+    return connection.app.state["settings"]
 
 
-def today(request: Request[Any, Any, Any]) -> dt.date:
-    """The service's "today" (pinned in tests and the demo)."""
-    return settings_of(request).current_date()
+def clock_of(connection: Connection) -> Clock:
+    """The app's one clock (see :mod:`health.clock`)."""
+    return connection.app.state["clock"]
 
 
-def now(request: Request[Any, Any, Any]) -> dt.datetime:
-    """Now in UTC, moved to the service's "today" when that is pinned."""
-    clock = dt.datetime.now(dt.UTC)
-    pinned = settings_of(request).today
-    return dt.datetime.combine(pinned, clock.timetz()) if pinned else clock
+def moment(connection: Connection) -> Moment:
+    """Now (UTC) and the local "today", read together."""
+    return clock_of(connection).moment()
 
 
-def lang(request: Request[Any, Any, Any]) -> str:
-    return str(request.scope.get("state", {}).get("locale") or "zh-CN")
+def today(connection: Connection) -> dt.date:
+    """The service's "today": the local date in the deployment's time zone."""
+    return clock_of(connection).today()
+
+
+def now(connection: Connection) -> dt.datetime:
+    """Now in UTC (on the pinned local date in tests and the demo)."""
+    return clock_of(connection).now()
+
+
+def lang(connection: Connection) -> str:
+    return str(connection.scope.get("state", {}).get("locale") or "zh-CN")

@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly
 
 from api.services.figures import figure_block
-from api.services.records import growth_age
 from growth_charts import charts, value_at_z
 from growth_charts.anthro import DAYS_PER_MONTH
 from growth_charts.charts import growth_chart
@@ -20,6 +19,7 @@ from health.models import (
     Child,
     Measurement,
 )
+from health.pipeline import ages_of
 
 SWITCH_DAY = 731  # length (lying) before, height (standing) from this age in days
 CHARTS = ("wfa", "lhfa", "wflh", "hcfa", "bmi")
@@ -30,7 +30,7 @@ def _points(
 ) -> tuple[str, list[float], list[float]]:
     """Chart code and (x, y) points of ``code`` for the accepted measurements."""
     rows = [r for r in rows if r.status == "accepted"]
-    ages = [growth_age(child, r.age_days) for r in rows]
+    ages = [float(ages_of(child, r.measured_on).used_days) for r in rows]
     if code == "wflh":
         chart = "wfl" if (ages and ages[-1] < SWITCH_DAY) or not ages else "wfh"
         pts = [(r.length_cm, r.weight_kg) for r in rows if r.length_cm and r.weight_kg]

@@ -1,5 +1,5 @@
-"""What the pages and the JSON API show: results per indicator with a plain-language sentence,
-schedules, flags and questionnaires, the case queue, missed checks and due lists. Read-only."""
+"""What the pages and the JSON API read: measurements, schedules, flags and questionnaires, the
+case queue, missed checks and due lists. Read-only; results come from :mod:`health.pipeline`."""
 
 from __future__ import annotations
 
@@ -7,15 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.access import CurrentUser, child_scope
-from api.i18n import gettext
-from api.services.due import due_entries
-from api.services.records import assess_stored_recall
-from growth_charts import percentile
 from health.models import (
     Case,
     Check,
@@ -29,64 +24,10 @@ from health.models import (
     MilestoneAnswer,
 )
 from health.models.enums import SEVERITY_RANK
-from health.periods import add_years
+from health.pipeline import stored_recall_scoring
 from health.schedule import CheckStatus, child_schedule, next_due
-
-INDICATOR_NAMES = {
-    "wfa": "Weight-for-age",
-    "lhfa": "Length/height-for-age",
-    "wflh": "Weight-for-length/height",
-    "bmi": "BMI-for-age",
-    "hcfa": "Head circumference-for-age",
-    "acfa": "Arm circumference-for-age",
-}
-
-
-@dataclass(frozen=True)
-class IndicatorResult:
-    """One indicator of one measurement: WHO-rounded z, percentile (0-100) and a sentence."""
-
-    code: str
-    name: str
-    z: float
-    percentile: float
-    sentence: str
-
-
-def sentence(code: str, z: float, lang: str) -> str:
-    """A plain-language sentence for a z-score (cut-offs ±2 and ±3, strict as WHO's)."""
-    if z < -3:
-        text = "Much lower than most children of the same age and sex. Please see your clinic soon."
-    elif z < -2:
-        text = "Lower than most children of the same age and sex. Your clinic will review it."
-    elif z <= 2:
-        text = "Within the usual range for children of the same age and sex."
-    elif code == "lhfa":
-        text = "Taller than most children of the same age and sex; this is rarely a concern."
-    elif z <= 3:
-        text = "Higher than most children of the same age and sex. Your clinic will review it."
-    else:
-        text = "Much higher than most children of the same age and sex. Please see your clinic."
-    return gettext(lang, text)
-
-
-def indicator_results(row: Measurement, lang: str) -> list[IndicatorResult]:
-    """Every indicator with a z-score on ``row``, in :data:`INDICATOR_NAMES` order."""
-    out = []
-    for code, name in INDICATOR_NAMES.items():
-        z = getattr(row, f"z_{code}")
-        if z is None:
-            continue
-        out.append(
-            IndicatorResult(
-                code=code,
-                name=gettext(lang, name),
-                z=float(z),
-                percentile=round(float(percentile([z])[0]), 1),
-                sentence=sentence(code, float(z), lang),
-            )
-        )
-    return out
+from health.services import schedule as schedule_service
+from health.services.schedule import DueRow
 
 
 def measurements(session: Session, child_id: int) -> list[Measurement]:
@@ -171,7 +112,7 @@ def answer_sets(session: Session, child_id: int, lang: str, limit: int = 5) -> l
         .limit(limit)
     ).scalars()
     for recall in recalls:
-        result = assess_stored_recall(recall)
+        result = stored_recall_scoring(recall)
         notable = [(k, str(v)) for k, v in result.indicators.items() if str(v) == "not_met"]
         out.append(AnswerSet("feeding", recall.recalled_on, result.bank_version, notable,
                              len(result.indicators)))  # fmt: skip
@@ -279,57 +220,12 @@ def scope_children(session: Session, user: CurrentUser, *, limit: int = 500) -> 
     )
 
 
-@dataclass(frozen=True)
-class DueRow:
-    """A child with a check due now or missed (window closed without a visit)."""
-
-    child_id: int
-    child_code: str
-    child_name: str | None
-    birth_date: dt.date
-    check: str
-    status: str
-    opens: dt.date
-    closes: dt.date
-
-
 def due_list(
     session: Session,
     user: CurrentUser,
     today: dt.date,
     statuses: tuple[str, ...] = ("due", "missed"),
 ) -> list[DueRow]:
-    """Per child in scope under 7 years: the first scheduled check due now and the first one
-    missed in the last year (see :mod:`api.services.due`), due first then by window end."""
-    cutoff = add_years(today, -7)
-    in_scope = and_(child_scope(user), Child.birth_date > cutoff)
-    kids = session.execute(
-        select(Child.id, Child.code, Child.name, Child.birth_date).where(in_scope)
-    ).all()
-    if not kids:
-        return []
-    ids = np.array([k.id for k in kids], dtype=np.int64)
-    order = np.argsort(ids)
-    records = session.execute(
-        select(Check.child_id, Check.check_date, Check.kind).where(
-            Check.child_id.in_(
-                select(Child.id).where(and_(child_scope(user), Child.birth_date > cutoff))
-            )
-        )
-    ).all()
-    child_ids = np.array([r[0] for r in records], dtype=np.int64)
-    index = order[np.searchsorted(ids[order], child_ids)] if records else child_ids
-    entries = due_entries(
-        np.array([k.birth_date for k in kids], dtype="datetime64[D]"),
-        index,
-        np.array([r[1] for r in records], dtype="datetime64[D]"),
-        np.array([str(r[2]) for r in records], dtype=object),
-        today,
-        statuses,
-    )
-    out = [
-        DueRow(kids[e.index].id, kids[e.index].code, kids[e.index].name,
-               kids[e.index].birth_date, e.code, e.status, e.opens, e.closes)
-        for e in entries
-    ]  # fmt: skip
-    return sorted(out, key=lambda r: (r.status != "due", r.closes, r.child_id))
+    """Children in ``user``'s scope with a check due or recently missed
+    (:func:`health.services.schedule.due_list`)."""
+    return schedule_service.due_list(session, child_scope(user), today, statuses)

@@ -85,6 +85,15 @@ class Outcome(StrEnum):
     referred = "referred"  # referred to a specialist or higher-level institution
 
 
+class MeasurementStatus(StrEnum):
+    """A measurement counts once ``accepted``; an implausible one waits as ``remeasure`` until
+    a plausible value replaces it (it becomes ``superseded``) or a professional confirms it."""
+
+    accepted = "accepted"
+    remeasure = "remeasure"
+    superseded = "superseded"
+
+
 class RequestStatus(StrEnum):
     """State of a re-measure request sent to the family or facility."""
 

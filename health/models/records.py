@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from health.models.enums import CheckKind, Measure, Source, sql_in
+from health.models.enums import CheckKind, Measure, MeasurementStatus, Source, sql_in
 
 
 class MeasurementBase(SQLModel):
@@ -53,7 +53,7 @@ class Measurement(MeasurementBase, table=True):
     __tablename__ = "measurements"
     __table_args__ = (
         CheckConstraint(f"source IN ({sql_in(Source)})", name="ck_measurements_source"),
-        CheckConstraint("status IN ('accepted', 'remeasure', 'superseded')", name="ck_meas_status"),
+        CheckConstraint(f"status IN ({sql_in(MeasurementStatus)})", name="ck_meas_status"),
         Index("ix_measurements_child_date", "child_id", "measured_on"),
     )
 
@@ -70,7 +70,7 @@ class Measurement(MeasurementBase, table=True):
     z_hcfa: float | None = None
     z_acfa: float | None = None
     implausible: bool = False
-    status: str = Field(default="accepted", max_length=16)
+    status: str = Field(default=MeasurementStatus.accepted, max_length=16)
     rule_set: str = Field(max_length=64)
     created_at: dt.datetime
 

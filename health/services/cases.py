@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from health.errors import RecordError
 from health.models import Case, CaseClose, CaseEvent, Child, FlagRecord
-from health.models.enums import SEVERITY_RANK
+from health.models.enums import SEVERITY_RANK, CaseStatus, Outcome
 from health.services.routing import responsible_clinic_id
 
 
@@ -185,14 +186,21 @@ def _open(
 def close_case(
     session: Session, case_id: int, data: CaseClose, *, actor_id: int | None, now: dt.datetime
 ) -> Case:
-    """Record a doctor's outcome: the case closes and its open flags are resolved."""
+    """Record a doctor's outcome: the case closes and its open flags are resolved. A recheck
+    needs ``recheck_on``; a referral names the institution in ``outcome_note``
+    (:class:`~health.errors.RecordError` otherwise)."""
     case = session.get(Case, case_id)
     if case is None:
         raise LookupError(f"unknown case {case_id}")
-    if case.status != "open":
+    if case.status != CaseStatus.open:
         raise CaseStateError(f"case {case_id} is already closed")
-    if data.outcome == "recheck" and data.recheck_on is None:
-        raise CaseStateError("an outcome 'recheck' needs recheck_on")
+    if data.outcome == Outcome.recheck and data.recheck_on is None:
+        raise RecordError("error.record.recheck_needs_date", "recheck_on", "needs its date")
+    if data.outcome == Outcome.referred and not (data.outcome_note or "").strip():
+        raise RecordError(
+            "error.record.referral_needs_institution", "outcome_note",
+            "a referral names the institution",
+        )  # fmt: skip
     case.status, case.outcome = "closed", data.outcome  # type: ignore[assignment]
     case.outcome_note, case.recheck_on = data.outcome_note, data.recheck_on
     case.closed_at, case.closed_by_id, case.updated_at = now, actor_id, now

@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 from sqlmodel import Session
 
 from api.app import CSRF_COOKIE, CSRF_HEADER
-from api.services.records import record_measurement
+from health.clock import Moment
 from health.db import make_engine
 from health.migrate import upgrade
 from health.models import (
@@ -27,6 +27,7 @@ from health.models import (
     MeasurementCreate,
     UserCreate,
 )
+from health.pipeline import record_measurement
 from health.registry import (
     add_guardian,
     create_area,
@@ -123,11 +124,8 @@ def build(path: Path, url: str | None = None) -> World:
             s,
             other,
             low,
+            at=Moment(now=now, today=TODAY),
             actor_id=made["doctor2"].id,
-            professional=True,
-            confirm=False,
-            today=TODAY,
-            now=now,
         )
         assert result.case is not None
         s.commit()

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from health_builders import add_child, build_geography
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from growth_charts import value_at_z
+from health.clock import Moment
 from health.db import for_writing
-from health.models import MeasurementCreate
-from health.services import record_measurement
+from health.models import Child, MeasurementCreate
+from health.pipeline import record_measurement
+from tests.health.health_builders import add_child, build_geography
 
 NOW = dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -34,7 +35,8 @@ def test_concurrent_flags_open_one_case(engine: Engine) -> None:
                 data = MeasurementCreate(
                     measured_on=dt.date(2025, 5, day), source="home", weight_kg=low
                 )
-                record_measurement(session, child_id, data, now=NOW)
+                child = session.get(Child, child_id)
+                record_measurement(session, child, data, at=Moment(NOW, NOW.date()))
                 session.commit()
         except BaseException as exc:  # reported below
             errors.append(exc)

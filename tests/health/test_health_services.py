@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from health_builders import add_child, build_geography
 from sqlmodel import Session, select
 
 from growth_charts import value_at_z
+from health.clock import Moment
+from health.errors import RecordError
 from health.models import (
     Case,
     CaseClose,
@@ -19,23 +20,30 @@ from health.models import (
     FlagRecord,
     Measurement,
     MeasurementCreate,
-    MilestoneAdministrationCreate,
     RemeasureRequest,
 )
+from health.pipeline import record_check, record_milestones
+from health.pipeline import record_measurement as _record_measurement
 from health.services import (
     CaseStateError,
-    RecordError,
     close_case,
     open_queue,
-    record_check,
-    record_measurement,
-    record_milestones,
     schedule_for_child,
 )
 from screening import development, reference
+from tests.health.health_builders import add_child, build_geography
 
 NOW = dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC)
 BIRTH = "2023-06-01"  # two years old on NOW
+
+
+def at(now: dt.datetime) -> Moment:
+    return Moment(now=now, today=now.date())
+
+
+def record_measurement(session: Session, child, data, *, now: dt.datetime = NOW, **kw):
+    """The pipeline with the confirm step passed (the service-level tests store every value)."""
+    return _record_measurement(session, child, data, at=at(now), confirm=True, **kw)
 
 
 def length_at(z: float, age_days: int, sex: str = "F") -> float:
@@ -62,19 +70,19 @@ def cases_of(session: Session, child_id: int) -> list[Case]:
 def test_stunting_opens_one_case_at_the_township_clinic(session: Session, units: dict) -> None:
     child = add_child(session, "s1", BIRTH, "T2")
     first = record_measurement(
-        session, child.id, home("2025-05-01", length_cm=length_at(-2.5, 700), measure="L"),
+        session, child, home("2025-05-01", length_cm=length_at(-2.5, 700), measure="L"),
         now=NOW,
     )  # fmt: skip
     assert [f.code for f in first.flags] == ["GROWTH_STUNTING"]
     assert first.case is not None and first.case.clinic_id == units["CL2"].id
     assert first.case.severity == "review"
-    stored = session.get(Measurement, first.record.id)
+    stored = session.get(Measurement, first.measurement.id)
     assert stored.z_lhfa == pytest.approx(-2.5, abs=0.011)
     assert stored.rule_set.startswith("who-anthro")
     # a second, worse measurement: same case, escalated, no duplicate flag rows per code
     later = NOW + dt.timedelta(days=1)
     second = record_measurement(
-        session, child.id, home("2025-05-30", length_cm=length_at(-3.3, 729), measure="L"),
+        session, child, home("2025-05-30", length_cm=length_at(-3.3, 729), measure="L"),
         now=later,
     )  # fmt: skip
     assert second.case.id == first.case.id
@@ -89,7 +97,7 @@ def test_stunting_opens_one_case_at_the_township_clinic(session: Session, units:
 def test_enrolled_child_goes_to_the_facility_clinic(session: Session, units: dict) -> None:
     child = add_child(session, "s2", BIRTH, "T2", facility=units["F1"])
     result = record_measurement(
-        session, child.id, home("2025-05-01", weight_kg=weight_at(-3.4, 700)), now=NOW
+        session, child, home("2025-05-01", weight_kg=weight_at(-3.4, 700)), now=NOW
     )
     assert result.case.clinic_id == units["CL1"].id  # F1 is linked to CL1, child lives in T2
     assert [c.id for c in open_queue(session, units["CL1"].id)] == [result.case.id]
@@ -99,33 +107,33 @@ def test_enrolled_child_goes_to_the_facility_clinic(session: Session, units: dic
 def test_normal_measurement_opens_nothing(session: Session, units: dict) -> None:
     child = add_child(session, "s3", BIRTH)
     result = record_measurement(
-        session, child.id,
+        session, child,
         home("2025-05-01", weight_kg=weight_at(0.1, 700), length_cm=length_at(0.2, 700),
              measure="L"),
         now=NOW,
     )  # fmt: skip
-    assert result.case is None and result.flags == []
+    assert result.case is None and result.flags == ()
     assert cases_of(session, child.id) == []
 
 
 def test_implausible_value_asks_for_a_remeasure_not_a_case(session: Session, units: dict) -> None:
     child = add_child(session, "s4", BIRTH)
     bad = record_measurement(
-        session, child.id, home("2025-05-01", length_cm=length_at(-7.0, 700), measure="L"),
+        session, child, home("2025-05-01", length_cm=length_at(-7.0, 700), measure="L"),
         now=NOW,
     )  # fmt: skip
     assert bad.case is None and bad.remeasure is not None
     assert bad.remeasure.indicators == ["lhfa"]
-    assert session.get(Measurement, bad.record.id).status == "remeasure"
+    assert session.get(Measurement, bad.measurement.id).status == "remeasure"
     assert cases_of(session, child.id) == []
     # the family measures again, plausible: the request is settled, the old value superseded
     good = record_measurement(
-        session, child.id, home("2025-05-02", length_cm=length_at(0.0, 701), measure="L"),
+        session, child, home("2025-05-02", length_cm=length_at(0.0, 701), measure="L"),
         now=NOW,
     )  # fmt: skip
     assert good.case is None
     assert session.get(RemeasureRequest, bad.remeasure.id).status == "replaced"
-    assert session.get(Measurement, bad.record.id).status == "superseded"
+    assert session.get(Measurement, bad.measurement.id).status == "superseded"
 
 
 def test_implausible_value_confirmed_by_the_clinic_opens_a_case(
@@ -133,14 +141,14 @@ def test_implausible_value_confirmed_by_the_clinic_opens_a_case(
 ) -> None:
     child = add_child(session, "s5", BIRTH)
     record_measurement(
-        session, child.id, home("2025-05-01", length_cm=length_at(-6.5, 700), measure="L"),
+        session, child, home("2025-05-01", length_cm=length_at(-6.5, 700), measure="L"),
         now=NOW,
     )  # fmt: skip
     again = MeasurementCreate(
         measured_on=dt.date(2025, 5, 3), source="clinic", length_cm=length_at(-6.5, 702),
         measure="L",
     )  # fmt: skip
-    confirmed = record_measurement(session, child.id, again, now=NOW)
+    confirmed = record_measurement(session, child, again, now=NOW)
     assert confirmed.remeasure is None
     assert confirmed.case is not None and confirmed.case.severity == "refer"
     assert session.exec(select(RemeasureRequest)).one().status == "confirmed"
@@ -151,7 +159,7 @@ def test_closing_a_case_resolves_flags_and_a_new_flag_opens_a_new_case(
 ) -> None:
     child = add_child(session, "s6", BIRTH)
     opened = record_measurement(
-        session, child.id, home("2025-05-01", weight_kg=weight_at(-2.4, 700)), now=NOW
+        session, child, home("2025-05-01", weight_kg=weight_at(-2.4, 700)), now=NOW
     )
     later = NOW + dt.timedelta(hours=3)
     closed = close_case(
@@ -163,7 +171,7 @@ def test_closing_a_case_resolves_flags_and_a_new_flag_opens_a_new_case(
     with pytest.raises(CaseStateError, match="already closed"):
         close_case(session, opened.case.id, CaseClose(outcome="normal"), actor_id=None, now=later)
     again = record_measurement(
-        session, child.id, home("2025-05-20", weight_kg=weight_at(-2.5, 719)), now=later
+        session, child, home("2025-05-20", weight_kg=weight_at(-2.5, 719)), now=later
     )
     assert again.case.id != opened.case.id
     assert [c.status for c in cases_of(session, child.id)] == ["closed", "open"]
@@ -173,33 +181,33 @@ def test_closing_a_case_resolves_flags_and_a_new_flag_opens_a_new_case(
 def test_recheck_needs_a_date(session: Session, units: dict) -> None:
     child = add_child(session, "s7", BIRTH)
     case = record_measurement(
-        session, child.id, home("2025-05-01", weight_kg=weight_at(-2.4, 700)), now=NOW
+        session, child, home("2025-05-01", weight_kg=weight_at(-2.4, 700)), now=NOW
     ).case
-    with pytest.raises(CaseStateError, match="recheck_on"):
+    with pytest.raises(RecordError, match="recheck_on"):
         close_case(session, case.id, CaseClose(outcome="recheck"), actor_id=None, now=NOW)
 
 
 def test_check_with_low_haemoglobin_refers(session: Session, units: dict) -> None:
     child = add_child(session, "s8", "2024-05-01")
     result = record_check(
-        session, child.id,
+        session, child,
         CheckCreate(check_date=dt.date(2025, 5, 1), kind="routine", clinic_code="CL1",
                     hb_g_l=95),
-        now=NOW,
+        at=at(NOW),
     )  # fmt: skip
     assert [f.code for f in result.flags] == ["ANAEMIA"]
     assert result.case.severity == "refer"
     with pytest.raises(RecordError, match="already recorded"):
         again = CheckCreate(check_date=dt.date(2025, 5, 1), kind="routine")
-        record_check(session, child.id, again, now=NOW)
+        record_check(session, child, again, at=at(NOW))
 
 
 def test_dates_before_birth_or_in_the_future_are_refused(session: Session, units: dict) -> None:
     child = add_child(session, "s9", BIRTH)
     with pytest.raises(RecordError, match="before the birth date"):
-        record_measurement(session, child.id, home("2023-05-01", weight_kg=3.0), now=NOW)
+        record_measurement(session, child, home("2023-05-01", weight_kg=3.0), now=NOW)
     with pytest.raises(RecordError, match="after today"):
-        record_measurement(session, child.id, home("2025-06-02", weight_kg=12.0), now=NOW)
+        record_measurement(session, child, home("2025-06-02", weight_kg=12.0), now=NOW)
 
 
 def test_milestone_not_yet_goes_to_review(session: Session, units: dict) -> None:
@@ -213,10 +221,8 @@ def test_milestone_not_yet_goes_to_review(session: Session, units: dict) -> None
     answers |= {q.id: "no" for q in inst.global_questions}
     answers[band.items[0].id] = "not_yet"
     result = record_milestones(
-        session, child.id,
-        MilestoneAdministrationCreate(instrument="milestone-checklist", administered_on=on,
-                                      source="home", answers=answers),
-        now=NOW,
+        session, child, instrument="milestone-checklist", administered_on=on, source="home",
+        answers=answers, at=at(NOW),
     )  # fmt: skip
     assert "DEV_MILESTONE_NOT_YET" in [f.code for f in result.flags]
     assert result.case is not None and result.case.severity == "review"
@@ -225,26 +231,6 @@ def test_milestone_not_yet_goes_to_review(session: Session, units: dict) -> None
 def test_schedule_for_child(session: Session, units: dict) -> None:
     child = add_child(session, "k1", "2024-01-15", checks=(("2024-01-20", "newborn_visit"),
                                                           ("2024-05-15", "routine")))  # fmt: skip
-    statuses, nxt = schedule_for_child(session, child.id, dt.date(2024, 7, 1))
+    statuses, nxt = schedule_for_child(session, child, dt.date(2024, 7, 1))
     assert [s.status for s in statuses[:5]] == ["done", "missed", "done", "due", "upcoming"]
     assert nxt is not None and (nxt.code, nxt.target) == ("m6", dt.date(2024, 7, 15))
-
-
-def test_recently_missed_check_flags_once(session: Session, units: dict) -> None:
-    from health.services import flag_missed_checks
-
-    # born 2025-01-15: the full-month window (12-14 Feb) closed without a visit; the 3-month
-    # window (31 Mar - 15 May) is still open on 1 May; the newborn visit was done
-    child = add_child(session, "k2", "2025-01-15", checks=(("2025-01-20", "newborn_visit"),))
-    today = dt.date(2025, 5, 1)
-    flags = flag_missed_checks(session, child.id, today=today, now=NOW)
-    assert [f.evidence.values["check"] for f in flags] == ["full_month"]
-    case = cases_of(session, child.id)[0]
-    assert (case.severity, case.clinic_id) == ("review", units["CL1"].id)
-    assert flag_missed_checks(session, child.id, today=today, now=NOW) == []
-    stored = session.exec(select(FlagRecord)).one()
-    assert (stored.code, stored.domain, stored.evidence["values"]["check"]) == (
-        "SCHEDULE_CHECK_MISSED",
-        "schedule",
-        "full_month",
-    )

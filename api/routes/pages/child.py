@@ -22,9 +22,9 @@ from api.access import (
     child_for,
 )
 from api.database import begin_write
-from api.errors import ImplausibleMeasurementError, ServiceInputError
-from api.routes.api_children import ENTERING, SOURCE, flag_texts
-from api.routes.common import lang, now, today
+from api.errors import ServiceInputError
+from api.routes.api_children import ENTERING, SOURCE
+from api.routes.common import lang, moment, today
 from api.routes.pages.render import (
     Form,
     error_text,
@@ -32,7 +32,10 @@ from api.routes.pages.render import (
     parse_float,
     render,
 )
-from api.services import charts, records, views
+from api.services import charts, views
+from api.services.present import clinician_text, flag_texts, indicator_name, indicator_views
+from health import pipeline
+from health.errors import ImplausibleMeasurementError, RecordError
 from health.models import (
     Area,
     Case,
@@ -44,7 +47,6 @@ from health.models import (
 from health.models.enums import Source
 from health.registry import add_guardian, create_child
 from screening.errors import ScreeningInputError
-from screening.messages import text
 
 # -- parents -------------------------------------------------------------------------------
 
@@ -103,8 +105,6 @@ def child_create(
     try:
         weeks = parse_float(data, "gestational_weeks")
         birth = parse_date(data, "birth_date")
-        if birth > today(request):
-            raise ServiceInputError("The birth date is in the future.")
         child = create_child(
             db,
             ChildCreate(
@@ -114,8 +114,9 @@ def child_create(
                 name=str(data.get("name") or "") or None,
                 area_code=str(data.get("area_code", "")),
             ),
+            today=today(request),
         )
-    except (ServiceInputError, ValidationError, LookupError) as exc:
+    except (ServiceInputError, RecordError, ValidationError, LookupError) as exc:
         return render(
             request,
             "child_new.html",
@@ -146,23 +147,7 @@ def child_page(
     child = child_for(db, user, child_id)
     language = lang(request)
     rows = views.measurements(db, child.id)
-    latest = rows[-1] if rows else None
-    indicators = views.indicator_results(latest, language) if latest else []
-    advice = []
-    if latest is not None and latest.status == "accepted":
-        z = {k: getattr(latest, c) for k, c in records.Z_COLUMNS.items() if k not in ("wfh",)}
-        z["wfl" if latest.age_days < charts.SWITCH_DAY else "wfh"] = latest.z_wflh
-        from screening.growth import measurement_flags
-
-        advice = flag_texts(
-            measurement_flags(
-                {k: v for k, v in z.items() if v is not None},
-                age_days=latest.age_days,
-                muac_cm=latest.muac_cm,
-                oedema=latest.oedema,
-            ),
-            language,
-        )
+    latest = pipeline.measurement_result(db, child, rows[-1]) if rows else None
     statuses, upcoming = views.schedule(db, child, today(request))
     professional = user.role in (DOCTOR, ADMIN)
     case = db.execute(select(Case).where(Case.child_id == child.id, Case.status == "open")).scalar()
@@ -178,13 +163,14 @@ def child_page(
         "child.html",
         child=child,
         rows=rows,
-        latest=latest,
-        indicators=indicators,
-        advice=advice,
+        latest=latest.measurement if latest else None,
+        ages=pipeline.ages_of(child, today(request)),
+        indicators=indicator_views(latest, language),
+        advice=flag_texts(latest.flags, language) if latest else [],
         chart=chart if chart in charts.CHARTS else "wfa",
         chart_html=charts.chart_html(child, rows, chart, language) if rows else "",
         charts=charts.CHARTS,
-        indicator_names=views.INDICATOR_NAMES,
+        indicator_name=lambda code: indicator_name(code, language),
         upcoming=upcoming,
         statuses=statuses,
         professional=professional,
@@ -192,16 +178,9 @@ def child_page(
         events=events,
         flags=views.open_flags(db, child.id) if professional else [],
         answer_sets=views.answer_sets(db, child.id, language) if professional else [],
-        clinician_text=lambda f: text(f.clinician_message_id, language, **_params(f.evidence)),
+        clinician_text=lambda f: clinician_text(pipeline.flag_of(f), language),
         age_days=(today(request) - child.birth_date).days,
     )
-
-
-def _params(evidence: dict[str, Any]) -> dict[str, Any]:
-    params = dict(evidence.get("values") or {})
-    params.update({f"z_{k}": v for k, v in (evidence.get("z") or {}).items()})
-    params["items"] = ", ".join(evidence.get("item_ids") or [])
-    return params
 
 
 @get(
@@ -250,15 +229,13 @@ def measure_submit(
             muac_cm=parse_float(data, "muac_cm"),
             oedema=data.get("oedema") == "yes",
         )
-        records.record_measurement(
+        pipeline.record_measurement(
             db,
             child,
             entry,
+            at=moment(request),
             actor_id=user.id,
-            professional=user.role != PARENT,
             confirm=confirm,
-            today=today(request),
-            now=now(request),
             clinic_id=user.clinic_id,
             facility_id=user.facility_id,
         )
@@ -273,7 +250,7 @@ def measure_submit(
             confirm=True,
             error=error_text(request, exc),
         )
-    except (ServiceInputError, ScreeningInputError, ValidationError) as exc:
+    except (ServiceInputError, RecordError, ScreeningInputError, ValidationError) as exc:
         return render(
             request,
             "measure.html",
@@ -300,16 +277,17 @@ def summary(
 ) -> Template:
     """One printable page: latest results, schedule, open advice."""
     child = child_for(db, user, child_id)
-    language = lang(request)
     rows = views.measurements(db, child.id)
+    latest = pipeline.measurement_result(db, child, rows[-1]) if rows else None
     statuses, upcoming = views.schedule(db, child, today(request))
     return render(
         request,
         "summary.html",
         child=child,
         rows=rows,
-        indicators=views.indicator_results(rows[-1], language) if rows else [],
+        indicators=indicator_views(latest, lang(request)),
         statuses=statuses,
         upcoming=upcoming,
+        ages=pipeline.ages_of(child, today(request)),
         age_days=(today(request) - child.birth_date).days,
     )

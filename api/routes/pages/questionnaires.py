@@ -19,14 +19,16 @@ from api.access import (
 )
 from api.database import begin_write
 from api.errors import ServiceInputError
-from api.routes.api_children import ENTERING, SOURCE, flag_texts
-from api.routes.common import lang, now, today
+from api.routes.api_children import ENTERING, SOURCE
+from api.routes.common import lang, moment, today
 from api.routes.pages.render import (
     Form,
     error_text,
     render,
 )
-from api.services import records
+from api.services.present import flag_texts
+from health import pipeline
+from health.errors import RecordError
 from health.models import (
     Child,
     FeedingRecall,
@@ -57,7 +59,7 @@ def _milestones(
 ) -> Template:
     from screening.development import age_used, choose_band
 
-    inst = reference.instrument(records.PARENT_MILESTONES)
+    inst = reference.instrument(pipeline.PARENT_MILESTONES)
     band = None
     try:
         band = choose_band(
@@ -101,21 +103,20 @@ def milestones_submit(
     child = child_for(db, user, child_id)
     answers = {k[2:]: str(v) for k, v in data.items() if k.startswith("a:")}
     try:
-        _, result, _ = records.record_milestones(
+        recorded = pipeline.record_milestones(
             db,
             child,
-            instrument=records.PARENT_MILESTONES,
+            instrument=pipeline.PARENT_MILESTONES,
             administered_on=today(request),
             answers=answers,
             source=SOURCE[user.role],
             actor_id=user.id,
-            today=today(request),
-            now=now(request),
+            at=moment(request),
         )
-    except (ServiceInputError, ScreeningInputError) as exc:
+    except (ServiceInputError, RecordError, ScreeningInputError) as exc:
         return _milestones(request, child, error=error_text(request, exc), status_code=422)
     db.commit()
-    return _milestones(request, child, result=result)
+    return _milestones(request, child, result=recorded.scoring)
 
 
 def _tri(value: Any) -> bool | None:
@@ -167,7 +168,7 @@ def feeding_form(
         .where(FeedingRecall.child_id == child.id)
         .order_by(FeedingRecall.id.desc())
     ).scalar()
-    result = records.assess_stored_recall(last) if last is not None else None
+    result = pipeline.stored_recall_scoring(last) if last is not None else None
     return _feeding(request, child, result)
 
 
@@ -205,17 +206,16 @@ def feeding_submit(
     begin_write(db)
     child = child_for(db, user, child_id)
     try:
-        _, result, _ = records.record_feeding(
+        recorded = pipeline.record_feeding(
             db,
             child,
             recalled_on=today(request) - dt.timedelta(days=1),
             answers=feeding_answers(data),
             source=SOURCE[user.role],
             actor_id=user.id,
-            today=today(request),
-            now=now(request),
+            at=moment(request),
         )
-    except (ServiceInputError, ScreeningInputError) as exc:
+    except (ServiceInputError, RecordError, ScreeningInputError) as exc:
         return _feeding(request, child, error=error_text(request, exc), status_code=422)
     db.commit()
-    return _feeding(request, child, result)
+    return _feeding(request, child, recorded.scoring)

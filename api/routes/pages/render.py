@@ -22,6 +22,9 @@ from api.access import (
 from api.errors import ServiceInputError
 from api.i18n import LOCALES, gettext
 from api.routes.common import lang, today
+from api.services.present import record_error_text
+from growth_charts.age import DAYS_PER_MONTH
+from health.errors import RecordError
 from screening.errors import ScreeningInputError
 from screening.messages import text
 
@@ -63,7 +66,7 @@ def local_path(target: str) -> str:
 def age_text(days: int, language: str) -> str:
     """A child's age for people: days under a month, months under two years, then years and
     months (months of 30.4375 days, as the growth standards count them)."""
-    months = int(days // 30.4375)
+    months = int(days // DAYS_PER_MONTH)
     if months < 1:
         return gettext(language, "{n} days", n=days)
     if months < 24:
@@ -112,6 +115,9 @@ def parse_date(form: dict[str, Any], name: str, default: dt.date | None = None) 
 
 
 def error_text(request: Request, exc: Exception) -> str:
+    """The message of a refusal, in the request's language."""
+    if isinstance(exc, RecordError):
+        return record_error_text(exc, lang(request))
     if isinstance(exc, ServiceInputError):
         return gettext(lang(request), exc.message, **exc.params)
     if isinstance(exc, ScreeningInputError):

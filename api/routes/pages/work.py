@@ -34,13 +34,15 @@ from api.routes.pages.render import (
     render,
 )
 from api.services import dashboard as dash
-from api.services import records, views
+from api.services import views
 from health.coverage import INDICATORS
+from health.errors import RecordError
 from health.models import (
     CaseClose,
     Facility,
 )
 from health.periods import Period
+from health.services.cases import close_case
 
 # -- doctors -------------------------------------------------------------------------------
 
@@ -92,10 +94,10 @@ def outcome_submit(
             outcome_note=str(data.get("outcome_note") or "") or None,
             recheck_on=recheck,
         )
-        records.record_outcome(db, case, entry, actor_id=user.id, now=now(request))
+        close_case(db, case.id, entry, actor_id=user.id, now=now(request))
         audit.record(request, db, user, "case.outcome", "case", case_id)
         db.commit()
-    except (ServiceInputError, ValidationError) as exc:
+    except (ServiceInputError, RecordError, ValidationError) as exc:
         raise ServiceInputError(error_text(request, exc)) from None
     return Redirect(f"/children/{case.child_id}", status_code=303)
 

@@ -1,0 +1,48 @@
+"""The one recording pipeline: every record that enters (a parent's home measurement, a
+facility's or a clinic's, a check, a questionnaire) goes through one call here that returns a
+complete, typed result (:mod:`health.pipeline.results`). Each call takes a ``Session`` (it
+flushes; the caller commits) and a :class:`~health.clock.Moment` (now in UTC, the local today).
+"""
+
+from health.errors import ImplausibleMeasurementError, RecordError
+from health.pipeline.ages import Ages, ages_of, ages_on
+from health.pipeline.checks import record_check
+from health.pipeline.indicators import INDICATORS, IndicatorResult
+from health.pipeline.measurement import RULE_SET, measurement_result, record_measurement
+from health.pipeline.questionnaires import (
+    PARENT_MILESTONES,
+    record_feeding,
+    record_milestones,
+    stored_recall_scoring,
+)
+from health.pipeline.results import (
+    CheckResult,
+    FeedingRecallResult,
+    MeasurementResult,
+    MilestoneResult,
+)
+from health.pipeline.stored import flag_of, flags_of_source
+
+__all__ = [
+    "INDICATORS",
+    "PARENT_MILESTONES",
+    "RULE_SET",
+    "Ages",
+    "CheckResult",
+    "FeedingRecallResult",
+    "ImplausibleMeasurementError",
+    "IndicatorResult",
+    "MeasurementResult",
+    "MilestoneResult",
+    "RecordError",
+    "ages_of",
+    "ages_on",
+    "flag_of",
+    "flags_of_source",
+    "measurement_result",
+    "record_check",
+    "record_feeding",
+    "record_measurement",
+    "record_milestones",
+    "stored_recall_scoring",
+]

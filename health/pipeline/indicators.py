@@ -1,0 +1,141 @@
+"""Per indicator of one measurement: WHO-rounded and unrounded z, percentile, classification and
+the id of the plain-language sentence, chosen from the flags that were raised (never from a
+second table of cut-offs).
+
+Indicator names are the service's, one per concept from the engine to the page: ``wfa``,
+``lhfa``, ``wflh`` (weight-for-length/height), ``bmi``, ``hcfa``, ``acfa``. From 61 months the
+engine reads weight, height and BMI against the WHO 2007 reference (codes ``wfa_2007``,
+``hfa_2007``, ``bmi_2007``); the indicator keeps its name and says ``reference="who2007"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from growth_charts import classify, percentile, round_z
+from screening.flags import GROWTH_RULES_VERSION, Flag
+
+INDICATORS = ("wfa", "lhfa", "wflh", "bmi", "hcfa", "acfa")
+"""The indicators a measurement reports, in display order."""
+
+# engine/screening code → (indicator, reference, stored column)
+ENGINE_CODES: Mapping[str, tuple[str, str, str]] = {
+    "wfa": ("wfa", "who2006", "z_wfa"),
+    "wfa_2007": ("wfa", "who2007", "z_wfa"),
+    "lhfa": ("lhfa", "who2006", "z_lhfa"),
+    "hfa_2007": ("lhfa", "who2007", "z_lhfa"),
+    "wflh": ("wflh", "who2006", "z_wflh"),
+    "wfl": ("wflh", "who2006", "z_wflh"),  # TEMP alias until screening says wflh
+    "bmi": ("bmi", "who2006", "z_bmi"),
+    "bmi_2007": ("bmi", "who2007", "z_bmi"),
+    "hcfa": ("hcfa", "who2006", "z_hcfa"),
+    "acfa": ("acfa", "who2006", "z_acfa"),
+}
+# the engine classifies weight-for-length and weight-for-height alike
+_CLASSIFY_AS = {"wflh": "wfl"}
+MEASUREMENTS_OF: Mapping[str, frozenset[str]] = {
+    "wfa": frozenset({"weight"}),
+    "lhfa": frozenset({"length"}),
+    "wflh": frozenset({"weight", "length"}),
+    "bmi": frozenset({"weight", "length"}),
+    "hcfa": frozenset({"head"}),
+    "acfa": frozenset({"muac"}),
+}
+IMPLAUSIBLE = "GROWTH_IMPLAUSIBLE"
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """One indicator of one measurement.
+
+    ``z`` is unrounded, ``z_rounded`` WHO-rounded (2 decimals, what every cut-off reads);
+    ``percentile`` is 0-100 (1 decimal); ``classification`` the engine's WHO class code;
+    ``flag_codes`` the raised flags about this indicator; ``sentence_id`` the catalogue id of
+    the parent's sentence (``result.*``)."""
+
+    code: str
+    reference: str
+    engine_code: str
+    z: float
+    z_rounded: float
+    percentile: float
+    classification: str
+    flag_codes: tuple[str, ...]
+    sentence_id: str
+
+
+def _about(flag: Flag, engine_code: str, indicator: str) -> bool:
+    """Whether a one-measurement growth flag speaks about ``indicator`` (series flags do not:
+    they judge the trajectory, not this value)."""
+    if flag.evidence.rule_version != GROWTH_RULES_VERSION or flag.code == IMPLAUSIBLE:
+        return False
+    if engine_code in flag.evidence.z:
+        return True
+    return indicator == "acfa" and "muac_cm" in flag.evidence.values
+
+
+def suspect_measurements(flags: Iterable[Flag]) -> frozenset[str]:
+    """The measurements (weight, length, head, muac) an implausible-value flag names."""
+    out: set[str] = set()
+    for flag in flags:
+        if flag.code == IMPLAUSIBLE:
+            named = str(flag.evidence.values.get("measurements") or "")
+            out.update(m.strip() for m in named.split(",") if m.strip())
+    return frozenset(out)
+
+
+def sentence_id(z_rounded: float, classification: str, flags: Iterable[Flag], suspect: bool) -> str:
+    """The parent's sentence for one indicator: a re-measure request when a value it uses is
+    implausible; else what the most severe raised flag about it says (urgent, refer, review);
+    else a description without a promise of review (usual, low, high, tall)."""
+    if suspect:
+        return "result.implausible"
+    found = sorted(flags, key=lambda f: -f.severity.rank)
+    side = "low" if z_rounded < 0 else "high"
+    if found and found[0].severity.rank > 0:
+        return f"result.{side}.{found[0].severity}"
+    if -2 <= z_rounded <= 2:
+        return "result.usual"
+    return "result.tall" if classification == "very_tall" else f"result.{side}"
+
+
+def indicator_results(z: Mapping[str, float], flags: Iterable[Flag]) -> tuple[IndicatorResult, ...]:
+    """Every indicator with a z in ``z`` (engine codes → unrounded z), in :data:`INDICATORS`
+    order, each with its sentence chosen from ``flags`` (the flags that were raised)."""
+    flags = tuple(flags)
+    suspect = suspect_measurements(flags)
+    out = {}
+    for engine_code, value in z.items():
+        if engine_code not in ENGINE_CODES or value is None or math.isnan(value):
+            continue
+        indicator, reference, _ = ENGINE_CODES[engine_code]
+        if indicator in out:  # 61-61.9 months: WHO 2006 first, as stored (stored_columns)
+            continue
+        rounded = float(round_z(float(value)))
+        classification = str(classify(_CLASSIFY_AS.get(engine_code, engine_code), [rounded])[0])
+        about = [f for f in flags if _about(f, engine_code, indicator)]
+        out[indicator] = IndicatorResult(
+            code=indicator,
+            reference=reference,
+            engine_code=engine_code,
+            z=float(value),
+            z_rounded=rounded,
+            percentile=round(float(percentile([rounded])[0]), 1),
+            classification=classification,
+            flag_codes=tuple(f.code for f in about),
+            sentence_id=sentence_id(
+                rounded, classification, about, bool(MEASUREMENTS_OF[indicator] & suspect)
+            ),
+        )
+    return tuple(out[code] for code in INDICATORS if code in out)
+
+
+def stored_columns(z: Mapping[str, float]) -> dict[str, float]:
+    """WHO-rounded z per stored column (``z_wfa`` …) of the engine's z."""
+    out: dict[str, float] = {}
+    for engine_code, value in z.items():
+        if engine_code in ENGINE_CODES and value is not None and not math.isnan(value):
+            out.setdefault(ENGINE_CODES[engine_code][2], float(round_z(float(value))))
+    return out

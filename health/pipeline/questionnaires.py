@@ -1,0 +1,122 @@
+"""Record a milestone checklist or a previous-day feeding recall: score it once with the
+screening rules, store it, raise its flags, and return the complete result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from health.clock import Moment
+from health.models import Child, FeedingRecall, FlagRecord, MilestoneAdministration, MilestoneAnswer
+from health.models.enums import Source
+from health.pipeline.ages import ages_on
+from health.pipeline.results import FeedingRecallResult, MilestoneResult
+from health.services.cases import raise_flags
+from screening import development, feeding
+
+PARENT_MILESTONES = "milestone-checklist"
+"""The instrument parents answer (the others are for professionals)."""
+
+
+def record_milestones(
+    session: Session,
+    child: Child,
+    *,
+    instrument: str,
+    administered_on: dt.date,
+    answers: Mapping[str, str],
+    source: Source | str,
+    at: Moment,
+    actor_id: int | None = None,
+) -> MilestoneResult:
+    """Score ``instrument`` (an instrument code) for the child's age on ``administered_on``,
+    store the answers and route warning signs / "not yet" answers to the case."""
+    ages = ages_on(child, administered_on, at.today, "administered_on")
+    scoring = development.assess(
+        instrument,
+        sex=str(child.sex),
+        birth_date=child.birth_date,
+        gestational_weeks=child.gestational_weeks,
+        assessment_date=administered_on,
+        answers=answers,
+    )
+    row = MilestoneAdministration(
+        instrument=f"{scoring.instrument}@{scoring.instrument_version}",
+        administered_on=administered_on,
+        source=source,
+        child_id=child.id,
+        entered_by_id=actor_id,
+        age_days=ages.days,
+        created_at=at.now,
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(
+        MilestoneAnswer(administration_id=row.id, item_code=item, answer=answer)  # type: ignore[arg-type]
+        for item, answer in scoring.answers.items()
+    )
+    case = raise_flags(session, child, scoring.flags, source_kind="milestone", source_id=row.id,
+                       now=at.now, actor_id=actor_id)  # fmt: skip
+    return MilestoneResult(row, ages, scoring, tuple(scoring.flags), case)
+
+
+def score_recall(answers: Mapping[str, Any], age_days: int) -> feeding.FeedingResult:
+    """The IYCF scoring of one recall's answers at ``age_days`` (stored recalls are read back
+    through this same function)."""
+    recall = feeding.Recall.from_mapping({**answers, "age_days": age_days})
+    return feeding.assess_recall(recall)
+
+
+def stored_recall_scoring(row: FeedingRecall) -> feeding.FeedingResult:
+    """The scoring of a stored recall."""
+    return score_recall(row.answers, row.age_days)
+
+
+def record_feeding(
+    session: Session,
+    child: Child,
+    *,
+    recalled_on: dt.date,
+    answers: Mapping[str, Any],
+    source: Source | str,
+    at: Moment,
+    actor_id: int | None = None,
+) -> FeedingRecallResult:
+    """Assess a previous-day recall (WHO/UNICEF IYCF); its advice flags go to the family, and
+    become a review flag for the doctor when they persist over two recalls or come with growth
+    faltering (an open ``GROWTH_FALTERING`` flag)."""
+    ages = ages_on(child, recalled_on, at.today, "recalled_on")
+    kept = {k: v for k, v in answers.items() if k != "age_days"}
+    scoring = score_recall(kept, ages.days)
+    previous_row = session.exec(
+        select(FeedingRecall)
+        .where(FeedingRecall.child_id == child.id)
+        .order_by(col(FeedingRecall.recalled_on).desc(), col(FeedingRecall.id).desc())
+    ).first()
+    previous = stored_recall_scoring(previous_row).flags if previous_row is not None else None
+    faltering = session.exec(
+        select(FlagRecord.id).where(
+            FlagRecord.child_id == child.id,
+            FlagRecord.code == "GROWTH_FALTERING",
+            col(FlagRecord.resolved_at).is_(None),
+        )
+    ).first()
+    escalated = feeding.escalate(scoring.flags, previous, growth_faltering=faltering is not None)
+    row = FeedingRecall(
+        recalled_on=recalled_on,
+        source=source,
+        child_id=child.id,
+        entered_by_id=actor_id,
+        age_days=ages.days,
+        answers=kept,
+        created_at=at.now,
+    )
+    session.add(row)
+    session.flush()
+    flags = (*scoring.flags, *escalated)
+    case = raise_flags(session, child, flags, source_kind="feeding", source_id=row.id,
+                       now=at.now, actor_id=actor_id)  # fmt: skip
+    return FeedingRecallResult(row, ages, scoring, flags, case)
