@@ -2,14 +2,15 @@
 (:mod:`.series`) and haemoglobin (:mod:`.anaemia`), all returning :class:`screening.flags.Flag`.
 
 The combined weight-for-length/height indicator is keyed ``wflh`` everywhere here (the engine's
-``zwfl``); the engine's own table codes ``wfl``/``wfh`` stay inside ``growth_charts``.
+``zwfl``); the engine's own table codes ``wfl``/``wfh`` stay inside ``growth_charts`` and are
+refused as input.
 """
 
 from screening.growth.anaemia import HB_PLAUSIBLE_G_L, AnaemiaResult, anaemia
 from screening.growth.errors import InvalidMeasurementError
 from screening.growth.measurement import (
     CLASS_FLAGS,
-    ENGINE_ALIASES,
+    FROM_ENGINE,
     MAM_MUAC_BELOW_CM,
     MEASUREMENTS_USED,
     MUAC_MONTHS,
@@ -38,7 +39,7 @@ __all__ = [
     "CENTILE_SPACE_Z",
     "CLASS_FLAGS",
     "EARLY_DAYS_END",
-    "ENGINE_ALIASES",
+    "FROM_ENGINE",
     "HB_PLAUSIBLE_G_L",
     "INFANCY_LAST_DAY",
     "MAM_MUAC_BELOW_CM",

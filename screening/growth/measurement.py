@@ -22,7 +22,8 @@ severe flag is kept. Only the classifications named in the flag table raise a fl
 risk of overweight", "very tall", "high weight-for-age" do not).
 
 Indicator codes are the engine's, except that the combined weight-for-length/height indicator
-(WHO's ``zwfl``) is ``wflh``; the engine's table codes ``wfl``/``wfh`` are accepted as input only.
+(WHO's ``zwfl``) is ``wflh``: the engine's table codes ``wfl``/``wfh`` stay inside the engine and
+are refused as input here (:func:`indicator_code` translates an engine code).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from screening.growth.errors import (
 )
 
 WFLH = "wflh"  # weight-for-length/height, WHO's zwfl
-ENGINE_ALIASES: Mapping[str, str] = {"wfl": WFLH, "wfh": WFLH}  # engine table code → ours
+FROM_ENGINE: Mapping[str, str] = {"wfl": WFLH, "wfh": WFLH}  # engine table code → ours
 # the engine classifies and flag-limits wflh as wfl (wfl and wfh share cut-offs and limits)
 _ENGINE_CODE = {WFLH: "wfl"}
 
@@ -126,23 +127,19 @@ MAM_MUAC_BELOW_CM = 12.5
 MUAC_MONTHS = (6, 59)  # WHO completed months
 
 
-def indicator_code(code: str) -> str:
-    """Our code of indicator ``code`` (``wfl``/``wfh`` → ``wflh``; others unchanged)."""
-    return ENGINE_ALIASES.get(code, code)
+def indicator_code(engine_code: str) -> str:
+    """Our code of an engine indicator code (``wfl``/``wfh`` → ``wflh``; others unchanged)."""
+    return FROM_ENGINE.get(engine_code, engine_code)
 
 
 def _rounded(z: Mapping[str, float | None]) -> dict[str, float]:
-    """WHO-rounded z by our indicator code; missing values dropped. Two values for ``wflh``
-    (``wflh``, ``wfl`` or ``wfh`` given together) are refused."""
+    """WHO-rounded z by indicator code, missing values dropped; an unknown code is refused."""
     out: dict[str, float] = {}
-    for given, value in z.items():
-        code = indicator_code(given)
+    for code, value in z.items():
         if code not in CLASS_FLAGS:
-            raise InvalidMeasurementError(field=given, value="unknown indicator")
+            raise InvalidMeasurementError(field=code, value="unknown indicator")
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
-        if code in out:
-            raise InvalidMeasurementError(field=given, value=f"a second {code} value")
         out[code] = float(round_z(float(value)))
     return out
 

@@ -25,8 +25,6 @@ def codes(flags) -> list[str]:
         # weight-for-length/height and BMI (0-5 y)
         ("wflh", -3.01, "GROWTH_SEVERE_WASTING"),
         ("wflh", -3.00, "GROWTH_WASTING"),
-        ("wfl", -3.01, "GROWTH_SEVERE_WASTING"),  # the engine's table codes, as input aliases
-        ("wfh", -3.01, "GROWTH_SEVERE_WASTING"),
         ("bmi", -3.01, "GROWTH_SEVERE_WASTING"),
         ("wflh", -2.01, "GROWTH_WASTING"),
         ("wflh", -2.00, None),
@@ -119,13 +117,12 @@ def test_only_most_severe_flag_of_a_family_and_evidence_z() -> None:
     }
 
 
-def test_wflh_is_the_one_key_and_engine_codes_are_input_aliases() -> None:
-    for given in ("wfl", "wfh"):
-        flags = measurement_flags({given: -3.2}, age_days=AGE)
-        assert dict(flags[0].evidence.z) == {"wflh": -3.2}
-    with pytest.raises(growth.InvalidMeasurementError):
-        measurement_flags({"wflh": -1.0, "wfl": -1.0}, age_days=AGE)
-    assert measurement_flags({"wflh": -1.0, "wfh": None}, age_days=AGE) == ()
+@pytest.mark.parametrize("engine_code", ["wfl", "wfh"])
+def test_engine_table_codes_are_refused_wflh_is_the_one_key(engine_code) -> None:
+    with pytest.raises(growth.InvalidMeasurementError) as info:
+        measurement_flags({engine_code: -3.2}, age_days=AGE)
+    assert info.value.params["field"] == engine_code
+    assert growth.indicator_code(engine_code) == "wflh"
 
 
 def test_engine_wfl_and_wfh_share_cut_offs_and_limits() -> None:
