@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from growth_charts.age import DAYS_PER_MONTH, LENGTH_HEIGHT_SWITCH_DAY
 from growth_charts.codes import MISSING, measure_codes, oedema_codes, sex_codes
 from growth_charts.indicators import INDICATORS
 from growth_charts.kernels import age_rows, interpolated_lms, keyed_z, lms_z, positive, prepared
@@ -26,8 +27,6 @@ from growth_charts.rounding import round_half_up, round_z
 Array = NDArray[np.float64]
 RuleSet = Literal["who-anthro", "igrowup"]
 RULE_SETS: tuple[RuleSet, ...] = ("who-anthro", "igrowup")
-DAYS_PER_MONTH = 30.4375
-LENGTH_HEIGHT_SWITCH_DAY = 731
 POSITION_CORRECTION_CM = 0.7
 UNKNOWN_POSITION_SWITCH_CM = 87.0
 WHO2006_LAST_DAY = 1856

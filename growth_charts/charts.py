@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
+from growth_charts.age import DAYS_PER_MONTH, LENGTH_HEIGHT_SWITCH_DAY
 from growth_charts.classify import percentile, z_from_percentile
 from growth_charts.indicators import indicator
 from growth_charts.rounding import round_z
@@ -21,8 +22,6 @@ from growth_charts.zscore import value_at_z, zscore
 
 Language = Literal["zh-CN", "en"]
 Style = Literal["percentile", "zscore"]
-DAYS_PER_MONTH = 30.4375
-SWITCH_DAY = 731
 PERCENTILE_BANDS = ((3.0, 97.0), (15.0, 85.0))
 Z_LINES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
 
@@ -91,7 +90,7 @@ def _with_break(code: str, x_table: np.ndarray, x_shown: np.ndarray, y: np.ndarr
     """Insert a gap between day 730 and 731 for length/height-for-age (length → height)."""
     if code != "lhfa":
         return x_shown, y
-    cut = int(np.searchsorted(x_table, SWITCH_DAY))
+    cut = int(np.searchsorted(x_table, LENGTH_HEIGHT_SWITCH_DAY))
     return np.insert(x_shown, cut, np.nan), np.insert(y, cut, np.nan)
 
 
@@ -99,7 +98,7 @@ def _segments(code: str, x_table: np.ndarray) -> list[slice]:
     """Index ranges drawn without a break: lying length and standing height for ``lhfa``."""
     if code != "lhfa":
         return [slice(None)]
-    cut = int(np.searchsorted(x_table, SWITCH_DAY))
+    cut = int(np.searchsorted(x_table, LENGTH_HEIGHT_SWITCH_DAY))
     return [slice(0, cut), slice(cut, None)]
 
 

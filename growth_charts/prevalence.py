@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from growth_charts.age import DAYS_PER_MONTH
 from growth_charts.classify import is_implausible
 from growth_charts.codes import UNKNOWN, oedema_codes, sex_codes
 from growth_charts.frame import InvalidValueError, MissingColumnError, numeric_column
@@ -49,7 +50,6 @@ from growth_charts.survey import CellSums, RowCells, SurveyDesign, domain_means
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-DAYS_PER_MONTH = 30.4375
 LAST_DAY = 1826
 NO_Z_FROM_MONTHS = 60.0  # WHO anthro 1.1 computes no z-score from 60.0 months (1826.25 days)
 OEDEMA_Z = -3.1

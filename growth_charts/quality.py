@@ -31,12 +31,12 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
+from growth_charts.age import DAYS_PER_MONTH
 from growth_charts.codes import oedema_codes, sex_codes
 from growth_charts.frame import MissingColumnError, numeric_column
 from growth_charts.rounding import round_half_up
 
 Array = NDArray[np.float64]
-DAYS_PER_MONTH = 30.4375
 LAST_DAY = 1826
 # label, z column, expected SD range
 Z_SCORES = (

@@ -1,6 +1,7 @@
 """Reporting periods and calendar arithmetic used by the schedule and the coverage indicators.
 
-Month arithmetic clamps to the end of the month: 31 January + 1 month = 28/29 February.
+Month arithmetic is :func:`screening.ages.add_months` / :func:`~screening.ages.add_years`
+(re-exported here): it clamps to the end of the month, 31 January + 1 month = 28/29 February.
 """
 
 from __future__ import annotations
@@ -10,6 +11,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from screening.ages import add_months, add_years
+
+__all__ = [
+    "Period",
+    "PeriodError",
+    "add_months",
+    "add_years",
+    "birth_range_for_age_in",
+    "days_in_month",
+]
+
 
 class PeriodError(ValueError):
     """A period that cannot be read or is empty (start after end)."""
@@ -18,18 +30,6 @@ class PeriodError(ValueError):
 def days_in_month(year: int, month: int) -> int:
     """Number of days in ``month`` (1–12) of ``year``."""
     return calendar.monthrange(year, month)[1]
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months (negative allowed), clamped to the month's end."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month0 = divmod(index, 12)
-    return dt.date(year, month0 + 1, min(day.day, days_in_month(year, month0 + 1)))
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """``day`` plus ``years`` years (29 February → 28 February in a common year)."""
-    return add_months(day, 12 * years)
 
 
 def _month_start(index: int) -> dt.date:
