@@ -5,6 +5,11 @@ Windows are closed date intervals ``[opens, closes]``. Status on ``today``: *don
 the right kind is dated inside the window (each recorded check satisfies at most one scheduled
 check, earliest first); else *missed* once ``today > closes``; *due* while
 ``opens <= today <= closes``; *upcoming* before that.
+
+Window dates come from one computation, :meth:`ScheduledCheck.windows` (numpy over an array of
+birth dates, calendar months by :func:`screening.ages.add_months_array`): the schedule of one
+child (:func:`child_schedule`) and the due/missed lists of a whole scope (:func:`due_entries`)
+both call it.
 """
 
 from __future__ import annotations
@@ -15,13 +20,17 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import numpy as np
 import yaml
+from numpy.typing import ArrayLike, NDArray
 
 import reference_data
-from health.periods import add_months
+from screening.ages import add_months_array
 
 DEFAULT_SCHEDULE = "schedule/china_0_6.yaml"
 KINDS = ("newborn_visit", "full_month", "routine")
+RECENT_MISSED_DAYS = 365  # due lists show a missed check up to this many days after it closed
+Dates = NDArray[np.datetime64]
 
 
 class ScheduleConfigError(ValueError):
@@ -35,9 +44,13 @@ class Offset:
     months: int = 0
     days: int = 0
 
-    def from_birth(self, birth: dt.date) -> dt.date:
-        """The date ``birth + months + days`` (months clamped to the month's end)."""
-        return add_months(birth, self.months) + dt.timedelta(days=self.days)
+    def __add__(self, other: Offset) -> Offset:
+        return Offset(self.months + other.months, self.days + other.days)
+
+    def from_births(self, births: ArrayLike) -> Dates:
+        """``birth + months + days`` for each birth date (``datetime64[D]``), months first and
+        clamped to the month's end (31 January + 1 month = 28/29 February)."""
+        return add_months_array(births, self.months) + np.timedelta64(self.days, "D")
 
 
 @dataclass(frozen=True)
@@ -50,16 +63,20 @@ class ScheduledCheck:
     window_from: Offset
     window_to: Offset
 
+    def windows(self, births: ArrayLike) -> tuple[Dates, Dates, Dates]:
+        """``(target, opens, closes)`` for each birth date (``datetime64[D]`` arrays): the
+        window is ``target + window_from`` to ``target + window_to``, both days included."""
+        births = np.asarray(births, dtype="datetime64[D]")
+        return (
+            self.target.from_births(births),
+            (self.target + self.window_from).from_births(births),
+            (self.target + self.window_to).from_births(births),
+        )
+
     def dates(self, birth: dt.date) -> tuple[dt.date, dt.date, dt.date]:
-        """``(target, opens, closes)`` for a child born on ``birth``."""
-        target = self.target.from_birth(birth)
-        opens = Offset(
-            self.target.months + self.window_from.months, self.target.days + self.window_from.days
-        ).from_birth(birth)
-        closes = Offset(
-            self.target.months + self.window_to.months, self.target.days + self.window_to.days
-        ).from_birth(birth)
-        return target, opens, closes
+        """``(target, opens, closes)`` for a child born on ``birth`` (:meth:`windows` of one)."""
+        target, opens, closes = self.windows(np.array([birth], dtype="datetime64[D]"))
+        return target[0].item(), opens[0].item(), closes[0].item()
 
 
 @dataclass(frozen=True)
@@ -178,3 +195,80 @@ def child_schedule(
 def next_due(statuses: Iterable[CheckStatus]) -> CheckStatus | None:
     """The first scheduled check still to do (due or upcoming), or None when none is left."""
     return next((s for s in statuses if s.status in ("due", "upcoming")), None)
+
+
+class OverlappingWindowsError(ValueError):
+    """Two scheduled checks of one kind have overlapping windows for some child."""
+
+
+@dataclass(frozen=True)
+class DueEntry:
+    """Row ``index`` of the input arrays has scheduled check ``code`` in ``status``."""
+
+    index: int
+    code: str
+    status: str
+    opens: dt.date
+    closes: dt.date
+
+
+def due_entries(
+    birth: ArrayLike,
+    check_index: ArrayLike,
+    check_date: ArrayLike,
+    check_kind: ArrayLike,
+    today: dt.date,
+    statuses: tuple[str, ...] = ("due", "missed"),
+    schedule: Schedule | None = None,
+) -> list[DueEntry]:
+    """Due and missed checks of many children at once (numpy, no loop over children).
+
+    Children have birth dates ``birth``; recorded checks are given as parallel arrays (row index
+    of the child in ``birth``, date, kind). Returns, per child and status in ``statuses``, the
+    first scheduled check in that status on ``today``; *missed* only while its window closed at
+    most :data:`RECENT_MISSED_DAYS` days before ``today``.
+
+    Same statuses as :func:`child_schedule`, which lets each recorded check satisfy at most one
+    scheduled check: when the windows of one kind never overlap (the shipped schedule) that is
+    "a check of the kind inside the window", computed here. A schedule whose windows of one kind
+    overlap for some child raises :class:`OverlappingWindowsError`.
+    """
+    schedule = schedule or load_schedule()
+    births = np.asarray(birth, dtype="datetime64[D]")
+    dates = np.asarray(check_date, dtype="datetime64[D]")
+    rows_all = np.asarray(check_index, dtype=np.int64)
+    kinds = np.asarray(check_kind, dtype=object)
+    day = np.datetime64(today, "D")
+    n = births.size
+    first = {status: np.full(n, -1, dtype=np.int64) for status in statuses}
+    spans: dict[str, list[tuple[Dates, Dates]]] = {}
+    found: list[tuple[str, Dates, Dates]] = []
+    for position, item in enumerate(schedule.checks):
+        _, opens, closes = item.windows(births)
+        for before_opens, before_closes in spans.get(item.kind, []):
+            if np.any((opens <= before_closes) & (before_opens <= closes)):
+                raise OverlappingWindowsError(f"windows of kind {item.kind} overlap")
+        spans.setdefault(item.kind, []).append((opens, closes))
+        mine = kinds == item.kind
+        rows = rows_all[mine]
+        inside = (dates[mine] >= opens[rows]) & (dates[mine] <= closes[rows])
+        done = np.zeros(n, dtype=bool)
+        done[rows[inside]] = True
+        state = {
+            "due": ~done & (opens <= day) & (day <= closes),
+            "missed": ~done
+            & (day > closes)
+            & ((day - closes).astype(np.int64) <= RECENT_MISSED_DAYS),
+        }
+        for status in statuses:
+            take = state[status] & (first[status] < 0)
+            first[status][take] = position
+        found.append((item.code, opens, closes))
+    out = []
+    for status in statuses:
+        for index in np.flatnonzero(first[status] >= 0):
+            code, opens, closes = found[int(first[status][index])]
+            out.append(
+                DueEntry(int(index), code, status, opens[index].item(), closes[index].item())
+            )
+    return out

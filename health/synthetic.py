@@ -32,15 +32,6 @@ class Layout:
     facilities_per_township: int = 1
 
 
-def add_months_np(days: np.ndarray, months: int | np.ndarray) -> np.ndarray:
-    """Vectorised :func:`health.periods.add_months` on ``datetime64[D]`` arrays."""
-    m = days.astype("datetime64[M]")
-    day_of_month = (days - m.astype("datetime64[D]")).astype(np.int64)
-    target = m + np.asarray(months).astype("timedelta64[M]")
-    last = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
-    return target.astype("datetime64[D]") + np.minimum(day_of_month, last - 1) * DAY
-
-
 def geography(layout: Layout, rng: np.random.Generator) -> dict[str, pa.Table]:
     """Areas, clinics (one per township) and facilities (each linked to its township's clinic,
     or now and then to the neighbouring township's), with per-county check compliance."""
@@ -165,11 +156,7 @@ def checks_for(
     clinic_codes = geo["clinics"]["code"].to_numpy(zero_copy_only=False)
     parts = []
     for item in schedule.checks:
-        target = add_months_np(kids.birth, item.target.months) + item.target.days * DAY
-        opens = add_months_np(kids.birth, item.target.months + item.window_from.months)
-        opens = opens + (item.target.days + item.window_from.days) * DAY
-        closes = add_months_np(kids.birth, item.target.months + item.window_to.months)
-        closes = closes + (item.target.days + item.window_to.days) * DAY
+        target, opens, closes = item.windows(kids.birth)
         span = np.maximum((closes - opens).astype(np.int64), 0)
         date = opens + (rng.random(len(p)) * (span + 1)).astype(np.int64) * DAY
         late = rng.random(len(p)) < 0.04

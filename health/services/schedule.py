@@ -1,89 +1,88 @@
-"""A child's check schedule from the database, and review flags for recently missed checks."""
+"""A child's check schedule from the database, and the due/missed list of a scope of children."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+import numpy as np
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session
 
-from health.models import Check, Child, FlagRecord
+from health.models import Check, Child
 from health.registry import NotFoundError
-from health.schedule import CheckStatus, child_schedule, next_due
-from health.services.cases import raise_flags
+from health.schedule import CheckStatus, child_schedule, due_entries, next_due
+from screening.ages import add_years
 
-MISSED_FLAG = "SCHEDULE_CHECK_MISSED"
-RECENT_DAYS = 90  # only windows closed this recently raise a flag
+DUE_UNDER_YEARS = 7  # the due list covers children under this age on ``today``
 
 
 def schedule_for_child(
-    session: Session, child_id: int, today: dt.date
+    session: Session, child: Child | int, today: dt.date
 ) -> tuple[list[CheckStatus], CheckStatus | None]:
-    """Every scheduled check with its status on ``today``, and the next one to do."""
-    child = session.get(Child, child_id)
-    if child is None:
-        raise NotFoundError("child", child_id)
-    done = session.exec(
-        select(Check.check_date, Check.kind).where(Check.child_id == child_id)
+    """Every scheduled check of ``child`` (the row, or its id) with its status on ``today``,
+    and the next one to do."""
+    if not isinstance(child, Child):
+        found = session.get(Child, child)
+        if found is None:
+            raise NotFoundError("child", child)
+        child = found
+    done = session.execute(
+        select(Check.check_date, Check.kind).where(Check.child_id == child.id)
     ).all()
     statuses = child_schedule(child.birth_date, [(d, str(k)) for d, k in done], today)
     return statuses, next_due(statuses)
 
 
 @dataclass(frozen=True)
-class _Evidence:
-    rule: str
-    rule_version: str
-    values: dict[str, Any]
-    instrument: str | None = None
-    instrument_version: str | None = None
-    z: dict[str, float] = field(default_factory=dict)
-    item_ids: tuple[str, ...] = ()
+class DueRow:
+    """A child with a check due now or missed (window closed without a visit)."""
+
+    child_id: int
+    child_code: str
+    child_name: str | None
+    birth_date: dt.date
+    check: str
+    status: str
+    opens: dt.date
+    closes: dt.date
 
 
-@dataclass(frozen=True)
-class ScheduleFlag:
-    """A flag of the ``schedule`` domain, shaped like ``screening.flags.Flag``."""
-
-    code: str
-    domain: str
-    severity: str
-    evidence: _Evidence
-    parent_message_id: str = "flag.schedule_check_missed.parent"
-    clinician_message_id: str = "flag.schedule_check_missed.clinician"
-
-
-def flag_missed_checks(
-    session: Session, child_id: int, *, today: dt.date, now: dt.datetime
-) -> list[ScheduleFlag]:
-    """Review flags (to the clinic's queue) for scheduled checks whose window closed in the
-    last 90 days without a visit; a check already flagged is not flagged again."""
-    statuses, _ = schedule_for_child(session, child_id, today)
-    child = session.get(Child, child_id)
-    assert child is not None
-    flagged = {
-        (r.evidence or {}).get("values", {}).get("check")
-        for r in session.exec(
-            select(FlagRecord).where(
-                FlagRecord.child_id == child_id, col(FlagRecord.code) == MISSED_FLAG
-            )
+def due_list(
+    session: Session,
+    scope: ColumnElement[bool],
+    today: dt.date,
+    statuses: tuple[str, ...] = ("due", "missed"),
+) -> list[DueRow]:
+    """Per child matching ``scope`` (a SQL condition on ``Child``) and under 7 years on
+    ``today``: the first scheduled check due now and the first one missed in the last year
+    (:func:`health.schedule.due_entries`), due first, then by window end and child id."""
+    in_scope = and_(scope, Child.birth_date > add_years(today, -DUE_UNDER_YEARS))
+    kids = session.execute(
+        select(Child.id, Child.code, Child.name, Child.birth_date).where(in_scope)
+    ).all()
+    if not kids:
+        return []
+    ids = np.array([k.id for k in kids], dtype=np.int64)
+    order = np.argsort(ids)
+    records = session.execute(
+        select(Check.child_id, Check.check_date, Check.kind).where(
+            Check.child_id.in_(select(Child.id).where(in_scope))
         )
-    }
-    flags = [
-        ScheduleFlag(
-            MISSED_FLAG,
-            "schedule",
-            "review",
-            _Evidence(
-                MISSED_FLAG,
-                "schedule-1.0",
-                {"check": s.code, "target": s.target.isoformat(), "closed": s.closes.isoformat()},
-            ),
-        )
-        for s in statuses
-        if s.status == "missed" and (today - s.closes).days <= RECENT_DAYS and s.code not in flagged
-    ]
-    for flag in flags:  # one flag per check, each its own row
-        raise_flags(session, child, [flag], source_kind="schedule", source_id=None, now=now)
-    return flags
+    ).all()
+    child_ids = np.array([r[0] for r in records], dtype=np.int64)
+    index = order[np.searchsorted(ids[order], child_ids)]
+    entries = due_entries(
+        np.array([k.birth_date for k in kids], dtype="datetime64[D]"),
+        index,
+        np.array([r[1] for r in records], dtype="datetime64[D]"),
+        np.array([str(r[2]) for r in records], dtype=object),
+        today,
+        statuses,
+    )
+    out = [
+        DueRow(kids[e.index].id, kids[e.index].code, kids[e.index].name,
+               kids[e.index].birth_date, e.code, e.status, e.opens, e.closes)
+        for e in entries
+    ]  # fmt: skip
+    return sorted(out, key=lambda r: (r.status != "due", r.closes, r.child_id))

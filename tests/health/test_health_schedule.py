@@ -1,20 +1,31 @@
-"""The check schedule from the data file: windows, status and next due date."""
+"""The check schedule from the data file: windows, status and next due date; the vectorised
+due/missed lists agree with the schedule of each child; the due list of a scope from the
+database."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
+from sqlmodel import Session
 
+from health.models import Child
 from health.schedule import (
+    OverlappingWindowsError,
     ScheduleConfigError,
     child_schedule,
+    due_entries,
     load_schedule,
     next_due,
     parse_schedule,
 )
+from health.services.schedule import due_list
+from screening.ages import add_months
+from tests.health.health_builders import add_child, build_geography
 
 BIRTH = dt.date(2024, 1, 15)
+KINDS = ("newborn_visit", "full_month", "routine")
 
 
 def by_code(statuses):  # type: ignore[no-untyped-def]
@@ -90,3 +101,101 @@ def test_coverage_parameters_loaded() -> None:
     params = load_schedule().coverage
     assert params.routine_months == (3, 6, 8, 12, 18, 24, 30, 36)
     assert (params.infant_target, params.under_years, params.newborn_within_days) == (0.95, 7, 28)
+
+
+def test_windows_of_many_births_are_the_dates_of_each() -> None:
+    # every birth day of 2019-2024 (29 February, month ends): the array computation equals the
+    # one-child dates and the calendar rule "months first (clamped), then days"
+    births = np.arange("2019-01-01", "2025-01-01", dtype="datetime64[D]")
+    for item in load_schedule().checks:
+        arrays = item.windows(births)
+        for birth in [*births[::37].tolist(), dt.date(2020, 2, 29), dt.date(2023, 8, 31)]:
+            one = item.dates(birth)
+            at = int((np.datetime64(birth, "D") - births[0]).astype(np.int64))
+            assert tuple(a[at].item() for a in arrays) == one
+            for offset, got in zip(
+                (item.target, item.target + item.window_from, item.target + item.window_to),
+                one,
+                strict=True,
+            ):
+                assert got == add_months(birth, offset.months) + dt.timedelta(days=offset.days)
+
+
+def expected_entries(births, checks_by_child, today, statuses):  # type: ignore[no-untyped-def]
+    out = set()
+    for index, birth in enumerate(births):
+        seen = set()
+        for item in child_schedule(birth, checks_by_child.get(index, []), today):
+            recent = item.status != "missed" or 0 < (today - item.closes).days <= 365
+            if item.status in statuses and item.status not in seen and recent:
+                seen.add(item.status)
+                out.add((index, item.code, item.status, item.opens, item.closes))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_due_entries_agree_with_the_schedule_of_each_child(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    today = dt.date(2024, 3, 1)  # a leap year: 29 February births and windows
+    n = 400
+    births = [today - dt.timedelta(days=int(d)) for d in rng.integers(0, 7 * 365, n)]
+    births[:3] = [dt.date(2023, 1, 31), dt.date(2020, 2, 29), dt.date(2023, 8, 31)]
+    rows, dates, kinds = [], [], []
+    checks_by_child: dict[int, list[tuple[dt.date, str]]] = {}
+    for index, birth in enumerate(births):
+        for _ in range(int(rng.integers(0, 8))):
+            day = birth + dt.timedelta(days=int(rng.integers(0, (today - birth).days + 1)))
+            kind = KINDS[int(rng.choice(3, p=[0.15, 0.1, 0.75]))]
+            rows.append(index)
+            dates.append(day)
+            kinds.append(kind)
+            checks_by_child.setdefault(index, []).append((day, kind))
+    for statuses in [("due", "missed"), ("missed",), ("due",)]:
+        got = due_entries(
+            np.array(births, dtype="datetime64[D]"),
+            np.array(rows, dtype=np.int64),
+            np.array(dates, dtype="datetime64[D]"),
+            np.array(kinds, dtype=object),
+            today,
+            statuses,
+        )
+        found = {(e.index, e.code, e.status, e.opens, e.closes) for e in got}
+        assert found == expected_entries(births, checks_by_child, today, statuses)
+
+
+def test_overlapping_windows_of_one_kind_are_refused() -> None:
+    overlapping = parse_schedule({
+        "checks": [
+            {"code": "a", "kind": "routine", "target": {"months": 3},
+             "window": {"from_days": -15, "to_months": 2}},
+            {"code": "b", "kind": "routine", "target": {"months": 4},
+             "window": {"from_days": -15, "to_months": 1}},
+        ],
+    })  # fmt: skip
+    with pytest.raises(OverlappingWindowsError):
+        due_entries(np.array(["2024-01-01"], dtype="datetime64[D]"), np.array([], dtype=np.int64),
+                    np.array([], dtype="datetime64[D]"), np.array([], dtype=object),
+                    dt.date(2024, 6, 1), schedule=overlapping)  # fmt: skip
+
+
+def test_due_list_of_a_scope(session: Session) -> None:
+    build_geography(session)
+    # born 2025-01-15, newborn visit done: full-month window (12-14 Feb) missed, 3-month window
+    # (31 Mar - 15 May) open on 1 May
+    k1 = add_child(session, "k1", "2025-01-15", checks=(("2025-01-20", "newborn_visit"),))
+    add_child(session, "k2", "2025-01-15", "T2")  # outside the scope
+    add_child(session, "k3", "2018-04-30")  # 7 years old on 1 May 2025: not listed
+    add_child(session, "k4", "2024-11-01", checks=(("2024-11-05", "newborn_visit"),
+                                                   ("2024-11-30", "full_month"),
+                                                   ("2025-02-01", "routine"),
+                                                   ("2025-04-20", "routine")))  # fmt: skip
+    scope = Child.code.in_(["k1", "k3", "k4"])
+    today = dt.date(2025, 5, 1)
+    rows = due_list(session, scope, today)
+    assert [(r.child_id, r.child_code, r.check, r.status, r.opens, r.closes) for r in rows] == [
+        (k1.id, "k1", "m3", "due", dt.date(2025, 3, 31), dt.date(2025, 5, 15)),
+        (k1.id, "k1", "full_month", "missed", dt.date(2025, 2, 12), dt.date(2025, 2, 14)),
+    ]
+    assert rows[0].birth_date == dt.date(2025, 1, 15)
+    assert [r.check for r in due_list(session, scope, today, ("missed",))] == ["full_month"]
+    assert due_list(session, Child.code == "nobody", today) == []
