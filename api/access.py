@@ -4,7 +4,9 @@ guard of the app, enforces role and scope.
 - no ``roles`` declared: 403 for everyone (a route someone forgot to declare stays closed);
 - ``PUBLIC``: anyone; otherwise the caller must be signed in (401) with one of the roles (403);
 - a ``child_id`` path parameter must name a child in the caller's scope, else 404 exactly as
-  for a child that does not exist; a ``case_id`` likewise through its child.
+  for a child that does not exist; a ``case_id`` likewise through its child. The guard loads
+  the child (and the case) once and hands them to the handler as the ``child`` and ``case``
+  dependencies.
 
 Scopes: parent, own children (guardianships); doctor, children living in the township of their
 clinic or enrolled now at a facility linked to it; facility, children enrolled now at their
@@ -29,11 +31,22 @@ from sqlalchemy.orm import Session
 from api import audit
 from api.errors import ChildNotFoundError
 from health.models import Case, Child, Clinic, Enrolment, Facility, Guardianship
+from health.models.enums import Source
 
 PUBLIC = ("*",)
 PARENT, DOCTOR, FACILITY, BUREAU, ADMIN = "parent", "doctor", "facility", "bureau", "admin"
 ALL_ROLES = (PARENT, DOCTOR, FACILITY, BUREAU, ADMIN)
 CHILD_ROLES = (PARENT, DOCTOR, FACILITY, ADMIN)
+ENTERING = (PARENT, DOCTOR, FACILITY, ADMIN)
+"""Roles that enter measurements and questionnaires."""
+CLINICIANS = (DOCTOR, ADMIN)
+SOURCE = {
+    PARENT: Source.home,
+    DOCTOR: Source.clinic,
+    FACILITY: Source.facility,
+    ADMIN: Source.clinic,
+}
+"""Where a record entered by each role was taken."""
 SESSION_KEY = "user"
 MAX_ID = 2**63 - 1  # the largest row id either database stores (signed 64-bit)
 
@@ -122,11 +135,15 @@ def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHand
     if any(not 1 <= int(params[k]) <= MAX_ID for k in ("child_id", "case_id") if k in params):
         raise ChildNotFoundError  # no row has this id (and the database cannot bind it)
     session = _db(connection)
+    state = connection.scope.setdefault("state", {})
     try:
         if "child_id" in params:
-            child_for(session, user, int(params["child_id"]))
+            state["child"] = child_for(session, user, int(params["child_id"]))
         if "case_id" in params:
-            case_for(session, user, int(params["case_id"]))
+            state["case"] = case_for(session, user, int(params["case_id"]))
+        for loaded in (state.get("child"), state.get("case")):
+            if loaded is not None:
+                session.expunge(loaded)  # keeps its loaded values across the rollback
     finally:
         # end the read transaction: on SQLite a stale snapshot held across the await before the
         # handler would make the handler's write fail when another request committed meanwhile
@@ -137,6 +154,22 @@ def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHand
             ("child", params["child_id"]) if "child_id" in params else ("case", params["case_id"])
         )
         audit.record_now(connection, session, user, "child.read", kind, int(ref))
+
+
+def scoped_child(request: Request[Any, Any, Any]) -> Child:
+    """Dependency ``child``: the child of the ``child_id`` in the path, loaded by the guard."""
+    child = request.scope.get("state", {}).get("child")
+    if child is None:
+        raise ChildNotFoundError
+    return child
+
+
+def scoped_case(request: Request[Any, Any, Any]) -> Case:
+    """Dependency ``case``: the case of the ``case_id`` in the path, loaded by the guard."""
+    case = request.scope.get("state", {}).get("case")
+    if case is None:
+        raise ChildNotFoundError
+    return case
 
 
 def require_user(request: Request[Any, Any, Any]) -> CurrentUser:

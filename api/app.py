@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api import logs
-from api.access import PUBLIC, guard, require_user
+from api.access import PUBLIC, guard, require_user, scoped_case, scoped_child
 from api.database import engine_for, sqlalchemy_config, sqlalchemy_plugin
 from api.errors import problem_details_plugin
 from api.i18n import normalise
@@ -104,7 +104,7 @@ def _openapi(swagger: Path | None) -> OpenAPIConfig:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     """The service for ``settings`` (default: from the environment); ``clock`` replaces the
     settings' clock (tests pin the instant)."""
-    from api.routes import route_handlers
+    from api.controllers import controllers
 
     settings = settings or Settings.from_env()
     logs.configure()
@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         store="sessions",
     )
     swagger = _swagger_dir()
-    handlers: list[Any] = [health_check, plotly_js, *route_handlers()]
+    handlers: list[Any] = [health_check, plotly_js, *controllers()]
     handlers.append(
         create_static_files_router(
             path="/static", directories=[HERE / "static"], opt={"roles": PUBLIC}, name="static"
@@ -151,7 +151,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         openapi_config=_openapi(swagger),
         before_request=_locale,
         before_send=[add_security_headers],
-        dependencies={"user": Provide(require_user, sync_to_thread=False)},
+        dependencies={
+            "user": Provide(require_user, sync_to_thread=False),
+            "child": Provide(scoped_child, sync_to_thread=False),
+            "case": Provide(scoped_case, sync_to_thread=False),
+        },
         state=State(
             {
                 "settings": settings,

@@ -8,8 +8,8 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from sqlalchemy.orm import Session
 
+from api.context import now
 from api.database import begin_write
-from api.routes.common import now
 from health.services import audit
 
 

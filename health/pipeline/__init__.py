@@ -11,6 +11,8 @@ from health.pipeline.indicators import INDICATORS, IndicatorResult
 from health.pipeline.measurement import RULE_SET, measurement_result, record_measurement
 from health.pipeline.questionnaires import (
     PARENT_MILESTONES,
+    Checklist,
+    checklist_for,
     record_feeding,
     record_milestones,
     stored_recall_scoring,
@@ -29,6 +31,7 @@ __all__ = [
     "RULE_SET",
     "Ages",
     "CheckResult",
+    "Checklist",
     "FeedingRecallResult",
     "ImplausibleMeasurementError",
     "IndicatorResult",
@@ -37,6 +40,7 @@ __all__ = [
     "RecordError",
     "ages_of",
     "ages_on",
+    "checklist_for",
     "flag_of",
     "flags_of_source",
     "measurement_result",

@@ -65,6 +65,6 @@ def record_check(
         if anaemia.flags:
             flags = (*flags, *anaemia.flags)
             raised = raise_flags(session, child, anaemia.flags, source_kind="check",
-                                 source_id=check.id, now=at.now, actor_id=actor_id)  # fmt: skip
+                                 source_id=check.id, at=at, actor_id=actor_id)  # fmt: skip
             case = raised or case
     return CheckResult(check, ages, measured, tuple(flags), case)

@@ -27,7 +27,6 @@ ENGINE_CODES: Mapping[str, tuple[str, str, str]] = {
     "lhfa": ("lhfa", "who2006", "z_lhfa"),
     "hfa_2007": ("lhfa", "who2007", "z_lhfa"),
     "wflh": ("wflh", "who2006", "z_wflh"),
-    "wfl": ("wflh", "who2006", "z_wflh"),  # TEMP alias until screening says wflh
     "bmi": ("bmi", "who2006", "z_bmi"),
     "bmi_2007": ("bmi", "who2007", "z_bmi"),
     "hcfa": ("hcfa", "who2006", "z_hcfa"),

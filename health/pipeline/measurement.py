@@ -132,7 +132,7 @@ def record_measurement(
     elif data.weight_kg is not None:
         flags = (*flags, *_series_flags(session, child))
     case = raise_flags(session, child, flags, source_kind="measurement", source_id=row.id,
-                       now=at.now, actor_id=actor_id)  # fmt: skip
+                       at=at, actor_id=actor_id)  # fmt: skip
     return MeasurementResult(
         measurement=row,
         ages=ages,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -15,10 +16,36 @@ from health.models.enums import Source
 from health.pipeline.ages import ages_on
 from health.pipeline.results import FeedingRecallResult, MilestoneResult
 from health.services.cases import raise_flags
-from screening import development, feeding
+from screening import development, feeding, reference
+from screening.reference import Band, Instrument
 
 PARENT_MILESTONES = "milestone-checklist"
 """The instrument parents answer (the others are for professionals)."""
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """What to ask a child today: the instrument, the age band for the child's (corrected)
+    age, and the answer values of the band's items and of the global questions."""
+
+    instrument: Instrument
+    band: Band
+    item_answers: tuple[str, ...]
+    global_answers: tuple[str, ...]
+
+
+def checklist_for(child: Child, instrument: str, on: dt.date) -> Checklist:
+    """The band of ``instrument`` for ``child`` on ``on`` (``ScreeningInputError`` when the age
+    is outside the instrument's bands)."""
+    inst = reference.instrument(instrument)
+    age = development.age_used(
+        inst,
+        birth_date=child.birth_date,
+        gestational_weeks=child.gestational_weeks,
+        assessment_date=on,
+    )
+    band = development.choose_band(inst, age)
+    return Checklist(inst, band, tuple(inst.answer_values), development.GLOBAL_ANSWER_VALUES)
 
 
 def record_milestones(
@@ -59,7 +86,7 @@ def record_milestones(
         for item, answer in scoring.answers.items()
     )
     case = raise_flags(session, child, scoring.flags, source_kind="milestone", source_id=row.id,
-                       now=at.now, actor_id=actor_id)  # fmt: skip
+                       at=at, actor_id=actor_id)  # fmt: skip
     return MilestoneResult(row, ages, scoring, tuple(scoring.flags), case)
 
 
@@ -118,5 +145,5 @@ def record_feeding(
     session.flush()
     flags = (*scoring.flags, *escalated)
     case = raise_flags(session, child, flags, source_kind="feeding", source_id=row.id,
-                       now=at.now, actor_id=actor_id)  # fmt: skip
+                       at=at, actor_id=actor_id)  # fmt: skip
     return FeedingRecallResult(row, ages, scoring, flags, case)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from health.clock import Moment
 from health.errors import RecordError
 from health.models import Case, CaseClose, CaseEvent, Child, FlagRecord
 from health.models.enums import SEVERITY_RANK, CaseStatus, Outcome
@@ -63,7 +64,7 @@ def _event(
 def open_case_of(session: Session, child_id: int) -> Case | None:
     """The child's open case, if any."""
     return session.exec(
-        select(Case).where(Case.child_id == child_id, Case.status == "open")
+        select(Case).where(Case.child_id == child_id, Case.status == CaseStatus.open)
     ).first()
 
 
@@ -78,13 +79,14 @@ def raise_flags(
     *,
     source_kind: str,
     source_id: int | None,
-    now: dt.datetime,
+    at: Moment,
     actor_id: int | None = None,
 ) -> Case | None:
     """Store ``flags`` (``screening.flags.Flag`` objects) for ``child`` and open or update its
-    one open case with those that are not advice. Returns the open case, or None when no flag
-    needed a doctor."""
+    one open case with those that are not advice, in the queue of the clinic responsible on the
+    local ``at.today``. Returns the open case, or None when no flag needed a doctor."""
     flags = list(flags)
+    now = at.now
     for flag in flags:
         if str(flag.severity) == "advice":
             session.add(_record(child, flag, source_kind, source_id, now, case_id=None))
@@ -94,8 +96,8 @@ def raise_flags(
         return None
     case = open_case_of(session, child.id)  # type: ignore[arg-type]
     if case is None:
-        case = _open(session, child, serious, now, actor_id)
-    clinic_id = responsible_clinic_id(session, child, now.date())
+        case = _open(session, child, serious, at, actor_id)
+    clinic_id = responsible_clinic_id(session, child, at.today)
     if case.clinic_id != clinic_id:
         _event(session, case, "rerouted", now, actor_id, clinic_from=case.clinic_id,
                clinic_to=clinic_id)  # fmt: skip
@@ -156,19 +158,19 @@ def _record(
 
 
 def _open(
-    session: Session, child: Child, flags: Sequence[Any], now: dt.datetime, actor_id: int | None
+    session: Session, child: Child, flags: Sequence[Any], at: Moment, actor_id: int | None
 ) -> Case:
     """Create the child's open case; if a concurrent request created it first (the partial
     unique index refuses a second open case), use that one."""
     severity = min((str(f.severity) for f in flags), key=SEVERITY_RANK.__getitem__)
     case = Case(
         child_id=child.id,  # type: ignore[arg-type]
-        clinic_id=responsible_clinic_id(session, child, now.date()),
-        status="open",  # type: ignore[arg-type]
+        clinic_id=responsible_clinic_id(session, child, at.today),
+        status=CaseStatus.open,
         severity=severity,  # type: ignore[arg-type]
-        opened_at=now,
-        updated_at=now,
-        oldest_flag_at=now,
+        opened_at=at.now,
+        updated_at=at.now,
+        oldest_flag_at=at.now,
     )
     try:
         with session.begin_nested():
@@ -179,7 +181,7 @@ def _open(
         if existing is None:
             raise
         return existing
-    _event(session, case, "opened", now, actor_id, severity=severity, clinic_id=case.clinic_id)
+    _event(session, case, "opened", at.now, actor_id, severity=severity, clinic_id=case.clinic_id)
     return case
 
 
@@ -220,8 +222,7 @@ def close_case(
 
 def open_queue(session: Session, clinic_id: int) -> list[Case]:
     """A clinic's open cases: most urgent first, then the oldest flag first."""
-    order = {"urgent": 0, "refer": 1, "review": 2, "advice": 3}
     cases = session.exec(
-        select(Case).where(Case.clinic_id == clinic_id, Case.status == "open")
+        select(Case).where(Case.clinic_id == clinic_id, Case.status == CaseStatus.open)
     ).all()
-    return sorted(cases, key=lambda c: (order[c.severity], c.oldest_flag_at, c.id))
+    return sorted(cases, key=lambda c: (SEVERITY_RANK[c.severity], c.oldest_flag_at, c.id))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from api_world import TODAY, World, login
+
+from tests.api.api_world import TODAY, World, login
 
 
 def test_health_and_openapi_with_local_docs(app_client) -> None:
@@ -90,9 +91,12 @@ def test_domain_errors_are_problem_details(app_client, world: World) -> None:
     client = login(app_client, "parent1")
     url = f"/api/v1/children/{world.own_child}/measurements"
     future = client.post(url, json={"measured_on": "2026-07-01", "source": "home", "weight_kg": 7})
-    assert future.status_code == 422 and "future" in future.json()["detail"]
+    assert future.status_code == 422 and "after today" in future.json()["detail"]
+    assert future.json()["message_id"] == "error.record.date_in_future"
+    assert future.json()["field"] == "measured_on"
     empty = client.post(url, json={"measured_on": "2026-06-01", "source": "home"})
-    assert empty.status_code == 422 and empty.json()["type"].endswith("invalid-input")
+    assert empty.status_code == 422 and empty.json()["type"].endswith("invalid-record")
+    assert empty.json()["message_id"] == "error.record.no_value"
 
 
 def test_schedule_of_a_child(app_client, world: World) -> None:
@@ -212,27 +216,6 @@ def test_pages_render_for_each_role(app_client, world: World) -> None:
     client = login(app_client, "bureau_a")
     denied = client.get(f"/children/{world.own_child}", headers=html)
     assert denied.status_code == 403 and "<html" in denied.text
-
-
-@pytest.mark.parametrize(
-    ("sex", "age", "values"),
-    [
-        ("M", 196, {"weight_kg": 6.0}),
-        ("F", 136, {"weight_kg": 4.9, "length_cm": 60.2, "measure": "L", "head_cm": 39.5}),
-        ("M", 900, {"weight_kg": 12.1, "length_cm": 88.0, "measure": "H", "muac_cm": 14.0}),
-        ("F", 1500, {"weight_kg": 14.0, "length_cm": 99.0, "measure": "L", "oedema": True}),
-    ],
-)
-def test_fast_z_scores_equal_the_screening_layer(sex, age, values) -> None:
-    """The API's engine call with integer codes gives screening.growth.measurement_z's z."""
-    import datetime as dt
-
-    from api.services.records import z_scores
-    from health.models import MeasurementCreate
-    from screening.growth import measurement_z
-
-    data = MeasurementCreate(measured_on=dt.date(2026, 1, 1), source="home", **values)
-    assert z_scores(sex, age, data) == measurement_z(sex=sex, age_days=age, **values)
 
 
 def test_openapi_documents_problem_details(app_client) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from api_world import World, login
-
 from api.i18n import translations
+from tests.api.api_world import World, login
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "templates"
 
@@ -37,7 +36,7 @@ def test_problem_titles_follow_the_language(app_client) -> None:
 
 
 def test_ages_and_check_names_read_naturally() -> None:
-    from api.routes.pages import age_text, check_name
+    from api.pages.render import age_text, check_name
 
     assert [age_text(d, "en") for d in (10, 100, 800)] == ["10 days", "3 months", "2 y 2 m"]
     assert age_text(800, "zh-CN") == "2岁2个月"

@@ -7,10 +7,9 @@ import io
 import json
 import logging
 
-from api_world import World, login
-
 from screening import reference
 from screening.development import age_used, choose_band
+from tests.api.api_world import World, login
 
 HTML = {"accept": "text/html"}
 
@@ -144,7 +143,7 @@ def test_doctor_sees_the_answers_worth_a_look(app_client, world: World) -> None:
 
 
 def test_no_open_redirect_after_sign_in_or_language_switch(app_client) -> None:
-    from api.routes.pages import local_path
+    from api.pages.render import local_path
 
     assert [local_path(t) for t in ("/doctor", "//evil.example", "/\\evil", "https://x")] == [
         "/doctor",

@@ -1,5 +1,4 @@
-"""Small helpers shared by the route modules: the service's one clock and the request's
-language."""
+"""What a request knows about its context: the service's one clock and the caller's language."""
 
 from __future__ import annotations
 

@@ -1,20 +1,17 @@
-"""JSON sign-in: ``POST /api/v1/auth/login`` sets the session cookie; ``logout``; ``me``."""
+"""Signing in: checking credentials (with the sign-in throttle) and starting a fresh session.
+The JSON sign-in and the sign-in page both use these."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get, post
-from litestar.di import NamedDependency
+from litestar import Request
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
-from litestar.params import JSONBody
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import throttle
-from api.access import ALL_ROLES, PUBLIC, SESSION_KEY, CurrentUser
-from api.errors import PROBLEM_RESPONSES, SIGN_IN_RESPONSES
+from api.access import SESSION_KEY, CurrentUser
 from api.sessions import rotate
 from health.models import User
 from health.registry import verify_password
@@ -24,13 +21,6 @@ _DUMMY = (
     "$argon2id$v=19$m=65536,t=3,p=4$5jKGmnkluQEw/xcDl81"
     "P8Q$7umcaJlcOnOKBHrYZEX06JY39SY6cYctLeS2BIl09PU"
 )
-
-
-class LoginBody(BaseModel):
-    """Sign-in credentials."""
-
-    username: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=1, max_length=200)
 
 
 def authenticate(db: Session, username: str, password: str) -> CurrentUser:
@@ -59,45 +49,3 @@ def sign_in(request: Request[Any, Any, Any], user: CurrentUser) -> None:
     request.clear_session()
     request.set_session({SESSION_KEY: user.as_session()})
     rotate(request)
-
-
-@post(
-    "/api/v1/auth/login",
-    responses=SIGN_IN_RESPONSES,
-    opt={"roles": PUBLIC},
-    sync_to_thread=False,
-    tags=["auth"],
-)
-def api_login(
-    request: Request[Any, Any, Any], db: NamedDependency[Session], data: JSONBody[LoginBody]
-) -> CurrentUser:
-    """Sign in; the response sets the session cookie. Send the CSRF cookie's value back in the
-    ``X-CSRFToken`` header with every unsafe request."""
-    user = authenticate(db, data.username, data.password)
-    sign_in(request, user)
-    return user
-
-
-@post(
-    "/api/v1/auth/logout",
-    responses=PROBLEM_RESPONSES,
-    opt={"roles": ALL_ROLES},
-    status_code=204,
-    sync_to_thread=False,
-    tags=["auth"],
-)
-def api_logout(request: Request[Any, Any, Any]) -> None:
-    """End the session."""
-    request.clear_session()
-
-
-@get(
-    "/api/v1/me",
-    responses=PROBLEM_RESPONSES,
-    opt={"roles": ALL_ROLES},
-    sync_to_thread=False,
-    tags=["auth"],
-)
-def me(user: NamedDependency[CurrentUser]) -> CurrentUser:
-    """The signed-in account and its scope."""
-    return user

@@ -1,4 +1,4 @@
-"""Shared by the page modules: rendering with translations, form parsing, small
+"""Shared by the page controllers: rendering with translations, form parsing, small
 formatting helpers (ages, check names) and safe redirect targets."""
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from api.access import (
     PARENT,
     current_user,
 )
+from api.context import lang, today
 from api.errors import ServiceInputError
 from api.i18n import LOCALES, gettext
-from api.routes.common import lang, today
 from api.services.present import record_error_text
 from growth_charts.age import DAYS_PER_MONTH
 from health.errors import RecordError

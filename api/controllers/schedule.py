@@ -1,0 +1,71 @@
+"""JSON API for the check schedule: a child's schedule, the doctor's missed checks and the
+facility's due list (computed by ``health.schedule``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Controller, Request
+from litestar.di import NamedDependency
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from api.access import ADMIN, CHILD_ROLES, CLINICIANS, FACILITY, CurrentUser
+from api.context import today
+from api.controllers.base import api_get
+from api.services import views
+from health.models import Child
+
+
+class ScheduleOut(BaseModel):
+    code: str
+    kind: str
+    target: dt.date
+    opens: dt.date
+    closes: dt.date
+    status: str
+    done_on: dt.date | None
+
+
+class DueOut(BaseModel):
+    """A child with a scheduled check due now or missed (window closed without a visit)."""
+
+    child_id: int
+    child_code: str
+    check: str
+    status: str
+    opens: dt.date
+    closes: dt.date
+
+
+def _due(rows: list[views.DueRow]) -> list[DueOut]:
+    return [DueOut(**{k: getattr(r, k) for k in DueOut.model_fields}) for r in rows]
+
+
+class ScheduleController(Controller):
+    """Scheduled checks: per child, missed in a clinic's area, due at a facility."""
+
+    path = "/api/v1"
+
+    @api_get("/children/{child_id:int}/schedule", tags=["children"], opt={"roles": CHILD_ROLES})
+    def get_schedule(
+        self, request: Request, db: NamedDependency[Session], child: NamedDependency[Child]
+    ) -> list[ScheduleOut]:
+        """The child's check schedule: done, missed, due or upcoming, with dates."""
+        statuses, _ = views.schedule(db, child, today(request))
+        return [ScheduleOut(**vars(s)) for s in statuses]
+
+    @api_get("/missed-checks", tags=["cases"], opt={"roles": CLINICIANS})
+    def missed_checks(
+        self, request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
+    ) -> list[DueOut]:
+        """Children in the doctor's area whose check window closed without a visit (last
+        year)."""
+        return _due(views.due_list(db, user, today(request), ("missed",)))
+
+    @api_get("/facility/due", tags=["facility"], opt={"roles": (FACILITY, ADMIN)})
+    def facility_due(
+        self, request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
+    ) -> list[DueOut]:
+        """Enrolled children with a check due now or overdue at the linked clinic."""
+        return _due(views.due_list(db, user, today(request)))

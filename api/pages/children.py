@@ -1,0 +1,231 @@
+"""A child's pages: the parent's list and adding a child; results with the growth chart (every
+role that may see the child), entering a measurement with its confirm step, the summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.access import ADMIN, CHILD_ROLES, DOCTOR, ENTERING, PARENT, SOURCE, CurrentUser
+from api.context import lang, moment, today
+from api.controllers.base import PageController, page_get, page_post
+from api.database import begin_write
+from api.errors import ServiceInputError
+from api.pages.render import Form, error_text, parse_date, parse_float, render
+from api.services import charts, views
+from api.services.present import clinician_text, flag_texts, indicator_name, indicator_views
+from health import pipeline
+from health.errors import ImplausibleMeasurementError, RecordError
+from health.models import Area, Case, CaseEvent, Child, ChildCreate, MeasurementCreate, User
+from health.models.enums import AreaLevel, CaseStatus
+from health.registry import add_guardian, create_child
+from screening.errors import ScreeningInputError
+
+REFUSALS = (ServiceInputError, RecordError, ScreeningInputError, ValidationError)
+
+
+def _places(db: Session, county: str | None) -> dict[str, Any]:
+    """Counties to choose from and, once one is chosen, its townships."""
+    counties = list(
+        db.execute(
+            select(Area).where(Area.level == AreaLevel.county).order_by(Area.name)
+        ).scalars()
+    )
+    chosen = next((c for c in counties if c.code == county), None)
+    townships = []
+    if chosen is not None:
+        townships = list(
+            db.execute(
+                select(Area)
+                .where(Area.level == AreaLevel.township, Area.parent_id == chosen.id)
+                .order_by(Area.name)
+            ).scalars()
+        )
+    return {"counties": counties, "county": chosen, "townships": townships}
+
+
+def _county_of(db: Session, township_code: str) -> str | None:
+    parent = db.execute(
+        select(Area.code).where(
+            Area.id == select(Area.parent_id).where(Area.code == township_code).scalar_subquery()
+        )
+    ).scalar()
+    return str(parent) if parent else None
+
+
+class ParentPages(PageController):
+    """A parent's children and adding one."""
+
+    path = "/parent"
+    opt = {"roles": (PARENT,)}
+
+    @page_get("/")
+    def parent_home(
+        self, request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
+    ) -> Template:
+        return render(request, "parent_home.html", children=views.scope_children(db, user))
+
+    @page_get("/children/new")
+    def child_new(
+        self, request: Request, db: NamedDependency[Session], county: FromQuery[str | None] = None
+    ) -> Template:
+        """Add a child: first the county (a short list), then its townships (works without
+        JS)."""
+        return render(request, "child_new.html", **_places(db, county), form={})
+
+    @page_post("/children/new")
+    def child_create(
+        self,
+        request: Request,
+        db: NamedDependency[Session],
+        user: NamedDependency[CurrentUser],
+        data: Form,
+    ) -> Response[Any]:
+        begin_write(db)
+        try:
+            child = create_child(
+                db,
+                ChildCreate(
+                    sex=str(data.get("sex", "")),
+                    birth_date=parse_date(data, "birth_date"),
+                    gestational_weeks=parse_float(data, "gestational_weeks"),
+                    name=str(data.get("name") or "") or None,
+                    area_code=str(data.get("area_code", "")),
+                ),
+                today=today(request),
+            )
+        except (*REFUSALS, LookupError) as exc:
+            county = _county_of(db, str(data.get("area_code", "")))
+            return render(request, "child_new.html", status_code=422, **_places(db, county),
+                          form=data, error=error_text(request, exc))  # fmt: skip
+        add_guardian(db, db.get(User, user.id), child)  # type: ignore[arg-type]
+        db.commit()
+        return Redirect(f"/children/{child.id}/measure", status_code=303)
+
+
+class ChildPages(PageController):
+    """One child: results and chart, entering a measurement, the printable summary."""
+
+    path = "/children/{child_id:int}"
+    opt = {"roles": CHILD_ROLES}
+
+    @page_get("/")
+    def child_page(
+        self,
+        request: Request,
+        db: NamedDependency[Session],
+        user: NamedDependency[CurrentUser],
+        child: NamedDependency[Child],
+        chart: FromQuery[str] = "wfa",
+    ) -> Template:
+        """Results of the latest measurement as the pipeline stored them, the growth chart,
+        flags (doctors: with evidence)."""
+        language = lang(request)
+        rows = views.measurements(db, int(child.id))  # type: ignore[arg-type]
+        latest = pipeline.measurement_result(db, child, rows[-1]) if rows else None
+        statuses, upcoming = views.schedule(db, child, today(request))
+        professional = user.role in (DOCTOR, ADMIN)
+        case = db.execute(
+            select(Case).where(Case.child_id == child.id, Case.status == CaseStatus.open)
+        ).scalar()
+        events = []
+        if professional and case is not None:
+            events = list(
+                db.execute(
+                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at)
+                ).scalars()
+            )
+        return render(
+            request,
+            "child.html",
+            child=child,
+            rows=rows,
+            latest=latest.measurement if latest else None,
+            ages=pipeline.ages_of(child, today(request)),
+            indicators=indicator_views(latest, language),
+            advice=flag_texts(latest.flags, language) if latest else [],
+            chart=chart if chart in charts.CHARTS else "wfa",
+            chart_html=charts.chart_html(child, rows, chart, language) if rows else "",
+            charts=charts.CHARTS,
+            indicator_name=lambda code: indicator_name(code, language),
+            upcoming=upcoming,
+            statuses=statuses,
+            professional=professional,
+            case=case,
+            events=events,
+            flags=views.open_flags(db, int(child.id)) if professional else [],  # type: ignore[arg-type]
+            answer_sets=views.answer_sets(db, int(child.id), language) if professional else [],  # type: ignore[arg-type]
+            clinician_text=lambda f: clinician_text(pipeline.flag_of(f), language),
+            age_days=(today(request) - child.birth_date).days,
+        )
+
+    @page_get("/measure", opt={"roles": ENTERING})
+    def measure_form(self, request: Request, child: NamedDependency[Child]) -> Template:
+        return render(request, "measure.html", child=child,
+                      form={"measured_on": today(request)}, confirm=False)  # fmt: skip
+
+    @page_post("/measure", opt={"roles": ENTERING})
+    def measure_submit(
+        self,
+        request: Request,
+        db: NamedDependency[Session],
+        user: NamedDependency[CurrentUser],
+        child: NamedDependency[Child],
+        data: Form,
+    ) -> Response[Any]:
+        """Save a measurement; implausible values come back with a confirm step."""
+        begin_write(db)
+        try:
+            entry = MeasurementCreate(
+                measured_on=parse_date(data, "measured_on", today(request)),
+                source=SOURCE[user.role],
+                weight_kg=parse_float(data, "weight_kg"),
+                length_cm=parse_float(data, "length_cm"),
+                measure=str(data.get("measure") or "") or None,
+                head_cm=parse_float(data, "head_cm"),
+                muac_cm=parse_float(data, "muac_cm"),
+                oedema=data.get("oedema") == "yes",
+            )
+            pipeline.record_measurement(
+                db,
+                child,
+                entry,
+                at=moment(request),
+                actor_id=user.id,
+                confirm=data.get("confirm") == "yes",
+                clinic_id=user.clinic_id,
+                facility_id=user.facility_id,
+            )
+            db.commit()
+        except REFUSALS as exc:
+            return render(request, "measure.html", status_code=422, child=child, form=data,
+                          confirm=isinstance(exc, ImplausibleMeasurementError),
+                          error=error_text(request, exc))  # fmt: skip
+        return Redirect(f"/children/{child.id}", status_code=303)
+
+    @page_get("/summary")
+    def summary(
+        self, request: Request, db: NamedDependency[Session], child: NamedDependency[Child]
+    ) -> Template:
+        """One printable page: latest results, schedule, open advice."""
+        rows = views.measurements(db, int(child.id))  # type: ignore[arg-type]
+        latest = pipeline.measurement_result(db, child, rows[-1]) if rows else None
+        statuses, upcoming = views.schedule(db, child, today(request))
+        return render(
+            request,
+            "summary.html",
+            child=child,
+            rows=rows,
+            indicators=indicator_views(latest, lang(request)),
+            statuses=statuses,
+            upcoming=upcoming,
+            ages=pipeline.ages_of(child, today(request)),
+            age_days=(today(request) - child.birth_date).days,
+        )

@@ -1,0 +1,175 @@
+"""The milestone checklist for the child's age and the previous-day feeding recall, with their
+results and advice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.response import Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.access import ENTERING, SOURCE, CurrentUser
+from api.context import lang, moment, today
+from api.controllers.base import PageController, page_get, page_post
+from api.database import begin_write
+from api.errors import ServiceInputError
+from api.pages.render import Form, error_text, render
+from api.services.present import flag_texts
+from health import pipeline
+from health.errors import RecordError
+from health.models import Child, FeedingRecall
+from screening import reference
+from screening.errors import ScreeningInputError
+from screening.messages import text
+
+REFUSALS = (ServiceInputError, RecordError, ScreeningInputError)
+
+
+def _tri(value: Any) -> bool | None:
+    return {"yes": True, "no": False}.get(str(value or ""))
+
+
+def _int(value: Any) -> int | None:
+    raw = str(value or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def feeding_answers(form: dict[str, Any]) -> dict[str, Any]:
+    """The recall's answers from the form (``yes``/``no``/``unknown`` radios, counts)."""
+    bank = reference.recall_bank()
+
+    def item(prefix: str, spec: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"taken": _tri(form.get(f"{prefix}.{spec.id}"))}
+        if spec.with_times and out["taken"]:
+            out["times"] = _int(form.get(f"{prefix}.{spec.id}.times"))
+        if getattr(spec, "asks_sweetened", False) and out["taken"]:
+            out["sweetened"] = _tri(form.get(f"{prefix}.{spec.id}.sweetened"))
+        return out
+
+    return {
+        "breastfed": _tri(form.get("breastfed")),
+        "bottle_with_nipple": _tri(form.get("bottle_with_nipple")),
+        "liquids": {q.id: item("liquids", q) for q in bank.liquids},
+        "foods": {f.id: item("foods", f) for f in bank.foods},
+        "solid_feeds": _int(form.get("solid_feeds")),
+        "vitamin_d": _tri(form.get("vitamin_d")),
+    }
+
+
+def _milestones(
+    request: Request, child: Child, recorded: Any = None, error: str = "", status_code: int = 200
+) -> Template:
+    inst, band = reference.instrument(pipeline.PARENT_MILESTONES), None
+    try:
+        form = pipeline.checklist_for(child, pipeline.PARENT_MILESTONES, today(request))
+        inst, band = form.instrument, form.band
+    except ScreeningInputError as exc:
+        error = error or error_text(request, exc)
+    return render(
+        request,
+        "milestones.html",
+        status_code=status_code,
+        child=child,
+        inst=inst,
+        band=band,
+        result=recorded.scoring if recorded else None,
+        error=error,
+        flags=flag_texts(recorded.flags, lang(request)) if recorded else [],
+    )
+
+
+def _feeding(
+    request: Request, child: Child, scoring: Any = None, error: str = "", status_code: int = 200
+) -> Template:
+    language = lang(request)
+    return render(
+        request,
+        "feeding.html",
+        status_code=status_code,
+        child=child,
+        bank=reference.recall_bank(),
+        result=scoring,
+        error=error,
+        flags=flag_texts(scoring.flags, language) if scoring else [],
+        advice=[text(m, language) for m in scoring.advice] if scoring else [],
+        yesterday=today(request) - dt.timedelta(days=1),
+    )
+
+
+class QuestionnairePages(PageController):
+    """The milestone checklist and the feeding recall of one child."""
+
+    path = "/children/{child_id:int}"
+    opt = {"roles": ENTERING}
+
+    @page_get("/milestones")
+    def milestones_form(self, request: Request, child: NamedDependency[Child]) -> Template:
+        return _milestones(request, child)
+
+    @page_post("/milestones")
+    def milestones_submit(
+        self,
+        request: Request,
+        db: NamedDependency[Session],
+        user: NamedDependency[CurrentUser],
+        child: NamedDependency[Child],
+        data: Form,
+    ) -> Template:
+        begin_write(db)
+        answers = {k[2:]: str(v) for k, v in data.items() if k.startswith("a:")}
+        try:
+            recorded = pipeline.record_milestones(
+                db,
+                child,
+                instrument=pipeline.PARENT_MILESTONES,
+                administered_on=today(request),
+                answers=answers,
+                source=SOURCE[user.role],
+                actor_id=user.id,
+                at=moment(request),
+            )
+        except REFUSALS as exc:
+            return _milestones(request, child, error=error_text(request, exc), status_code=422)
+        db.commit()
+        return _milestones(request, child, recorded)
+
+    @page_get("/feeding")
+    def feeding_form(
+        self, request: Request, db: NamedDependency[Session], child: NamedDependency[Child]
+    ) -> Template:
+        last = db.execute(
+            select(FeedingRecall)
+            .where(FeedingRecall.child_id == child.id)
+            .order_by(FeedingRecall.id.desc())
+        ).scalar()
+        scoring = pipeline.stored_recall_scoring(last) if last is not None else None
+        return _feeding(request, child, scoring)
+
+    @page_post("/feeding")
+    def feeding_submit(
+        self,
+        request: Request,
+        db: NamedDependency[Session],
+        user: NamedDependency[CurrentUser],
+        child: NamedDependency[Child],
+        data: Form,
+    ) -> Template:
+        begin_write(db)
+        try:
+            recorded = pipeline.record_feeding(
+                db,
+                child,
+                recalled_on=today(request) - dt.timedelta(days=1),
+                answers=feeding_answers(data),
+                source=SOURCE[user.role],
+                actor_id=user.id,
+                at=moment(request),
+            )
+        except REFUSALS as exc:
+            return _feeding(request, child, error=error_text(request, exc), status_code=422)
+        db.commit()
+        return _feeding(request, child, recorded.scoring)
