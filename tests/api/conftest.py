@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_world import TODAY, World, build
 from litestar.testing import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from tests.api.api_world import TODAY, World, build
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from api_world import World, login
 from litestar.routes import HTTPRoute
+
+from tests.api.api_world import World, login
 
 ROLES_USERS = {
     "parent": "parent1",

@@ -4,9 +4,10 @@ pages), per case outcome and per export; admin-only listing; append-only in the 
 from __future__ import annotations
 
 import pytest
-from api_world import World, login
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
+
+from tests.api.api_world import World, login
 
 ENTRY_KEYS = {"id", "at", "actor_id", "role", "action", "object_kind", "object_ref"}
 

@@ -10,10 +10,10 @@ import json
 from typing import Any
 
 import pytest
-from api_world import World, login
 from sqlalchemy import create_engine, text
 
 from health.coverage import INDICATORS
+from tests.api.api_world import World, login
 
 # keys a bureau JSON answer may never have, at any depth
 CHILD_KEYS = {"child_id", "child_code", "child_name", "name", "birth_date", "code", "id", "sex"}

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from api_world import World, login
 from hypothesis import HealthCheck, given, settings
+
+from tests.api.api_world import World, login
 
 pytestmark = pytest.mark.slow
 WRITES = (

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from api_world import World, login
-from test_access_matrix import fill, routes
 
 from api import throttle
+from tests.api.api_world import World, login
+from tests.api.test_access_matrix import fill, routes
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 

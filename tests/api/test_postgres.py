@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_world import TODAY, World, build, login
 from litestar.testing import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
 from api.settings import Settings
 from health.db import make_engine
+from tests.api.api_world import TODAY, World, build, login
 
 pytestmark = pytest.mark.postgres
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

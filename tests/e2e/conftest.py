@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import subprocess
@@ -15,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.api.api_world import TODAY, build
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -25,14 +26,6 @@ ARGS = [
     "--no-first-run",
 ]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _world_module():
-    spec = importlib.util.spec_from_file_location("api_world_e2e", ROOT / "tests/api/api_world.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules[spec.name] = module  # type: ignore[union-attr]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
 def _free_port() -> int:
@@ -47,15 +40,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, obje
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian chromium is not installed (/usr/bin/chromium)")
     folder = tmp_path_factory.mktemp("e2e")
-    module = _world_module()
-    world = module.build(folder / "e2e.db")
+    world = build(folder / "e2e.db")
     port = _free_port()
     env = {
         **os.environ,
         "CHILDHEALTH_DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
         "CHILDHEALTH_COOKIE_SECURE": "0",
         "CHILDHEALTH_SESSION_DIR": str(folder / "sessions"),
-        "CHILDHEALTH_TODAY": module.TODAY.isoformat(),
+        "CHILDHEALTH_TODAY": TODAY.isoformat(),
         "CHILDHEALTH_SECRET_KEY": "e2e-secret-" + "x" * 20,
     }
     process = subprocess.Popen(

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
-from test_health_import import FOLDER, write
 from typer.testing import CliRunner
 
 from api.cli import app
 from health import db
+from tests.health.test_health_import import FOLDER, write
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

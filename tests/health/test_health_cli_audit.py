@@ -6,13 +6,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session
-from test_health_cli import database  # noqa: F401  (the SQLite / PostgreSQL fixture)
-from test_health_import import FOLDER, write
 from typer.testing import CliRunner
 
 from api.cli import app
 from health import db
 from health.models import AuditEntry
+from tests.health.test_health_cli import database  # noqa: F401  (the SQLite / PostgreSQL fixture)
+from tests.health.test_health_import import FOLDER, write
 
 
 def _entries() -> list[tuple[int | None, str, str, str, str]]:

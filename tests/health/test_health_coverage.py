@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from health_builders import add_child, build_geography
 from sqlmodel import Session
 
 from health.coverage import CoverageRequestError, children_missing, coverage
 from health.periods import Period
 from health.stats import target_gap, wilson_interval
+from tests.health.health_builders import add_child, build_geography
 
 R = "routine"
 NV = "newborn_visit"

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from cli_outcomes import invoke, run_script
 from sqlalchemy import Engine, inspect, text
 
 from health import db
 from health.backup import BackupError, backup
 from health.db import make_engine
 from health.migrate import alembic_config, downgrade
+from tests.reliability.cli_outcomes import invoke, run_script
 
 TODAY = "2025-06-30"
 PG_HOST, PG_PORT, PG_DB = "127.0.0.1", 5432, "childhealth_backup_test"

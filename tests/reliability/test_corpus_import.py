@@ -20,7 +20,6 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from cli_outcomes import invoke, line_breaks, one_error, quote, run_script
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, text
@@ -28,6 +27,7 @@ from sqlalchemy import Engine, inspect, text
 from health import db
 from health.db import make_engine
 from health.exchange import reader
+from tests.reliability.cli_outcomes import invoke, line_breaks, one_error, quote, run_script
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -14,12 +14,12 @@ from unittest import mock
 
 import pandas as pd
 import pytest
-from cli_outcomes import invoke, line_breaks, one_error, quote, run_script
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from growth_charts import batch
 from growth_charts.frame import OUTPUT_COLUMNS
+from tests.reliability.cli_outcomes import invoke, line_breaks, one_error, quote, run_script
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

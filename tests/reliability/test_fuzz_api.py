@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,11 +42,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from api_world import PASSWORD, TODAY, World, build
-
 from api.app import CSRF_COOKIE, CSRF_HEADER, create_app
 from api.settings import Settings
+from tests.api.api_world import PASSWORD, TODAY, World, build
 
 pytestmark = pytest.mark.slow
 

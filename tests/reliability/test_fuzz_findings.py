@@ -4,18 +4,15 @@ finding, each the smallest request that showed it."""
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from api_world import TODAY, World, build, login
-
 from api.app import create_app
 from api.settings import Settings
+from tests.api.api_world import TODAY, World, build, login
 
 PROBLEM = "application/problem+json"
 

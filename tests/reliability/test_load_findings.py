@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from api_world import TODAY, World, build, login
-
 from api.app import create_app
 from api.settings import Settings
 from screening import feeding, reference
+from tests.api.api_world import TODAY, World, build, login
 
 
 @pytest.fixture(scope="module")
