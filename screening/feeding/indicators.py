@@ -41,7 +41,7 @@ from numpy.typing import ArrayLike
 
 from screening import reference
 from screening.feeding.frame import BOOL, COUNT, column, completed_months, validate_frame
-from screening.reference import RecallBank
+from screening.reference import MILK_KINDS, RecallBank
 
 INDICATORS: tuple[str, ...] = (
     "EvBF",
@@ -75,7 +75,6 @@ AGE_RANGE: Mapping[str, tuple[int, int]] = {
     "BoF": (0, 23),
 }
 FOOD_GROUPS = (1, 2, 3, 4, 5, 6, 7, 8)
-DAIRY_LIQUIDS = ("formula", "animal_milk", "yogurt_drink")  # liquid kinds in group 4
 MDD_MIN_GROUPS = 5
 NATIONAL_MIN_GROUPS = 4  # WS/T 678-2020: >= 4 of the 7 groups (the 8 without breast milk)
 MMFF_MIN = 2
@@ -120,7 +119,7 @@ def food_groups(typed: pd.DataFrame, bank: RecallBank) -> pd.DataFrame:
     """The 8 WHO food groups as nullable booleans, columns 1-8."""
     idx = typed.index
     groups = {1: typed["breastfed"]}
-    dairy = [typed[column("liquids", q.id)] for q in bank.liquids if q.kind in DAIRY_LIQUIDS]
+    dairy = [typed[column("liquids", q.id)] for q in bank.liquids if q.kind in MILK_KINDS]
     for g in range(2, 9):
         cols = [typed[column("foods", f.id)] for f in bank.foods if f.group == g]
         groups[g] = _any(cols + (dairy if g == 4 else []), idx)

@@ -79,15 +79,19 @@ def test_corrected_birth_date() -> None:
 # ------------------------------------------------------------------ band windows, each edge
 
 
-@pytest.mark.parametrize("band", [b for b in CN.bands], ids=lambda b: b.id)
-def test_cn_band_window_edges(band) -> None:
+@pytest.mark.parametrize(
+    ("inst", "band"),
+    [(inst, b) for inst in (CN, MS) for b in inst.bands],
+    ids=lambda x: getattr(x, "id", None) or getattr(x, "code", None),
+)
+def test_band_window_edges(inst, band) -> None:
     first = add_months(BIRTH, band.low_months)
     last = add_months(BIRTH, band.high_months + 1) - timedelta(days=1)
-    assert band_at(CN, first) == band.id
-    assert band_at(CN, last) == band.id
-    index = CN.bands.index(band)
+    assert band_at(inst, first) == band.id
+    assert band_at(inst, last) == band.id
+    index = inst.bands.index(band)
     if index:
-        assert band_at(CN, first - timedelta(days=1)) == CN.bands[index - 1].id
+        assert band_at(inst, first - timedelta(days=1)) == inst.bands[index - 1].id
 
 
 def test_cn_beyond_83_months_is_out_of_range() -> None:
@@ -99,14 +103,6 @@ def test_cn_beyond_83_months_is_out_of_range() -> None:
         "low": 0,
         "high": 83,
     }
-
-
-@pytest.mark.parametrize("band", [b for b in MS.bands], ids=lambda b: b.id)
-def test_checklist_band_window_edges(band) -> None:
-    first = add_months(BIRTH, band.low_months)
-    last = add_months(BIRTH, band.high_months + 1) - timedelta(days=1)
-    assert band_at(MS, first) == band.id
-    assert band_at(MS, last) == band.id
 
 
 def test_checklist_under_2_months_is_out_of_range() -> None:

@@ -34,19 +34,7 @@ def test_every_file_loads() -> None:
 def test_cn_table_has_44_items_at_11_ages() -> None:
     inst = reference.instrument("cn-warning-signs")
     with_items = [b for b in inst.bands if b.items]
-    assert [b.nominal for b in with_items] == [
-        "3m",
-        "6m",
-        "8m",
-        "12m",
-        "18m",
-        "24m",
-        "30m",
-        "36m",
-        "4y",
-        "5y",
-        "6y",
-    ]
+    assert [b.nominal for b in with_items] == "3m 6m 8m 12m 18m 24m 30m 36m 4y 5y 6y".split()
     assert all(len(b.items) == 4 for b in with_items)
     assert [(b.low_months, b.high_months) for b in inst.bands] == [
         (0, 2),
@@ -66,20 +54,7 @@ def test_cn_table_has_44_items_at_11_ages() -> None:
 
 def test_checklist_ages_and_item_counts() -> None:
     inst = reference.instrument("milestone-checklist")
-    assert [b.nominal for b in inst.bands] == [
-        "2m",
-        "4m",
-        "6m",
-        "9m",
-        "12m",
-        "15m",
-        "18m",
-        "24m",
-        "30m",
-        "36m",
-        "4y",
-        "5y",
-    ]
+    assert [b.nominal for b in inst.bands] == "2m 4m 6m 9m 12m 15m 18m 24m 30m 36m 4y 5y".split()
     for band in inst.bands:
         assert 4 <= len(band.items) <= 16
         assert {i.domain for i in band.items} == {
@@ -292,8 +267,15 @@ def test_catalogue_has_every_message_in_both_languages() -> None:
             assert messages[message_id][lang].strip(), (message_id, lang)
 
 
+# texts of the layers above kept in the same catalogue; their own tests check their use
+OWNED_ABOVE_SCREENING = ("error.record.", "indicator.", "result.")
+
+
 def test_catalogue_has_no_unused_message() -> None:
-    assert sorted(set(reference.load_all().messages) - used_message_ids()) == []
+    screening_ids = {
+        m for m in reference.load_all().messages if not m.startswith(OWNED_ABOVE_SCREENING)
+    }
+    assert sorted(screening_ids - used_message_ids()) == []
 
 
 def test_placeholders_match_between_languages() -> None:
