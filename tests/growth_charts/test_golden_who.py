@@ -11,15 +11,47 @@ code of record, each listed and explained below:
   month 120, while WHO anthroplus (the code of record) stops at exactly 120.0 months;
 - one row (index 4721, weight-for-height) is 0.01 apart: its exact z is 1.6250001, which the
   Stata run, working in single precision, rounded to 1.62.
+
+Both files are kept in ``tests/golden/who`` (source, licence and sha256 in its README.md); the first
+tests check that they are the files of record, byte for byte.
 """
 
 from __future__ import annotations
+
+import hashlib
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from growth_charts import children, compute, round_and_flag
+from tests.golden import WHO
+
+GOLDEN_ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| (?P<rows>\d+) \| `(?P<sha>[0-9a-f]{64})` \|$")
+
+
+def golden_files() -> list[tuple[str, int, str]]:
+    """``(file, rows, sha256)`` of each row of the table in tests/golden/who/README.md."""
+    text = (WHO / "README.md").read_text(encoding="utf-8")
+    return [
+        (m["file"], int(m["rows"]), m["sha"])
+        for m in map(GOLDEN_ROW.match, text.splitlines())
+        if m
+    ]
+
+
+def test_every_golden_file_is_listed_with_its_checksum():
+    listed = {name for name, _, _ in golden_files()}
+    assert listed == {"MySurvey_z_st.csv", "test_dataset.csv"}
+    assert listed == {path.name for path in WHO.glob("*.csv")}
+
+
+@pytest.mark.parametrize(("name", "rows", "sha"), golden_files())
+def test_golden_file_is_unchanged(name: str, rows: int, sha: str):
+    data = (WHO / name).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == sha, f"{name} differs from the file of record"
+    assert data.count(b"\n") - 1 == rows
 
 R_COLUMNS = ["zlen", "zwei", "zwfl", "zbmi", "zhc", "zac", "zts", "zss",
              "flen", "fwei", "fwfl", "fbmi", "fhc", "fac", "fts", "fss"]  # fmt: skip
