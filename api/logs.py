@@ -1,5 +1,5 @@
 """Structured (JSON-lines) logs with no personal data: an access line per request names the
-route template (``/api/v1/children/{child_id:int}``), never the filled-in path, query or body."""
+route template (``/api/v1/children/{child_id}``), never the filled-in path, query or body."""
 
 from __future__ import annotations
 
@@ -67,9 +67,7 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send=sending)
         finally:
-            handler = scope.get("route_handler")
-            paths = sorted(getattr(handler, "paths", ()) or ())
-            route = paths[0] if paths else ""
+            route = str(scope.get("path_template") or "")  # the full template, never the path
             session = scope.get("session") or {}
             user = session.get("user") if isinstance(session, dict) else None
             log.info(

@@ -35,6 +35,7 @@ from health.pipeline import record_feeding, record_measurement, record_milestone
 from health.registry import add_guardian, create_user, hash_password
 from health.synthetic import Layout, generate, write_folder
 from screening import development, reference
+from screening.ages import who_completed_months
 from screening.errors import ScreeningInputError
 
 DEMO_PASSWORD = "childhealth-demo"
@@ -277,7 +278,7 @@ def _feeding(session: Session, rng: np.random.Generator, today: dt.date, now: dt
     for (child,) in kids:
         if rng.random() >= 0.15:
             continue
-        months = int((yesterday - child.birth_date).days / 30.4375)
+        months = who_completed_months((yesterday - child.birth_date).days)
         record_feeding(session, child, recalled_on=yesterday, source="home",
                        answers=_recall_answers(rng, months), at=Moment(now, today))  # fmt: skip
         done += 1

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
+from growth_charts.age import LENGTH_HEIGHT_SWITCH_DAY
 from health.schedule import Schedule, load_schedule
 
 DAY = np.timedelta64(1, "D")
@@ -203,7 +204,7 @@ def _measurements(
     head = np.where(age <= 3 * 365, head, np.nan)
     hb = np.round(rng.normal(122, 11, n))
     hb = np.where((age >= 180) & (rng.random(n) < 0.3), hb, np.nan)
-    measure = np.where(age < 731, "L", "H")
+    measure = np.where(age < LENGTH_HEIGHT_SWITCH_DAY, "L", "H")
     return {
         "weight_kg": pa.array(weight, from_pandas=True),
         "length_cm": pa.array(length, from_pandas=True),

@@ -15,6 +15,7 @@ from api.context import today
 from api.controllers.base import api_get
 from api.services import views
 from health.models import Child
+from health.services.schedule import schedule_for_child
 
 
 class ScheduleOut(BaseModel):
@@ -52,7 +53,7 @@ class ScheduleController(Controller):
         self, request: Request, db: NamedDependency[Session], child: NamedDependency[Child]
     ) -> list[ScheduleOut]:
         """The child's check schedule: done, missed, due or upcoming, with dates."""
-        statuses, _ = views.schedule(db, child, today(request))
+        statuses, _ = schedule_for_child(db, child, today(request))
         return [ScheduleOut(**vars(s)) for s in statuses]
 
     @api_get("/missed-checks", tags=["cases"], opt={"roles": CLINICIANS})

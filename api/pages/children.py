@@ -26,6 +26,7 @@ from health.errors import ImplausibleMeasurementError, RecordError
 from health.models import Area, Case, CaseEvent, Child, ChildCreate, MeasurementCreate, User
 from health.models.enums import AreaLevel, CaseStatus
 from health.registry import add_guardian, create_child
+from health.services.schedule import schedule_for_child
 from screening.errors import ScreeningInputError
 
 REFUSALS = (ServiceInputError, RecordError, ScreeningInputError, ValidationError)
@@ -130,7 +131,7 @@ class ChildPages(PageController):
         language = lang(request)
         rows = views.measurements(db, int(child.id))  # type: ignore[arg-type]
         latest = pipeline.measurement_result(db, child, rows[-1]) if rows else None
-        statuses, upcoming = views.schedule(db, child, today(request))
+        statuses, upcoming = schedule_for_child(db, child, today(request))
         professional = user.role in (DOCTOR, ADMIN)
         case = db.execute(
             select(Case).where(Case.child_id == child.id, Case.status == CaseStatus.open)
@@ -217,7 +218,7 @@ class ChildPages(PageController):
         """One printable page: latest results, schedule, open advice."""
         rows = views.measurements(db, int(child.id))  # type: ignore[arg-type]
         latest = pipeline.measurement_result(db, child, rows[-1]) if rows else None
-        statuses, upcoming = views.schedule(db, child, today(request))
+        statuses, upcoming = schedule_for_child(db, child, today(request))
         return render(
             request,
             "summary.html",

@@ -13,7 +13,7 @@ from plotly.io.json import to_json_plotly
 
 from api.services.figures import figure_block
 from growth_charts import charts, value_at_z
-from growth_charts.anthro import DAYS_PER_MONTH
+from growth_charts.age import DAYS_PER_MONTH, LENGTH_HEIGHT_SWITCH_DAY
 from growth_charts.charts import growth_chart
 from health.models import (
     Child,
@@ -21,7 +21,6 @@ from health.models import (
 )
 from health.pipeline import ages_of
 
-SWITCH_DAY = 731  # length (lying) before, height (standing) from this age in days
 CHARTS = ("wfa", "lhfa", "wflh", "hcfa", "bmi")
 
 
@@ -32,7 +31,7 @@ def _points(
     rows = [r for r in rows if r.status == "accepted"]
     ages = [float(ages_of(child, r.measured_on).used_days) for r in rows]
     if code == "wflh":
-        chart = "wfl" if (ages and ages[-1] < SWITCH_DAY) or not ages else "wfh"
+        chart = "wfl" if (ages and ages[-1] < LENGTH_HEIGHT_SWITCH_DAY) or not ages else "wfh"
         pts = [(r.length_cm, r.weight_kg) for r in rows if r.length_cm and r.weight_kg]
         return chart, [p[0] for p in pts], [p[1] for p in pts]
     if code == "bmi":

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +12,6 @@ from sqlalchemy.orm import Session
 from api.access import CurrentUser, child_scope
 from health.models import (
     Case,
-    Check,
     Child,
     Enrolment,
     Facility,
@@ -25,7 +23,6 @@ from health.models import (
 )
 from health.models.enums import SEVERITY_RANK
 from health.pipeline import stored_recall_scoring
-from health.schedule import CheckStatus, child_schedule, next_due
 from health.services import schedule as schedule_service
 from health.services.schedule import DueRow
 
@@ -39,16 +36,6 @@ def measurements(session: Session, child_id: int) -> list[Measurement]:
             .order_by(Measurement.measured_on, Measurement.id)
         ).scalars()
     )
-
-
-def schedule(session: Session, child: Child, today: dt.date) -> tuple[list[CheckStatus], Any]:
-    """The child's scheduled checks and the next one still to do."""
-    done = [
-        (r.check_date, str(r.kind))
-        for r in session.execute(select(Check).where(Check.child_id == child.id)).scalars()
-    ]
-    statuses = child_schedule(child.birth_date, done, today)
-    return statuses, next_due(statuses)
 
 
 def open_flags(session: Session, child_id: int) -> list[FlagRecord]:

@@ -3,11 +3,14 @@ pages), per case outcome and per export; admin-only listing; append-only in the 
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 
-from tests.api.api_world import World, login
+from tests.api.api_world import TODAY, World, login
 
 ENTRY_KEYS = {"id", "at", "actor_id", "role", "action", "object_kind", "object_ref"}
 
@@ -49,7 +52,9 @@ def test_each_read_by_a_professional_is_one_entry(app_client, world: World, user
     role = "facility" if username == "facility1" else username.rstrip("12")
     assert (entry["actor_id"], entry["role"], entry["action"]) == (actor, role, "child.read")
     assert (entry["object_kind"], entry["object_ref"]) == ("child", str(child))
-    assert entry["at"].startswith("2026-06-15")  # the service's pinned "today"
+    # stored in UTC; its local date (Asia/Shanghai) is the service's pinned "today"
+    at = dt.datetime.fromisoformat(entry["at"].replace("Z", "+00:00"))
+    assert at.tzinfo is not None and at.astimezone(ZoneInfo("Asia/Shanghai")).date() == TODAY
 
 
 def test_a_parent_reading_their_own_child_is_not_audited(app_client, world: World) -> None:

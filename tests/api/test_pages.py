@@ -18,7 +18,7 @@ def test_parent_adds_a_child_through_the_form(app_client) -> None:
     client = login(app_client, "parent1")
     bad = client.post("/parent/children/new", headers=HTML,
                       data={"sex": "F", "birth_date": "2027-01-01", "area_code": "T1"})  # fmt: skip
-    assert bad.status_code == 422 and "出生日期还没到" in bad.text
+    assert bad.status_code == 422 and "晚于今天" in bad.text
     form = {"sex": "F", "birth_date": "2026-02-01", "area_code": "T1"}
     made = client.post("/parent/children/new", headers=HTML, data=form, follow_redirects=False)
     assert made.status_code == 303 and made.headers["location"].endswith("/measure")
@@ -114,7 +114,7 @@ def test_access_log_names_the_route_not_the_child(app_client, world: World) -> N
         logger.removeHandler(handler)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     posted = [r for r in lines if r["method"] == "POST" and "measurements" in r["route"]]
-    assert posted and posted[0]["route"] == "/api/v1/children/{child_id:int}/measurements"
+    assert posted and posted[0]["route"] == "/api/v1/children/{child_id}/measurements"
     assert posted[0]["role"] == "parent" and posted[0]["status"] == 201
     # timestamps and durations are numbers that may contain "7.1" by chance: look past them
     kept = [{k: v for k, v in r.items() if k not in ("ts", "ms")} for r in lines]
