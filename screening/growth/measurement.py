@@ -127,9 +127,16 @@ MAM_MUAC_BELOW_CM = 12.5
 MUAC_MONTHS = (6, 59)  # WHO completed months
 
 
-def indicator_code(engine_code: str) -> str:
-    """Our code of an engine indicator code (``wfl``/``wfh`` → ``wflh``; others unchanged)."""
-    return FROM_ENGINE.get(engine_code, engine_code)
+def indicator_code(code: str) -> str:
+    """Our code of the engine's indicator ``code`` (``wfl``/``wfh`` → ``wflh``; others
+    unchanged)."""
+    return FROM_ENGINE.get(code, code)
+
+
+def engine_code(code: str) -> str:
+    """The engine code that classifies and flag-limits our ``code`` (``wflh`` → ``wfl``, whose
+    cut-offs and limits are those of ``wfh``; others unchanged)."""
+    return _ENGINE_CODE.get(code, code)
 
 
 def _rounded(z: Mapping[str, float | None]) -> dict[str, float]:
@@ -154,7 +161,7 @@ def _z_flags(zr: Mapping[str, float], suspect: frozenset[str], base: dict) -> li
     for code, value in zr.items():
         if MEASUREMENTS_USED[code] & suspect:
             continue
-        name = str(classify(_ENGINE_CODE.get(code, code), [value])[0])
+        name = str(classify(engine_code(code), [value])[0])
         flag_code = CLASS_FLAGS[code][name]
         if flag_code == "GROWTH_MACROCEPHALY" and value > SEVERE_MACROCEPHALY_ABOVE_Z:
             flag_code = "GROWTH_SEVERE_MACROCEPHALY"
@@ -188,7 +195,7 @@ def measurement_flags(
     implausible = (
         []
         if confirmed
-        else [c for c, v in zr.items() if bool(is_implausible(_ENGINE_CODE.get(c, c), [v])[0])]
+        else [c for c, v in zr.items() if bool(is_implausible(engine_code(c), [v])[0])]
     )
     suspect = frozenset().union(*(MEASUREMENTS_USED[c] for c in implausible))
     base = {"age_days": age_days}

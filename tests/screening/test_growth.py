@@ -123,6 +123,7 @@ def test_engine_table_codes_are_refused_wflh_is_the_one_key(engine_code) -> None
         measurement_flags({engine_code: -3.2}, age_days=AGE)
     assert info.value.params["field"] == engine_code
     assert growth.indicator_code(engine_code) == "wflh"
+    assert growth.engine_code("wflh") == "wfl" and growth.engine_code("wfa") == "wfa"
 
 
 def test_engine_wfl_and_wfh_share_cut_offs_and_limits() -> None:
