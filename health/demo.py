@@ -31,6 +31,7 @@ from health.models import (
     User,
     UserCreate,
 )
+from health.models.enums import Role
 from health.pipeline import record_feeding, record_measurement, record_milestones
 from health.registry import add_guardian, create_user, hash_password
 from health.synthetic import Layout, generate, write_folder
@@ -138,7 +139,7 @@ def _accounts(
         data = UserCreate(password=DEMO_PASSWORD, **spec)
         user = create_user(session, data, now=now, password_hash=shared)
         accounts.append((user.username, str(user.role)))
-        if user.role == "parent":
+        if user.role == Role.parent:
             pool = young or [None]
             count = 1 + int(user.username.endswith(("1", "3")))  # two parents have twins-ish
             for _ in range(count):

@@ -25,6 +25,7 @@ import yaml
 from numpy.typing import ArrayLike, NDArray
 
 import reference_data
+from health.models.enums import CheckState
 from screening.ages import add_months_array
 
 DEFAULT_SCHEDULE = "schedule/china_0_6.yaml"
@@ -161,7 +162,7 @@ class CheckStatus:
     target: dt.date
     opens: dt.date
     closes: dt.date
-    status: str  # done, missed, due, upcoming
+    status: CheckState
     done_on: dt.date | None = None
 
 
@@ -181,20 +182,20 @@ def child_schedule(
         match = next((c for c in unused if c[1] == item.kind and opens <= c[0] <= closes), None)
         if match is not None:
             unused.remove(match)
-            status, done_on = "done", match[0]
+            status, done_on = CheckState.done, match[0]
         elif today > closes:
-            status, done_on = "missed", None
+            status, done_on = CheckState.missed, None
         elif today >= opens:
-            status, done_on = "due", None
+            status, done_on = CheckState.due, None
         else:
-            status, done_on = "upcoming", None
+            status, done_on = CheckState.upcoming, None
         result.append(CheckStatus(item.code, item.kind, target, opens, closes, status, done_on))
     return result
 
 
 def next_due(statuses: Iterable[CheckStatus]) -> CheckStatus | None:
     """The first scheduled check still to do (due or upcoming), or None when none is left."""
-    return next((s for s in statuses if s.status in ("due", "upcoming")), None)
+    return next((s for s in statuses if s.status in (CheckState.due, CheckState.upcoming)), None)
 
 
 class OverlappingWindowsError(ValueError):

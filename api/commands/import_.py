@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from api.commands.clock import command_clock
 from api.commands.errors import InputFileError, fail
 
 
@@ -44,7 +44,7 @@ def import_folder(
             summary = load(
                 engine,
                 folder,
-                today=dt.date.today(),
+                today=command_clock().today(),
                 progress=lambda n: progress.advance(task, n),
             )
     except ExchangeError as error:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from api.commands.clock import command_clock
 from api.commands.errors import fail
 
 
@@ -24,10 +25,12 @@ def seed_demo(
     from health.demo import seed_demo as run
 
     try:
-        day = dt.date.fromisoformat(today) if today else dt.date.today()
+        day = dt.date.fromisoformat(today) if today else None
     except ValueError:
         fail(f"--today must be a date YYYY-MM-DD (got {today!r})")
-    now = dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.UTC)
+    clock = command_clock()
+    day = day or clock.today()
+    now = clock.at_local(day, dt.time(9, 0))  # the demo's records are entered at 09:00 local
     try:
         summary = run(get_engine(), today=day, now=now, seed=seed, children=children)
     except (DemoError, DatabaseConfigError) as error:

@@ -10,10 +10,12 @@ from typing import Annotated
 
 import typer
 
+from api.commands.clock import command_clock
 from api.commands.errors import fail
+from health.clock import Clock
 
 
-def _demo(today: dt.date) -> None:
+def _demo(clock: Clock) -> None:
     """Seed when the database is empty, then print the demo accounts per role."""
     from sqlalchemy import func, select
     from sqlmodel import Session
@@ -30,8 +32,8 @@ def _demo(today: dt.date) -> None:
         fail("the demo data generator (health.demo) is not installed")
     if empty:
         typer.echo("Seeding the demo province (about a minute)…")
-        now = dt.datetime.combine(today, dt.time(9, 0), tzinfo=dt.UTC)
-        seed_demo(engine, today=today, now=now)
+        today = clock.today()
+        seed_demo(engine, today=today, now=clock.at_local(today, dt.time(9, 0)))
     with Session(engine) as session:
         users = session.execute(select(User.username, User.role).order_by(User.role, User.id)).all()
     typer.echo(f"Demo accounts (password '{DEMO_PASSWORD}'):")
@@ -54,8 +56,9 @@ def serve(
         if host not in ("127.0.0.1", "localhost", "::1"):
             fail("--demo serves plain HTTP and only binds to the loopback interface")
         os.environ.setdefault("CHILDHEALTH_COOKIE_SECURE", "0")
-        _demo(dt.date.today())
+        _demo(command_clock())
         typer.echo(f"Open http://{host}:{port}/ (Ctrl+C stops the server)")
+    command_clock()  # a bad CHILDHEALTH_TIMEZONE stops here, in one line
     if workers > 1 and not os.environ.get("CHILDHEALTH_SECRET_KEY"):
         fail("several workers need CHILDHEALTH_SECRET_KEY so that they share the CSRF secret")
     uvicorn.run(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api import audit
 from api.access import ADMIN, BUREAU, CurrentUser
-from api.context import today
+from api.context import moment
 from api.controllers.base import api_get
 from api.errors import ServiceInputError
 from api.services import dashboard as dash
@@ -47,7 +47,7 @@ def _dashboard(
     return dash.dashboard(
         db,
         user,
-        today(request),
+        moment(request),
         area_code=area,
         by=by,
         period=Period.parse(period) if period else None,

@@ -9,7 +9,7 @@ from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from api.access import ADMIN, BUREAU, CurrentUser
-from api.context import clock_of, lang, today
+from api.context import clock_of, lang, moment
 from api.controllers.base import PageController, page_get
 from api.i18n import gettext
 from api.pages.render import INDICATOR_LABELS, render
@@ -40,7 +40,7 @@ class BureauPages(PageController):
         view = dash.dashboard(
             db,
             user,
-            today(request),
+            moment(request),
             area_code=area,
             by=by,
             period=Period.parse(period) if period else None,

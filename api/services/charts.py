@@ -19,6 +19,7 @@ from health.models import (
     Child,
     Measurement,
 )
+from health.models.enums import MeasurementStatus
 from health.pipeline import ages_of
 
 CHARTS = ("wfa", "lhfa", "wflh", "hcfa", "bmi")
@@ -28,7 +29,7 @@ def _points(
     child: Child, rows: list[Measurement], code: str
 ) -> tuple[str, list[float], list[float]]:
     """Chart code and (x, y) points of ``code`` for the accepted measurements."""
-    rows = [r for r in rows if r.status == "accepted"]
+    rows = [r for r in rows if r.status == MeasurementStatus.accepted]
     ages = [float(ages_of(child, r.measured_on).used_days) for r in rows]
     if code == "wflh":
         chart = "wfl" if (ages and ages[-1] < LENGTH_HEIGHT_SWITCH_DAY) or not ages else "wfh"

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import CurrentUser
+from api.access import ADMIN, CurrentUser
 from api.errors import ChildNotFoundError
+from health.clock import Moment
 from health.coverage import INDICATORS, CoverageRow, coverage
 from health.models import Area, AreaAncestor
 from health.models.enums import AREA_LEVELS
@@ -52,7 +53,7 @@ def area_in_scope(session: Session, user: CurrentUser, code: str | None) -> Area
     own = session.get(Area, user.area_id) if user.area_id is not None else None
     if code is None or (own is not None and code == own.code):
         if own is None:
-            if user.role == "admin":
+            if user.role == ADMIN:
                 root = session.execute(select(Area).where(Area.parent_id.is_(None))).scalar()
                 if root is not None:
                     return root
@@ -61,7 +62,7 @@ def area_in_scope(session: Session, user: CurrentUser, code: str | None) -> Area
     area = session.execute(select(Area).where(Area.code == code)).scalar_one_or_none()
     if area is None:
         raise ChildNotFoundError
-    if user.role == "admin":
+    if user.role == ADMIN:
         return area
     inside = session.execute(
         select(AreaAncestor.area_id).where(
@@ -99,20 +100,21 @@ def quarters_back(today: dt.date, count: int = 4) -> list[tuple[str, Period]]:
 def dashboard(
     session: Session,
     user: CurrentUser,
-    today: dt.date,
+    at: Moment,
     *,
     area_code: str | None = None,
     by: str = "area",
     period: Period | None = None,
 ) -> Dashboard:
-    """Coverage of the selected area (see :class:`Dashboard`)."""
+    """Coverage of the selected area (see :class:`Dashboard`) on the local ``at.today``."""
+    today = at.today
     area = area_in_scope(session, user, area_code)
     period = period or Period.year_to_date(today)
     depth = AREA_LEVELS.index(area.level)
     child_level = AREA_LEVELS[depth + 1] if depth + 1 < len(AREA_LEVELS) else None
     if by == "area" and child_level is None:
         by = "clinic"
-    own, rows, trend, computed_at = _aggregates(session, area, by, child_level, period, today)
+    own, rows, trend, computed_at = _aggregates(session, area, by, child_level, period, at)
     return Dashboard(
         area, ancestors(session, area, user), period, by, child_level, own, rows, trend,
         computed_at,
@@ -125,11 +127,12 @@ Aggregates = tuple[
 
 
 def _aggregates(
-    session: Session, area: Area, by: str, child_level: str | None, period: Period, today: dt.date
+    session: Session, area: Area, by: str, child_level: str | None, period: Period, at: Moment
 ) -> Aggregates:
     """The area's totals, the rows of the grouping and the quarterly trend, computed in the
     database (six aggregations) and kept for :data:`CACHE_SECONDS`: a dashboard is looked at
     often and the counts move slowly."""
+    today = at.today
     key = (str(session.get_bind().url), area.id, by, period.start, period.end, today)
     clock = time.monotonic()
     with _cache_lock:
@@ -149,7 +152,7 @@ def _aggregates(
         own_rows(period),
         rows,
         [(label, own_rows(p)) for label, p in quarters_back(today)],
-        dt.datetime.now(dt.UTC),
+        at.now,
     )
     with _cache_lock:
         if len(_cache) >= CACHE_ENTRIES:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import CurrentUser, child_scope
+from api.access import DOCTOR, CurrentUser, child_scope
 from health.models import (
     Case,
     Child,
@@ -21,7 +21,7 @@ from health.models import (
     MilestoneAdministration,
     MilestoneAnswer,
 )
-from health.models.enums import SEVERITY_RANK
+from health.models.enums import SEVERITY_RANK, CaseStatus
 from health.pipeline import stored_recall_scoring
 from health.services import schedule as schedule_service
 from health.services.schedule import DueRow
@@ -136,9 +136,9 @@ def case_queue(
     stmt = (
         select(Case, Child)
         .join(Child, Child.id == Case.child_id)
-        .where(Case.status == "open", child_scope(user))
+        .where(Case.status == CaseStatus.open, child_scope(user))
     )
-    if user.role == "doctor":
+    if user.role == DOCTOR:
         stmt = stmt.where(Case.clinic_id == user.clinic_id)
     if facility_id is not None:
         stmt = stmt.where(

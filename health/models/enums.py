@@ -50,6 +50,15 @@ class CheckKind(StrEnum):
     routine = "routine"
 
 
+class CheckState(StrEnum):
+    """Where a scheduled check stands for a child on a day (see ``health.schedule``)."""
+
+    done = "done"
+    missed = "missed"
+    due = "due"
+    upcoming = "upcoming"
+
+
 class Measure(StrEnum):
     """How length/height was measured: L lying (recumbent), H standing."""
 

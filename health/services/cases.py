@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from health.clock import Moment
 from health.errors import RecordError
 from health.models import Case, CaseClose, CaseEvent, Child, FlagRecord
-from health.models.enums import SEVERITY_RANK, CaseStatus, Outcome
+from health.models.enums import SEVERITY_RANK, CaseStatus, Outcome, Severity
 from health.services.routing import responsible_clinic_id
 
 
@@ -88,9 +88,9 @@ def raise_flags(
     flags = list(flags)
     now = at.now
     for flag in flags:
-        if str(flag.severity) == "advice":
+        if flag.severity == Severity.advice:
             session.add(_record(child, flag, source_kind, source_id, now, case_id=None))
-    serious = [f for f in flags if str(f.severity) != "advice"]
+    serious = [f for f in flags if f.severity != Severity.advice]
     if not serious:
         session.flush()
         return None

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from health.models import Check, Child
+from health.models.enums import CheckState
 from health.registry import NotFoundError
 from health.schedule import CheckStatus, child_schedule, due_entries, next_due
 from screening.ages import add_years
@@ -85,4 +86,4 @@ def due_list(
                kids[e.index].birth_date, e.code, e.status, e.opens, e.closes)
         for e in entries
     ]  # fmt: skip
-    return sorted(out, key=lambda r: (r.status != "due", r.closes, r.child_id))
+    return sorted(out, key=lambda r: (r.status != CheckState.due, r.closes, r.child_id))

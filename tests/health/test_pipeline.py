@@ -90,7 +90,8 @@ def test_implausible_values_need_the_confirm_step(session: Session, units) -> No
 # one measurement that puts one indicator at z: (age in days, the values)
 def _wflh(z: float) -> dict[str, object]:
     length = round(float(value_at_z("lhfa", "F", 400, 0.0)[0]), 1)
-    return {"length_cm": length, "measure": "L", "weight_kg": float(value_at_z("wfl", "F", length, z)[0])}
+    weight = float(value_at_z("wfl", "F", length, z)[0])
+    return {"length_cm": length, "measure": "L", "weight_kg": weight}
 
 
 def _bmi_2007(z: float) -> dict[str, object]:
@@ -99,11 +100,15 @@ def _bmi_2007(z: float) -> dict[str, object]:
     return {"length_cm": height, "measure": "H", "weight_kg": bmi * (height / 100) ** 2}
 
 
+def _at(code: str, z: float) -> float:
+    return float(value_at_z(code, "F", 400, z)[0])
+
+
 SETUPS = {
-    "wfa": (400, lambda z: {"weight_kg": float(value_at_z("wfa", "F", 400, z)[0])}),
-    "lhfa": (400, lambda z: {"length_cm": float(value_at_z("lhfa", "F", 400, z)[0]), "measure": "L"}),
-    "hcfa": (400, lambda z: {"head_cm": float(value_at_z("hcfa", "F", 400, z)[0])}),
-    "acfa": (400, lambda z: {"muac_cm": float(value_at_z("acfa", "F", 400, z)[0])}),
+    "wfa": (400, lambda z: {"weight_kg": _at("wfa", z)}),
+    "lhfa": (400, lambda z: {"length_cm": _at("lhfa", z), "measure": "L"}),
+    "hcfa": (400, lambda z: {"head_cm": _at("hcfa", z)}),
+    "acfa": (400, lambda z: {"muac_cm": _at("acfa", z)}),
     "wflh": (400, _wflh),
     "bmi": (1900, _bmi_2007),
 }
@@ -142,3 +147,22 @@ def test_the_sentence_follows_the_stored_flags(
     has_case = session.exec(select(Case).where(Case.child_id == child.id)).first() is not None
     assert not promised or has_case
     assert shown[indicator].z_rounded == float(round_z(z))
+
+
+def test_every_result_and_record_message_is_used() -> None:
+    """The catalogue texts owned above screening: each sentence the pipeline can choose, each
+    indicator name, each refusal the code raises, and nothing else."""
+    import re
+    from pathlib import Path
+
+    from screening.reference import load_all
+
+    prefixes = ("result.", "indicator.", "error.record.")
+    owned = {m for m in load_all().messages if m.startswith(prefixes)}
+    sentences = {f"result.{s}" for s in ("usual", "low", "high", "tall", "implausible")}
+    sentences |= {f"result.{side}.{level}" for side in ("low", "high") for level in PROMISES}
+    names = {f"indicator.{code}" for code in INDICATORS}
+    root = Path(__file__).resolve().parents[2]
+    source = "\n".join(p.read_text() for d in ("health", "api") for p in (root / d).rglob("*.py"))
+    raised = set(re.findall(r'"(error\.record\.[a-z_]+)"', source))
+    assert owned == sentences | names | raised
