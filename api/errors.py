@@ -60,6 +60,7 @@ PROBLEM_RESPONSES = {
         (401, "Not signed in"),
         (403, "The caller's role may not use this route, or the CSRF token is missing"),
         (404, "Not found, or outside the caller's scope (the two are indistinguishable)"),
+        (409, "Conflicts with stored data (e.g. an outcome for a case already closed)"),
         (422, "The domain refuses the input (``type`` names the rule, e.g. implausible value)"),
     )
 }

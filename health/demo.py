@@ -36,8 +36,8 @@ from health.pipeline import record_feeding, record_measurement, record_milestone
 from health.registry import add_guardian, create_user, hash_password
 from health.synthetic import Layout, generate, write_folder
 from screening import development, reference
-from screening.ages import who_completed_months
 from screening.errors import ScreeningInputError
+from screening.vocabulary import who_completed_months
 
 DEMO_PASSWORD = "childhealth-demo"
 DEMO_LAYOUT = Layout(cities=2, counties_per_city=2, townships_per_county=3)

@@ -1,7 +1,8 @@
 """Reporting periods and calendar arithmetic used by the schedule and the coverage indicators.
 
-Month arithmetic is :func:`screening.ages.add_months` / :func:`~screening.ages.add_years`
-(re-exported here): it clamps to the end of the month, 31 January + 1 month = 28/29 February.
+Month arithmetic is :func:`screening.vocabulary.add_months` /
+:func:`~screening.vocabulary.add_years` (re-exported here): it clamps to the end of the month,
+31 January + 1 month = 28/29 February.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from screening.ages import add_months, add_years
+from screening.vocabulary import add_months, add_years
 
 __all__ = [
     "Period",

@@ -7,7 +7,7 @@ check, earliest first); else *missed* once ``today > closes``; *due* while
 ``opens <= today <= closes``; *upcoming* before that.
 
 Window dates come from one computation, :meth:`ScheduledCheck.windows` (numpy over an array of
-birth dates, calendar months by :func:`screening.ages.add_months_array`): the schedule of one
+birth dates, calendar months by :func:`screening.vocabulary.add_months_array`): the schedule of one
 child (:func:`child_schedule`) and the due/missed lists of a whole scope (:func:`due_entries`)
 both call it.
 """
@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 import reference_data
 from health.models.enums import CheckState
-from screening.ages import add_months_array
+from screening.vocabulary import add_months_array
 
 DEFAULT_SCHEDULE = "schedule/china_0_6.yaml"
 KINDS = ("newborn_visit", "full_month", "routine")

@@ -12,11 +12,12 @@ Three instruments (``reference_data/instruments/``), one entry point, :func:`ass
 - ``who-motor-windows`` (WHO MGRS 2006): a milestone still "not yet" when the age in months is
   beyond its 99th percentile → refer (``DEV_MOTOR_WINDOW_MISSED``); crawling never refers.
 
-Ages (see :mod:`screening.ages`): age bands are chosen on **calendar completed months**, of the
-corrected age (counted from 40 weeks) when the baby was born before 37 weeks and the corrected
-age is under 24 completed months, else of the chronological age. The WHO motor windows compare
-fractional months (``days / 30.4375``) of the same age with P99, strictly: "not achieved by P99"
-means an age above P99. A baby who has not reached 40 weeks yet is screened at corrected age 0.
+Ages (see :mod:`screening.vocabulary`): age bands are chosen on **calendar completed
+months**, of the corrected age (counted from 40 weeks) when the baby was born before 37 weeks and
+the corrected age is under 24 completed months, else of the chronological age. The WHO motor
+windows compare fractional months (``days / 30.4375``) of the same age with P99, strictly: "not
+achieved by P99" means an age above P99. A baby who has not reached 40 weeks yet is screened at
+corrected age 0.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 
-from screening import ages, reference
+from screening import reference, vocabulary
 from screening.errors import ScreeningInputError
 from screening.flags import Flag, Severity, rule
 from screening.reference import Band, Instrument
@@ -95,7 +96,7 @@ class AgeUsed:
     @property
     def months(self) -> float:
         """Fractional months of the age used (``days / 30.4375``)."""
-        return ages.months_from_days(self.days)
+        return vocabulary.months_from_days(self.days)
 
 
 @dataclass(frozen=True)
@@ -132,17 +133,17 @@ def age_used(
     unknown and is scored as term."""
     if not isinstance(birth_date, date) or not isinstance(assessment_date, date):
         raise InvalidChildError(field="birth_date/assessment_date", value="not a date")
-    chronological = ages.age_days(birth_date, assessment_date)
+    chronological = vocabulary.age_days(birth_date, assessment_date)
     if chronological < 0:
         raise InvalidChildError(field="assessment_date", value=assessment_date.isoformat())
-    months = ages.calendar_completed_months(birth_date, assessment_date)
+    months = vocabulary.calendar_completed_months(birth_date, assessment_date)
     if gestational_weeks is not None and not 22 <= gestational_weeks <= 45:
         raise InvalidChildError(field="gestational_weeks", value=gestational_weeks)
     if gestational_weeks is None or gestational_weeks >= inst.preterm_below_weeks:
         return AgeUsed(chronological, None, False, chronological, months)
-    term = ages.corrected_birth_date(birth_date, gestational_weeks)
-    corrected_days = ages.age_days(term, assessment_date)
-    corrected_months = ages.calendar_completed_months(term, assessment_date)
+    term = vocabulary.corrected_birth_date(birth_date, gestational_weeks)
+    corrected_days = vocabulary.age_days(term, assessment_date)
+    corrected_months = vocabulary.calendar_completed_months(term, assessment_date)
     if corrected_months < inst.corrected_until_months:
         return AgeUsed(
             chronological, corrected_days, True, max(corrected_days, 0), max(corrected_months, 0)

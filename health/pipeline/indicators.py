@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from growth_charts import classify, percentile, round_z
+from screening import growth as growth_rules
 from screening.flags import GROWTH_RULES_VERSION, Flag
 
 INDICATORS = ("wfa", "lhfa", "wflh", "bmi", "hcfa", "acfa")
@@ -31,16 +32,6 @@ ENGINE_CODES: Mapping[str, tuple[str, str, str]] = {
     "bmi_2007": ("bmi", "who2007", "z_bmi"),
     "hcfa": ("hcfa", "who2006", "z_hcfa"),
     "acfa": ("acfa", "who2006", "z_acfa"),
-}
-# the engine classifies weight-for-length and weight-for-height alike
-_CLASSIFY_AS = {"wflh": "wfl"}
-MEASUREMENTS_OF: Mapping[str, frozenset[str]] = {
-    "wfa": frozenset({"weight"}),
-    "lhfa": frozenset({"length"}),
-    "wflh": frozenset({"weight", "length"}),
-    "bmi": frozenset({"weight", "length"}),
-    "hcfa": frozenset({"head"}),
-    "acfa": frozenset({"muac"}),
 }
 IMPLAUSIBLE = "GROWTH_IMPLAUSIBLE"
 
@@ -113,7 +104,7 @@ def indicator_results(z: Mapping[str, float], flags: Iterable[Flag]) -> tuple[In
         if indicator in out:  # 61-61.9 months: WHO 2006 first, as stored (stored_columns)
             continue
         rounded = float(round_z(float(value)))
-        classification = str(classify(_CLASSIFY_AS.get(engine_code, engine_code), [rounded])[0])
+        classification = str(classify(growth_rules.engine_code(engine_code), [rounded])[0])
         about = [f for f in flags if _about(f, engine_code, indicator)]
         out[indicator] = IndicatorResult(
             code=indicator,
@@ -125,7 +116,10 @@ def indicator_results(z: Mapping[str, float], flags: Iterable[Flag]) -> tuple[In
             classification=classification,
             flag_codes=tuple(f.code for f in about),
             sentence_id=sentence_id(
-                rounded, classification, about, bool(MEASUREMENTS_OF[indicator] & suspect)
+                rounded,
+                classification,
+                about,
+                bool(growth_rules.MEASUREMENTS_USED[engine_code] & suspect),
             ),
         )
     return tuple(out[code] for code in INDICATORS if code in out)

@@ -13,7 +13,7 @@ from health.models import Check, Child
 from health.models.enums import CheckState
 from health.registry import NotFoundError
 from health.schedule import CheckStatus, child_schedule, due_entries, next_due
-from screening.ages import add_years
+from screening.vocabulary import add_years
 
 DUE_UNDER_YEARS = 7  # the due list covers children under this age on ``today``
 

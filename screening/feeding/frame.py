@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from screening import reference
-from screening.ages import DAYS_PER_MONTH
 from screening.feeding.recall import (
     BIRTH_FIELDS,
     ImpossibleRecallError,
@@ -27,6 +26,7 @@ from screening.feeding.recall import (
     item_specs,
 )
 from screening.reference import RecallBank
+from screening.vocabulary import DAYS_PER_MONTH
 
 BOOL = "boolean"
 COUNT = "Int64"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from screening import reference
-from screening.ages import months_from_days, who_completed_months
 from screening.flags import Flag, Severity, rule
 from screening.growth.errors import InvalidMeasurementError, check_age_days
+from screening.vocabulary import months_from_days, who_completed_months
 
 HB_PLAUSIBLE_G_L = (20.0, 250.0)
 

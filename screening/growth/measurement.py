@@ -36,7 +36,6 @@ import numpy as np
 
 from growth_charts import children, classify, compute, is_implausible, round_z
 from growth_charts.anthro import WHO2006_COLUMNS, WHO2007_COLUMNS
-from screening.ages import who_completed_months
 from screening.flags import Flag, rule
 from screening.growth.errors import (
     InvalidMeasurementError,
@@ -44,6 +43,7 @@ from screening.growth.errors import (
     check_positive,
     check_sex,
 )
+from screening.vocabulary import who_completed_months
 
 WFLH = "wflh"  # weight-for-length/height, WHO's zwfl
 FROM_ENGINE: Mapping[str, str] = {"wfl": WFLH, "wfh": WFLH}  # engine table code → ours

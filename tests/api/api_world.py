@@ -3,19 +3,28 @@ clinic, a facility linked to the first clinic, children in each scope, one accou
 (password ``password-1``).
 
 Built once per test session into a SQLite file; each test gets a fresh copy of that file, so
-tests can write freely without seeing each other's data.
+tests can write freely without seeing each other's data. The fixtures ``template_world`` (the
+session's file), ``world`` (a test's copy) and ``app_client`` (an in-process client of the app on
+that copy) are defined here and taken into a folder's tests by its conftest.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+import pytest
+from argon2 import PasswordHasher
 from litestar.testing import TestClient
 from sqlmodel import Session
 
-from api.app import CSRF_COOKIE, CSRF_HEADER
+from api.app import CSRF_COOKIE, CSRF_HEADER, create_app
+from api.settings import Settings
 from health.clock import Moment
 from health.db import make_engine
 from health.migrate import upgrade
@@ -37,9 +46,11 @@ from health.registry import (
     create_user,
     enrol,
 )
+from screening import reference
 
 TODAY = dt.date(2026, 6, 15)
 PASSWORD = "password-1"
+BASE_URL = "https://testserver.local"
 
 
 @dataclass(frozen=True)
@@ -73,29 +84,15 @@ def build(path: Path, url: str | None = None) -> World:
         f1 = create_facility(
             s, FacilityCreate(code="F1", name="Nursery 1", area_code="T1", clinic_code="C1")
         )
-        own = create_child(
-            s,
-            ChildCreate(
-                sex="M",
-                birth_date=dt.date(2025, 12, 1),
-                area_code="T1",
-                name="Xiaoming",
-                code="K-OWN",
-            ),
-        )
-        other = create_child(
-            s,
-            ChildCreate(
-                sex="F",
-                birth_date=dt.date(2025, 10, 1),
-                area_code="T2",
-                name="Other",
-                code="K-OTHER",
-            ),
-        )
-        t1 = create_child(
-            s, ChildCreate(sex="F", birth_date=dt.date(2024, 6, 1), area_code="T1", code="K-T1")
-        )
+
+        def child(code: str, sex: str, born: dt.date, area: str, name: str | None = None):
+            return create_child(
+                s, ChildCreate(code=code, sex=sex, birth_date=born, area_code=area, name=name)
+            )
+
+        own = child("K-OWN", "M", dt.date(2025, 12, 1), "T1", name="Xiaoming")
+        other = child("K-OTHER", "F", dt.date(2025, 10, 1), "T2", name="Other")
+        t1 = child("K-T1", "F", dt.date(2024, 6, 1), "T1")
         enrol(s, own, f1, dt.date(2026, 3, 1))
         users = {
             "parent1": {"role": "parent"},
@@ -107,8 +104,16 @@ def build(path: Path, url: str | None = None) -> World:
             "bureau_p": {"role": "bureau", "area_id": 1},
             "admin": {"role": "admin"},
         }
+        # one argon2id hash of low cost for every account, so that signing in takes microseconds
+        # instead of a tenth of a second (the cost of record: tests/health/test_health_passwords.py)
+        cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
         made = {
-            name: create_user(s, UserCreate(username=name, password=PASSWORD, **extra), now=now)
+            name: create_user(
+                s,
+                UserCreate(username=name, password=PASSWORD, **extra),
+                now=now,
+                password_hash=cheap,
+            )
             for name, extra in users.items()
         }
         add_guardian(s, made["parent1"], own)
@@ -145,3 +150,53 @@ def login(client: TestClient, username: str) -> TestClient:
     response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 201, response.text
     return client
+
+
+def breast_milk_only() -> dict[str, Any]:
+    """The answers of a previous-day feeding recall: breast milk and vitamin D, nothing else."""
+    bank = reference.recall_bank()
+    return {
+        "breastfed": True,
+        "bottle_with_nipple": False,
+        "liquids": {q.id: {"taken": False} for q in bank.liquids},
+        "foods": {f.id: {"taken": False} for f in bank.foods},
+        "solid_feeds": 0,
+        "vitamin_d": True,
+    }
+
+
+def copy_of(world: World, target: Path) -> World:
+    """``world`` in a copy of its SQLite file at ``target``."""
+    shutil.copy(world.db_file, target)
+    return replace(world, db_file=target)
+
+
+def settings_for(database_url: str, **overrides: Any) -> Settings:
+    """The app's settings for a test database: a fixed secret, sessions in memory and ``today``
+    pinned to :data:`TODAY`."""
+    fixed = {"secret_key": "t" * 32, "session_dir": "", "today": TODAY}
+    return Settings(database_url=database_url, **(fixed | overrides))
+
+
+@contextmanager
+def serve(database_url: str, **overrides: Any) -> Iterator[TestClient]:
+    """An in-process client of the app on ``database_url`` (see :func:`settings_for`)."""
+    app = create_app(settings_for(database_url, **overrides))
+    with TestClient(app, base_url=BASE_URL) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def template_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build(tmp_path_factory.mktemp("apidb") / "template.db")
+
+
+@pytest.fixture
+def world(template_world: World, tmp_path: Path) -> World:
+    return copy_of(template_world, tmp_path / "api.db")
+
+
+@pytest.fixture
+def app_client(world: World) -> Iterator[TestClient]:
+    with serve(f"sqlite:///{world.db_file}") as client:
+        yield client

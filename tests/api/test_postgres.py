@@ -12,10 +12,8 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import text
 
-from api.app import create_app
-from api.settings import Settings
 from health.db import make_engine
-from tests.api.api_world import TODAY, World, build, login
+from tests.api.api_world import World, build, login, serve
 
 pytestmark = pytest.mark.postgres
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -53,8 +51,7 @@ def pg_world() -> Iterator[tuple[str, World]]:
 @pytest.fixture
 def pg_client(pg_world) -> Iterator[tuple[TestClient, World]]:
     url, world = pg_world
-    settings = Settings(database_url=url, secret_key="p" * 32, session_dir="", today=TODAY)
-    with TestClient(create_app(settings), base_url="https://testserver.local") as client:
+    with serve(url) as client:
         yield client, world
 
 

@@ -21,7 +21,7 @@ from health.schedule import (
     parse_schedule,
 )
 from health.services.schedule import due_list
-from screening.ages import add_months
+from screening.vocabulary import add_months
 from tests.health.health_builders import add_child, build_geography
 
 BIRTH = dt.date(2024, 1, 15)

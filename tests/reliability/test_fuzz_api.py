@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,8 +41,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import CSRF_COOKIE, CSRF_HEADER, create_app
-from api.settings import Settings
-from tests.api.api_world import PASSWORD, TODAY, World, build
+from tests.api.api_world import PASSWORD, TODAY, World, settings_for
 
 pytestmark = pytest.mark.slow
 
@@ -68,23 +65,6 @@ EXAMPLES = {GenerationMode.POSITIVE: 14, GenerationMode.NEGATIVE: 6}
 RECENT = st.dates(dt.date(2020, 1, 1), TODAY)  # dates a record of the fixture children may carry
 schemathesis.openapi.format("date", st.one_of(RECENT, st.dates()).map(dt.date.isoformat))
 RANDOM = bool(os.environ.get("CHILDHEALTH_FUZZ_RANDOM"))
-
-
-@pytest.fixture(scope="module")
-def fuzz_world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return build(tmp_path_factory.mktemp("fuzzdb") / "template.db")
-
-
-def _app(world: World, target: Path) -> Litestar:
-    shutil.copy(world.db_file, target)
-    settings = Settings(
-        database_url=f"sqlite:///{target}",
-        secret_key="f" * 32,
-        session_dir="",
-        today=TODAY,
-        cookie_secure=False,  # the in-process client speaks plain http to "testserver"
-    )
-    return create_app(settings)
 
 
 def _signed_in(app: Litestar, username: str) -> requests.Session:
@@ -131,8 +111,9 @@ def _operations(schema: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def role_app(fuzz_world: World, tmp_path: Path) -> Iterator[Litestar]:
-    yield _app(fuzz_world, tmp_path / "fuzz.db")
+def role_app(world: World) -> Litestar:
+    # cookie_secure off: the in-process client speaks plain http to "testserver"
+    return create_app(settings_for(f"sqlite:///{world.db_file}", cookie_secure=False))
 
 
 def _fuzz(operation: Any, mode: GenerationMode, send: Any, ids: dict[str, list[int]]) -> None:
@@ -166,7 +147,7 @@ def _fuzz(operation: Any, mode: GenerationMode, send: Any, ids: dict[str, list[i
 
 @pytest.mark.parametrize("role", list(ACCOUNTS))
 def test_every_operation_answers_as_documented(
-    role: str, role_app: Litestar, fuzz_world: World
+    role: str, role_app: Litestar, world: World
 ) -> None:
     """Generated requests of every operation, as ``role``: each answer is documented."""
     username = ACCOUNTS[role]
@@ -186,7 +167,7 @@ def test_every_operation_answers_as_documented(
     assert sum(op.path.startswith("/api/v1/") for op in operations) >= 18
     for operation in operations:
         for mode in EXAMPLES:
-            _fuzz(operation, mode, send, _ids(fuzz_world))
+            _fuzz(operation, mode, send, _ids(world))
         if "/auth/" in operation.path:  # a sign-in or sign-out changed the session
             state["session"] = _signed_in(role_app, username)
     assert {op.label for op in operations} == set(per_operation), per_operation

@@ -3,34 +3,12 @@ finding, each the smallest request that showed it."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from tests.api.api_world import TODAY, World, build, login
+from tests.api.api_world import World, login
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def findings_world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return build(tmp_path_factory.mktemp("findings") / "template.db")
-
-
-@pytest.fixture
-def client(findings_world: World, tmp_path: Path) -> Iterator[TestClient]:
-    target = tmp_path / "api.db"
-    shutil.copy(findings_world.db_file, target)
-    settings = Settings(
-        database_url=f"sqlite:///{target}", secret_key="r" * 32, session_dir="", today=TODAY
-    )
-    with TestClient(create_app(settings), base_url="https://testserver.local") as test_client:
-        yield test_client
 
 
 @pytest.mark.parametrize(
@@ -43,65 +21,66 @@ def client(findings_world: World, tmp_path: Path) -> Iterator[TestClient]:
 )
 @pytest.mark.parametrize("big", [2**63, 2**110, -(2**63) - 1])
 def test_id_beyond_64_bits_is_not_found(
-    client: TestClient, method: str, path: str, big: int
+    app_client: TestClient, method: str, path: str, big: int
 ) -> None:
     """An id no database column can hold is an unknown record (404), not a server error
     (SQLite refused to bind it: OverflowError)."""
-    login(client, "doctor1")
+    login(app_client, "doctor1")
     body = {"outcome": "referred"} if method == "POST" else None
-    response = client.request(method, path.format(big=big), json=body)
+    response = app_client.request(method, path.format(big=big), json=body)
     assert response.status_code == 404, response.text
     assert response.headers["content-type"].startswith(PROBLEM)
     assert response.json()["status"] == 404
 
 
-def test_largest_id_is_still_looked_up(client: TestClient) -> None:
+def test_largest_id_is_still_looked_up(app_client: TestClient) -> None:
     """The boundary itself, 2**63 - 1, is a valid id that names no child: 404 as well."""
-    login(client, "admin")
-    assert client.get(f"/api/v1/children/{2**63 - 1}").status_code == 404
+    login(app_client, "admin")
+    assert app_client.get(f"/api/v1/children/{2**63 - 1}").status_code == 404
 
 
 @pytest.mark.parametrize("facility_id", [2**63, 2**80, 0, -1])
 def test_queue_facility_id_out_of_range_is_a_bad_request(
-    client: TestClient, facility_id: int
+    app_client: TestClient, facility_id: int
 ) -> None:
     """``GET /api/v1/cases?facility_id=`` with an id beyond 64 bits crashed the query (500):
     ids outside 1..2**63-1 are refused as a bad parameter (400, problem details)."""
-    login(client, "doctor1")
-    response = client.get("/api/v1/cases", params={"facility_id": facility_id})
+    login(app_client, "doctor1")
+    response = app_client.get("/api/v1/cases", params={"facility_id": facility_id})
     assert response.status_code == 400, response.text
     assert response.headers["content-type"].startswith(PROBLEM)
 
 
 def test_queue_facility_id_in_range_still_filters(
-    client: TestClient, findings_world: World
+    app_client: TestClient, world: World
 ) -> None:
     """The bounds keep real ids working: the queue of facility 1 answers 200."""
-    login(client, "doctor1")
-    response = client.get("/api/v1/cases", params={"facility_id": findings_world.facility1})
+    login(app_client, "doctor1")
+    response = app_client.get("/api/v1/cases", params={"facility_id": world.facility1})
     assert response.status_code == 200, response.text
     assert isinstance(response.json(), list)
 
 
-def test_sign_in_lockout_is_documented(client: TestClient) -> None:
+def test_sign_in_lockout_is_documented(app_client: TestClient) -> None:
     """The sign-in throttle answers 429 after five failures for one username; the OpenAPI of
     the sign-in route did not list 429, so the answer broke the contract."""
-    client.get("/health")
-    client.headers["x-csrftoken"] = client.cookies.get("childhealth_csrf") or ""
+    app_client.get("/health")
+    app_client.headers["x-csrftoken"] = app_client.cookies.get("childhealth_csrf") or ""
     wrong = {"username": "locked-out-by-findings-test", "password": "not-the-password"}
-    statuses = [client.post("/api/v1/auth/login", json=wrong).status_code for _ in range(6)]
+    statuses = [app_client.post("/api/v1/auth/login", json=wrong).status_code for _ in range(6)]
     assert statuses == [401] * 5 + [429]
-    answer = client.post("/api/v1/auth/login", json=wrong)
+    answer = app_client.post("/api/v1/auth/login", json=wrong)
     assert answer.headers["content-type"].startswith(PROBLEM)
     assert answer.json()["status"] == 429
-    documented = client.get("/schema/openapi.json").json()["paths"]["/api/v1/auth/login"]["post"]
+    paths = app_client.get("/schema/openapi.json").json()["paths"]
+    documented = paths["/api/v1/auth/login"]["post"]
     assert "application/problem+json" in documented["responses"]["429"]["content"]
 
 
-def test_schema_routes_are_served_but_not_documented_as_api(client: TestClient) -> None:
+def test_schema_routes_are_served_but_not_documented_as_api(app_client: TestClient) -> None:
     """``GET /schema/{path}`` was documented with 200/400 only, yet an unknown path answered an
     undocumented 404 in HTML: the schema's own routes are now served outside the contract."""
-    paths = client.get("/schema/openapi.json").json()["paths"]
+    paths = app_client.get("/schema/openapi.json").json()["paths"]
     assert not [p for p in paths if p.startswith("/schema")]
     assert "/api/v1/auth/login" in paths
-    assert client.get("/schema/openapi.json").status_code == 200
+    assert app_client.get("/schema/openapi.json").status_code == 200

@@ -10,8 +10,8 @@ import pytest
 
 from screening import development as dev
 from screening import reference
-from screening.ages import add_months, calendar_completed_months, corrected_birth_date
 from screening.flags import Severity
+from screening.vocabulary import add_months, calendar_completed_months, corrected_birth_date
 
 BIRTH = date(2020, 1, 15)
 CN = reference.instrument("cn-warning-signs")

@@ -9,10 +9,10 @@ from datetime import date, timedelta
 import pytest
 
 from screening import development, feeding, growth, reference
-from screening.ages import add_months
 from screening.flags import RULES, Domain, Flag, Severity, most_severe, rule
 from screening.growth import WeightPoint
 from screening.messages import LANGUAGES, text
+from screening.vocabulary import add_months
 
 
 def test_flag_is_frozen_and_hashable() -> None:

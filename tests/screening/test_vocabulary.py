@@ -1,6 +1,7 @@
 """Calendar months, once: the numpy ``add_months_array`` agrees with the scalar ``add_months``
 (``dateutil.relativedelta``) on every day of several years, 29 February and month ends included;
-the prematurity correction is whole days, the same in ``screening.ages`` and the growth engine."""
+the prematurity correction is whole days, the same in ``screening.vocabulary`` and the growth
+engine."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from growth_charts.age import corrected_age_days, weeks_short_days
-from screening.ages import add_months, add_months_array, add_years, corrected_birth_date
+from screening.vocabulary import add_months, add_months_array, add_years, corrected_birth_date
 
 DAYS = np.arange("2019-01-01", "2025-01-01", dtype="datetime64[D]")  # 2020 and 2024 leap years
 MONTHS = (-25, -13, -12, -1, 0, 1, 2, 3, 4, 6, 11, 12, 13, 23, 24, 48, 59, 72, 84)
