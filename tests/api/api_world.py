@@ -152,43 +152,6 @@ def login(client: TestClient, username: str) -> TestClient:
     return client
 
 
-def copy_of(world: World, target: Path) -> World:
-    """``world`` in a copy of its SQLite file at ``target``."""
-    shutil.copy(world.db_file, target)
-    return replace(world, db_file=target)
-
-
-def settings_for(database_url: str, **overrides: Any) -> Settings:
-    """The app's settings for a test database: a fixed secret, sessions in the database and
-    ``today`` fixed at :data:`TODAY`."""
-    fixed = {"secret_key": "t" * 32, "session_dir": "", "today": TODAY}
-    return Settings(database_url=database_url, **(fixed | overrides))
-
-
-@contextmanager
-def serve(database_url: str, **overrides: Any) -> Iterator[TestClient]:
-    """An in-process client of the app on ``database_url`` (see :func:`settings_for`)."""
-    app = create_app(settings_for(database_url, **overrides))
-    with TestClient(app, base_url=BASE_URL) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
-def template_world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return build(tmp_path_factory.mktemp("apidb") / "template.db")
-
-
-@pytest.fixture
-def world(template_world: World, tmp_path: Path) -> World:
-    return copy_of(template_world, tmp_path / "api.db")
-
-
-@pytest.fixture
-def app_client(world: World) -> Iterator[TestClient]:
-    with serve(f"sqlite:///{world.db_file}") as client:
-        yield client
-
-
 def breast_milk_only() -> dict[str, Any]:
     """The answers of a previous-day feeding recall: breast milk and vitamin D, nothing else."""
     bank = reference.recall_bank()
