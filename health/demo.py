@@ -31,8 +31,8 @@ from health.models import (
     User,
     UserCreate,
 )
-from health.models.enums import Role
-from health.pipeline import record_feeding, record_measurement, record_milestones
+from health.models.enums import Role, Source
+from health.pipeline import Author, record_feeding, record_measurement, record_milestones
 from health.registry import add_guardian, create_user, hash_password
 from health.synthetic import Layout, generate, write_folder
 from screening import development, reference
@@ -181,7 +181,7 @@ def _home_measurements(
                 head_cm=head,
             )
             record_measurement(session, _child(session, child_id), clinic, at=Moment(now, today),
-                               confirm=True)  # fmt: skip
+                               by=Author(Source.clinic), confirm=True)  # fmt: skip
         _, last, weight, length, measure, _ = checks[-1]
         last_day = dt.date.fromisoformat(str(last)[:10])
         on = min(last_day + dt.timedelta(days=int(rng.integers(7, 45))), today)
@@ -195,7 +195,7 @@ def _home_measurements(
             measure=measure,
         )
         record_measurement(session, _child(session, child_id), data, at=Moment(now, today),
-                           confirm=True)  # fmt: skip
+                           by=Author(Source.home), confirm=True)  # fmt: skip
         done += 1
     return done
 
@@ -232,7 +232,8 @@ def _milestones(
         if rng.random() < 0.1:
             answers[band.items[int(rng.integers(0, len(band.items)))].id] = "not_yet"
         record_milestones(session, child, instrument=inst.code, administered_on=today,
-                          source="home", answers=answers, at=Moment(now, today))  # fmt: skip
+                          by=Author(Source.home), answers=answers,
+                          at=Moment(now, today))  # fmt: skip
         done += 1
     return done
 
@@ -280,7 +281,7 @@ def _feeding(session: Session, rng: np.random.Generator, today: dt.date, now: dt
         if rng.random() >= 0.15:
             continue
         months = who_completed_months((yesterday - child.birth_date).days)
-        record_feeding(session, child, recalled_on=yesterday, source="home",
+        record_feeding(session, child, recalled_on=yesterday, by=Author(Source.home),
                        answers=_recall_answers(rng, months), at=Moment(now, today))  # fmt: skip
         done += 1
     return done

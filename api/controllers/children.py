@@ -12,12 +12,13 @@ from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from api.access import CHILD_ROLES, CLINICIANS, ENTERING, PARENT, SOURCE, CurrentUser
-from api.context import lang, moment, today
+from api.access import CHILD_ROLES, CLINICIANS, ENTERING, PARENT, CurrentUser
+from api.context import today
 from api.controllers.base import api_get, api_post
 from api.database import begin_write
+from api.request_scope import Visit
 from api.services import views
-from api.services.present import flag_texts, indicator_views
+from api.services.present import IndicatorView, flag_texts, indicator_views
 from health import pipeline
 from health.models import (
     Child,
@@ -42,21 +43,6 @@ class NewChild(BaseModel):
     area_code: str = Field(max_length=32)
 
 
-class IndicatorOut(BaseModel):
-    """One indicator: WHO-rounded ``z`` (and unrounded), percentile 0-100, the WHO class, the
-    reference (``who2006``/``who2007``) and the plain-language sentence (with its id)."""
-
-    code: str
-    name: str
-    reference: str
-    z: float
-    z_unrounded: float
-    percentile: float
-    classification: str
-    sentence_id: str
-    sentence: str
-
-
 class AgesOut(BaseModel):
     """Chronological age and, before 37 weeks, the corrected age the standards read (days)."""
 
@@ -69,7 +55,7 @@ class MeasurementOut(BaseModel):
 
     measurement: MeasurementPublic
     ages: AgesOut
-    indicators: list[IndicatorOut]
+    indicators: list[IndicatorView]
     flags: list[dict[str, Any]]
     case_opened: bool
     remeasure_requested: bool
@@ -79,7 +65,7 @@ class ResultsOut(BaseModel):
     """The latest accepted measurement's indicators, each with a plain-language sentence."""
 
     measurement: MeasurementPublic | None
-    indicators: list[IndicatorOut]
+    indicators: list[IndicatorView]
 
 
 def measurement_out(result: pipeline.MeasurementResult, language: str) -> MeasurementOut:
@@ -87,10 +73,7 @@ def measurement_out(result: pipeline.MeasurementResult, language: str) -> Measur
     return MeasurementOut(
         measurement=MeasurementPublic.model_validate(result.measurement, from_attributes=True),
         ages=AgesOut(age_days=result.ages.days, corrected_age_days=result.ages.corrected_days),
-        indicators=[
-            IndicatorOut(**{k: getattr(v, k) for k in IndicatorOut.model_fields})
-            for v in indicator_views(result, language)
-        ],
+        indicators=indicator_views(result, language),
         flags=flag_texts(result.flags, language),
         case_opened=result.case_opened,
         remeasure_requested=result.remeasure is not None,
@@ -136,22 +119,15 @@ class ChildrenController(Controller):
         return _child_out(child)
 
     @api_get("/{child_id:int}/measurements", tags=["measurements"])
-    def list_measurements(
-        self, db: NamedDependency[Session], child: NamedDependency[Child]
-    ) -> list[MeasurementPublic]:
+    def list_measurements(self, visit: NamedDependency[Visit]) -> list[MeasurementPublic]:
         """Every measurement of the child, oldest first."""
-        return [
-            MeasurementPublic.model_validate(m, from_attributes=True)
-            for m in views.measurements(db, int(child.id))  # type: ignore[arg-type]
-        ]
+        rows = views.measurements(visit.db, int(visit.child.id))  # type: ignore[arg-type]
+        return [MeasurementPublic.model_validate(m, from_attributes=True) for m in rows]
 
     @api_post("/{child_id:int}/measurements", tags=["measurements"], opt={"roles": ENTERING})
     def add_measurement(
         self,
-        request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
-        child: NamedDependency[Child],
+        visit: NamedDependency[Visit],
         data: JSONBody[MeasurementCreate],
         confirm: Annotated[
             bool, QueryParameter(description="Store values beyond WHO's flag limits")
@@ -159,40 +135,28 @@ class ChildrenController(Controller):
     ) -> MeasurementOut:
         """Record a measurement: z-scores, flags, and a case when a flag needs the doctor.
         Values beyond WHO's flag limits are refused (422 ``implausible-measurement``) unless
-        ``confirm``; then they are stored for a re-measure."""
-        begin_write(db)
+        ``confirm``; then they are stored for a re-measure. The source is the caller's."""
+        db = visit.writing()
         result = pipeline.record_measurement(
-            db,
-            child,
-            data.model_copy(update={"source": SOURCE[user.role]}),
-            at=moment(request),
-            actor_id=user.id,
-            confirm=confirm,
-            clinic_id=user.clinic_id,
-            facility_id=user.facility_id,
+            db, visit.child, data, by=visit.author, at=visit.at, confirm=confirm
         )
         db.commit()  # inside the handler: no other request's write interleaves before it
-        return measurement_out(result, lang(request))
+        return measurement_out(result, visit.language)
 
     @api_get("/{child_id:int}/results", tags=["measurements"])
-    def get_results(
-        self, request: Request, db: NamedDependency[Session], child: NamedDependency[Child]
-    ) -> ResultsOut:
+    def get_results(self, visit: NamedDependency[Visit]) -> ResultsOut:
         """z-score, percentile and a sentence per indicator of the latest accepted
         measurement."""
-        rows = views.measurements(db, int(child.id))  # type: ignore[arg-type]
+        rows = views.measurements(visit.db, int(visit.child.id))  # type: ignore[arg-type]
         accepted = [m for m in rows if m.status == MeasurementStatus.accepted]
         if not accepted:
             return ResultsOut(measurement=None, indicators=[])
-        out = measurement_out(pipeline.measurement_result(db, child, accepted[-1]), lang(request))
+        result = pipeline.measurement_result(visit.db, visit.child, accepted[-1])
+        out = measurement_out(result, visit.language)
         return ResultsOut(measurement=out.measurement, indicators=out.indicators)
 
     @api_get("/{child_id:int}/flags", tags=["cases"], opt={"roles": CLINICIANS})
-    def get_flags(
-        self, db: NamedDependency[Session], child: NamedDependency[Child]
-    ) -> list[FlagPublic]:
+    def get_flags(self, visit: NamedDependency[Visit]) -> list[FlagPublic]:
         """Every flag of the child with its evidence and rule version (doctors)."""
-        return [
-            FlagPublic.model_validate(f, from_attributes=True)
-            for f in views.open_flags(db, int(child.id))  # type: ignore[arg-type]
-        ]
+        rows = views.open_flags(visit.db, int(visit.child.id))  # type: ignore[arg-type]
+        return [FlagPublic.model_validate(f, from_attributes=True) for f in rows]

@@ -6,20 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from litestar import Controller, Request
+from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from api.access import CLINICIANS, ENTERING, SOURCE, CurrentUser
-from api.context import lang, moment, today
+from api.access import CLINICIANS, ENTERING
 from api.controllers.base import api_get, api_post
-from api.database import begin_write
+from api.request_scope import Visit
 from api.services import views
 from api.services.present import flag_texts
 from health import pipeline
-from health.models import Child, FeedingRecallPublic, MilestoneAdministrationPublic
+from health.models import FeedingRecallPublic, MilestoneAdministrationPublic
 from screening.messages import text
 
 
@@ -66,61 +64,39 @@ class QuestionnairesController(Controller):
 
     @api_post("/milestones", tags=["development"])
     def add_milestones(
-        self,
-        request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
-        child: NamedDependency[Child],
-        data: JSONBody[MilestonesIn],
+        self, visit: NamedDependency[Visit], data: JSONBody[MilestonesIn]
     ) -> dict[str, Any]:
         """Score a milestone checklist (or the warning signs) for the child's age."""
-        begin_write(db)
+        db = visit.writing()
         recorded = pipeline.record_milestones(
-            db,
-            child,
-            instrument=data.instrument,
-            administered_on=data.administered_on,
-            answers=data.answers,
-            source=SOURCE[user.role],
-            actor_id=user.id,
-            at=moment(request),
-        )
+            db, visit.child, instrument=data.instrument, administered_on=data.administered_on,
+            answers=data.answers, by=visit.author, at=visit.at,
+        )  # fmt: skip
         db.commit()
-        row, scoring = recorded.administration, recorded.scoring
+        scoring = recorded.scoring
+        administration = MilestoneAdministrationPublic.model_validate(
+            {**recorded.record.model_dump(), "answers": dict(scoring.answers)}
+        )
         return {
-            "administration": MilestoneAdministrationPublic(
-                id=row.id,
-                child_id=row.child_id,
-                age_days=row.age_days,
-                instrument=row.instrument,
-                administered_on=row.administered_on,
-                source=row.source,
-                answers=dict(scoring.answers),
-            ).model_dump(mode="json"),
+            "administration": administration.model_dump(mode="json"),
             "outcome": str(scoring.outcome),
             "band": scoring.nominal_age,
-            "flags": flag_texts(recorded.flags, lang(request)),
+            "flags": flag_texts(recorded.flags, visit.language),
             "case_opened": recorded.case is not None,
         }
 
     @api_get("/milestones/form", tags=["development"])
     def milestone_form(
-        self,
-        request: Request,
-        child: NamedDependency[Child],
-        instrument: FromQuery[str] = pipeline.PARENT_MILESTONES,
+        self, visit: NamedDependency[Visit], instrument: FromQuery[str] = pipeline.PARENT_MILESTONES
     ) -> MilestoneFormOut:
         """The questions of ``instrument`` for the child's age band today (422 outside its
         ages)."""
-        form = pipeline.checklist_for(child, instrument, today(request))
-        language = lang(request)
+        form = pipeline.checklist_for(visit.child, instrument, visit.at.today)
+        items = [(i, form.item_answers) for i in form.band.items]
+        items += [(q, form.global_answers) for q in form.instrument.global_questions]
         questions = [
-            QuestionOut(id=i.id, text=i.text.get(language), answers=list(form.item_answers))
-            for i in form.band.items
-        ]
-        questions += [
-            QuestionOut(id=q.id, text=q.text.get(language), answers=list(form.global_answers))
-            for q in form.instrument.global_questions
+            QuestionOut(id=q.id, text=q.text.get(visit.language), answers=list(answers))
+            for q, answers in items
         ]
         inst = form.instrument
         return MilestoneFormOut(
@@ -129,46 +105,32 @@ class QuestionnairesController(Controller):
 
     @api_post("/feeding", tags=["feeding"])
     def add_feeding(
-        self,
-        request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
-        child: NamedDependency[Child],
-        data: JSONBody[FeedingIn],
+        self, visit: NamedDependency[Visit], data: JSONBody[FeedingIn]
     ) -> dict[str, Any]:
         """Score a previous-day feeding recall: indicators, food groups, flags and advice."""
-        begin_write(db)
+        db = visit.writing()
         recorded = pipeline.record_feeding(
-            db,
-            child,
-            recalled_on=data.recalled_on,
-            answers=data.answers,
-            source=SOURCE[user.role],
-            actor_id=user.id,
-            at=moment(request),
-        )
+            db, visit.child, recalled_on=data.recalled_on, answers=data.answers, by=visit.author,
+            at=visit.at,
+        )  # fmt: skip
         db.commit()
-        language, scoring = lang(request), recorded.scoring
+        scoring = recorded.scoring
         return {
             "recall": FeedingRecallPublic.model_validate(
-                recorded.recall, from_attributes=True
+                recorded.record, from_attributes=True
             ).model_dump(mode="json"),
             "indicators": {k: str(v) for k, v in scoring.indicators.items()},
             "groups_count": scoring.groups_count,
             "meal_count": scoring.meal_count,
             "meal_target": scoring.meal_target,
-            "flags": flag_texts(recorded.flags, language),
-            "advice": [text(m, language) for m in scoring.advice],
+            "flags": flag_texts(recorded.flags, visit.language),
+            "advice": [text(m, visit.language) for m in scoring.advice],
             "case_opened": recorded.case is not None,
         }
 
     @api_get("/questionnaires", tags=["cases"], opt={"roles": CLINICIANS})
-    def get_questionnaires(
-        self, request: Request, db: NamedDependency[Session], child: NamedDependency[Child]
-    ) -> list[AnswerSetOut]:
+    def get_questionnaires(self, visit: NamedDependency[Visit]) -> list[AnswerSetOut]:
         """The child's latest milestone checklists and feeding recalls with the notable
         answers (doctors)."""
-        return [
-            AnswerSetOut(**vars(a))
-            for a in views.answer_sets(db, int(child.id), lang(request))  # type: ignore[arg-type]
-        ]
+        sets = views.answer_sets(visit.db, int(visit.child.id), visit.language)  # type: ignore[arg-type]
+        return [AnswerSetOut(**vars(a)) for a in sets]

@@ -13,17 +13,18 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import ADMIN, CHILD_ROLES, DOCTOR, ENTERING, PARENT, SOURCE, CurrentUser
-from api.context import lang, moment, today
+from api.access import ADMIN, CHILD_ROLES, DOCTOR, ENTERING, PARENT, CurrentUser
+from api.context import today
 from api.controllers.base import PageController, page_get, page_post
 from api.database import begin_write
 from api.errors import ServiceInputError
 from api.pages.render import Form, error_text, parse_date, parse_float, render
+from api.request_scope import Visit
 from api.services import charts, views
 from api.services.present import clinician_text, flag_texts, indicator_name, indicator_views
 from health import pipeline
 from health.errors import ImplausibleMeasurementError, RecordError
-from health.models import Area, Case, CaseEvent, Child, ChildCreate, MeasurementCreate, User
+from health.models import Area, Case, CaseEvent, ChildCreate, MeasurementCreate, User
 from health.models.enums import AreaLevel, CaseStatus
 from health.registry import add_guardian, create_child
 from health.services.schedule import schedule_for_child
@@ -111,6 +112,51 @@ class ParentPages(PageController):
         return Redirect(f"/children/{child.id}/measure", status_code=303)
 
 
+def _latest(visit: Visit) -> tuple[list[Any], pipeline.MeasurementResult | None]:
+    """The child's measurements and the latest one's result as the pipeline stored it."""
+    rows = views.measurements(visit.db, int(visit.child.id))  # type: ignore[arg-type]
+    return rows, pipeline.measurement_result(visit.db, visit.child, rows[-1]) if rows else None
+
+
+def _child_context(request: Request, visit: Visit) -> dict[str, Any]:
+    """What the result page and the summary both show: results, ages and schedule."""
+    rows, latest = _latest(visit)
+    statuses, upcoming = schedule_for_child(visit.db, visit.child, visit.at.today)
+    return {
+        "child": visit.child,
+        "rows": rows,
+        "latest": latest.measurement if latest else None,
+        "indicators": indicator_views(latest, visit.language),
+        "advice": flag_texts(latest.flags, visit.language) if latest else [],
+        "statuses": statuses,
+        "upcoming": upcoming,
+        "ages": pipeline.ages_of(visit.child, visit.at.today),
+        "age_days": (visit.at.today - visit.child.birth_date).days,
+    }
+
+
+def _doctor_context(visit: Visit) -> dict[str, Any]:
+    """The clinician's part of the child's page: open case and its events, flags, answers."""
+    db, child_id = visit.db, int(visit.child.id)  # type: ignore[arg-type]
+    case = db.execute(
+        select(Case).where(Case.child_id == child_id, Case.status == CaseStatus.open)
+    ).scalar()
+    events = []
+    if case is not None:
+        events = list(
+            db.execute(
+                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at)
+            ).scalars()
+        )
+    return {
+        "case": case,
+        "events": events,
+        "flags": views.open_flags(db, child_id),
+        "answer_sets": views.answer_sets(db, child_id, visit.language),
+        "clinician_text": lambda f: clinician_text(pipeline.flag_of(f), visit.language),
+    }
+
+
 class ChildPages(PageController):
     """One child: results and chart, entering a measurement, the printable summary."""
 
@@ -119,74 +165,41 @@ class ChildPages(PageController):
 
     @page_get("/")
     def child_page(
-        self,
-        request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
-        child: NamedDependency[Child],
-        chart: FromQuery[str] = "wfa",
+        self, request: Request, visit: NamedDependency[Visit], chart: FromQuery[str] = "wfa"
     ) -> Template:
         """Results of the latest measurement as the pipeline stored them, the growth chart,
         flags (doctors: with evidence)."""
-        language = lang(request)
-        rows = views.measurements(db, int(child.id))  # type: ignore[arg-type]
-        latest = pipeline.measurement_result(db, child, rows[-1]) if rows else None
-        statuses, upcoming = schedule_for_child(db, child, today(request))
-        professional = user.role in (DOCTOR, ADMIN)
-        case = db.execute(
-            select(Case).where(Case.child_id == child.id, Case.status == CaseStatus.open)
-        ).scalar()
-        events = []
-        if professional and case is not None:
-            events = list(
-                db.execute(
-                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at)
-                ).scalars()
-            )
+        context = _child_context(request, visit)
+        professional = visit.user.role in (DOCTOR, ADMIN)
+        doctor = _doctor_context(visit) if professional else {"flags": [], "answer_sets": []}
+        rows, language = context["rows"], visit.language
         return render(
             request,
             "child.html",
-            child=child,
-            rows=rows,
-            latest=latest.measurement if latest else None,
-            ages=pipeline.ages_of(child, today(request)),
-            indicators=indicator_views(latest, language),
-            advice=flag_texts(latest.flags, language) if latest else [],
+            **context,
+            **doctor,
+            professional=professional,
             chart=chart if chart in charts.CHARTS else "wfa",
-            chart_html=charts.chart_html(child, rows, chart, language) if rows else "",
+            chart_html=charts.chart_html(visit.child, rows, chart, language) if rows else "",
             charts=charts.CHARTS,
             indicator_name=lambda code: indicator_name(code, language),
-            upcoming=upcoming,
-            statuses=statuses,
-            professional=professional,
-            case=case,
-            events=events,
-            flags=views.open_flags(db, int(child.id)) if professional else [],  # type: ignore[arg-type]
-            answer_sets=views.answer_sets(db, int(child.id), language) if professional else [],  # type: ignore[arg-type]
-            clinician_text=lambda f: clinician_text(pipeline.flag_of(f), language),
-            age_days=(today(request) - child.birth_date).days,
         )
 
     @page_get("/measure", opt={"roles": ENTERING})
-    def measure_form(self, request: Request, child: NamedDependency[Child]) -> Template:
-        return render(request, "measure.html", child=child,
-                      form={"measured_on": today(request)}, confirm=False)  # fmt: skip
+    def measure_form(self, request: Request, visit: NamedDependency[Visit]) -> Template:
+        return render(request, "measure.html", child=visit.child,
+                      form={"measured_on": visit.at.today}, confirm=False)  # fmt: skip
 
     @page_post("/measure", opt={"roles": ENTERING})
     def measure_submit(
-        self,
-        request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
-        child: NamedDependency[Child],
-        data: Form,
+        self, request: Request, visit: NamedDependency[Visit], data: Form
     ) -> Response[Any]:
         """Save a measurement; implausible values come back with a confirm step."""
-        begin_write(db)
+        db = visit.writing()
         try:
             entry = MeasurementCreate(
-                measured_on=parse_date(data, "measured_on", today(request)),
-                source=SOURCE[user.role],
+                measured_on=parse_date(data, "measured_on", visit.at.today),
+                source=visit.author.source,
                 weight_kg=parse_float(data, "weight_kg"),
                 length_cm=parse_float(data, "length_cm"),
                 measure=str(data.get("measure") or "") or None,
@@ -194,39 +207,18 @@ class ChildPages(PageController):
                 muac_cm=parse_float(data, "muac_cm"),
                 oedema=data.get("oedema") == "yes",
             )
+            confirm = data.get("confirm") == "yes"
             pipeline.record_measurement(
-                db,
-                child,
-                entry,
-                at=moment(request),
-                actor_id=user.id,
-                confirm=data.get("confirm") == "yes",
-                clinic_id=user.clinic_id,
-                facility_id=user.facility_id,
+                db, visit.child, entry, by=visit.author, at=visit.at, confirm=confirm
             )
             db.commit()
         except REFUSALS as exc:
-            return render(request, "measure.html", status_code=422, child=child, form=data,
+            return render(request, "measure.html", status_code=422, child=visit.child, form=data,
                           confirm=isinstance(exc, ImplausibleMeasurementError),
                           error=error_text(request, exc))  # fmt: skip
-        return Redirect(f"/children/{child.id}", status_code=303)
+        return Redirect(f"/children/{visit.child.id}", status_code=303)
 
     @page_get("/summary")
-    def summary(
-        self, request: Request, db: NamedDependency[Session], child: NamedDependency[Child]
-    ) -> Template:
+    def summary(self, request: Request, visit: NamedDependency[Visit]) -> Template:
         """One printable page: latest results, schedule, open advice."""
-        rows = views.measurements(db, int(child.id))  # type: ignore[arg-type]
-        latest = pipeline.measurement_result(db, child, rows[-1]) if rows else None
-        statuses, upcoming = schedule_for_child(db, child, today(request))
-        return render(
-            request,
-            "summary.html",
-            child=child,
-            rows=rows,
-            indicators=indicator_views(latest, lang(request)),
-            statuses=statuses,
-            upcoming=upcoming,
-            ages=pipeline.ages_of(child, today(request)),
-            age_days=(today(request) - child.birth_date).days,
-        )
+        return render(request, "summary.html", **_child_context(request, visit))

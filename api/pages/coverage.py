@@ -50,7 +50,7 @@ class BureauPages(PageController):
             request,
             "bureau.html",
             view=view,
-            computed_at=clock_of(request).local(view.computed_at),
+            computed_at=clock_of(request).local(view.computed_at),  # shown in local time
             names=names,
             indicators=INDICATORS,
             trend_html=dash.trend_figure_html(view, language, names),

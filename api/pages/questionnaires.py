@@ -4,6 +4,7 @@ results and advice."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
@@ -12,16 +13,15 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import ENTERING, SOURCE, CurrentUser
-from api.context import lang, moment, today
+from api.access import ENTERING
 from api.controllers.base import PageController, page_get, page_post
-from api.database import begin_write
 from api.errors import ServiceInputError
 from api.pages.render import Form, error_text, render
+from api.request_scope import Visit
 from api.services.present import flag_texts
 from health import pipeline
 from health.errors import RecordError
-from health.models import Child, FeedingRecall
+from health.models import FeedingRecall
 from screening import reference
 from screening.errors import ScreeningInputError
 from screening.messages import text
@@ -61,11 +61,11 @@ def feeding_answers(form: dict[str, Any]) -> dict[str, Any]:
 
 
 def _milestones(
-    request: Request, child: Child, recorded: Any = None, error: str = "", status_code: int = 200
+    request: Request, visit: Visit, recorded: Any = None, error: str = "", status_code: int = 200
 ) -> Template:
     inst, band = reference.instrument(pipeline.PARENT_MILESTONES), None
     try:
-        form = pipeline.checklist_for(child, pipeline.PARENT_MILESTONES, today(request))
+        form = pipeline.checklist_for(visit.child, pipeline.PARENT_MILESTONES, visit.at.today)
         inst, band = form.instrument, form.band
     except ScreeningInputError as exc:
         error = error or error_text(request, exc)
@@ -73,31 +73,56 @@ def _milestones(
         request,
         "milestones.html",
         status_code=status_code,
-        child=child,
+        child=visit.child,
         inst=inst,
         band=band,
         result=recorded.scoring if recorded else None,
         error=error,
-        flags=flag_texts(recorded.flags, lang(request)) if recorded else [],
+        flags=flag_texts(recorded.flags, visit.language) if recorded else [],
     )
 
 
 def _feeding(
-    request: Request, child: Child, scoring: Any = None, error: str = "", status_code: int = 200
+    request: Request,
+    visit: Visit,
+    recorded: Any = None,
+    error: str = "",
+    status_code: int = 200,
+    *,
+    scoring: Any = None,
 ) -> Template:
-    language = lang(request)
+    """The recall form with the scoring of ``recorded`` (or of the last stored recall)."""
+    language = visit.language
+    scoring = recorded.scoring if recorded is not None else scoring
     return render(
         request,
         "feeding.html",
         status_code=status_code,
-        child=child,
+        child=visit.child,
         bank=reference.recall_bank(),
         result=scoring,
         error=error,
         flags=flag_texts(scoring.flags, language) if scoring else [],
         advice=[text(m, language) for m in scoring.advice] if scoring else [],
-        yesterday=today(request) - dt.timedelta(days=1),
+        yesterday=visit.at.today - dt.timedelta(days=1),
     )
+
+
+def _submit(
+    request: Request,
+    visit: Visit,
+    record: Callable[[Session], Any],
+    page: Callable[..., Template],
+) -> Template:
+    """Record through the pipeline and show the page with its result, or the refusal in words
+    on the same page (nothing is written then)."""
+    db = visit.writing()
+    try:
+        recorded = record(db)
+    except REFUSALS as exc:
+        return page(request, visit, error=error_text(request, exc), status_code=422)
+    db.commit()
+    return page(request, visit, recorded)
 
 
 class QuestionnairePages(PageController):
@@ -107,69 +132,36 @@ class QuestionnairePages(PageController):
     opt = {"roles": ENTERING}
 
     @page_get("/milestones")
-    def milestones_form(self, request: Request, child: NamedDependency[Child]) -> Template:
-        return _milestones(request, child)
+    def milestones_form(self, request: Request, visit: NamedDependency[Visit]) -> Template:
+        return _milestones(request, visit)
 
     @page_post("/milestones")
     def milestones_submit(
-        self,
-        request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
-        child: NamedDependency[Child],
-        data: Form,
+        self, request: Request, visit: NamedDependency[Visit], data: Form
     ) -> Template:
-        begin_write(db)
         answers = {k[2:]: str(v) for k, v in data.items() if k.startswith("a:")}
-        try:
-            recorded = pipeline.record_milestones(
-                db,
-                child,
-                instrument=pipeline.PARENT_MILESTONES,
-                administered_on=today(request),
-                answers=answers,
-                source=SOURCE[user.role],
-                actor_id=user.id,
-                at=moment(request),
-            )
-        except REFUSALS as exc:
-            return _milestones(request, child, error=error_text(request, exc), status_code=422)
-        db.commit()
-        return _milestones(request, child, recorded)
+        return _submit(request, visit, lambda db: pipeline.record_milestones(
+            db, visit.child, instrument=pipeline.PARENT_MILESTONES,
+            administered_on=visit.at.today, answers=answers, by=visit.author, at=visit.at,
+        ), _milestones)  # fmt: skip
 
     @page_get("/feeding")
-    def feeding_form(
-        self, request: Request, db: NamedDependency[Session], child: NamedDependency[Child]
-    ) -> Template:
-        last = db.execute(
+    def feeding_form(self, request: Request, visit: NamedDependency[Visit]) -> Template:
+        last = visit.db.execute(
             select(FeedingRecall)
-            .where(FeedingRecall.child_id == child.id)
+            .where(FeedingRecall.child_id == visit.child.id)
             .order_by(FeedingRecall.id.desc())
         ).scalar()
         scoring = pipeline.stored_recall_scoring(last) if last is not None else None
-        return _feeding(request, child, scoring)
+        return _feeding(request, visit, scoring=scoring)
 
     @page_post("/feeding")
     def feeding_submit(
-        self,
-        request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
-        child: NamedDependency[Child],
-        data: Form,
+        self, request: Request, visit: NamedDependency[Visit], data: Form
     ) -> Template:
-        begin_write(db)
-        try:
-            recorded = pipeline.record_feeding(
-                db,
-                child,
-                recalled_on=today(request) - dt.timedelta(days=1),
-                answers=feeding_answers(data),
-                source=SOURCE[user.role],
-                actor_id=user.id,
-                at=moment(request),
-            )
-        except REFUSALS as exc:
-            return _feeding(request, child, error=error_text(request, exc), status_code=422)
-        db.commit()
-        return _feeding(request, child, recorded.scoring)
+        yesterday = visit.at.today - dt.timedelta(days=1)
+        answers = feeding_answers(data)
+        return _submit(request, visit, lambda db: pipeline.record_feeding(
+            db, visit.child, recalled_on=yesterday, answers=answers, by=visit.author,
+            at=visit.at,
+        ), _feeding)  # fmt: skip

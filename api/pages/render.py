@@ -19,7 +19,7 @@ from api.access import (
     PARENT,
     current_user,
 )
-from api.context import lang, today
+from api.context import clock_of, lang, today
 from api.errors import ServiceInputError
 from api.i18n import LOCALES, gettext
 from api.services.present import record_error_text
@@ -85,6 +85,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
             "locales": LOCALES,
             "user": current_user(request),
             "today": today(request),
+            "local": clock_of(request).local,  # an instant (stored in UTC) in local time
             "check_name": lambda code: check_name(code, language),
             "age_text": lambda days: age_text(days, language),
             **context,

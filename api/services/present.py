@@ -20,18 +20,12 @@ def indicator_name(code: str, language: str) -> str:
 
 
 @dataclass(frozen=True)
-class IndicatorView:
-    """One indicator as a person reads it: name, rounded z, percentile, sentence, and ``tone``
-    (``ok``, ``low``, ``high``, ``check``) taken from the sentence the pipeline chose."""
+class IndicatorView(IndicatorResult):
+    """One indicator as a person reads it: the pipeline's result with the indicator's ``name``,
+    the ``sentence`` in words, and ``tone`` (``ok``, ``low``, ``high``, ``check``) taken from
+    the sentence the pipeline chose."""
 
-    code: str
     name: str
-    reference: str
-    z: float
-    z_unrounded: float
-    percentile: float
-    classification: str
-    sentence_id: str
     sentence: str
     tone: str
 
@@ -47,14 +41,8 @@ def _tone(sentence_id: str) -> str:
 
 def indicator_view(result: IndicatorResult, language: str) -> IndicatorView:
     return IndicatorView(
-        code=result.code,
+        **vars(result),
         name=indicator_name(result.code, language),
-        reference=result.reference,
-        z=result.z_rounded,
-        z_unrounded=result.z,
-        percentile=result.percentile,
-        classification=result.classification,
-        sentence_id=result.sentence_id,
         sentence=text(result.sentence_id, language),
         tone=_tone(result.sentence_id),
     )

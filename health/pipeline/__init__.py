@@ -6,6 +6,7 @@ flushes; the caller commits) and a :class:`~health.clock.Moment` (now in UTC, th
 
 from health.errors import ImplausibleMeasurementError, RecordError
 from health.pipeline.ages import Ages, ages_of, ages_on
+from health.pipeline.author import Author
 from health.pipeline.checks import record_check
 from health.pipeline.indicators import INDICATORS, IndicatorResult
 from health.pipeline.measurement import RULE_SET, measurement_result, record_measurement
@@ -22,6 +23,7 @@ from health.pipeline.results import (
     FeedingRecallResult,
     MeasurementResult,
     MilestoneResult,
+    QuestionnaireResult,
 )
 from health.pipeline.stored import flag_of, flags_of_source
 
@@ -30,6 +32,7 @@ __all__ = [
     "PARENT_MILESTONES",
     "RULE_SET",
     "Ages",
+    "Author",
     "CheckResult",
     "Checklist",
     "FeedingRecallResult",
@@ -37,6 +40,7 @@ __all__ = [
     "IndicatorResult",
     "MeasurementResult",
     "MilestoneResult",
+    "QuestionnaireResult",
     "RecordError",
     "ages_of",
     "ages_on",

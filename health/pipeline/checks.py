@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 from health.clock import Moment
 from health.errors import RecordError
 from health.models import Check, CheckCreate, Child, MeasurementCreate
-from health.models.enums import Source
 from health.pipeline.ages import ages_on
+from health.pipeline.author import Author
 from health.pipeline.measurement import record_measurement
 from health.pipeline.results import CheckResult
 from health.registry import clinic_by_code
@@ -22,12 +22,13 @@ def record_check(
     child: Child,
     data: CheckCreate,
     *,
+    by: Author,
     at: Moment,
-    actor_id: int | None = None,
     confirm: bool = True,
 ) -> CheckResult:
-    """Store a check and what it carries (see the module docstring). A clinic's values beyond
-    WHO's flag limits are stored for re-measure unless ``confirm`` is False."""
+    """Store a check and what it carries (see the module docstring); ``by.source`` is the
+    clinic's. Values beyond WHO's flag limits are stored for re-measure unless ``confirm`` is
+    False."""
     ages = ages_on(child, data.check_date, at.today, "check_date")
     clinic_id = clinic_by_code(session, data.clinic_code).id if data.clinic_code else None
     duplicate = session.exec(
@@ -48,16 +49,10 @@ def record_check(
     session.flush()
     measured = None
     if any(v is not None for v in (data.weight_kg, data.length_cm, data.head_cm)):
-        entry = MeasurementCreate(
-            measured_on=data.check_date,
-            source=Source.clinic,
-            weight_kg=data.weight_kg,
-            length_cm=data.length_cm,
-            measure=data.measure,
-            head_cm=data.head_cm,
-        )
-        measured = record_measurement(session, child, entry, at=at, actor_id=actor_id,
-                                      confirm=confirm, clinic_id=clinic_id)  # fmt: skip
+        values = data.model_dump(include={"weight_kg", "length_cm", "measure", "head_cm"})
+        entry = MeasurementCreate(measured_on=data.check_date, source=by.source, **values)
+        author = Author(by.source, by.actor_id, clinic_id=clinic_id)
+        measured = record_measurement(session, child, entry, by=author, at=at, confirm=confirm)
     flags = measured.flags if measured else ()
     case = measured.case if measured else None
     if data.hb_g_l is not None:
@@ -65,6 +60,6 @@ def record_check(
         if anaemia.flags:
             flags = (*flags, *anaemia.flags)
             raised = raise_flags(session, child, anaemia.flags, source_kind="check",
-                                 source_id=check.id, at=at, actor_id=actor_id)  # fmt: skip
+                                 source_id=check.id, at=at, actor_id=by.actor_id)  # fmt: skip
             case = raised or case
     return CheckResult(check, ages, measured, tuple(flags), case)

@@ -40,7 +40,8 @@ IMPLAUSIBLE = "GROWTH_IMPLAUSIBLE"
 class IndicatorResult:
     """One indicator of one measurement.
 
-    ``z`` is unrounded, ``z_rounded`` WHO-rounded (2 decimals, what every cut-off reads);
+    ``z`` is WHO-rounded (2 decimals, what every cut-off reads and the database stores),
+    ``z_unrounded`` the engine's value;
     ``percentile`` is 0-100 (1 decimal); ``classification`` the engine's WHO class code;
     ``flag_codes`` the raised flags about this indicator; ``sentence_id`` the catalogue id of
     the parent's sentence (``result.*``)."""
@@ -49,7 +50,7 @@ class IndicatorResult:
     reference: str
     engine_code: str
     z: float
-    z_rounded: float
+    z_unrounded: float
     percentile: float
     classification: str
     flag_codes: tuple[str, ...]
@@ -76,17 +77,17 @@ def suspect_measurements(flags: Iterable[Flag]) -> frozenset[str]:
     return frozenset(out)
 
 
-def sentence_id(z_rounded: float, classification: str, flags: Iterable[Flag], suspect: bool) -> str:
-    """The parent's sentence for one indicator: a re-measure request when a value it uses is
-    implausible; else what the most severe raised flag about it says (urgent, refer, review);
-    else a description without a promise of review (usual, low, high, tall)."""
+def sentence_id(z: float, classification: str, flags: Iterable[Flag], suspect: bool) -> str:
+    """The parent's sentence for one indicator (``z`` WHO-rounded): a re-measure request when a
+    value it uses is implausible; else what the most severe raised flag about it says (urgent,
+    refer, review); else a description without a promise of review (usual, low, high, tall)."""
     if suspect:
         return "result.implausible"
     found = sorted(flags, key=lambda f: -f.severity.rank)
-    side = "low" if z_rounded < 0 else "high"
+    side = "low" if z < 0 else "high"
     if found and found[0].severity.rank > 0:
         return f"result.{side}.{found[0].severity}"
-    if -2 <= z_rounded <= 2:
+    if -2 <= z <= 2:
         return "result.usual"
     return "result.tall" if classification == "very_tall" else f"result.{side}"
 
@@ -110,8 +111,8 @@ def indicator_results(z: Mapping[str, float], flags: Iterable[Flag]) -> tuple[In
             code=indicator,
             reference=reference,
             engine_code=engine_code,
-            z=float(value),
-            z_rounded=rounded,
+            z=rounded,
+            z_unrounded=float(value),
             percentile=round(float(percentile([rounded])[0]), 1),
             classification=classification,
             flag_codes=tuple(f.code for f in about),

@@ -18,9 +18,10 @@ from sqlmodel import Session, col, select
 from health.clock import Moment
 from health.errors import ImplausibleMeasurementError, RecordError
 from health.models import Child, Measurement, MeasurementCreate, RemeasureRequest
-from health.models.enums import MeasurementStatus, RequestStatus, Source
+from health.models.enums import MeasurementStatus, RequestStatus
 from health.models.records import MeasurementBase
 from health.pipeline.ages import Ages, ages_of, ages_on
+from health.pipeline.author import Author
 from health.pipeline.indicators import ENGINE_CODES, IMPLAUSIBLE, indicator_results, stored_columns
 from health.pipeline.results import MeasurementResult
 from health.pipeline.stored import flags_of_source
@@ -30,7 +31,6 @@ from screening.flags import GROWTH_RULES_VERSION, Flag
 
 RULE_SET = f"who-anthro+{GROWTH_RULES_VERSION}"
 """The engine's rule set and the growth flag rules' version, stored on every measurement."""
-PROFESSIONAL_SOURCES = (Source.clinic, Source.facility)
 
 
 def _z(child: Child, ages: Ages, data: MeasurementBase) -> dict[str, float]:
@@ -81,13 +81,12 @@ def record_measurement(
     child: Child,
     data: MeasurementCreate,
     *,
+    by: Author,
     at: Moment,
-    actor_id: int | None = None,
     confirm: bool = False,
-    clinic_id: int | None = None,
-    facility_id: int | None = None,
 ) -> MeasurementResult:
-    """Store ``data`` for ``child`` and return the complete result (see the module docstring).
+    """Store ``data`` for ``child`` and return the complete result (see the module docstring);
+    the row's source is ``by.source`` (not ``data.source``).
 
     Values beyond WHO's flag limits raise :class:`ImplausibleMeasurementError` (nothing
     written) unless ``confirm``. Flushes; the caller commits."""
@@ -99,17 +98,18 @@ def record_measurement(
     if implausible is not None and not confirm:
         raise ImplausibleMeasurementError([ENGINE_CODES[c][0] for c in implausible.evidence.z])
     pending = _pending(session, int(child.id))  # type: ignore[arg-type]
-    confirmed = bool(pending) and data.source in PROFESSIONAL_SOURCES
+    confirmed = bool(pending) and by.professional
     if confirmed and implausible is not None:
         flags = _flags(z, ages, data, confirmed=True)
         implausible = None
     row = Measurement(
-        **data.model_dump(),
+        **data.model_dump(exclude={"source"}),
         **stored_columns(z),
+        source=by.source,
         child_id=child.id,
-        entered_by_id=actor_id,
-        clinic_id=clinic_id,
-        facility_id=facility_id,
+        entered_by_id=by.actor_id,
+        clinic_id=by.clinic_id,
+        facility_id=by.facility_id,
         age_days=ages.days,
         implausible=implausible is not None or confirmed,
         status=MeasurementStatus.remeasure if implausible else MeasurementStatus.accepted,
@@ -132,7 +132,7 @@ def record_measurement(
     elif data.weight_kg is not None:
         flags = (*flags, *_series_flags(session, child))
     case = raise_flags(session, child, flags, source_kind="measurement", source_id=row.id,
-                       at=at, actor_id=actor_id)  # fmt: skip
+                       at=at, actor_id=by.actor_id)  # fmt: skip
     return MeasurementResult(
         measurement=row,
         ages=ages,

@@ -12,11 +12,12 @@ from sqlmodel import Session, col, select
 
 from health.clock import Moment
 from health.models import Child, FeedingRecall, FlagRecord, MilestoneAdministration, MilestoneAnswer
-from health.models.enums import Source
 from health.pipeline.ages import ages_on
-from health.pipeline.results import FeedingRecallResult, MilestoneResult
+from health.pipeline.author import Author
+from health.pipeline.results import FeedingRecallResult, MilestoneResult, QuestionnaireResult
 from health.services.cases import raise_flags
 from screening import development, feeding, reference
+from screening.flags import Flag
 from screening.reference import Band, Instrument
 
 PARENT_MILESTONES = "milestone-checklist"
@@ -48,6 +49,16 @@ def checklist_for(child: Child, instrument: str, on: dt.date) -> Checklist:
     return Checklist(inst, band, tuple(inst.answer_values), development.GLOBAL_ANSWER_VALUES)
 
 
+def _store(
+    session: Session, child: Child, row: Any, flags: tuple[Flag, ...], kind: str, at: Moment
+) -> Any:
+    """Add ``row`` (its id is needed by the flags) and raise ``flags`` for it; the case."""
+    session.add(row)
+    session.flush()
+    return raise_flags(session, child, flags, source_kind=kind, source_id=row.id, at=at,
+                       actor_id=row.entered_by_id)  # fmt: skip
+
+
 def record_milestones(
     session: Session,
     child: Child,
@@ -55,9 +66,8 @@ def record_milestones(
     instrument: str,
     administered_on: dt.date,
     answers: Mapping[str, str],
-    source: Source | str,
+    by: Author,
     at: Moment,
-    actor_id: int | None = None,
 ) -> MilestoneResult:
     """Score ``instrument`` (an instrument code) for the child's age on ``administered_on``,
     store the answers and route warning signs / "not yet" answers to the case."""
@@ -73,21 +83,21 @@ def record_milestones(
     row = MilestoneAdministration(
         instrument=f"{scoring.instrument}@{scoring.instrument_version}",
         administered_on=administered_on,
-        source=source,
+        source=by.source,
         child_id=child.id,
-        entered_by_id=actor_id,
+        entered_by_id=by.actor_id,
         age_days=ages.days,
         created_at=at.now,
     )
+    flags = tuple(scoring.flags)
     session.add(row)
     session.flush()
     session.add_all(
         MilestoneAnswer(administration_id=row.id, item_code=item, answer=answer)  # type: ignore[arg-type]
         for item, answer in scoring.answers.items()
     )
-    case = raise_flags(session, child, scoring.flags, source_kind="milestone", source_id=row.id,
-                       at=at, actor_id=actor_id)  # fmt: skip
-    return MilestoneResult(row, ages, scoring, tuple(scoring.flags), case)
+    case = _store(session, child, row, flags, "milestone", at)
+    return QuestionnaireResult(row, ages, scoring, flags, case)
 
 
 def score_recall(answers: Mapping[str, Any], age_days: int) -> feeding.FeedingResult:
@@ -102,15 +112,25 @@ def stored_recall_scoring(row: FeedingRecall) -> feeding.FeedingResult:
     return score_recall(row.answers, row.age_days)
 
 
+def _open_faltering(session: Session, child: Child) -> bool:
+    found = session.exec(
+        select(FlagRecord.id).where(
+            FlagRecord.child_id == child.id,
+            FlagRecord.code == "GROWTH_FALTERING",
+            col(FlagRecord.resolved_at).is_(None),
+        )
+    ).first()
+    return found is not None
+
+
 def record_feeding(
     session: Session,
     child: Child,
     *,
     recalled_on: dt.date,
     answers: Mapping[str, Any],
-    source: Source | str,
+    by: Author,
     at: Moment,
-    actor_id: int | None = None,
 ) -> FeedingRecallResult:
     """Assess a previous-day recall (WHO/UNICEF IYCF); its advice flags go to the family, and
     become a review flag for the doctor when they persist over two recalls or come with growth
@@ -124,26 +144,18 @@ def record_feeding(
         .order_by(col(FeedingRecall.recalled_on).desc(), col(FeedingRecall.id).desc())
     ).first()
     previous = stored_recall_scoring(previous_row).flags if previous_row is not None else None
-    faltering = session.exec(
-        select(FlagRecord.id).where(
-            FlagRecord.child_id == child.id,
-            FlagRecord.code == "GROWTH_FALTERING",
-            col(FlagRecord.resolved_at).is_(None),
-        )
-    ).first()
-    escalated = feeding.escalate(scoring.flags, previous, growth_faltering=faltering is not None)
+    escalated = feeding.escalate(
+        scoring.flags, previous, growth_faltering=_open_faltering(session, child)
+    )
     row = FeedingRecall(
         recalled_on=recalled_on,
-        source=source,
+        source=by.source,
         child_id=child.id,
-        entered_by_id=actor_id,
+        entered_by_id=by.actor_id,
         age_days=ages.days,
         answers=kept,
         created_at=at.now,
     )
-    session.add(row)
-    session.flush()
     flags = (*scoring.flags, *escalated)
-    case = raise_flags(session, child, flags, source_kind="feeding", source_id=row.id,
-                       at=at, actor_id=actor_id)  # fmt: skip
-    return FeedingRecallResult(row, ages, scoring, flags, case)
+    case = _store(session, child, row, flags, "feeding", at)
+    return QuestionnaireResult(row, ages, scoring, flags, case)

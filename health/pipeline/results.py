@@ -5,6 +5,7 @@ works a z-score, a flag or a sentence out again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from health.models import (
     Case,
@@ -19,6 +20,9 @@ from health.pipeline.indicators import IndicatorResult
 from screening.development import DevelopmentResult
 from screening.feeding import FeedingResult
 from screening.flags import Flag
+
+Record = TypeVar("Record")
+Scoring = TypeVar("Scoring")
 
 
 @dataclass(frozen=True)
@@ -44,27 +48,20 @@ class MeasurementResult:
 
 
 @dataclass(frozen=True)
-class MilestoneResult:
-    """A scored milestone instrument: the stored administration, the scoring (outcome, band,
-    answers), the flags raised and the case."""
+class QuestionnaireResult(Generic[Record, Scoring]):
+    """A scored questionnaire (a milestone checklist, a feeding recall): the stored ``record``,
+    the rules' ``scoring`` (outcome and band; IYCF indicators and advice), the flags raised
+    (advice to the family, escalations to the doctor) and the case."""
 
-    administration: MilestoneAdministration
+    record: Record
     ages: Ages
-    scoring: DevelopmentResult
+    scoring: Scoring
     flags: tuple[Flag, ...]
     case: Case | None
 
 
-@dataclass(frozen=True)
-class FeedingRecallResult:
-    """A scored previous-day recall: the stored row, the IYCF indicators and advice, the flags
-    raised (advice to the family, escalations to the doctor) and the case."""
-
-    recall: FeedingRecall
-    ages: Ages
-    scoring: FeedingResult
-    flags: tuple[Flag, ...]
-    case: Case | None
+MilestoneResult = QuestionnaireResult[MilestoneAdministration, DevelopmentResult]
+FeedingRecallResult = QuestionnaireResult[FeedingRecall, FeedingResult]
 
 
 @dataclass(frozen=True)

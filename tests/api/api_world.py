@@ -36,7 +36,8 @@ from health.models import (
     MeasurementCreate,
     UserCreate,
 )
-from health.pipeline import record_measurement
+from health.models.enums import Source
+from health.pipeline import Author, record_measurement
 from health.registry import (
     add_guardian,
     create_area,
@@ -129,8 +130,8 @@ def build(path: Path, url: str | None = None) -> World:
             s,
             other,
             low,
+            by=Author(Source.clinic, made["doctor2"].id),
             at=Moment(now=now, today=TODAY),
-            actor_id=made["doctor2"].id,
         )
         assert result.case is not None
         s.commit()

@@ -12,7 +12,7 @@ from growth_charts import value_at_z
 from health.clock import Moment
 from health.db import for_writing
 from health.models import Child, MeasurementCreate
-from health.pipeline import record_measurement
+from health.pipeline import Author, record_measurement
 from tests.health.health_builders import add_child, build_geography
 
 NOW = dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC)
@@ -36,7 +36,8 @@ def test_concurrent_flags_open_one_case(engine: Engine) -> None:
                     measured_on=dt.date(2025, 5, day), source="home", weight_kg=low
                 )
                 child = session.get(Child, child_id)
-                record_measurement(session, child, data, at=Moment(NOW, NOW.date()))
+                at = Moment(NOW, NOW.date())
+                record_measurement(session, child, data, by=Author(data.source), at=at)
                 session.commit()
         except BaseException as exc:  # reported below
             errors.append(exc)

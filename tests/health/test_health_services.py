@@ -22,7 +22,8 @@ from health.models import (
     MeasurementCreate,
     RemeasureRequest,
 )
-from health.pipeline import record_check, record_milestones
+from health.models.enums import Source
+from health.pipeline import Author, record_check, record_milestones
 from health.pipeline import record_measurement as _record_measurement
 from health.services import (
     CaseStateError,
@@ -37,13 +38,17 @@ NOW = dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC)
 BIRTH = "2023-06-01"  # two years old on NOW
 
 
+CLINIC = Author(Source.clinic)
+
+
 def at(now: dt.datetime) -> Moment:
     return Moment(now=now, today=now.date())
 
 
 def record_measurement(session: Session, child, data, *, now: dt.datetime = NOW, **kw):
     """The pipeline with the confirm step passed (the service-level tests store every value)."""
-    return _record_measurement(session, child, data, at=at(now), confirm=True, **kw)
+    by = Author(data.source)
+    return _record_measurement(session, child, data, by=by, at=at(now), confirm=True, **kw)
 
 
 def length_at(z: float, age_days: int, sex: str = "F") -> float:
@@ -193,13 +198,13 @@ def test_check_with_low_haemoglobin_refers(session: Session, units: dict) -> Non
         session, child,
         CheckCreate(check_date=dt.date(2025, 5, 1), kind="routine", clinic_code="CL1",
                     hb_g_l=95),
-        at=at(NOW),
+        by=CLINIC, at=at(NOW),
     )  # fmt: skip
     assert [f.code for f in result.flags] == ["ANAEMIA"]
     assert result.case.severity == "refer"
     with pytest.raises(RecordError, match="already recorded"):
         again = CheckCreate(check_date=dt.date(2025, 5, 1), kind="routine")
-        record_check(session, child, again, at=at(NOW))
+        record_check(session, child, again, by=CLINIC, at=at(NOW))
 
 
 def test_dates_before_birth_or_in_the_future_are_refused(session: Session, units: dict) -> None:
@@ -221,8 +226,8 @@ def test_milestone_not_yet_goes_to_review(session: Session, units: dict) -> None
     answers |= {q.id: "no" for q in inst.global_questions}
     answers[band.items[0].id] = "not_yet"
     result = record_milestones(
-        session, child, instrument="milestone-checklist", administered_on=on, source="home",
-        answers=answers, at=at(NOW),
+        session, child, instrument="milestone-checklist", administered_on=on,
+        by=Author(Source.home), answers=answers, at=at(NOW),
     )  # fmt: skip
     assert "DEV_MILESTONE_NOT_YET" in [f.code for f in result.flags]
     assert result.case is not None and result.case.severity == "review"

@@ -14,8 +14,10 @@ from growth_charts import round_z, value_at_z
 from health.clock import Moment
 from health.errors import ImplausibleMeasurementError, RecordError
 from health.models import Case, Child, ChildCreate, Measurement, MeasurementCreate
+from health.models.enums import Source
 from health.pipeline import (
     INDICATORS,
+    Author,
     IndicatorResult,
     MeasurementResult,
     flags_of_source,
@@ -27,6 +29,7 @@ from screening.flags import GROWTH_RULES_VERSION
 from tests.health.health_builders import build_geography
 
 TODAY = dt.date(2026, 6, 15)
+HOME = Author(Source.home)
 AT = Moment(now=dt.datetime(2026, 6, 15, 1, 0, tzinfo=dt.UTC), today=TODAY)
 PROMISES = ("review", "refer", "urgent")
 
@@ -50,7 +53,7 @@ def test_the_complete_result_of_a_preterm_babys_measurement(session: Session, un
     # born at 34 weeks, 140 days ago: corrected age 140 - 6 * 7 = 98 days
     child = child_born(session, "pre", 140, gestational_weeks=34)
     weight = float(value_at_z("wfa", "F", 98, -2.5)[0])
-    result = record_measurement(session, child, entry(weight_kg=weight), at=AT)
+    result = record_measurement(session, child, entry(weight_kg=weight), by=HOME, at=AT)
     assert isinstance(result, MeasurementResult)
     assert (result.ages.days, result.ages.corrected_days, result.ages.used_days) == (140, 98, 98)
     assert result.rule_set == f"who-anthro+{GROWTH_RULES_VERSION}"
@@ -58,8 +61,8 @@ def test_the_complete_result_of_a_preterm_babys_measurement(session: Session, un
     assert isinstance(wfa, IndicatorResult)
     assert set(vars(wfa)) == {f.name for f in dataclasses.fields(IndicatorResult)}
     assert (wfa.code, wfa.reference, wfa.engine_code) == ("wfa", "who2006", "wfa")
-    assert wfa.z == pytest.approx(-2.5, abs=1e-9)  # read at the corrected age
-    assert wfa.z_rounded == -2.5 and wfa.percentile == 0.6
+    assert wfa.z_unrounded == pytest.approx(-2.5, abs=1e-9)  # read at the corrected age
+    assert wfa.z == -2.5 and wfa.percentile == 0.6
     assert (wfa.classification, wfa.flag_codes) == ("underweight", ("GROWTH_UNDERWEIGHT",))
     assert wfa.sentence_id == "result.low.review"
     assert [f.code for f in result.flags] == ["GROWTH_UNDERWEIGHT"]
@@ -76,11 +79,11 @@ def test_implausible_values_need_the_confirm_step(session: Session, units) -> No
     child = child_born(session, "imp", 400)
     length = float(value_at_z("lhfa", "F", 400, -7.0)[0])
     with pytest.raises(ImplausibleMeasurementError) as refused:
-        record_measurement(session, child, entry(length_cm=length, measure="L"), at=AT)
+        record_measurement(session, child, entry(length_cm=length, measure="L"), by=HOME, at=AT)
     assert refused.value.indicators == ["lhfa"] and isinstance(refused.value, RecordError)
     assert session.exec(select(Measurement)).all() == []  # nothing written
     result = record_measurement(
-        session, child, entry(length_cm=length, measure="L"), at=AT, confirm=True
+        session, child, entry(length_cm=length, measure="L"), by=HOME, at=AT, confirm=True
     )
     assert result.remeasure is not None and result.case is None
     assert [f.code for f in result.flags] == ["GROWTH_IMPLAUSIBLE"]
@@ -124,7 +127,7 @@ def test_the_sentence_follows_the_stored_flags(
 ) -> None:
     days, values = SETUPS[indicator]
     child = child_born(session, f"{indicator}{z}", days)
-    result = record_measurement(session, child, entry(**values(z)), at=AT, confirm=True)
+    result = record_measurement(session, child, entry(**values(z)), by=HOME, at=AT, confirm=True)
     stored = flags_of_source(session, int(child.id), "measurement", int(result.measurement.id))
     assert sorted(f.code for f in stored) == sorted(f.code for f in result.flags)
     shown = {i.code: i for i in result.indicators}
@@ -146,7 +149,7 @@ def test_the_sentence_follows_the_stored_flags(
     promised = any(i.sentence_id.endswith(PROMISES) for i in result.indicators)
     has_case = session.exec(select(Case).where(Case.child_id == child.id)).first() is not None
     assert not promised or has_case
-    assert shown[indicator].z_rounded == float(round_z(z))
+    assert shown[indicator].z == float(round_z(z))
 
 
 def test_every_result_and_record_message_is_used() -> None:
