@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from api.commands.clock import command_clock
-from api.commands.errors import InputFileError, fail
+from api.commands.errors import fail
 
 
 def import_folder(
@@ -48,7 +48,7 @@ def import_folder(
                 progress=lambda n: progress.advance(task, n),
             )
     except ExchangeError as error:
-        fail(InputFileError(error.file, error.reason, line=error.line, column=error.column).message)
+        fail(error.message)
     except DatabaseConfigError as error:
         fail(str(error))
     for name, read in summary.read.items():

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from api.commands.errors import InputFileError, fail
+from api.commands.errors import fail
 
 
 def _column(help_text: str):
@@ -33,12 +33,11 @@ def prevalence(
     othergr: Annotated[str | None, _column("Any other grouping column.")] = None,
 ) -> None:
     """Prevalence of stunting, underweight, wasting and overweight with design-based 95 % CIs."""
-    import growth_charts
     from api.commands.survey_file import (
         MEASURED,
+        InputFileError,
         read_survey,
         reported_warnings,
-        shown,
         with_zscores,
         write_table,
     )
@@ -61,7 +60,7 @@ def prevalence(
         survey.check_codes([*MEASURED, *([weights] if weights else [])])
         survey.apply_labels(c for c in (region, typeres, mothered, othergr) if c)
         frame = with_zscores(survey)
-        with reported_warnings():
+        with survey.located(), reported_warnings():
             table = compute(
                 frame,
                 weights=weights,
@@ -75,12 +74,6 @@ def prevalence(
             )
     except InputFileError as error:
         fail(error.message)
-    except growth_charts.InvalidValueError as error:
-        reason = f"{shown(error.value)} is not {error.expected}"
-        fail(survey.error(error.row, error.column, reason).message)
-    except growth_charts.MissingColumnError as error:
-        missing = InputFileError(str(source), "required column is missing", column=error.column)
-        fail(missing.message)
     except DesignError as error:
         fail(survey.error(error.row, error.variable, error.reason).message)
     except NoRowsLeftError as error:

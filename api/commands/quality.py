@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from api.commands.errors import InputFileError, fail
+from api.commands.errors import fail
 
 
 def _cell(value: object) -> str:
@@ -32,22 +32,17 @@ def quality(
     from rich.console import Console
     from rich.table import Table
 
-    import growth_charts
-    from api.commands.survey_file import MEASURED, read_survey, shown, with_zscores
+    from api.commands.survey_file import MEASURED, InputFileError, read_survey, with_zscores
     from growth_charts.quality import quality_report
 
     try:
         survey = read_survey(source)
         survey.check_codes(MEASURED)
-        report = quality_report(with_zscores(survey))
+        frame = with_zscores(survey)
+        with survey.located():
+            report = quality_report(frame)
     except InputFileError as error:
         fail(error.message)
-    except growth_charts.InvalidValueError as error:
-        reason = f"{shown(error.value)} is not {error.expected}"
-        fail(survey.error(error.row, error.column, reason).message)
-    except growth_charts.MissingColumnError as error:
-        missing = InputFileError(str(source), "required column is missing", column=error.column)
-        fail(missing.message)
     table = Table(title=f"Data quality: {source.name}")
     for column in report.summary.columns:
         table.add_column(column, justify="right" if column == "value" else "left")

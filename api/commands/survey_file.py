@@ -14,18 +14,24 @@ error naming the column and row, since a code is not a number.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-from api.commands.errors import InputFileError, fail
+import growth_charts
+from api.commands.errors import fail
+from health.exchange.errors import ExchangeError
 
 FORMATS = (".csv", ".parquet", ".dta", ".sav")
 Z_COLUMNS = ("zlen", "zwei", "zwfl", "zbmi")
 MEASURED = ("age_days", "age_months", "weight", "lenhei", "headc", "armc", "triskin", "subskin")
 CODED = ("sex", "oedema", "measure")
+
+
+class InputFileError(ExchangeError):
+    """A survey file that cannot be used, located as an import's error is (file, line, column)."""
 
 
 def shown(value: object) -> str:
@@ -52,6 +58,20 @@ class SurveyFile:
         if self.is_text:
             return InputFileError(str(self.path), reason, line=row + 2, column=column)
         return InputFileError(str(self.path), f"row {row + 1}: {reason}", column=column)
+
+    @contextmanager
+    def located(self) -> Iterator[None]:
+        """Re-raise the engine's complaints about this file's columns and cells (a value that
+        is not what the column holds, a missing column) as ``InputFileError``."""
+        try:
+            yield
+        except growth_charts.InvalidValueError as error:
+            reason = f"{shown(error.value)} is not {error.expected}"
+            raise self.error(error.row, error.column, reason) from None
+        except growth_charts.MissingColumnError as error:
+            raise InputFileError(
+                str(self.path), "required column is missing", column=error.column
+            ) from None
 
     def check_codes(self, numeric_columns: Iterable[str]) -> None:
         """Refuse labelled codes in columns that must hold numbers."""
@@ -109,20 +129,11 @@ def read_survey(path: Path) -> SurveyFile:
 
 def with_zscores(survey: SurveyFile) -> pd.DataFrame:
     """The frame with WHO's z-score and flag columns (computed when any is absent)."""
-    import growth_charts
-
     frame = survey.frame
     if all(column in frame for column in Z_COLUMNS):
         return frame
-    try:
+    with survey.located():
         return growth_charts.zscores(frame)
-    except growth_charts.InvalidValueError as error:
-        reason = f"{shown(error.value)} is not {error.expected}"
-        raise survey.error(error.row, error.column, reason) from None
-    except growth_charts.MissingColumnError as error:
-        raise InputFileError(
-            str(survey.path), "required column is missing", column=error.column
-        ) from None
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:

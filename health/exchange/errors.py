@@ -13,6 +13,11 @@ class ExchangeError(Exception):
         self.reason = reason
         self.line = line
         self.column = column
-        where = file + (f", line {line}" if line is not None else "")
-        where += f", column '{column}'" if column is not None else ""
-        super().__init__(f"{where}: {reason}")
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """``file, line N, column 'name': reason``, naming the parts that are known."""
+        where = self.file + (f", line {self.line}" if self.line is not None else "")
+        where += f", column '{self.column}'" if self.column is not None else ""
+        return f"{where}: {self.reason}"
