@@ -266,35 +266,31 @@ def _units(
     ]
 
 
-def aggregate(
+def _counts(
     session: Session,
     period: Period,
-    *,
-    by: By = "area",
-    level: str | None = "township",
-    within_area: str | None = None,
-    params: CoverageParams | None = None,
+    params: CoverageParams,
+    by: By,
+    level: str | None,
+    scope_id: int | None,
 ) -> dict[int, dict[str, int]]:
     """Numerators and denominators per unit id, computed in the database.
 
-    ``by="area"`` groups children by their ancestor area at ``level`` (``"all"``: every area
-    of every level, still one pass over the children); ``"clinic"`` /
-    ``"facility"`` by the responsible clinic / the facility of enrolment. ``within_area`` limits
-    the children to those living in that area (code) or below it.
+    ``by="area"`` groups children by their ancestor area at ``level`` (checked by the caller;
+    ``"all"``: every area of every level, still one pass over the children); ``"clinic"`` /
+    ``"facility"`` by the responsible clinic / the facility of enrolment. ``scope_id`` limits
+    the children to those living in that area (id) or below it.
     """
-    params = params or load_schedule().coverage
     _tune(session)
     children = per_child(period, params, links=by != "area")
-    if within_area is not None:
-        scope = _area_id(session, within_area)
+    if scope_id is not None:
         children = children.where(
             children.selected_columns.area_id.in_(
-                select(AA.c.area_id).where(AA.c.ancestor_id == scope)
+                select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)
             )
         )
     sub = children.subquery("pc")
     if by == "area":
-        _check_level(level)
         # "+ 0": group by value, so SQLite scans the table instead of walking the area index
         # with one random row lookup per child
         area = (sub.c.area_id + 0).label("area_id")
@@ -354,7 +350,7 @@ def coverage(
     if by == "area":
         _check_level(level)
     scope_id = _area_id(session, within_area) if within_area is not None else None
-    counts = aggregate(session, period, by=by, level=level, within_area=within_area, params=params)
+    counts = _counts(session, period, params, by, level, scope_id)
     targets = _targets(params)
     rows = []
     for unit_id, code, name in _units(session, by, level, scope_id):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from sqlmodel import Session, select
@@ -31,6 +32,7 @@ from health.models.enums import AREA_LEVELS
 from health.passwords import check_password
 
 _HASHER = PasswordHasher()
+Coded = TypeVar("Coded", Area, Clinic, Facility)
 
 
 class NotFoundError(LookupError):
@@ -46,28 +48,27 @@ class InvalidRecordError(ValueError):
     """A record breaks a rule of the domain (e.g. an area below the wrong level)."""
 
 
+def _by_code(session: Session, model: type[Coded], kind: str, code: str) -> Coded:
+    """The ``model`` row with ``code``, or :class:`NotFoundError` naming ``kind``."""
+    found = session.exec(select(model).where(model.code == code)).first()
+    if found is None:
+        raise NotFoundError(kind, code)
+    return found
+
+
 def area_by_code(session: Session, code: str) -> Area:
     """The area with ``code``, or :class:`NotFoundError`."""
-    area = session.exec(select(Area).where(Area.code == code)).first()
-    if area is None:
-        raise NotFoundError("area", code)
-    return area
+    return _by_code(session, Area, "area", code)
 
 
 def clinic_by_code(session: Session, code: str) -> Clinic:
     """The clinic with ``code``, or :class:`NotFoundError`."""
-    clinic = session.exec(select(Clinic).where(Clinic.code == code)).first()
-    if clinic is None:
-        raise NotFoundError("clinic", code)
-    return clinic
+    return _by_code(session, Clinic, "clinic", code)
 
 
 def facility_by_code(session: Session, code: str) -> Facility:
     """The facility with ``code``, or :class:`NotFoundError`."""
-    facility = session.exec(select(Facility).where(Facility.code == code)).first()
-    if facility is None:
-        raise NotFoundError("facility", code)
-    return facility
+    return _by_code(session, Facility, "facility", code)
 
 
 def create_area(session: Session, data: AreaCreate) -> Area:
@@ -121,12 +122,8 @@ def create_child(session: Session, data: ChildCreate, *, today: dt.date | None =
         )  # fmt: skip
     area = area_by_code(session, data.area_code)
     child = Child(
+        **data.model_dump(exclude={"area_code", "code"}),
         code=data.code or uuid.uuid4().hex[:16],
-        sex=data.sex,
-        birth_date=data.birth_date,
-        gestational_weeks=data.gestational_weeks,
-        resident=data.resident,
-        name=data.name,
         area_id=area.id,
     )
     session.add(child)
@@ -185,13 +182,7 @@ def create_user(
     if data.role in scope and scope[data.role] is None:
         raise InvalidRecordError(f"a {data.role} account needs its scope")
     user = User(
-        username=data.username,
-        display_name=data.display_name,
-        role=data.role,
-        locale=data.locale,
-        clinic_id=data.clinic_id,
-        facility_id=data.facility_id,
-        area_id=data.area_id,
+        **data.model_dump(exclude={"password"}),
         password_hash=password_hash or hash_password(data.password),
         created_at=now,
     )
