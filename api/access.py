@@ -153,7 +153,7 @@ def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHand
         kind, ref = (
             ("child", params["child_id"]) if "child_id" in params else ("case", params["case_id"])
         )
-        audit.record_now(connection, session, user, "child.read", kind, int(ref))
+        audit.record(connection, session, user, "child.read", kind, int(ref), own_transaction=True)
 
 
 def scoped_child(request: Request[Any, Any, Any]) -> Child:

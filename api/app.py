@@ -28,7 +28,7 @@ from api.access import PUBLIC, guard, require_user, scoped_case, scoped_child
 from api.database import engine_for, sqlalchemy_config, sqlalchemy_plugin
 from api.errors import problem_details_plugin
 from api.i18n import normalise
-from api.request_scope import provide_visit
+from api.request_scope import provide_caller, provide_visit
 from api.security_headers import add_security_headers
 from api.sessions import SignInSessionConfig
 from api.settings import Settings
@@ -156,6 +156,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             "user": Provide(require_user, sync_to_thread=False),
             "child": Provide(scoped_child, sync_to_thread=False),
             "case": Provide(scoped_case, sync_to_thread=False),
+            "caller": Provide(provide_caller, sync_to_thread=False),
             "visit": Provide(provide_visit, sync_to_thread=False),
         },
         state=State(

@@ -20,8 +20,14 @@ def record(
     action: str,
     object_kind: str,
     object_ref: int | str,
+    *,
+    own_transaction: bool = False,
 ) -> None:
-    """Add one entry for ``user`` to ``session``; the caller commits (with its own change)."""
+    """Add one entry for ``user`` to ``session``. The caller commits it with its own change,
+    or, with ``own_transaction`` (reads, which commit nothing else), it is written and committed
+    in a short write transaction of its own."""
+    if own_transaction:
+        begin_write(session)
     audit.record(
         session,
         actor_id=user.id,
@@ -31,17 +37,5 @@ def record(
         object_ref=object_ref,
         at=now(connection),
     )
-
-
-def record_now(
-    connection: ASGIConnection[Any, Any, Any, Any],
-    session: Session,
-    user: Any,
-    action: str,
-    object_kind: str,
-    object_ref: int | str,
-) -> None:
-    """One entry in its own short write transaction (for reads, which commit nothing else)."""
-    begin_write(session)
-    record(connection, session, user, action, object_kind, object_ref)
-    session.commit()
+    if own_transaction:
+        session.commit()

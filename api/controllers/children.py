@@ -6,17 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Controller, Request
+from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from api.access import CHILD_ROLES, CLINICIANS, ENTERING, PARENT, CurrentUser
-from api.context import today
+from api.access import CHILD_ROLES, CLINICIANS, ENTERING, PARENT
 from api.controllers.base import api_get, api_post
-from api.database import begin_write
-from api.request_scope import Visit
+from api.request_scope import Caller, Visit
 from api.services import views
 from api.services.present import IndicatorView, flag_texts, indicator_views
 from health import pipeline
@@ -92,24 +89,16 @@ class ChildrenController(Controller):
     opt = {"roles": CHILD_ROLES}
 
     @api_get("/")
-    def list_children(
-        self, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
-    ) -> list[ChildPublic]:
+    def list_children(self, caller: NamedDependency[Caller]) -> list[ChildPublic]:
         """Children in the caller's scope (youngest first, at most 500)."""
-        return [_child_out(c) for c in views.scope_children(db, user)]
+        return [_child_out(c) for c in views.scope_children(caller.db, caller.user)]
 
     @api_post("/", opt={"roles": (PARENT,)})
-    def add_child(
-        self,
-        request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
-        data: JSONBody[NewChild],
-    ) -> ChildPublic:
+    def add_child(self, caller: NamedDependency[Caller], data: JSONBody[NewChild]) -> ChildPublic:
         """A parent adds their child (linked to their account)."""
-        begin_write(db)
-        child = create_child(db, ChildCreate(**data.model_dump()), today=today(request))
-        add_guardian(db, db.get(User, user.id), child)  # type: ignore[arg-type]
+        db = caller.writing()
+        child = create_child(db, ChildCreate(**data.model_dump()), today=caller.at.today)
+        add_guardian(db, db.get(User, caller.user.id), child)  # type: ignore[arg-type]
         db.commit()
         return _child_out(child)
 
@@ -136,11 +125,7 @@ class ChildrenController(Controller):
         """Record a measurement: z-scores, flags, and a case when a flag needs the doctor.
         Values beyond WHO's flag limits are refused (422 ``implausible-measurement``) unless
         ``confirm``; then they are stored for a re-measure. The source is the caller's."""
-        db = visit.writing()
-        result = pipeline.record_measurement(
-            db, visit.child, data, by=visit.author, at=visit.at, confirm=confirm
-        )
-        db.commit()  # inside the handler: no other request's write interleaves before it
+        result = visit.record(pipeline.record_measurement, data, confirm=confirm)
         return measurement_out(result, visit.language)
 
     @api_get("/{child_id:int}/results", tags=["measurements"])

@@ -7,23 +7,27 @@ import datetime as dt
 from typing import Annotated
 
 from litestar import Controller, Request, Response
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
 from api import audit
-from api.access import ADMIN, BUREAU, CurrentUser
-from api.context import moment
+from api.access import ADMIN, BUREAU
 from api.controllers.base import api_get
-from api.errors import ServiceInputError
+from api.request_scope import Caller
 from api.services import dashboard as dash
 from health.coverage import CoverageRow
-from health.periods import Period
 
-Area = Annotated[str | None, QueryParameter(description="Area code (default: your area)")]
-By = Annotated[str, QueryParameter(description="area (one level down), clinic, facility")]
+AreaCode = Annotated[str | None, QueryParameter(description="Area code (default: your area)")]
+Grouping = Annotated[str, QueryParameter(description="area (one level down), clinic, facility")]
 PeriodText = Annotated[str | None, QueryParameter(description="YEAR, YEAR-Qn or START..END")]
+
+
+def coverage_query(
+    area: AreaCode = None, by: Grouping = "area", period: PeriodText = None
+) -> dash.CoverageQuery:
+    """Dependency ``coverage``: the bureau's area, grouping and period."""
+    return dash.CoverageQuery(area, by, period)
 
 
 class DashboardOut(BaseModel):
@@ -39,41 +43,21 @@ class DashboardOut(BaseModel):
     trend: dict[str, list[CoverageRow]]
 
 
-def _dashboard(
-    request: Request, db: Session, user: CurrentUser, area: str | None, by: str, period: str | None
-) -> dash.Dashboard:
-    if by not in dash.GROUPINGS:
-        raise ServiceInputError("Grouping {by} is not one of area, clinic, facility.", by=by)
-    return dash.dashboard(
-        db,
-        user,
-        moment(request),
-        area_code=area,
-        by=by,
-        period=Period.parse(period) if period else None,
-    )
-
-
 class CoverageController(Controller):
     """The three coverage indicators of an area in the caller's scope."""
 
     path = "/api/v1"
     tags = ["coverage"]
     opt = {"roles": (BUREAU, ADMIN)}
+    dependencies = {"coverage": Provide(coverage_query, sync_to_thread=False)}
 
     @api_get("/coverage")
     def coverage_view(
-        self,
-        request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
-        area: Area = None,
-        by: By = "area",
-        period: PeriodText = None,
+        self, caller: NamedDependency[Caller], coverage: NamedDependency[dash.CoverageQuery]
     ) -> DashboardOut:
         """The three coverage indicators of an area in your scope: its totals, its sub-areas,
         clinics or facilities, and the last four quarters (counts only)."""
-        view = _dashboard(request, db, user, area, by, period)
+        view = dash.dashboard_for(caller.db, caller.user, caller.at, coverage, strict=True)
         return DashboardOut(
             area_code=view.area.code,
             area_name=view.area.name,
@@ -89,22 +73,21 @@ class CoverageController(Controller):
     def coverage_csv(
         self,
         request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
-        area: Area = None,
-        by: By = "area",
-        period: PeriodText = None,
+        caller: NamedDependency[Caller],
+        coverage: NamedDependency[dash.CoverageQuery],
     ) -> Response[str]:
         """The same rows as CSV (counts only). Every download is audited
         (``export.coverage``)."""
-        view = _dashboard(request, db, user, area, by, period)
+        db = caller.db
+        view = dash.dashboard_for(db, caller.user, caller.at, coverage, strict=True)
         # everything the answer needs is read before the read transaction ends: a rollback
         # expires the ORM rows, and reading one again would begin a transaction before the
         # audit's write transaction could begin IMMEDIATE (its execution option would be dropped)
         code, text = view.area.code, dash.to_csv(view)
         name = f"coverage-{code}-{view.by}.csv"
         db.rollback()
-        audit.record_now(request, db, user, "export.coverage", "area", code)
+        audit.record(request, db, caller.user, "export.coverage", "area", code,
+                     own_transaction=True)  # fmt: skip
         return Response(
             text,
             media_type="text/csv",

@@ -67,12 +67,10 @@ class QuestionnairesController(Controller):
         self, visit: NamedDependency[Visit], data: JSONBody[MilestonesIn]
     ) -> dict[str, Any]:
         """Score a milestone checklist (or the warning signs) for the child's age."""
-        db = visit.writing()
-        recorded = pipeline.record_milestones(
-            db, visit.child, instrument=data.instrument, administered_on=data.administered_on,
-            answers=data.answers, by=visit.author, at=visit.at,
+        recorded = visit.record(
+            pipeline.record_milestones, instrument=data.instrument,
+            administered_on=data.administered_on, answers=data.answers,
         )  # fmt: skip
-        db.commit()
         scoring = recorded.scoring
         administration = MilestoneAdministrationPublic.model_validate(
             {**recorded.record.model_dump(), "answers": dict(scoring.answers)}
@@ -108,12 +106,9 @@ class QuestionnairesController(Controller):
         self, visit: NamedDependency[Visit], data: JSONBody[FeedingIn]
     ) -> dict[str, Any]:
         """Score a previous-day feeding recall: indicators, food groups, flags and advice."""
-        db = visit.writing()
-        recorded = pipeline.record_feeding(
-            db, visit.child, recalled_on=data.recalled_on, answers=data.answers, by=visit.author,
-            at=visit.at,
-        )  # fmt: skip
-        db.commit()
+        recorded = visit.record(
+            pipeline.record_feeding, recalled_on=data.recalled_on, answers=data.answers
+        )
         scoring = recorded.scoring
         return {
             "recall": FeedingRecallPublic.model_validate(

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from litestar import Controller, Request
+from litestar import Controller
 from litestar.di import NamedDependency
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from api.access import ADMIN, CHILD_ROLES, CLINICIANS, FACILITY, CurrentUser
-from api.context import today
+from api.access import ADMIN, CHILD_ROLES, CLINICIANS, FACILITY
 from api.controllers.base import api_get
+from api.request_scope import Caller, Visit
 from api.services import views
-from health.models import Child
 from health.services.schedule import schedule_for_child
 
 
@@ -49,24 +47,18 @@ class ScheduleController(Controller):
     path = "/api/v1"
 
     @api_get("/children/{child_id:int}/schedule", tags=["children"], opt={"roles": CHILD_ROLES})
-    def get_schedule(
-        self, request: Request, db: NamedDependency[Session], child: NamedDependency[Child]
-    ) -> list[ScheduleOut]:
+    def get_schedule(self, visit: NamedDependency[Visit]) -> list[ScheduleOut]:
         """The child's check schedule: done, missed, due or upcoming, with dates."""
-        statuses, _ = schedule_for_child(db, child, today(request))
+        statuses, _ = schedule_for_child(visit.db, visit.child, visit.at.today)
         return [ScheduleOut(**vars(s)) for s in statuses]
 
     @api_get("/missed-checks", tags=["cases"], opt={"roles": CLINICIANS})
-    def missed_checks(
-        self, request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
-    ) -> list[DueOut]:
+    def missed_checks(self, caller: NamedDependency[Caller]) -> list[DueOut]:
         """Children in the doctor's area whose check window closed without a visit (last
         year)."""
-        return _due(views.due_list(db, user, today(request), ("missed",)))
+        return _due(views.due_list(caller.db, caller.user, caller.at.today, ("missed",)))
 
     @api_get("/facility/due", tags=["facility"], opt={"roles": (FACILITY, ADMIN)})
-    def facility_due(
-        self, request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
-    ) -> list[DueOut]:
+    def facility_due(self, caller: NamedDependency[Caller]) -> list[DueOut]:
         """Enrolled children with a check due now or overdue at the linked clinic."""
-        return _due(views.due_list(db, user, today(request)))
+        return _due(views.due_list(caller.db, caller.user, caller.at.today))

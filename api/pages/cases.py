@@ -11,19 +11,15 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from api import audit
-from api.access import CLINICIANS, CurrentUser
-from api.context import now, today
+from api.access import CLINICIANS
 from api.controllers.base import PageController, page_get, page_post
-from api.database import begin_write
 from api.errors import ServiceInputError
 from api.pages.render import Form, error_text, parse_date, render
+from api.request_scope import Caller, record_outcome
 from api.services import views
 from health.errors import RecordError
 from health.models import Case, CaseClose, Facility
-from health.services.cases import close_case
 from screening.flags import Domain
 
 
@@ -37,11 +33,11 @@ class DoctorPages(PageController):
     def doctor_queue(
         self,
         request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
+        caller: NamedDependency[Caller],
         facility: FromQuery[int | None] = None,
         domain: FromQuery[str | None] = None,
     ) -> Template:
+        db, user = caller.db, caller.user
         facilities = list(
             db.execute(
                 select(Facility)
@@ -50,7 +46,7 @@ class DoctorPages(PageController):
             ).scalars()
         )
         rows = views.case_queue(
-            db, user, today(request), facility_id=facility, domain=domain or None
+            db, user, caller.at.today, facility_id=facility, domain=domain or None
         )
         return render(
             request,
@@ -73,12 +69,10 @@ class CasePages(PageController):
     def outcome_submit(
         self,
         request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
+        caller: NamedDependency[Caller],
         case: NamedDependency[Case],
         data: Form,
     ) -> Response[Any]:
-        begin_write(db)
         try:
             recheck = parse_date(data, "recheck_on") if data.get("recheck_on") else None
             entry = CaseClose(
@@ -86,9 +80,7 @@ class CasePages(PageController):
                 outcome_note=str(data.get("outcome_note") or "") or None,
                 recheck_on=recheck,
             )
-            close_case(db, int(case.id), entry, actor_id=user.id, now=now(request))  # type: ignore[arg-type]
-            audit.record(request, db, user, "case.outcome", "case", int(case.id))  # type: ignore[arg-type]
-            db.commit()
+            record_outcome(request, caller, case, entry)
         except (ServiceInputError, RecordError, ValidationError) as exc:
             raise ServiceInputError(error_text(request, exc)) from None
         return Redirect(f"/children/{case.child_id}", status_code=303)

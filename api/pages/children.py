@@ -13,13 +13,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import ADMIN, CHILD_ROLES, DOCTOR, ENTERING, PARENT, CurrentUser
-from api.context import today
+from api.access import ADMIN, CHILD_ROLES, DOCTOR, ENTERING, PARENT
 from api.controllers.base import PageController, page_get, page_post
-from api.database import begin_write
 from api.errors import ServiceInputError
 from api.pages.render import Form, error_text, parse_date, parse_float, render
-from api.request_scope import Visit
+from api.request_scope import Caller, Visit
 from api.services import charts, views
 from api.services.present import clinician_text, flag_texts, indicator_name, indicator_views
 from health import pipeline
@@ -69,10 +67,9 @@ class ParentPages(PageController):
     opt = {"roles": (PARENT,)}
 
     @page_get("/")
-    def parent_home(
-        self, request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
-    ) -> Template:
-        return render(request, "parent_home.html", children=views.scope_children(db, user))
+    def parent_home(self, request: Request, caller: NamedDependency[Caller]) -> Template:
+        children = views.scope_children(caller.db, caller.user)
+        return render(request, "parent_home.html", children=children)
 
     @page_get("/children/new")
     def child_new(
@@ -84,13 +81,9 @@ class ParentPages(PageController):
 
     @page_post("/children/new")
     def child_create(
-        self,
-        request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
-        data: Form,
+        self, request: Request, caller: NamedDependency[Caller], data: Form
     ) -> Response[Any]:
-        begin_write(db)
+        db = caller.writing()
         try:
             child = create_child(
                 db,
@@ -101,13 +94,13 @@ class ParentPages(PageController):
                     name=str(data.get("name") or "") or None,
                     area_code=str(data.get("area_code", "")),
                 ),
-                today=today(request),
+                today=caller.at.today,
             )
         except (*REFUSALS, LookupError) as exc:
             county = _county_of(db, str(data.get("area_code", "")))
             return render(request, "child_new.html", status_code=422, **_places(db, county),
                           form=data, error=error_text(request, exc))  # fmt: skip
-        add_guardian(db, db.get(User, user.id), child)  # type: ignore[arg-type]
+        add_guardian(db, db.get(User, caller.user.id), child)  # type: ignore[arg-type]
         db.commit()
         return Redirect(f"/children/{child.id}/measure", status_code=303)
 
@@ -195,7 +188,6 @@ class ChildPages(PageController):
         self, request: Request, visit: NamedDependency[Visit], data: Form
     ) -> Response[Any]:
         """Save a measurement; implausible values come back with a confirm step."""
-        db = visit.writing()
         try:
             entry = MeasurementCreate(
                 measured_on=parse_date(data, "measured_on", visit.at.today),
@@ -207,11 +199,7 @@ class ChildPages(PageController):
                 muac_cm=parse_float(data, "muac_cm"),
                 oedema=data.get("oedema") == "yes",
             )
-            confirm = data.get("confirm") == "yes"
-            pipeline.record_measurement(
-                db, visit.child, entry, by=visit.author, at=visit.at, confirm=confirm
-            )
-            db.commit()
+            visit.record(pipeline.record_measurement, entry, confirm=data.get("confirm") == "yes")
         except REFUSALS as exc:
             return render(request, "measure.html", status_code=422, child=visit.child, form=data,
                           confirm=isinstance(exc, ImplausibleMeasurementError),

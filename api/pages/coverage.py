@@ -6,16 +6,15 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
-from sqlalchemy.orm import Session
 
-from api.access import ADMIN, BUREAU, CurrentUser
-from api.context import clock_of, lang, moment
+from api.access import ADMIN, BUREAU
+from api.context import clock_of
 from api.controllers.base import PageController, page_get
 from api.i18n import gettext
 from api.pages.render import INDICATOR_LABELS, render
+from api.request_scope import Caller
 from api.services import dashboard as dash
 from health.coverage import INDICATORS
-from health.periods import Period
 
 
 class BureauPages(PageController):
@@ -28,24 +27,14 @@ class BureauPages(PageController):
     def bureau_dashboard(
         self,
         request: Request,
-        db: NamedDependency[Session],
-        user: NamedDependency[CurrentUser],
+        caller: NamedDependency[Caller],
         area: FromQuery[str | None] = None,
         by: FromQuery[str] = "area",
         period: FromQuery[str | None] = None,
     ) -> Template:
-        if by not in dash.GROUPINGS:
-            by = "area"
-        language = lang(request)
-        view = dash.dashboard(
-            db,
-            user,
-            moment(request),
-            area_code=area,
-            by=by,
-            period=Period.parse(period) if period else None,
-        )
-        names = {k: gettext(language, v) for k, v in INDICATOR_LABELS.items()}
+        query = dash.CoverageQuery(area, by, period)
+        view = dash.dashboard_for(caller.db, caller.user, caller.at, query, strict=False)
+        names = {k: gettext(caller.language, v) for k, v in INDICATOR_LABELS.items()}
         return render(
             request,
             "bureau.html",
@@ -53,6 +42,6 @@ class BureauPages(PageController):
             computed_at=clock_of(request).local(view.computed_at),  # shown in local time
             names=names,
             indicators=INDICATORS,
-            trend_html=dash.trend_figure_html(view, language, names),
+            trend_html=dash.trend_figure_html(view, caller.language, names),
             period=period or "",
         )

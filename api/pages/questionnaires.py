@@ -11,7 +11,6 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.response import Template
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from api.access import ENTERING
 from api.controllers.base import PageController, page_get, page_post
@@ -109,19 +108,14 @@ def _feeding(
 
 
 def _submit(
-    request: Request,
-    visit: Visit,
-    record: Callable[[Session], Any],
-    page: Callable[..., Template],
+    request: Request, visit: Visit, page: Callable[..., Template], step: Any, **fields: Any
 ) -> Template:
-    """Record through the pipeline and show the page with its result, or the refusal in words
-    on the same page (nothing is written then)."""
-    db = visit.writing()
+    """Record through the pipeline ``step`` and show the page with its result, or the refusal
+    in words on the same page (nothing is written then)."""
     try:
-        recorded = record(db)
+        recorded = visit.record(step, **fields)
     except REFUSALS as exc:
         return page(request, visit, error=error_text(request, exc), status_code=422)
-    db.commit()
     return page(request, visit, recorded)
 
 
@@ -140,10 +134,11 @@ class QuestionnairePages(PageController):
         self, request: Request, visit: NamedDependency[Visit], data: Form
     ) -> Template:
         answers = {k[2:]: str(v) for k, v in data.items() if k.startswith("a:")}
-        return _submit(request, visit, lambda db: pipeline.record_milestones(
-            db, visit.child, instrument=pipeline.PARENT_MILESTONES,
-            administered_on=visit.at.today, answers=answers, by=visit.author, at=visit.at,
-        ), _milestones)  # fmt: skip
+        return _submit(
+            request, visit, _milestones, pipeline.record_milestones,
+            instrument=pipeline.PARENT_MILESTONES, administered_on=visit.at.today,
+            answers=answers,
+        )  # fmt: skip
 
     @page_get("/feeding")
     def feeding_form(self, request: Request, visit: NamedDependency[Visit]) -> Template:
@@ -160,8 +155,7 @@ class QuestionnairePages(PageController):
         self, request: Request, visit: NamedDependency[Visit], data: Form
     ) -> Template:
         yesterday = visit.at.today - dt.timedelta(days=1)
-        answers = feeding_answers(data)
-        return _submit(request, visit, lambda db: pipeline.record_feeding(
-            db, visit.child, recalled_on=yesterday, answers=answers, by=visit.author,
-            at=visit.at,
-        ), _feeding)  # fmt: skip
+        return _submit(
+            request, visit, _feeding, pipeline.record_feeding,
+            recalled_on=yesterday, answers=feeding_answers(data),
+        )  # fmt: skip

@@ -6,12 +6,11 @@ from __future__ import annotations
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.response import Template
-from sqlalchemy.orm import Session
 
-from api.access import ADMIN, CLINICIANS, FACILITY, CurrentUser
-from api.context import today
+from api.access import ADMIN, CLINICIANS, FACILITY
 from api.controllers.base import PageController, page_get
 from api.pages.render import render
+from api.request_scope import Caller
 from api.services import views
 from health.models import Facility
 
@@ -22,21 +21,18 @@ class SchedulePages(PageController):
     path = "/"
 
     @page_get("/doctor/missed", opt={"roles": CLINICIANS})
-    def doctor_missed(
-        self, request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
-    ) -> Template:
-        rows = views.due_list(db, user, today(request), ("missed",))
+    def doctor_missed(self, request: Request, caller: NamedDependency[Caller]) -> Template:
+        rows = views.due_list(caller.db, caller.user, caller.at.today, ("missed",))
         return render(request, "due_list.html", rows=rows, title="Missed checks")
 
     @page_get("/facility", opt={"roles": (FACILITY, ADMIN)})
-    def facility_home(
-        self, request: Request, db: NamedDependency[Session], user: NamedDependency[CurrentUser]
-    ) -> Template:
+    def facility_home(self, request: Request, caller: NamedDependency[Caller]) -> Template:
+        db, user = caller.db, caller.user
         facility = db.get(Facility, user.facility_id) if user.facility_id else None
         return render(
             request,
             "facility.html",
             facility=facility,
             children=views.scope_children(db, user),
-            due=views.due_list(db, user, today(request)),
+            due=views.due_list(db, user, caller.at.today),
         )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.access import ADMIN, CurrentUser
-from api.errors import ChildNotFoundError
+from api.errors import ChildNotFoundError, ServiceInputError
 from health.clock import Moment
 from health.coverage import INDICATORS, CoverageRow, coverage
 from health.models import Area, AreaAncestor
@@ -95,6 +95,30 @@ def quarters_back(today: dt.date, count: int = 4) -> list[tuple[str, Period]]:
         out.append((f"{year}-Q{quarter}", period))
         year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
     return list(reversed(out))
+
+
+@dataclass(frozen=True)
+class CoverageQuery:
+    """What a bureau asks: an area code (None: their own), a grouping, a period text
+    (``YEAR``, ``YEAR-Qn``, ``START..END``; None: the year to date)."""
+
+    area: str | None = None
+    by: str = "area"
+    period: str | None = None
+
+
+def dashboard_for(
+    session: Session, user: CurrentUser, at: Moment, query: CoverageQuery, *, strict: bool
+) -> Dashboard:
+    """:func:`dashboard` for a bureau's query; an unknown grouping is refused when ``strict``
+    (the API), else read as ``area`` (the page's links)."""
+    by = query.by
+    if by not in GROUPINGS:
+        if strict:
+            raise ServiceInputError("Grouping {by} is not one of area, clinic, facility.", by=by)
+        by = "area"
+    period = Period.parse(query.period) if query.period else None
+    return dashboard(session, user, at, area_code=query.area, by=by, period=period)
 
 
 def dashboard(

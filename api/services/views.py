@@ -4,12 +4,12 @@ case queue, missed checks and due lists. Read-only; results come from :mod:`heal
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import DOCTOR, CurrentUser, child_scope
+from api.access import DOCTOR, CurrentUser, child_scope, open_enrolment
 from health.models import (
     Case,
     Child,
@@ -107,13 +107,13 @@ def answer_sets(session: Session, child_id: int, lang: str, limit: int = 5) -> l
 
 
 @dataclass(frozen=True)
-class QueueRow:
-    """One open case of the queue: no name is needed to triage, the page links to the child."""
+class QueueEntry:
+    """One open case of the queue without the child's name (the JSON API: no name is needed to
+    triage; the doctor opens the child)."""
 
     case_id: int
     child_id: int
     child_code: str
-    child_name: str | None
     sex: str
     age_days: int
     severity: str
@@ -121,6 +121,18 @@ class QueueRow:
     oldest_flag_at: dt.datetime
     recheck_on: dt.date | None
     facility: str | None
+
+    @classmethod
+    def of(cls, row: QueueEntry) -> QueueEntry:
+        """The entry of a queue row, without the name."""
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class QueueRow(QueueEntry):
+    """A queue entry with the child's name, for the doctor's page."""
+
+    child_name: str | None
 
 
 def case_queue(
@@ -141,15 +153,7 @@ def case_queue(
     if user.role == DOCTOR:
         stmt = stmt.where(Case.clinic_id == user.clinic_id)
     if facility_id is not None:
-        stmt = stmt.where(
-            select(Enrolment.id)
-            .where(
-                Enrolment.child_id == Child.id,
-                Enrolment.facility_id == facility_id,
-                Enrolment.end_date.is_(None),
-            )
-            .exists()
-        )
+        stmt = stmt.where(open_enrolment(Enrolment.facility_id == facility_id))
     if domain:
         stmt = stmt.where(
             select(FlagRecord.id)

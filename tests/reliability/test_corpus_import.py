@@ -29,6 +29,7 @@ from health.db import make_engine
 from health.exchange import reader
 from tests.reliability.cli_outcomes import invoke, line_breaks, one_error, quote, run_script
 
+pytestmark = pytest.mark.slow  # hypothesis corpora of bad input files: seconds per test
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -21,6 +21,7 @@ from growth_charts import batch
 from growth_charts.frame import OUTPUT_COLUMNS
 from tests.reliability.cli_outcomes import invoke, line_breaks, one_error, quote, run_script
 
+pytestmark = pytest.mark.slow  # hypothesis corpora of bad input files: seconds per test
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
