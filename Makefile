@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo clean
+.PHONY: install test test-fast lint demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ lint: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The quick local loop: no contract fuzzing, bad-input corpora, browser or PostgreSQL variants
+# (each database test runs on SQLite); `make test` runs them all.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 # The demo: seeds the demo province into var/childhealth.db when it is empty, prints the demo
 # accounts of each role, and serves on http://127.0.0.1:8000 (Ctrl+C stops it).
