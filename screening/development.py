@@ -31,7 +31,7 @@ from types import MappingProxyType
 from screening import reference, vocabulary
 from screening.errors import ScreeningInputError
 from screening.flags import Flag, Severity, rule
-from screening.reference import Band, Instrument
+from screening.reference import Band, Instrument, Text
 
 GLOBAL_ANSWER_VALUES = ("yes", "no")
 _REMINDER_FLAGS = {
@@ -207,6 +207,26 @@ def check_answers(
 
 # --------------------------------------------------------------------------------------------
 # Scoring
+
+
+def notable_answers(
+    inst: Instrument, answers: Mapping[str, str]
+) -> tuple[tuple[str, Text, str], ...]:
+    """The answers worth a doctor's look, as ``(id, text, answer)`` in instrument order: a
+    warning sign answered "yes", a milestone not answered "yes" (not yet, not sure), a global
+    question answered with its positive value (a concern, a lost skill)."""
+    out = []
+    for band in inst.bands:
+        for item in band.items:
+            answer = answers.get(item.id)
+            if answer is None:
+                continue
+            if (answer == "yes") == (item.polarity == "warning_sign"):
+                out.append((item.id, item.text, answer))
+    for question in inst.global_questions:
+        if answers.get(question.id) == question.positive:
+            out.append((question.id, question.text, question.positive))
+    return tuple(out)
 
 
 def _outcome(flags: tuple[Flag, ...]) -> Outcome:

@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field
 from api.access import CLINICIANS, ENTERING
 from api.controllers.base import api_get, api_post
 from api.request_scope import Visit
-from api.services import views
-from api.services.present import flag_texts
+from api.services.present import AnswerSetView, answer_set_views, flag_texts
 from health import pipeline
 from health.models import FeedingRecallPublic, MilestoneAdministrationPublic
+from health.services.questionnaires import answer_sets
 from screening.messages import text
 
 
@@ -44,16 +44,6 @@ class MilestoneFormOut(BaseModel):
     instrument: str
     band: str
     questions: list[QuestionOut]
-
-
-class AnswerSetOut(BaseModel):
-    """One questionnaire: what, when, and the answers worth a look (text, answer)."""
-
-    kind: str
-    on: dt.date
-    instrument: str
-    notable: list[tuple[str, str]]
-    total: int
 
 
 class QuestionnairesController(Controller):
@@ -124,8 +114,8 @@ class QuestionnairesController(Controller):
         }
 
     @api_get("/questionnaires", tags=["cases"], opt={"roles": CLINICIANS})
-    def get_questionnaires(self, visit: NamedDependency[Visit]) -> list[AnswerSetOut]:
+    def get_questionnaires(self, visit: NamedDependency[Visit]) -> list[AnswerSetView]:
         """The child's latest milestone checklists and feeding recalls with the notable
         answers (doctors)."""
-        sets = views.answer_sets(visit.db, int(visit.child.id), visit.language)  # type: ignore[arg-type]
-        return [AnswerSetOut(**vars(a)) for a in sets]
+        sets = answer_sets(visit.db, int(visit.child.id))  # type: ignore[arg-type]
+        return answer_set_views(sets, visit.language)

@@ -23,13 +23,13 @@ from health.models import Case, CaseClose, Facility
 from screening.flags import Domain
 
 
-class DoctorPages(PageController):
-    """The clinic's queue of open cases."""
+class CasePages(PageController):
+    """The clinic's queue of open cases and the doctor's outcomes."""
 
-    path = "/doctor"
+    path = "/"
     opt = {"roles": CLINICIANS}
 
-    @page_get("/")
+    @page_get("/doctor")
     def doctor_queue(
         self,
         request: Request,
@@ -59,13 +59,7 @@ class DoctorPages(PageController):
         )
 
 
-class CasePages(PageController):
-    """A doctor's outcome of a case."""
-
-    path = "/cases/{case_id:int}"
-    opt = {"roles": CLINICIANS}
-
-    @page_post("/outcome")
+    @page_post("/cases/{case_id:int}/outcome")
     def outcome_submit(
         self,
         request: Request,

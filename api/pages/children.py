@@ -19,12 +19,19 @@ from api.errors import ServiceInputError
 from api.pages.render import Form, error_text, parse_date, parse_float, render
 from api.request_scope import Caller, Visit
 from api.services import charts, views
-from api.services.present import clinician_text, flag_texts, indicator_name, indicator_views
+from api.services.present import (
+    answer_set_views,
+    clinician_text,
+    flag_texts,
+    indicator_name,
+    indicator_views,
+)
 from health import pipeline
 from health.errors import ImplausibleMeasurementError, RecordError
 from health.models import Area, Case, CaseEvent, ChildCreate, MeasurementCreate, User
 from health.models.enums import AreaLevel, CaseStatus
 from health.registry import add_guardian, create_child
+from health.services.questionnaires import answer_sets
 from health.services.schedule import schedule_for_child
 from screening.errors import ScreeningInputError
 
@@ -145,7 +152,7 @@ def _doctor_context(visit: Visit) -> dict[str, Any]:
         "case": case,
         "events": events,
         "flags": views.open_flags(db, child_id),
-        "answer_sets": views.answer_sets(db, child_id, visit.language),
+        "answer_sets": answer_set_views(answer_sets(db, child_id), visit.language),
         "clinician_text": lambda f: clinician_text(pipeline.flag_of(f), visit.language),
     }
 

@@ -4,12 +4,14 @@ flag and sentence id comes from :mod:`health.pipeline` as it computed or stored 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from health.errors import ImplausibleMeasurementError, RecordError
 from health.pipeline import IndicatorResult, MeasurementResult
+from health.services.questionnaires import AnswerSet, Notable
 from screening.flags import Flag
 from screening.messages import text
 
@@ -63,6 +65,31 @@ def flag_texts(flags: Iterable[Flag], language: str) -> list[dict[str, Any]]:
             "text": text(f.parent_message_id, language, **f.message_params()),
         }
         for f in flags
+    ]
+
+
+@dataclass(frozen=True)
+class AnswerSetView:
+    """One questionnaire for the doctor: kind, date, instrument, the notable answers as
+    ``(words, answer)`` and how many answers it had."""
+
+    kind: str
+    on: dt.date
+    instrument: str
+    notable: list[tuple[str, str]]
+    total: int
+
+
+def answer_set_views(sets: Iterable[AnswerSet], language: str) -> list[AnswerSetView]:
+    """The questionnaires with each notable answer in words (the instrument's text, or the
+    code of a feeding indicator)."""
+
+    def words(n: Notable) -> tuple[str, str]:
+        return (n.text.get(language) if n.text else n.code, n.answer)
+
+    return [
+        AnswerSetView(a.kind, a.on, a.instrument, [words(n) for n in a.notable], a.total)
+        for a in sets
     ]
 
 

@@ -15,14 +15,10 @@ from health.models import (
     Child,
     Enrolment,
     Facility,
-    FeedingRecall,
     FlagRecord,
     Measurement,
-    MilestoneAdministration,
-    MilestoneAnswer,
 )
 from health.models.enums import SEVERITY_RANK, CaseStatus
-from health.pipeline import stored_recall_scoring
 from health.services import schedule as schedule_service
 from health.services.schedule import DueRow
 
@@ -44,66 +40,6 @@ def open_flags(session: Session, child_id: int) -> list[FlagRecord]:
         select(FlagRecord).where(FlagRecord.child_id == child_id).order_by(FlagRecord.raised_at)
     ).scalars()
     return sorted(rows, key=lambda f: (f.resolved_at is not None, SEVERITY_RANK[f.severity]))
-
-
-@dataclass(frozen=True)
-class AnswerSet:
-    """One questionnaire of a child for the doctor: what, when, and the answers worth a look
-    (milestones not achieved or unsure, warning signs present; feeding indicators not met)."""
-
-    kind: str  # milestone or feeding
-    on: dt.date
-    instrument: str
-    notable: list[tuple[str, str]]
-    total: int
-
-
-def answer_sets(session: Session, child_id: int, lang: str, limit: int = 5) -> list[AnswerSet]:
-    """The child's latest milestone administrations and feeding recalls, newest first."""
-    from screening import reference
-
-    out: list[AnswerSet] = []
-    administrations = session.execute(
-        select(MilestoneAdministration)
-        .where(MilestoneAdministration.child_id == child_id)
-        .order_by(MilestoneAdministration.administered_on.desc())
-        .limit(limit)
-    ).scalars()
-    for row in administrations:
-        answers = dict(
-            session.execute(
-                select(MilestoneAnswer.item_code, MilestoneAnswer.answer).where(
-                    MilestoneAnswer.administration_id == row.id
-                )
-            ).all()
-        )
-        code, _, version = row.instrument.partition("@")
-        inst = reference.instrument(code, version or None)
-        texts = {i.id: i for b in inst.bands for i in b.items}
-        globals_ = {q.id: q for q in inst.global_questions}
-        notable = []
-        for item_id, answer in answers.items():
-            if item_id in texts:
-                item = texts[item_id]
-                bad = answer == "yes" if item.polarity == "warning_sign" else answer != "yes"
-                if bad:
-                    notable.append((item.text.get(lang), answer))
-            elif item_id in globals_ and answer == globals_[item_id].positive:
-                notable.append((globals_[item_id].text.get(lang), answer))
-        out.append(AnswerSet("milestone", row.administered_on, row.instrument, notable,
-                             len(answers)))  # fmt: skip
-    recalls = session.execute(
-        select(FeedingRecall)
-        .where(FeedingRecall.child_id == child_id)
-        .order_by(FeedingRecall.recalled_on.desc())
-        .limit(limit)
-    ).scalars()
-    for recall in recalls:
-        result = stored_recall_scoring(recall)
-        notable = [(k, str(v)) for k, v in result.indicators.items() if str(v) == "not_met"]
-        out.append(AnswerSet("feeding", recall.recalled_on, result.bank_version, notable,
-                             len(result.indicators)))  # fmt: skip
-    return sorted(out, key=lambda a: a.on, reverse=True)
 
 
 @dataclass(frozen=True)

@@ -55,64 +55,63 @@ class AreaAncestor(SQLModel, table=True):
     depth: int
 
 
-class ClinicBase(SQLModel):
-    """Fields shared by every view of a clinic."""
+class SiteBase(SQLModel):
+    """Fields shared by every view of a site: a clinic or a childcare facility."""
 
     code: str = Field(max_length=32)
     name: str = Field(max_length=200)
 
 
-class ClinicCreate(ClinicBase):
-    """Input: a clinic in the township ``area_code``."""
+class SiteCreate(SiteBase):
+    """Input fields of a new site: the code of the area it sits in."""
 
     area_code: str = Field(max_length=32)
 
 
-class ClinicPublic(ClinicBase):
-    """Output: a clinic with its id and area id."""
+class SitePublic(SiteBase):
+    """Output fields of a site: its id and its area's id."""
 
     id: int
     area_id: int
 
 
-class Clinic(ClinicBase, table=True):
+class SiteColumns(SiteBase):
+    """Columns of a site's table: the id, the unique code, the area it sits in."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    area_id: int = Field(foreign_key="areas.id", index=True)
+
+
+class ClinicCreate(SiteCreate):
+    """Input: a clinic in the township ``area_code``."""
+
+
+class ClinicPublic(SitePublic):
+    """Output: a clinic with its id and area id."""
+
+
+class Clinic(SiteColumns, table=True):
     """A township hospital / community health service centre (sits in a township-level area)."""
 
     __tablename__ = "clinics"
 
-    id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=32, unique=True)
-    area_id: int = Field(foreign_key="areas.id", index=True)
 
-
-class FacilityBase(SQLModel):
-    """Fields shared by every view of a childcare facility."""
-
-    code: str = Field(max_length=32)
-    name: str = Field(max_length=200)
-
-
-class FacilityCreate(FacilityBase):
+class FacilityCreate(SiteCreate):
     """Input: a facility in ``area_code`` linked to the clinic ``clinic_code``."""
 
-    area_code: str = Field(max_length=32)
     clinic_code: str = Field(max_length=32)
 
 
-class FacilityPublic(FacilityBase):
+class FacilityPublic(SitePublic):
     """Output: a facility with its ids."""
 
-    id: int
-    area_id: int
     clinic_id: int
 
 
-class Facility(FacilityBase, table=True):
+class Facility(SiteColumns, table=True):
     """A childcare facility (nursery, toddler class, childcare point) linked to one clinic."""
 
     __tablename__ = "facilities"
 
-    id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=32, unique=True)
-    area_id: int = Field(foreign_key="areas.id", index=True)
     clinic_id: int = Field(foreign_key="clinics.id", index=True)

@@ -11,6 +11,25 @@ from sqlmodel import Field, SQLModel
 from health.models.enums import CheckKind, Measure, MeasurementStatus, Source, sql_in
 
 
+class ChildRecordPublic(SQLModel):
+    """Output fields of every stored record about a child: its id, the child, the age."""
+
+    id: int
+    child_id: int
+    age_days: int
+
+
+class ChildRecordColumns(SQLModel):
+    """Columns of every record about a child: its id, the child, the account that entered it,
+    the child's age on the day and when it was stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(foreign_key="children.id")
+    entered_by_id: int | None = Field(default=None, foreign_key="users.id")
+    age_days: int
+    created_at: dt.datetime
+
+
 class MeasurementBase(SQLModel):
     """One anthropometric measurement; every value is optional but at least one is needed."""
 
@@ -28,12 +47,9 @@ class MeasurementCreate(MeasurementBase):
     """Input: a measurement of one child."""
 
 
-class MeasurementPublic(MeasurementBase):
+class MeasurementPublic(ChildRecordPublic, MeasurementBase):
     """Output: a stored measurement with the engine's z-scores (WHO-rounded) and its status."""
 
-    id: int
-    child_id: int
-    age_days: int
     z_lhfa: float | None
     z_wfa: float | None
     z_wflh: float | None
@@ -45,7 +61,7 @@ class MeasurementPublic(MeasurementBase):
     rule_set: str
 
 
-class Measurement(MeasurementBase, table=True):
+class Measurement(ChildRecordColumns, MeasurementBase, table=True):
     """A stored measurement. ``status`` is ``accepted``, or ``remeasure`` while an implausible
     value waits for the family or facility to measure again. ``rule_set`` names the growth
     engine's rules and version that produced the z-scores."""
@@ -57,12 +73,8 @@ class Measurement(MeasurementBase, table=True):
         Index("ix_measurements_child_date", "child_id", "measured_on"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    child_id: int = Field(foreign_key="children.id")
-    entered_by_id: int | None = Field(default=None, foreign_key="users.id")
     clinic_id: int | None = Field(default=None, foreign_key="clinics.id")
     facility_id: int | None = Field(default=None, foreign_key="facilities.id")
-    age_days: int
     z_lhfa: float | None = None
     z_wfa: float | None = None
     z_wflh: float | None = None
@@ -72,7 +84,6 @@ class Measurement(MeasurementBase, table=True):
     implausible: bool = False
     status: str = Field(default=MeasurementStatus.accepted, max_length=16)
     rule_set: str = Field(max_length=64)
-    created_at: dt.datetime
 
 
 class CheckBase(SQLModel):
@@ -132,26 +143,17 @@ class MilestoneAdministrationCreate(MilestoneAdministrationBase):
     answers: dict[str, str]
 
 
-class MilestoneAdministrationPublic(MilestoneAdministrationBase):
+class MilestoneAdministrationPublic(ChildRecordPublic, MilestoneAdministrationBase):
     """Output: a stored administration."""
 
-    id: int
-    child_id: int
-    age_days: int
     answers: dict[str, str]
 
 
-class MilestoneAdministration(MilestoneAdministrationBase, table=True):
+class MilestoneAdministration(ChildRecordColumns, MilestoneAdministrationBase, table=True):
     """A stored milestone administration; answers in ``milestone_answers``."""
 
     __tablename__ = "milestone_administrations"
     __table_args__ = (Index("ix_milestone_adm_child", "child_id", "administered_on"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    child_id: int = Field(foreign_key="children.id")
-    entered_by_id: int | None = Field(default=None, foreign_key="users.id")
-    age_days: int
-    created_at: dt.datetime
 
 
 class MilestoneAnswer(SQLModel, table=True):
@@ -177,24 +179,16 @@ class FeedingRecallCreate(FeedingRecallBase):
     answers: dict[str, Any]
 
 
-class FeedingRecallPublic(FeedingRecallBase):
+class FeedingRecallPublic(ChildRecordPublic, FeedingRecallBase):
     """Output: a stored recall."""
 
-    id: int
-    child_id: int
-    age_days: int
     answers: dict[str, Any]
 
 
-class FeedingRecall(FeedingRecallBase, table=True):
+class FeedingRecall(ChildRecordColumns, FeedingRecallBase, table=True):
     """A stored feeding recall."""
 
     __tablename__ = "feeding_recalls"
     __table_args__ = (Index("ix_feeding_recalls_child", "child_id", "recalled_on"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    child_id: int = Field(foreign_key="children.id")
-    entered_by_id: int | None = Field(default=None, foreign_key="users.id")
-    age_days: int
     answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: dt.datetime
