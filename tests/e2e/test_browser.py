@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.browsing import sign_in
+
 pytestmark = pytest.mark.e2e
-PASSWORD = "password-1"
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form.card button[type=submit]")
 
 
 def test_1_parent_enters_low_weight_and_sees_chart_and_advice(server, page) -> None:

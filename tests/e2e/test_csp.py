@@ -7,22 +7,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.browsing import sign_in
+
 pytestmark = pytest.mark.e2e
-PASSWORD = "password-1"
 
 
 def _watch(page) -> list[str]:
     seen: list[str] = []
     page.on("console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else 0)
     return seen
-
-
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form.card button[type=submit]")
 
 
 @pytest.mark.parametrize(("username", "path"), [("parent1", "/children/{child}"),
@@ -34,7 +27,7 @@ def test_charts_draw_without_csp_violations(server, page, username: str, path: s
         "window.__csp=[];document.addEventListener('securitypolicyviolation',"
         "e=>window.__csp.push(e.violatedDirective+' '+e.blockedURI))"
     )
-    _sign_in(page, base, username)
+    sign_in(page, base, username)
     response = page.goto(base + path.format(child=world.own_child))
     assert (
         response is not None and "script-src 'self'" in response.headers["content-security-policy"]

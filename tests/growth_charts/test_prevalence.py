@@ -17,6 +17,7 @@ from growth_charts.prevalence import (
     prevalence,
     prevalence_columns,
 )
+from tests.growth_charts.frames import unflagged_z
 
 AGE_GROUPS = ["00-05 mo", "06-11 mo", "12-23 mo", "24-35 mo", "36-47 mo", "48-59 mo"]
 DEFAULT_GROUPS = (
@@ -35,14 +36,7 @@ def children(zlen=ZLEN, **extra) -> pd.DataFrame:
         {
             "sex": [2, 1] * (n // 2) + [2] * (n % 2),
             "age_days": 400.0,
-            "zlen": zlen,
-            "flen": 0,
-            "zwei": 0.0,
-            "fwei": 0,
-            "zwfl": 0.0,
-            "fwfl": 0,
-            "zbmi": 0.0,
-            "fbmi": 0,
+            **unflagged_z(zlen=zlen),
             "oedema": "n",
         }
     )

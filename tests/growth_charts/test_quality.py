@@ -13,6 +13,7 @@ from plotly.offline import get_plotlyjs
 from growth_charts import MissingColumnError
 from growth_charts.quality import digit_preference, quality_report
 from growth_charts.quality_html import quality_html, z_histogram
+from tests.growth_charts.frames import unflagged_z
 
 
 def sample(n: int = 8, **columns) -> pd.DataFrame:
@@ -22,14 +23,7 @@ def sample(n: int = 8, **columns) -> pd.DataFrame:
             "age_days": 400.0,
             "weight": 10.0,
             "lenhei": 75.0,
-            "zlen": 0.0,
-            "flen": 0,
-            "zwei": 0.0,
-            "fwei": 0,
-            "zwfl": 0.0,
-            "fwfl": 0,
-            "zbmi": 0.0,
-            "fbmi": 0,
+            **unflagged_z(),
         },
         index=range(n),
     )

@@ -90,6 +90,17 @@ def coverage_csv() -> str:
     return outcome.stdout
 
 
+def change_and_restore(url: str, backup_file: Path, before: dict, report: str) -> None:
+    """Change every table at ``url``, then restore ``backup_file``: the database holds the rows
+    ``before`` again and the coverage export is ``report`` again."""
+    change_everything(url)
+    assert content(url) != before
+    done = invoke("restore", str(backup_file))
+    assert done.code == 0, done.stderr
+    assert content(url) == before
+    assert coverage_csv() == report
+
+
 # ---- SQLite ------------------------------------------------------------------------------------
 
 
@@ -126,12 +137,7 @@ def test_sqlite_restore_serves_the_backed_up_rows(live: str, tmp_path: Path) -> 
         assert conn.execute(text("SELECT count(*) FROM checks")).scalar_one() == len(
             before["checks"]
         )
-    change_everything(live)
-    assert content(live) != before
-    done = invoke("restore", str(tmp_path / "b.db"))
-    assert done.code == 0, done.stderr
-    assert content(live) == before
-    assert coverage_csv() == report
+    change_and_restore(live, tmp_path / "b.db", before, report)
     with watcher.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM checks")).scalar_one() == len(
             before["checks"]
@@ -382,12 +388,7 @@ def test_postgres_restore_serves_the_backed_up_rows(pg_live: str, tmp_path: Path
     assert done.code == 0, done.stderr
     assert (tmp_path / "b.dump").read_bytes()[:5] == b"PGDMP"
     release_engine()
-    change_everything(pg_live)
-    assert content(pg_live) != before
-    done = invoke("restore", str(tmp_path / "b.dump"))
-    assert done.code == 0, done.stderr
-    assert content(pg_live) == before
-    assert coverage_csv() == report
+    change_and_restore(pg_live, tmp_path / "b.dump", before, report)
 
 
 @pytest.mark.postgres

@@ -243,6 +243,13 @@ def assert_refused(database: Engine, before, outcome, file: str, line, column=No
     assert content(database) == before
 
 
+def pick_record(data: st.DataObject, tables: dict[str, Table]) -> tuple[str, Table, int]:
+    """One of the folder's record files (children or checks) and the index of one record."""
+    name = data.draw(st.sampled_from(["children.csv", "checks.csv"]))
+    table = tables[name]
+    return name, table, data.draw(st.integers(0, len(table.records) - 1))
+
+
 # ---- properties --------------------------------------------------------------------------------
 
 
@@ -282,9 +289,7 @@ def test_repeated_check_across_batches_reloads_unchanged(database: Engine, tmp_p
 def test_junk_value_is_located_and_nothing_is_kept(
     database: Engine, tmp_path: Path, tables: dict[str, Table], data: st.DataObject, block: int
 ) -> None:
-    name = data.draw(st.sampled_from(["children.csv", "checks.csv"]))
-    table = tables[name]
-    row = data.draw(st.integers(0, len(table.records) - 1))
+    name, table, row = pick_record(data, tables)
     column = data.draw(st.sampled_from(sorted(JUNK[name])))
     value, reason = data.draw(st.sampled_from(JUNK[name][column]))
     table.records[row][table.columns.index(column)] = value
@@ -299,9 +304,7 @@ def test_broken_record_is_located_and_nothing_is_kept(
     database: Engine, tmp_path: Path, tables: dict[str, Table], data: st.DataObject, block: int
 ) -> None:
     """A record with a field too many or too few, foreign-encoded bytes or a NUL byte."""
-    name = data.draw(st.sampled_from(["children.csv", "checks.csv"]))
-    table = tables[name]
-    row = data.draw(st.integers(0, len(table.records) - 1))
+    name, table, row = pick_record(data, tables)
     record = table.records[row]
     at = data.draw(st.integers(0, len(record) - 1))
     kind = data.draw(st.sampled_from(["fewer", "more", "latin-1", "gbk", "nul"]))
