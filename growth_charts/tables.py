@@ -15,22 +15,25 @@ import pandas as pd
 from numpy.typing import NDArray
 
 import reference_data
+from growth_charts.indicators import INDICATORS, Axis
 
-# table code → (reference file, key column, key scale to an integer)
-_FILES: dict[str, tuple[str, str, int]] = {
-    "lhfa": ("who2006/lhfa.csv", "age_days", 1),
-    "wfa": ("who2006/wfa.csv", "age_days", 1),
-    "bmi": ("who2006/bmifa.csv", "age_days", 1),
-    "hcfa": ("who2006/hcfa.csv", "age_days", 1),
-    "acfa": ("who2006/acfa.csv", "age_days", 1),
-    "tsfa": ("who2006/tsfa.csv", "age_days", 1),
-    "ssfa": ("who2006/ssfa.csv", "age_days", 1),
-    "wfl": ("who2006/wfl.csv", "length_cm", 10),
-    "wfh": ("who2006/wfh.csv", "length_cm", 10),
-    "hfa_2007": ("who2007/hfa.csv", "age_months", 1),
-    "wfa_2007": ("who2007/wfa.csv", "age_months", 1),
-    "bmi_2007": ("who2007/bmifa.csv", "age_months", 1),
+# indicator code → its LMS file in reference_data; the file's key column is the indicator's axis
+LMS_FILES: dict[str, str] = {
+    "lhfa": "who2006/lhfa.csv",
+    "wfa": "who2006/wfa.csv",
+    "bmi": "who2006/bmifa.csv",
+    "hcfa": "who2006/hcfa.csv",
+    "acfa": "who2006/acfa.csv",
+    "tsfa": "who2006/tsfa.csv",
+    "ssfa": "who2006/ssfa.csv",
+    "wfl": "who2006/wfl.csv",
+    "wfh": "who2006/wfh.csv",
+    "hfa_2007": "who2007/hfa.csv",
+    "wfa_2007": "who2007/wfa.csv",
+    "bmi_2007": "who2007/bmifa.csv",
 }
+# axis → the factor that makes its values integer keys (length/height in tenths of a centimetre)
+_KEY_SCALE: dict[Axis, int] = {"age_days": 1, "age_months": 1, "length_cm": 10}
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,10 @@ class LmsTable:
 @cache
 def lms_table(code: str) -> LmsTable:
     """The LMS table for an indicator code (see ``growth_charts.indicators``)."""
-    path, key_column, scale = _FILES[code]
+    key_column = INDICATORS[code].axis
+    scale = _KEY_SCALE[key_column]
     frame = pd.read_csv(
-        io.BytesIO(reference_data.read_bytes(path)),
+        io.BytesIO(reference_data.read_bytes(LMS_FILES[code])),
         dtype={"sex": str, key_column: np.float64, "l": float, "m": float, "s": float},
     )
     keys = np.rint(frame[key_column].to_numpy() * scale).astype(np.int64)

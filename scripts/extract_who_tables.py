@@ -16,32 +16,37 @@ import hashlib
 import importlib
 from pathlib import Path
 
+from growth_charts.indicators import INDICATORS
+from growth_charts.tables import LMS_FILES
+
 OUT = Path(__file__).resolve().parent.parent / "reference_data"
 
-# (source module under pygrowup.tables, output folder, output name, index column, keep(index))
-TABLES = [
-    ("by_day.wfa", "who2006", "wfa", "age_days", None),
-    ("by_day.lfa", "who2006", "lhfa", "age_days", None),
-    ("by_day.wfl", "who2006", "wfl", "length_cm", None),
-    ("by_day.wfh", "who2006", "wfh", "length_cm", None),
-    ("by_day.bmifa", "who2006", "bmifa", "age_days", None),
-    ("by_day.hcfa", "who2006", "hcfa", "age_days", None),
-    ("by_day.acfa", "who2006", "acfa", "age_days", None),
-    ("by_day.tsfa", "who2006", "tsfa", "age_days", None),
-    ("by_day.ssfa", "who2006", "ssfa", "age_days", None),
-    ("by_month.lfa", "who2007", "hfa", "age_months", None),
-    ("by_month.wfa", "who2007", "wfa", "age_months", None),
-    ("by_month.bmifa", "who2007", "bmifa", "age_months", None),
-]
+# indicator code → its table in pygrowup.tables; the file written and its key column are the
+# ones the engine reads (growth_charts.tables.LMS_FILES, the indicator's axis)
+SOURCES = {
+    "wfa": "by_day.wfa",
+    "lhfa": "by_day.lfa",
+    "wfl": "by_day.wfl",
+    "wfh": "by_day.wfh",
+    "bmi": "by_day.bmifa",
+    "hcfa": "by_day.hcfa",
+    "acfa": "by_day.acfa",
+    "tsfa": "by_day.tsfa",
+    "ssfa": "by_day.ssfa",
+    "hfa_2007": "by_month.lfa",
+    "wfa_2007": "by_month.wfa",
+    "bmi_2007": "by_month.bmifa",
+}
 
 SEXES = (("male", "M"), ("female", "F"))
 
 
 def extract() -> list[tuple[Path, int, str]]:
     written = []
-    for module, folder, name, index, _ in TABLES:
+    for code, module in SOURCES.items():
         data = importlib.import_module(f"pygrowup.tables.{module}").DATA
-        path = OUT / folder / f"{name}.csv"
+        index = INDICATORS[code].axis
+        path = OUT / LMS_FILES[code]
         path.parent.mkdir(parents=True, exist_ok=True)
         rows = 0
         with path.open("w", newline="", encoding="utf-8") as handle:
