@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.api_world import TODAY, World, login
+from tests.api.api_world import TODAY, World, breast_milk_only, login
 
 
 def test_health_and_openapi_with_local_docs(app_client) -> None:
@@ -131,15 +131,7 @@ def test_milestones_and_feeding(app_client, world: World) -> None:
     )
     assert out.status_code == 201, out.text
     assert out.json()["outcome"] == "discuss"
-    bank = reference.recall_bank()
-    recall = {
-        "breastfed": True,
-        "bottle_with_nipple": False,
-        "liquids": {q.id: {"taken": False} for q in bank.liquids},
-        "foods": {f.id: {"taken": False} for f in bank.foods},
-        "solid_feeds": 0,
-        "vitamin_d": True,
-    }
+    recall = breast_milk_only()
     fed = client.post(
         f"/api/v1/children/{world.own_child}/feeding",
         json={"recalled_on": "2026-06-14", "answers": recall},
