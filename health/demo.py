@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session, col
 
+from health import demo_names
 from health.clock import Moment
 from health.exchange import import_folder
 from health.models import (
@@ -82,6 +83,7 @@ def seed_demo(
     summary.counts.update({k.removesuffix(".csv"): v for k, v in loaded.read.items()})
     rng = np.random.default_rng(seed + 1)
     with Session(engine) as session:
+        _name_children(session)
         summary.accounts = _accounts(session, rng, now)
         summary.counts["home_measurements"] = _home_measurements(session, rng, today, now)
         summary.counts["milestone_checklists"] = _milestones(session, rng, today, now)
@@ -91,6 +93,15 @@ def seed_demo(
             text("SELECT COUNT(*) FROM cases WHERE status = 'open'")
         ).scalar_one()
     return summary
+
+
+def _name_children(session: Session) -> None:
+    """Give every demo child a made-up Chinese name (the exchange format carries none)."""
+    rows = session.execute(text("SELECT id, sex FROM children ORDER BY id")).all()
+    session.execute(
+        text("UPDATE children SET name = :name WHERE id = :id"),
+        [{"id": int(i), "name": demo_names.child(int(i), str(sex))} for i, sex in rows],
+    )
 
 
 def _accounts(
@@ -104,23 +115,23 @@ def _accounts(
     clinics = [r[0] for r in session.execute(select(Clinic).order_by(Clinic.code).limit(3))]  # type: ignore[call-overload]
     facilities = [r[0] for r in session.execute(select(Facility).order_by(Facility.code).limit(2))]  # type: ignore[call-overload]
     plan: list[dict[str, Any]] = [
-        {"username": "admin", "role": "admin", "display_name": "Administrator"},
+        {"username": "admin", "role": "admin", "display_name": "系统管理员"},
         {"username": "bureau-province", "role": "bureau", "area_id": root.id,
-         "display_name": f"Health bureau, {root.name}"},
+         "display_name": f"{root.name}卫生健康委"},
         {"username": "bureau-county", "role": "bureau", "area_id": county.id,
-         "display_name": f"Health bureau, {county.name}"},
+         "display_name": f"{county.name}卫生健康局"},
     ]  # fmt: skip
     plan += [
         {"username": f"doctor-{i + 1}", "role": "doctor", "clinic_id": c.id,
-         "display_name": f"Doctor, {c.name}"}
+         "display_name": f"{c.name}儿保医生"}
         for i, c in enumerate(clinics)
     ]  # fmt: skip
     plan += [
         {"username": f"facility-{i + 1}", "role": "facility", "facility_id": f.id,
-         "display_name": f"Staff, {f.name}"}
+         "display_name": f"{f.name}保育老师"}
         for i, f in enumerate(facilities)
     ]  # fmt: skip
-    parents = [{"username": f"parent-{i + 1}", "role": "parent", "display_name": f"Parent {i + 1}"}
+    parents = [{"username": f"parent-{i + 1}", "role": "parent", "display_name": f"家长{i + 1}"}
                for i in range(4)]  # fmt: skip
     young = [
         row[0]

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from growth_charts.age import LENGTH_HEIGHT_SWITCH_DAY
+from health import demo_names
 from health.schedule import Schedule, load_schedule
 
 DAY = np.timedelta64(1, "D")
@@ -36,28 +37,30 @@ class Layout:
 def geography(layout: Layout, rng: np.random.Generator) -> dict[str, pa.Table]:
     """Areas, clinics (one per township) and facilities (each linked to its township's clinic,
     or now and then to the neighbouring township's), with per-county check compliance."""
-    codes, names, levels, parents = ["P"], ["Synthetic province"], ["province"], [""]
+    codes, names, levels, parents = ["P"], ["示范省"], ["province"], [""]
     townships: list[str] = []
     county_of: list[int] = []
     county = 0
     for c in range(1, layout.cities + 1):
         city = f"P{c:02d}"
-        codes.append(city), names.append(f"City {c}"), levels.append("city"), parents.append("P")
+        codes.append(city), names.append(demo_names.city(c - 1)), levels.append("city")
+        parents.append("P")
         for k in range(1, layout.counties_per_city + 1):
             cty = f"{city}{k:02d}"
-            codes.append(cty), names.append(f"County {c}-{k}"), levels.append("county")
+            codes.append(cty), names.append(demo_names.county(7 + county)), levels.append("county")
             parents.append(city)
             for t in range(1, layout.townships_per_county + 1):
                 town = f"{cty}{t:03d}"
-                codes.append(town), names.append(f"Township {c}-{k}-{t}")
+                codes.append(town), names.append(demo_names.township(101 + len(townships)))
                 levels.append("township"), parents.append(cty)
                 townships.append(town)
                 county_of.append(county)
             county += 1
     areas = pa.table({"code": codes, "name": names, "level": levels, "parent_code": parents})
     clinic_codes = [f"H{t}" for t in townships]
+    town_names = dict(zip(codes, names, strict=True))
     clinics = pa.table(
-        {"code": clinic_codes, "name": [f"Health centre {t}" for t in townships],
+        {"code": clinic_codes, "name": [demo_names.clinic(town_names[t]) for t in townships],
          "area_code": townships}
     )  # fmt: skip
     f_codes, f_names, f_areas, f_clinics = [], [], [], []
@@ -66,7 +69,8 @@ def geography(layout: Layout, rng: np.random.Generator) -> dict[str, pa.Table]:
             linked = (
                 clinic_codes[(i + 1) % len(townships)] if rng.random() < 0.1 else clinic_codes[i]
             )
-            f_codes.append(f"N{town}{j}"), f_names.append(f"Nursery {town}-{j}")
+            f_codes.append(f"N{town}{j}")
+            f_names.append(demo_names.nursery(town_names[town], i + j))
             f_areas.append(town), f_clinics.append(linked)
     facilities = pa.table(
         {"code": f_codes, "name": f_names, "area_code": f_areas, "clinic_code": f_clinics}
