@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 from api.access import ADMIN
 from api.controllers.base import api_get
 from health.models import AuditPublic
+from health.models.audit import AUDIT_ACTIONS
 from health.services import audit
+
+Action = Literal[*AUDIT_ACTIONS]  # type: ignore[valid-type]  # every action, named once
 
 
 class AuditController(Controller):
@@ -27,7 +30,7 @@ class AuditController(Controller):
         self,
         db: NamedDependency[Session],
         action: Annotated[
-            Literal["child.read", "case.outcome", "export.coverage"] | None,
+            Action | None,
             QueryParameter(description="Only entries of this action"),
         ] = None,
         limit: Annotated[
@@ -35,7 +38,8 @@ class AuditController(Controller):
         ] = 100,
     ) -> list[AuditPublic]:
         """The most recent audited actions: reads of a child's record by anyone but a guardian,
-        case outcomes and exports (who, role, action, which object, when)."""
+        lists of children read by anyone but a parent (how many children), case outcomes and
+        exports (who, role, action, which object, when)."""
         return [
             AuditPublic.model_validate(e, from_attributes=True)
             for e in audit.recent(db, action=action, limit=limit)

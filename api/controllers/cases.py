@@ -25,6 +25,7 @@ class CasesController(Controller):
     @api_get("/")
     def case_queue(
         self,
+        request: Request,
         caller: NamedDependency[Caller],
         facility_id: Annotated[
             int | None,
@@ -34,9 +35,9 @@ class CasesController(Controller):
             str | None, QueryParameter(description="growth, development, feeding, …")
         ] = None,
     ) -> list[views.QueueEntry]:
-        """Open cases of the doctor's clinic by severity, then oldest open flag first."""
-        rows = views.case_queue(caller.db, caller.user, caller.at.today, facility_id=facility_id,
-                                domain=domain)  # fmt: skip
+        """Open cases of the doctor's clinic by severity, then oldest open flag first. Audited
+        (``cases.list``, the number of children)."""
+        rows = views.queue_read(request, caller, facility_id=facility_id, domain=domain)
         return [views.QueueEntry.of(r) for r in rows]
 
     @api_post("/{case_id:int}/outcome")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Controller
+from litestar import Controller, Request
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel, Field
@@ -89,9 +89,12 @@ class ChildrenController(Controller):
     opt = {"roles": CHILD_ROLES}
 
     @api_get("/")
-    def list_children(self, caller: NamedDependency[Caller]) -> list[ChildPublic]:
-        """Children in the caller's scope (youngest first, at most 500)."""
-        return [_child_out(c) for c in views.scope_children(caller.db, caller.user)]
+    def list_children(
+        self, request: Request, caller: NamedDependency[Caller]
+    ) -> list[ChildPublic]:
+        """Children in the caller's scope (youngest first, at most 500). Audited
+        (``children.list``, the number of children) unless the caller is a parent."""
+        return [_child_out(c) for c in views.children_read(request, caller)]
 
     @api_post("/", opt={"roles": (PARENT,)})
     def add_child(self, caller: NamedDependency[Caller], data: JSONBody[NewChild]) -> ChildPublic:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from litestar import Controller
+from litestar import Controller, Request
 from litestar.di import NamedDependency
 from pydantic import BaseModel
 
@@ -53,12 +53,13 @@ class ScheduleController(Controller):
         return [ScheduleOut(**vars(s)) for s in statuses]
 
     @api_get("/missed-checks", tags=["cases"], opt={"roles": CLINICIANS})
-    def missed_checks(self, caller: NamedDependency[Caller]) -> list[DueOut]:
+    def missed_checks(self, request: Request, caller: NamedDependency[Caller]) -> list[DueOut]:
         """Children in the doctor's area whose check window closed without a visit (last
-        year)."""
-        return _due(views.due_list(caller.db, caller.user, caller.at.today, ("missed",)))
+        year). Audited (``missed.list``, the number of children)."""
+        return _due(views.missed_read(request, caller))
 
     @api_get("/facility/due", tags=["facility"], opt={"roles": (FACILITY, ADMIN)})
-    def facility_due(self, caller: NamedDependency[Caller]) -> list[DueOut]:
-        """Enrolled children with a check due now or overdue at the linked clinic."""
-        return _due(views.due_list(caller.db, caller.user, caller.at.today))
+    def facility_due(self, request: Request, caller: NamedDependency[Caller]) -> list[DueOut]:
+        """Enrolled children with a check due now or overdue at the linked clinic. Audited
+        (``due.list``, the number of children)."""
+        return _due(views.due_read(request, caller))

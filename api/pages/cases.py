@@ -45,9 +45,7 @@ class CasePages(PageController):
                 .order_by(Facility.name)
             ).scalars()
         )
-        rows = views.case_queue(
-            db, user, caller.at.today, facility_id=facility, domain=domain or None
-        )
+        rows = views.queue_read(request, caller, facility_id=facility, domain=domain or None)
         return render(
             request,
             "doctor_queue.html",

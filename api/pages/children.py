@@ -75,7 +75,7 @@ class ParentPages(PageController):
 
     @page_get("/")
     def parent_home(self, request: Request, caller: NamedDependency[Caller]) -> Template:
-        children = views.scope_children(caller.db, caller.user)
+        children = views.children_read(request, caller)  # a parent's own: not audited
         return render(request, "parent_home.html", children=children)
 
     @page_get("/children/new")

@@ -22,7 +22,7 @@ class SchedulePages(PageController):
 
     @page_get("/doctor/missed", opt={"roles": CLINICIANS})
     def doctor_missed(self, request: Request, caller: NamedDependency[Caller]) -> Template:
-        rows = views.due_list(caller.db, caller.user, caller.at.today, ("missed",))
+        rows = views.missed_read(request, caller)
         return render(request, "due_list.html", rows=rows, title="Missed checks")
 
     @page_get("/facility", opt={"roles": (FACILITY, ADMIN)})
@@ -33,6 +33,6 @@ class SchedulePages(PageController):
             request,
             "facility.html",
             facility=facility,
-            children=views.scope_children(db, user),
-            due=views.due_list(db, user, caller.at.today),
+            children=views.children_read(request, caller),
+            due=views.due_read(request, caller),
         )

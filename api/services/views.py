@@ -1,15 +1,23 @@
 """What the pages and the JSON API read: measurements, schedules, flags and questionnaires, the
-case queue, missed checks and due lists. Read-only; results come from :mod:`health.pipeline`."""
+case queue, missed checks and due lists. Read-only (results come from :mod:`health.pipeline`),
+except that each list of children the handlers show is read through one of the audited readers
+at the end (:func:`children_read`, :func:`queue_read`, :func:`missed_read`, :func:`due_read`),
+which add its access-audit entry (:func:`api.audit.record_list`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
+from litestar.connection import ASGIConnection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.access import DOCTOR, CurrentUser, child_scope, open_enrolment
+from api.request_scope import Caller
 from health.models import (
     Case,
     Child,
@@ -156,3 +164,48 @@ def due_list(
     """Children in ``user``'s scope with a check due or recently missed
     (:func:`health.services.schedule.due_list`)."""
     return schedule_service.due_list(session, child_scope(user), today, statuses)
+
+
+# -- the audited readers: one access-audit entry per list of children shown ----------------------
+
+Connection = ASGIConnection[Any, Any, Any, Any]
+
+
+def child_count(rows: Sequence[QueueEntry | DueRow]) -> int:
+    """How many children ``rows`` name (a child with two checks due counts once)."""
+    return len({r.child_id for r in rows})
+
+
+def children_read(connection: Connection, caller: Caller) -> list[Child]:
+    """:func:`scope_children` of the caller, audited (``children.list``)."""
+    rows = scope_children(caller.db, caller.user)
+    audit.record_list(connection, caller.db, caller.user, "children.list", len(rows))
+    return rows
+
+
+def queue_read(
+    connection: Connection,
+    caller: Caller,
+    *,
+    facility_id: int | None = None,
+    domain: str | None = None,
+) -> list[QueueRow]:
+    """:func:`case_queue` of the caller on its local today, audited (``cases.list``)."""
+    rows = case_queue(caller.db, caller.user, caller.at.today, facility_id=facility_id,
+                      domain=domain)  # fmt: skip
+    audit.record_list(connection, caller.db, caller.user, "cases.list", child_count(rows))
+    return rows
+
+
+def missed_read(connection: Connection, caller: Caller) -> list[DueRow]:
+    """The caller's missed checks (:func:`due_list`), audited (``missed.list``)."""
+    rows = due_list(caller.db, caller.user, caller.at.today, ("missed",))
+    audit.record_list(connection, caller.db, caller.user, "missed.list", child_count(rows))
+    return rows
+
+
+def due_read(connection: Connection, caller: Caller) -> list[DueRow]:
+    """The caller's checks due now or missed (:func:`due_list`), audited (``due.list``)."""
+    rows = due_list(caller.db, caller.user, caller.at.today)
+    audit.record_list(connection, caller.db, caller.user, "due.list", child_count(rows))
+    return rows

@@ -1,7 +1,8 @@
 """The access audit: one row per read of a child's record by someone other than the child's
-guardian, per case outcome and per export. Ids only (no names, birth dates or other personal
-data). Append-only: the model is only ever inserted, and a database trigger (SQLite and
-PostgreSQL) refuses UPDATE and DELETE."""
+guardian, per list of children read by someone other than a parent (:data:`LIST_READS`), per
+case outcome and per export. Ids and counts only (no names, birth dates or other personal data;
+a list's entry holds how many children it named, not which). Append-only: the model is only
+ever inserted, and a database trigger (SQLite and PostgreSQL) refuses UPDATE and DELETE."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ import datetime as dt
 from sqlalchemy import DDL, Index, event
 from sqlmodel import Field, SQLModel
 
-AUDIT_ACTIONS = ("child.read", "case.outcome", "export.coverage")
+LIST_READS = {
+    "children.list": "children",  # the children in the caller's scope
+    "cases.list": "case-queue",  # the open cases of the doctor's clinic
+    "missed.list": "missed-checks",  # children whose check window closed without a visit
+    "due.list": "due-checks",  # children with a check due now or missed
+}
+"""Action of each audited list read → the list's name (its entry's ``object_kind``; the
+``object_ref`` is the number of children the list named)."""
+
+AUDIT_ACTIONS = ("child.read", "case.outcome", "export.coverage", *LIST_READS)
 
 #: trigger bodies shared by the model (``create_all``) and migration 0003
 SQLITE_TRIGGERS = tuple(
@@ -27,8 +37,8 @@ POSTGRES_TRIGGERS = (
 
 
 class AuditPublic(SQLModel):
-    """Output: one audit entry (``object_kind`` child/case/area, ``object_ref`` its id or area
-    code)."""
+    """Output: one audit entry (``object_kind`` child/case/area or a list's name, ``object_ref``
+    its id, the area code, or how many children the list named)."""
 
     id: int
     at: dt.datetime

@@ -1,9 +1,11 @@
 """The access audit: one entry per read of a child's record by anyone but a guardian (API and
-pages), per case outcome and per export; admin-only listing; append-only in the database."""
+pages), per list of children read by anyone but a parent (with how many children it named),
+per case outcome and per export; admin-only listing; append-only in the database."""
 
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -64,10 +66,83 @@ def test_a_parent_reading_their_own_child_is_not_audited(app_client, world: Worl
     assert _entries(app_client) == []
 
 
-def test_refused_reads_and_lists_are_not_entries(app_client, world: World) -> None:
+def test_refused_reads_are_not_entries(app_client, world: World) -> None:
     client = login(app_client, "doctor1")
     assert client.get(f"/api/v1/children/{world.other_child}").status_code == 404
-    assert client.get("/api/v1/cases").status_code == 200
+    assert client.get("/api/v1/children", params={"lang": "nope"}).status_code == 200
+    assert client.get("/api/v1/cases", params={"facility_id": 0}).status_code == 400
+    assert [e["action"] for e in _entries(app_client)] == ["children.list"]
+
+
+def _children_in(rows: list[dict]) -> int:
+    """How many children a list answer names (queue and due rows by ``child_id``)."""
+    return len({row["child_id"] if "child_id" in row else row["id"] for row in rows})
+
+
+@pytest.mark.parametrize(
+    ("username", "path", "action", "kind"),
+    [
+        ("doctor1", "/api/v1/children", "children.list", "children"),
+        ("admin", "/api/v1/children", "children.list", "children"),
+        ("facility1", "/api/v1/children", "children.list", "children"),
+        ("doctor2", "/api/v1/cases", "cases.list", "case-queue"),
+        ("doctor1", "/api/v1/cases", "cases.list", "case-queue"),  # empty: 0 children
+        ("doctor1", "/api/v1/missed-checks", "missed.list", "missed-checks"),
+        ("admin", "/api/v1/missed-checks", "missed.list", "missed-checks"),
+        ("facility1", "/api/v1/facility/due", "due.list", "due-checks"),
+    ],
+)
+def test_each_list_read_is_one_entry_with_its_count(
+    app_client, username, path, action, kind
+) -> None:
+    actor = _user_id(app_client, username)
+    response = login(app_client, username).get(path)
+    assert response.status_code == 200
+    count = _children_in(response.json())
+    entries = _entries(app_client)
+    assert len(entries) == 1
+    entry = entries[0]
+    assert (entry["actor_id"], entry["action"], entry["object_kind"]) == (actor, action, kind)
+    assert entry["object_ref"] == str(count)  # how many, never which
+    assert [e["id"] for e in _entries(app_client, action)] == [entry["id"]]
+
+
+def test_list_counts_are_of_children_not_rows() -> None:
+    from api.services.views import child_count
+
+    rows = [SimpleNamespace(child_id=i) for i in (7, 7, 9)]  # child 7: two checks due
+    assert child_count(rows) == 2  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("username", "page", "lists"),
+    [
+        ("doctor2", "/doctor", {"cases.list": "/api/v1/cases"}),
+        ("admin", "/doctor", {"cases.list": "/api/v1/cases"}),
+        ("doctor1", "/doctor/missed", {"missed.list": "/api/v1/missed-checks"}),
+        (
+            "facility1",
+            "/facility",
+            {"children.list": "/api/v1/children", "due.list": "/api/v1/facility/due"},
+        ),
+    ],
+)
+def test_each_list_on_a_page_is_one_entry(app_client, username, page, lists) -> None:
+    client = login(app_client, username)
+    counts = {action: _children_in(client.get(url).json()) for action, url in lists.items()}
+    assert any(counts.values())
+    before = len(_entries(app_client))  # the entries of the JSON reads above
+    page_read = login(app_client, username).get(page, headers={"accept": "text/html"})
+    assert page_read.status_code == 200
+    entries = _entries(app_client)
+    added = entries[: len(entries) - before]  # newest first
+    assert sorted((e["action"], int(e["object_ref"])) for e in added) == sorted(counts.items())
+
+
+def test_a_parent_reading_their_own_list_is_not_audited(app_client) -> None:
+    client = login(app_client, "parent1")
+    assert len(client.get("/api/v1/children").json()) == 1
+    assert client.get("/parent/", headers={"accept": "text/html"}).status_code == 200
     assert _entries(app_client) == []
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, SQLModel
 
+from health.models.audit import AUDIT_ACTIONS, LIST_READS, AuditEntry
 from health.services import audit
 
 AT = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)
@@ -47,3 +48,16 @@ def test_unknown_action_is_refused(session: Session) -> None:
     with pytest.raises(ValueError, match=r"unknown audit action 'child\.write'"):
         audit.record(session, actor_id=None, role="cli", action="child.write",
                      object_kind="child", object_ref=1, at=AT)  # fmt: skip
+
+
+def test_each_list_read_is_an_action_whose_name_fits_its_column(session: Session) -> None:
+    kind_width = AuditEntry.__table__.c.object_kind.type.length
+    action_width = AuditEntry.__table__.c.action.type.length
+    for action, kind in LIST_READS.items():
+        assert action in AUDIT_ACTIONS and len(action) <= action_width
+        assert len(kind) <= kind_width
+        audit.record(session, actor_id=None, role="doctor", action=action,
+                     object_kind=kind, object_ref=153, at=AT)  # fmt: skip
+    session.commit()
+    stored = [(e.action, e.object_kind, e.object_ref) for e in audit.recent(session)]
+    assert stored == [(a, k, "153") for a, k in reversed(LIST_READS.items())]
