@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,28 @@ def _openapi(swagger: Path | None) -> OpenAPIConfig:
     )
 
 
+class SessionFolderError(RuntimeError):
+    """The folder for session files cannot be made or written (a one-line message)."""
+
+
+def _session_store(folder: str) -> FileStore | MemoryStore:
+    """Sessions in files under ``folder``, created now (``var/sessions`` by default, relative to
+    the working directory, whatever the database URL); in memory when ``folder`` is empty."""
+    if not folder:
+        return MemoryStore()
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SessionFolderError(
+            f"CHILDHEALTH_SESSION_DIR: cannot create the session folder {path}: {reason}"
+        ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise SessionFolderError(f"CHILDHEALTH_SESSION_DIR: cannot write to {path}")
+    return FileStore(path)
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     """The service for ``settings`` (default: from the environment); ``clock`` replaces the
     settings' clock (tests pin the instant)."""
@@ -111,7 +134,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     logs.configure()
     engine = engine_for(settings.database_url)
     db_config = sqlalchemy_config(engine)
-    store = FileStore(Path(settings.session_dir)) if settings.session_dir else MemoryStore()
+    store = _session_store(settings.session_dir)
     sessions = SignInSessionConfig(
         key=SESSION_COOKIE,
         secure=settings.cookie_secure,
@@ -151,7 +174,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=_openapi(swagger),
         before_request=_locale,
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, logs.log_response],
         dependencies={
             "user": Provide(require_user, sync_to_thread=False),
             "child": Provide(scoped_child, sync_to_thread=False),

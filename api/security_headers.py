@@ -1,6 +1,11 @@
 """The security headers of every response (errors and unknown paths included), added by the
 app-level ``before_send`` hook :func:`add_security_headers`.
 
+Every response but the static assets, the public schema and its docs UI, and ``/health`` is
+marked ``Cache-Control: no-store`` (and ``Pragma: no-cache`` for HTTP/1.0 caches): pages, JSON
+and error bodies may carry children's names and birth dates, and no browser cache, shared
+computer or proxy may keep them (:func:`cacheable`).
+
 The Content-Security-Policy allows scripts, styles, fonts and connections from the service
 itself only, and no inline script: figures are JSON blocks drawn by ``/static/figures.js``
 (see ``api.services.figures``). Images may also be ``data:`` URLs (Plotly's mode-bar icons and
@@ -37,12 +42,28 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
+NO_STORE: tuple[tuple[str, str], ...] = (("cache-control", "no-store"), ("pragma", "no-cache"))
+PUBLIC_PREFIXES = ("/static/", "/schema/")
+"""Paths under these carry no personal data (assets, the OpenAPI schema and its docs UI)."""
+PUBLIC_PATHS = ("/schema", "/health")
+
+
+def cacheable(path: str) -> bool:
+    """Whether the response to ``path`` may be cached (it never carries personal data)."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """``before_send`` hook: put :data:`SECURITY_HEADERS` on the start of every HTTP response
-    (the docs UI page gets :data:`DOCS_UI_POLICY`)."""
+    (the docs UI page gets :data:`DOCS_UI_POLICY`), and :data:`NO_STORE` on every response whose
+    path is not :func:`cacheable`."""
     if message["type"] == "http.response.start":
         headers = MutableScopeHeaders.from_message(message)
         for name, value in SECURITY_HEADERS:
             headers[name.decode()] = value.decode()
-        if scope["path"].rstrip("/") == DOCS_UI_PATH:
+        path = scope["path"]
+        if path.rstrip("/") == DOCS_UI_PATH:
             headers["content-security-policy"] = DOCS_UI_POLICY
+        if not cacheable(path):
+            for name, value in NO_STORE:
+                headers[name] = value
