@@ -47,12 +47,12 @@ def _port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _client(base: str, username: str) -> httpx.Client:
+def _client(base: str, username: str, password: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=30)
     client.get("/health")
     client.headers["x-csrftoken"] = client.cookies["childhealth_csrf"]
     response = client.post(
-        "/api/v1/auth/login", json={"username": username, "password": "password-1"}
+        "/api/v1/auth/login", json={"username": username, "password": password}
     )
     response.raise_for_status()
     return client
@@ -99,7 +99,7 @@ def main() -> None:
                     break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            client = _client(base, "parent1")
+            client = _client(base, "parent1", module.PASSWORD)
             kids = [
                 client.post("/api/v1/children", json={
                     "sex": "MF"[k % 2], "birth_date": "2025-12-01", "area_code": "T1",
@@ -119,7 +119,7 @@ def main() -> None:
                 times.append(time.perf_counter() - start)
             _stats("measurement submission (sequential)", times)
 
-            clients = [_client(base, "parent1") for _ in range(CLIENTS)]
+            clients = [_client(base, "parent1", module.PASSWORD) for _ in range(CLIENTS)]
 
             def submit(i: int) -> int:
                 return clients[i % CLIENTS].post(url(i), json=_body(i)).status_code
@@ -135,7 +135,7 @@ def main() -> None:
             )
 
             # a child with a realistic history (12 measurements) and a fresh one each round
-            other = _client(base, "parent2")
+            other = _client(base, "parent2", module.PASSWORD)
             page = f"/children/{world.other_child}"
             times, server_ms = [], []
             for i in range(60):

@@ -1,6 +1,6 @@
 """A small province for the API tests (``build``) and ``login``: two townships each with a
 clinic, a facility linked to the first clinic, children in each scope, one account per role
-(password ``password-1``).
+(password :data:`PASSWORD`).
 
 Built once per test session into a SQLite file; each test gets a fresh copy of that file, so
 tests can write freely without seeing each other's data. The fixtures ``template_world`` (the
@@ -50,7 +50,7 @@ from health.registry import (
 from screening import reference
 
 TODAY = dt.date(2026, 6, 15)
-PASSWORD = "password-1"
+PASSWORD = "tests-Kestrel-58-lantern"
 BASE_URL = "https://testserver.local"
 
 

@@ -1,21 +1,29 @@
-"""Sign-in and session hardening: temporary lock-out, fresh session id, CSRF on every unsafe
-route (see also test_pages.py for the lock-out itself and the basic headers)."""
+"""Sign-in and session hardening: the sign-in throttle (growing delays per account and per
+client address, shared in the database, ``Retry-After``), fresh session id, CSRF on every unsafe
+route, the Content-Security-Policy (see also test_pages.py and test_account_sessions.py)."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
+from litestar.testing import TestClient
+from litestar.testing.transport import TestClientTransport
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api import throttle
-from tests.api.api_world import World, login
+from health.db import make_engine
+from health.models import SignInThrottle
+from tests.api.api_world import PASSWORD, World, login, serve
 from tests.api.test_access_matrix import fill, routes
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class FakeClock:
-    """A monotonic clock that only moves when told to (seconds)."""
+    """A clock that only moves when told to (seconds)."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -24,44 +32,131 @@ class FakeClock:
         return self.now
 
 
-def test_lock_out_ends_when_the_window_has_passed(app_client, monkeypatch) -> None:
-    clock = FakeClock()
-    monkeypatch.setattr(throttle, "clock", clock)
+def from_address(client: TestClient, host: str) -> TestClient:
+    """Make ``client``'s requests come from the client address ``host`` (until changed)."""
+    transport = client._transport
+    plain = TestClientTransport.parse_request
+
+    def parse(request: Any) -> dict[str, Any]:
+        return {**plain(transport, request), "client": (host, 50000)}  # type: ignore[arg-type]
+
+    transport.parse_request = parse  # type: ignore[method-assign]
+    return client
+
+
+def _try(client: TestClient, username: str, password: str) -> Any:
+    return client.post("/api/v1/auth/login", json={"username": username, "password": password})
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The throttle's clock, moved by the test."""
+    fake = FakeClock()
+    monkeypatch.setattr(throttle, "clock", fake)
+    return fake
+
+
+def test_delays_grow_after_five_failures_and_429_says_how_long(app_client, clock) -> None:
+    client = login(app_client, "parent1")  # any session: for the CSRF token
+    statuses = [_try(client, "facility1", "wrong-password").status_code for _ in range(5)]
+    assert statuses == [401] * 5
+    refused = _try(client, "facility1", PASSWORD)  # the right password waits too from here
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "30"
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    clock.now += 29
+    assert _try(client, "facility1", PASSWORD).headers["retry-after"] == "1"
+    clock.now += 1  # the delay is over: one more try
+    assert _try(client, "facility1", "wrong-password").status_code == 401
+    assert _try(client, "facility1", PASSWORD).headers["retry-after"] == "60"  # doubled
+    for _ in range(10):
+        clock.now += throttle.MAX_DELAY_S
+        assert _try(client, "facility1", "wrong-password").status_code == 401
+    capped = _try(client, "facility1", PASSWORD)
+    assert capped.headers["retry-after"] == str(int(throttle.MAX_DELAY_S))  # never longer
+    clock.now += throttle.MAX_DELAY_S
+    assert _try(client, "facility1", PASSWORD).status_code == 201  # then the account is clear
+    assert _try(client, "facility1", "wrong-password").status_code == 401
+
+
+def test_the_sign_in_page_says_429_with_retry_after(app_client, clock) -> None:
     client = login(app_client, "parent1")
-    wrong = {"username": "facility1", "password": "wrong-password"}
-    right = {"username": "facility1", "password": "password-1"}
-    try:
-        for _ in range(throttle.MAX_FAILURES):
-            assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
-        assert client.post("/api/v1/auth/login", json=right).status_code == 429
-        clock.now += throttle.WINDOW_S - 1  # still inside the window
-        assert client.post("/api/v1/auth/login", json=right).status_code == 429
-        clock.now += 2  # the first failure is now older than the window
-        assert client.post("/api/v1/auth/login", json=right).status_code == 201
-    finally:
-        throttle.clear("facility1")
+    for _ in range(5):
+        _try(client, "doctor2", "wrong-password")
+    page = client.post("/login", headers={"accept": "text/html"},
+                       data={"username": "doctor2", "password": PASSWORD})  # fmt: skip
+    assert page.status_code == 429 and page.headers["retry-after"] == "30"
+    assert "失败次数过多" in page.text
 
 
-def test_failures_older_than_the_window_do_not_count() -> None:
-    name = "someone-else"
-    try:
-        for t in (0.0, 1.0, 2.0, 3.0, 4.0):
-            throttle.record_failure(name, now=t)
-        assert throttle.blocked(name, now=4.0)  # five failures inside one window
-        throttle.clear(name)
-        for t in (0.0, 1.0, 2.0, 3.0):
-            throttle.record_failure(name, now=t)
-        throttle.record_failure(name, now=3.0 + throttle.WINDOW_S)  # first four have expired
-        assert not throttle.blocked(name, now=3.5 + throttle.WINDOW_S)
-    finally:
-        throttle.clear(name)
+def test_failures_elsewhere_do_not_hold_back_a_clean_address(app_client, clock) -> None:
+    attacker = from_address(login(app_client, "parent1"), "203.0.113.7")
+    for _ in range(8):
+        clock.now += throttle.MAX_DELAY_S  # however long they keep trying
+        assert _try(attacker, "admin", "guess").status_code == 401
+    assert _try(attacker, "admin", PASSWORD).status_code == 429  # the attacker's address waits
+    owner = from_address(attacker, "198.51.100.20")  # the administrator's own address
+    assert _try(owner, "admin", PASSWORD).status_code == 201
+    from_address(owner, "203.0.113.7")  # success forgets the account's failures
+    assert _try(owner, "admin", "guess").status_code == 401
+
+
+def test_one_address_cannot_try_many_usernames(app_client, clock) -> None:
+    client = from_address(login(app_client, "parent1"), "203.0.113.9")
+    answers = [_try(client, f"someone-{n}", "guess") for n in range(throttle.ADDRESS_FREE)]
+    assert [a.status_code for a in answers] == [401] * throttle.ADDRESS_FREE
+    refused = _try(client, "someone-new", "guess")
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "30"
+    assert _try(client, "parent2", PASSWORD).status_code == 429  # the address waits for all
+    assert _try(from_address(client, "198.51.100.1"), "parent2", PASSWORD).status_code == 201
+
+
+def test_failures_are_forgotten_an_hour_after_the_last_one(app_client, clock) -> None:
+    client = login(app_client, "parent1")
+    for _ in range(5):
+        _try(client, "parent2", "wrong-password")
+    assert _try(client, "parent2", PASSWORD).status_code == 429
+    clock.now += throttle.FORGET_S + 1
+    for _ in range(4):  # the free failures count from zero again
+        assert _try(client, "parent2", "wrong-password").status_code == 401
+    assert _try(client, "parent2", PASSWORD).status_code == 201
+
+
+def test_the_throttle_is_shared_by_two_apps_on_one_database(world: World, clock) -> None:
+    url = f"sqlite:///{world.db_file}"
+    with serve(url) as first, serve(url) as second:
+        login(first, "parent1")
+        for _ in range(5):
+            assert _try(first, "doctor1", "wrong-password").status_code == 401
+        login(second, "parent2")
+        refused = _try(second, "doctor1", PASSWORD)  # another process, the same address
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "30"
+
+
+def test_usernames_and_addresses_are_stored_as_hashes_only(app_client, world: World, clock):
+    client = from_address(login(app_client, "parent1"), "192.0.2.44")
+    _try(client, "Facility1 ", "wrong-password")
+    engine = make_engine(f"sqlite:///{world.db_file}")
+    with Session(engine) as db:
+        keys = set(db.execute(select(SignInThrottle.key)).scalars())
+    engine.dispose()
+    assert keys == {throttle.account_key("facility1"), throttle.address_key("192.0.2.44")}
+    assert not any("facility1" in k or "192.0.2" in k for k in keys)
+
+
+def test_delay_rule_at_its_edges() -> None:
+    free = throttle.ACCOUNT_FREE
+    assert throttle.delay_s(free - 1, free) == 0
+    assert throttle.delay_s(free, free) == throttle.FIRST_DELAY_S
+    assert throttle.delay_s(free + 1, free) == 2 * throttle.FIRST_DELAY_S
+    assert throttle.delay_s(free + 30, free) == throttle.MAX_DELAY_S
+    assert [throttle.retry_after(w) for w in (0.2, 1.0, 29.01)] == ["1", "1", "30"]
 
 
 def test_session_id_changes_at_every_sign_in(app_client) -> None:
     client = login(app_client, "parent1")
     first = client.cookies.get("childhealth_session")
     response = client.post(
-        "/api/v1/auth/login", json={"username": "doctor1", "password": "password-1"}
+        "/api/v1/auth/login", json={"username": "doctor1", "password": PASSWORD}
     )
     second = response.cookies.get("childhealth_session")
     assert first and second and first != second

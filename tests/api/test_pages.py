@@ -9,7 +9,7 @@ import logging
 
 from screening import reference
 from screening.development import age_used, choose_band
-from tests.api.api_world import World, login
+from tests.api.api_world import PASSWORD, World, login
 
 HTML = {"accept": "text/html"}
 
@@ -91,7 +91,7 @@ def test_doctor_outcome_form_closes_the_case(app_client, world: World) -> None:
 def test_session_cookie_is_secure_httponly_and_lax(app_client) -> None:
     login(app_client, "parent1")
     response = app_client.post("/api/v1/auth/login",
-                               json={"username": "parent1", "password": "password-1"})  # fmt: skip
+                               json={"username": "parent1", "password": PASSWORD})  # fmt: skip
     cookie = next(v for k, v in response.headers.multi_items()
                   if k == "set-cookie" and v.startswith("childhealth_session="))  # fmt: skip
     flags = cookie.lower()
@@ -163,7 +163,7 @@ def test_sign_in_is_throttled_after_five_failures(app_client) -> None:
     try:
         statuses = [client.post("/api/v1/auth/login", json=body).status_code for _ in range(6)]
         assert statuses == [401] * 5 + [429]
-        right = {"username": "facility1", "password": "password-1"}
+        right = {"username": "facility1", "password": PASSWORD}
         assert client.post("/api/v1/auth/login", json=right).status_code == 429
         page = client.post("/login", headers=HTML, data=right)
         assert page.status_code == 429 and "失败次数过多" in page.text
@@ -179,7 +179,7 @@ def test_sessions_start_at_sign_in_with_a_fresh_id(app_client) -> None:
     app_client.cookies.set("childhealth_session", "chosen-by-someone-else",
                            domain="testserver.local")  # fmt: skip
     response = app_client.post("/api/v1/auth/login",
-                               json={"username": "parent1", "password": "password-1"})  # fmt: skip
+                               json={"username": "parent1", "password": PASSWORD})  # fmt: skip
     fresh = response.cookies.get("childhealth_session")
     assert fresh and fresh != "chosen-by-someone-else"
     assert app_client.get("/api/v1/me").json()["username"] == "parent1"
