@@ -14,10 +14,16 @@ facility; bureau, no child at all (aggregates of their area only); admin, everyt
 
 Every GET of a route with a ``child_id``/``case_id`` by anyone but a parent (whose scope is their
 own children) is written to the access audit (``child.read``), API and pages alike.
+
+The session keeps only who signed in and when (:data:`SIGNED_IN_KEY`, the app clock's instant);
+role and scope are read from the account at every request (one primary-key read, see
+:func:`current_user`). A session ends at its next request when the account was deactivated, its
+password changed or it was signed out everywhere after the session began.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,8 +36,9 @@ from sqlalchemy.orm import Session
 
 from api import audit
 from api.errors import ChildNotFoundError
-from health.models import Case, Child, Clinic, Enrolment, Facility, Guardianship
+from health.models import Case, Child, Clinic, Enrolment, Facility, Guardianship, User
 from health.models.enums import Source
+from health.services.accounts import session_valid
 
 PUBLIC = ("*",)
 PARENT, DOCTOR, FACILITY, BUREAU, ADMIN = "parent", "doctor", "facility", "bureau", "admin"
@@ -48,6 +55,8 @@ SOURCE = {
 }
 """Where a record entered by each role was taken."""
 SESSION_KEY = "user"
+SIGNED_IN_KEY = "signed_in"  # the sign-in instant (ISO 8601, UTC, the app's clock)
+_ACCOUNT = "childhealth.account"  # scope state: the account as read for this request
 MAX_ID = 2**63 - 1  # the largest row id either database stores (signed 64-bit)
 
 
@@ -65,12 +74,66 @@ class CurrentUser:
     def as_session(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def of(cls, user: User) -> CurrentUser:
+        """The account ``user`` as it stands."""
+        return cls(
+            id=int(user.id),  # type: ignore[arg-type]
+            username=user.username,
+            role=str(user.role),
+            clinic_id=user.clinic_id,
+            facility_id=user.facility_id,
+            area_id=user.area_id,
+        )
+
+
+def _session_start(data: Any) -> tuple[int, dt.datetime] | None:
+    """The account id and sign-in instant a session holds, or None."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        since = dt.datetime.fromisoformat(data[SIGNED_IN_KEY])
+        return int(data[SESSION_KEY]["id"]), since
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _read_account(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
+    """The session's account read from the database (one primary-key read), or None; a session
+    the account no longer allows is ended (stored back empty, its cookie cleared)."""
+    data = connection.scope.get("session")
+    start = _session_start(data)
+    if start is None:
+        if isinstance(data, dict) and SESSION_KEY in data:
+            connection.clear_session()  # a session of an older form: sign in again
+        return None
+    db = _db(connection)
+    began = not db.in_transaction()
+    try:
+        row = db.get(User, start[0])
+        user = CurrentUser.of(row) if row is not None and session_valid(row, start[1]) else None
+    finally:
+        if began:
+            db.rollback()  # ends the read (see guard); never a transaction the caller began
+    if user is None:
+        connection.clear_session()
+    elif isinstance(data, dict):
+        data[SESSION_KEY] = user.as_session()  # the access log names the current role
+    return user
+
 
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
-    """The signed-in user of the request, or None."""
-    data = connection.scope.get("session") or {}
-    raw = data.get(SESSION_KEY) if isinstance(data, dict) else None
-    return CurrentUser(**raw) if raw else None
+    """The signed-in user of the request as the account stands now (read once per request),
+    or None."""
+    state = connection.scope.setdefault("state", {})
+    if _ACCOUNT not in state:
+        state[_ACCOUNT] = _read_account(connection)
+    return state[_ACCOUNT]
+
+
+def remember(connection: ASGIConnection[Any, Any, Any, Any], user: CurrentUser | None) -> None:
+    """Make ``user`` the request's signed-in user (at sign-in and sign-out)."""
+    connection.scope.setdefault("state", {})[_ACCOUNT] = user
 
 
 def _db(connection: ASGIConnection[Any, Any, Any, Any]) -> Session:

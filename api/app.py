@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 from pathlib import Path
 from typing import Any
 
 import plotly
-from litestar import Litestar, Request, Router, get
+from litestar import Litestar, Request, Response, Router, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -29,7 +30,13 @@ from api.access import PUBLIC, guard, require_user, scoped_case, scoped_child
 from api.database import engine_for, sqlalchemy_config, sqlalchemy_plugin
 from api.errors import problem_details_plugin
 from api.i18n import normalise
-from api.request_scope import provide_caller, provide_visit
+from api.request_scope import (
+    document_idempotency,
+    keep_answers,
+    provide_caller,
+    provide_visit,
+    replay_or_claim,
+)
 from api.security_headers import add_security_headers
 from api.sessions import SignInSessionConfig
 from api.settings import Settings
@@ -68,6 +75,18 @@ def _locale(request: Request[Any, Any, Any]) -> None:
     """Before each request: the interface language (``?lang=``, cookie ``lang``, zh-CN)."""
     chosen = request.query_params.get("lang") or request.cookies.get("lang")
     request.scope.setdefault("state", {})["locale"] = normalise(chosen)
+
+
+async def _before_request(request: Request[Any, Any, Any]) -> Response[bytes] | None:
+    """Before each handler (after the guard): the language, then a write's idempotency key
+    (the first answer when the write is a repeat; see ``api.request_scope``)."""
+    _locale(request)
+    return await replay_or_claim(request)
+
+
+def _template_globals(engine: JinjaTemplateEngine) -> None:
+    """``new_idempotency_key()`` for the hidden field of every form that creates a record."""
+    engine.engine.globals["new_idempotency_key"] = lambda: secrets.token_urlsafe(24)
 
 
 def _warm_charts_in_background() -> None:
@@ -157,12 +176,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             )
         )
     on_startup = [_warm_charts_in_background] if settings.warm_charts else []
-    return Litestar(
+    app = Litestar(
         on_startup=on_startup,
         route_handlers=handlers,
         plugins=[sqlalchemy_plugin(db_config), problem_details_plugin()],
         guards=[guard],
-        middleware=[sessions.middleware, DefineMiddleware(logs.access_log_middleware)],
+        middleware=[
+            sessions.middleware,
+            DefineMiddleware(logs.access_log_middleware),
+            DefineMiddleware(keep_answers),  # innermost: sees the handler's own answer
+        ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name=CSRF_COOKIE,
@@ -171,9 +194,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             cookie_samesite="lax",
         ),
         stores={"sessions": store},
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=HERE / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=_template_globals,
+        ),
         openapi_config=_openapi(swagger),
-        before_request=_locale,
+        before_request=_before_request,
         before_send=[add_security_headers, logs.log_response],
         dependencies={
             "user": Provide(require_user, sync_to_thread=False),
@@ -192,3 +219,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ),
         debug=settings.debug,
     )
+    document_idempotency(app)
+    return app

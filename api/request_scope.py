@@ -1,28 +1,71 @@
 """The ``caller`` and ``visit`` dependencies: one request with everything its handler needs
 (the session, the signed-in caller, the clock's reading, the language) and, for routes with a
 ``child_id``, the child the guard loaded and the pipeline's :class:`~health.pipeline.Author` of
-what the caller records."""
+what the caller records.
+
+Idempotent writes, in one place for every POST that creates a record (every POST route but
+those whose ``opt`` is :data:`NOT_A_RECORD`): after the guard, :func:`replay_or_claim` (the
+app's ``before_request``) claims the request's key in the database
+(:mod:`health.services.idempotency`) or answers with the first answer given under it, and the
+middleware :func:`keep_answers` stores that answer (status, media type, location, body) once the
+handler has committed. The key is the ``Idempotency-Key`` header or, from a page form, its
+hidden ``idempotency_key`` field (made when the form is rendered), kept for 24 h per account;
+the same key with another request is 422. A request without a key is keyed by its fingerprint
+(method, path, query, body) for :data:`~health.services.idempotency.REPEAT_WINDOW`, so a
+double tap stores one record and both taps get the same answer.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode
 
-from litestar import Request
+from litestar import Litestar, Request, Response
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import Operation, Parameter, Schema
+from litestar.openapi.spec.enums import OpenAPIType
+from litestar.routes import HTTPRoute
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api import audit
-from api.access import SOURCE, CurrentUser
+from api.access import SOURCE, CurrentUser, current_user
 from api.context import lang, moment
 from api.database import begin_write
+from api.errors import problem
 from health.clock import Moment
+from health.db import for_writing
 from health.models import Case, CaseClose, Child
 from health.pipeline import Author
+from health.services import idempotency
 from health.services.cases import close_case
 
 Result = TypeVar("Result")
+log = logging.getLogger("childhealth.api")
+
+NOT_A_RECORD = {"idempotent": False}
+"""``opt`` of a POST route that creates no record (signing in and out): no idempotency key."""
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+FORM_FIELD = "idempotency_key"
+MAX_KEY_LENGTH = 255
+REPLAYED_HEADER = "Idempotent-Replayed"
+WAIT_S = 10.0
+"""How long a repeat waits for the answer of the request holding its key, before 409."""
+KEY_REUSED = "Already sent with other content: reload the page and try again"
+IN_PROGRESS = "The same request is still in progress"
+_POLL_S = 0.05
+_UNSIGNED = (FORM_FIELD, "_csrf_token")  # form fields that are not part of the request
+_CLAIM = "childhealth.idempotency"  # scope state: (claim, how long its answer is kept)
 
 
 @dataclass(frozen=True)
@@ -91,3 +134,158 @@ def provide_visit(
 ) -> Visit:
     """Dependency ``visit`` (routes with a ``child_id``)."""
     return Visit(db, user, moment(request), lang(request), child)
+
+
+def idempotent(handler: HTTPRouteHandler) -> bool:
+    """Whether ``handler`` is a POST that creates a record (every POST not :data:`NOT_A_RECORD`)."""
+    return "POST" in handler.http_methods and handler.opt.get("idempotent", True) is not False
+
+
+def _key_and_fingerprint(request: Request[Any, Any, Any], body: bytes) -> tuple[str | None, str]:
+    """The request's idempotency key (header, else form field; None without one) and the sha256
+    of its method, path, query and body (a form without its key and CSRF token)."""
+    key = request.headers.get(IDEMPOTENCY_HEADER) or None
+    content = body
+    if request.content_type[0] == RequestEncodingType.URL_ENCODED:
+        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        key = key or dict(pairs).get(FORM_FIELD) or None
+        content = urlencode([(k, v) for k, v in pairs if k not in _UNSIGNED]).encode()
+    if key is not None and len(key) > MAX_KEY_LENGTH:
+        raise ValidationException(f"{IDEMPOTENCY_HEADER}: at most {MAX_KEY_LENGTH} characters")
+    digest = hashlib.sha256()
+    for part in (request.method, request.url.path, request.url.query or ""):
+        digest.update(part.encode() + b"\0")
+    digest.update(content)
+    return key, digest.hexdigest()
+
+
+def _replay(answer: idempotency.Answer) -> Response[bytes]:
+    headers = {REPLAYED_HEADER: "true"}
+    if answer.location:
+        headers["location"] = answer.location
+    return Response(
+        content=answer.body,
+        status_code=answer.status_code,
+        media_type=answer.media_type or "application/octet-stream",
+        headers=headers,
+    )
+
+
+async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | None:
+    """``before_request`` of a write (after the guard): the first answer given under the
+    request's key, or None after claiming the key for this request (see the module docstring).
+    Waits up to :data:`WAIT_S` while another request holds the key, then 409."""
+    user = current_user(request)
+    if user is None or not idempotent(request.route_handler):
+        return None
+    key, fingerprint = _key_and_fingerprint(request, await request.body())
+    stored, ttl = (
+        (key, idempotency.KEY_TTL) if key else (f"auto:{fingerprint}", idempotency.REPEAT_WINDOW)
+    )
+    engine = request.app.state["engine"]
+    waited = 0.0
+    while True:
+        with Session(for_writing(engine)) as db:
+            try:
+                got = idempotency.claim(db, user.id, stored, fingerprint, now=moment(request).now)
+            except idempotency.KeyReusedError:
+                detail = "this key was used for a different request"
+                raise problem(422, "idempotency-key-reused", KEY_REUSED, detail) from None
+            db.commit()
+        if isinstance(got, idempotency.Answer):
+            return _replay(got)
+        if isinstance(got, idempotency.Claim):
+            request.scope.setdefault("state", {})[_CLAIM] = (got, ttl)
+            return None
+        if waited >= WAIT_S:
+            busy = problem(409, "idempotency-in-progress", IN_PROGRESS, "retry in a second")
+            busy.headers = {"Retry-After": "1"}
+            raise busy
+        await asyncio.sleep(_POLL_S)
+        waited += _POLL_S
+
+
+def _media_type(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    """The media type (without parameters) and the location of an answer's headers."""
+    found = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers}
+    media = found.get("content-type")
+    return (media.split(";")[0].strip() if media else None), found.get("location")
+
+
+def _settle(scope: Scope, start: dict[str, Any], body: bytes) -> None:
+    """Keep the answer of the request's claim (2xx, 3xx) or release its key (anything else)."""
+    held, ttl = scope["state"].pop(_CLAIM)
+    app = scope["app"]
+    status = int(start.get("status", 500))
+    try:
+        with Session(for_writing(app.state["engine"])) as db:
+            if 200 <= status < 400:
+                media, location = _media_type(start.get("headers", []))
+                answer = idempotency.Answer(status, media, location, body)
+                now: dt.datetime = app.state["clock"].now()
+                idempotency.keep(db, held, answer, now=now, ttl=ttl)
+            else:
+                idempotency.release(db, held)
+            db.commit()
+    except SQLAlchemyError as exc:  # the write stands; only its replay is lost
+        log.warning("idempotency answer not stored", extra={"error_type": type(exc).__name__})
+
+
+def keep_answers(app: ASGIApp) -> ASGIApp:
+    """ASGI middleware: store the answer of a request that claimed an idempotency key (see
+    :func:`replay_or_claim`) before it is sent, or release the key."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            await app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def sending(message: Message) -> None:
+            if scope.get("state", {}).get(_CLAIM) is not None:
+                if message["type"] == "http.response.start":
+                    start.update(status=message["status"], headers=message.get("headers", []))
+                elif message["type"] == "http.response.body":
+                    chunks.append(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        _settle(scope, start, b"".join(chunks))
+            await send(message)
+
+        try:
+            await app(scope, receive, sending)
+        finally:
+            if scope.get("state", {}).get(_CLAIM) is not None:
+                _settle(scope, start, b"".join(chunks))  # no complete answer was sent
+
+    return middleware
+
+
+KEY_PARAMETER = Parameter(
+    name=IDEMPOTENCY_HEADER,
+    param_in="header",
+    required=False,
+    description=(
+        "A random key (at most 255 characters) per record to create: a repeat with the same key "
+        "within 24 h gets the first answer (header Idempotent-Replayed), the same key with "
+        "another body 422. Without a key, the same body again within 10 s is a repeat too."
+    ),
+    schema=Schema(type=OpenAPIType.STRING, max_length=MAX_KEY_LENGTH),
+)
+
+
+@dataclass
+class IdempotentOperation(Operation):
+    """The OpenAPI operation of a write: its parameters include ``Idempotency-Key``."""
+
+    def __post_init__(self) -> None:
+        self.parameters = [*(self.parameters or []), KEY_PARAMETER]
+
+
+def document_idempotency(app: Litestar) -> None:
+    """Document the ``Idempotency-Key`` header on every write route of ``app``."""
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler, _ in route.route_handler_map.values():
+                if idempotent(handler):
+                    handler.operation_class = IdempotentOperation

@@ -12,11 +12,12 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from api.access import ALL_ROLES, PUBLIC, current_user
-from api.auth import authenticate, sign_in
+from api.auth import authenticate, client_address, sign_in
 from api.context import lang
 from api.controllers.base import PageController, page_get, page_post
 from api.i18n import gettext, normalise
 from api.pages.render import HOME, Form, local_path, render
+from api.request_scope import NOT_A_RECORD
 
 
 class SessionPages(PageController):
@@ -36,26 +37,31 @@ class SessionPages(PageController):
     ) -> Template:
         return render(request, "login.html", next=local_path(next_))
 
-    @page_post("/login")
+    @page_post("/login", opt=NOT_A_RECORD)
     def login_submit(
         self, request: Request, db: NamedDependency[Session], data: Form
     ) -> Response[Any]:
+        """Sign in; a refusal comes back on the sign-in page (429 with ``Retry-After`` while
+        the throttle makes this username or address wait)."""
         target = str(data.get("next") or "/")
+        username, password = str(data.get("username", "")), str(data.get("password", ""))
         try:
-            user = authenticate(db, str(data.get("username", "")), str(data.get("password", "")))
+            user = authenticate(db, username, password, client_address(request))
         except (NotAuthorizedException, TooManyRequestsException) as exc:
             message = (
                 "Too many failed attempts: wait a few minutes and try again."
                 if isinstance(exc, TooManyRequestsException)
                 else "Wrong username or password."
             )
-            return render(request, "login.html", status_code=exc.status_code, next=target,
+            page = render(request, "login.html", status_code=exc.status_code, next=target,
                           error=gettext(lang(request), message))  # fmt: skip
+            page.headers.update(exc.headers or {})  # Retry-After of a 429
+            return page
         sign_in(request, user)
         home = local_path(target) if local_path(target) != "/" else HOME[user.role]
         return Redirect(home, status_code=303)
 
-    @page_post("/logout", opt={"roles": ALL_ROLES})
+    @page_post("/logout", opt={"roles": ALL_ROLES, **NOT_A_RECORD})
     def logout(self, request: Request) -> Redirect:
         request.clear_session()
         return Redirect("/login", status_code=303)

@@ -50,6 +50,7 @@ from health.models.records import (
     MilestoneAdministrationPublic,
     MilestoneAnswer,
 )
+from health.models.stores import IdempotencyRecord, SignInThrottle
 
 __all__ = [
     "Area",
@@ -83,6 +84,7 @@ __all__ = [
     "FlagPublic",
     "FlagRecord",
     "Guardianship",
+    "IdempotencyRecord",
     "Measurement",
     "MeasurementCreate",
     "MeasurementPublic",
@@ -91,6 +93,7 @@ __all__ = [
     "MilestoneAdministrationPublic",
     "MilestoneAnswer",
     "RemeasureRequest",
+    "SignInThrottle",
     "User",
     "UserCreate",
     "UserPublic",

@@ -57,6 +57,12 @@ class User(UserBase, table=True):
     facility_id: int | None = Field(default=None, foreign_key="facilities.id", index=True)
     area_id: int | None = Field(default=None, foreign_key="areas.id", index=True)
     created_at: dt.datetime
+    password_changed_at: dt.datetime | None = Field(
+        default=None, description="Sessions begun before it are over"
+    )
+    sessions_valid_after: dt.datetime | None = Field(
+        default=None, description="Signed out everywhere: sessions begun before it are over"
+    )
 
 
 class Guardianship(SQLModel, table=True):

@@ -33,9 +33,11 @@ def routes(app) -> list[tuple[str, str, object]]:
     return out
 
 
-def fill(path: str, child_id: int, case_id: int) -> str:
+def fill(path: str, child_id: int, case_id: int, user_id: int = 2) -> str:
+    """``path`` with its parameters: the child, the case, an account (parent2), a language."""
     path = re.sub(r"\{child_id:int\}", str(child_id), path)
     path = re.sub(r"\{case_id:int\}", str(case_id), path)
+    path = re.sub(r"\{user_id:int\}", str(user_id), path)
     return re.sub(r"\{code:str\}", "en", path)
 
 
