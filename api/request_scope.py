@@ -175,8 +175,10 @@ async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | 
     """``before_request`` of a write (after the guard): the first answer given under the
     request's key, or None after claiming the key for this request (see the module docstring).
     Waits up to :data:`WAIT_S` while another request holds the key, then 409."""
+    if not idempotent(request.route_handler):
+        return None
     user = current_user(request)
-    if user is None or not idempotent(request.route_handler):
+    if user is None:
         return None
     key, fingerprint = _key_and_fingerprint(request, await request.body())
     stored, ttl = (
