@@ -30,6 +30,7 @@ from api.access import PUBLIC, guard, require_user, scoped_case, scoped_child
 from api.database import engine_for, sqlalchemy_config, sqlalchemy_plugin
 from api.errors import problem_details_plugin
 from api.i18n import normalise
+from api.limits import RequestLimits
 from api.request_scope import (
     document_idempotency,
     keep_answers,
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         middleware=[
             sessions.middleware,
             DefineMiddleware(logs.access_log_middleware),
+            RequestLimits,  # before the body is parsed
             DefineMiddleware(keep_answers),  # innermost: sees the handler's own answer
         ],
         csrf_config=CSRFConfig(

@@ -9,6 +9,7 @@ caller's language; ``detail`` says what is wrong without personal data.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,9 +33,12 @@ from health.periods import PeriodError
 from health.registry import InvalidRecordError, NotFoundError
 from health.services.cases import CaseStateError
 from screening.errors import ScreeningInputError
+from screening.messages import text
 
 log = logging.getLogger("childhealth.api")
 PREFIX = "urn:childhealth:problem:"
+CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Control characters (C0, DEL, C1): never echoed back in a problem's ``instance``."""
 
 
 @dataclass
@@ -46,6 +50,7 @@ class ProblemDetails:
     status: int
     detail: str = ""
     instance: str = ""
+    text: str = ""  # the refusal in the caller's language, where the catalogue has words for it
 
 
 PROBLEM_RESPONSES = {
@@ -231,6 +236,22 @@ def _end_transaction(request: Request[Any, Any, Any]) -> None:
     config.provide_session(request.app.state, request.scope).rollback()  # no-op if unused
 
 
+def _in_words(exc: ProblemDetailsException, lang: str) -> None:
+    """Add ``text``, the refusal in the caller's language, to a problem that names its
+    catalogue message (``message_id`` of the screening catalogue, or an interface ``message``)."""
+    extra = exc.extra if isinstance(exc.extra, dict) else None
+    if not extra or "text" in extra:
+        return
+    params = extra.get("params") or {}
+    try:
+        if "message_id" in extra:
+            extra["text"] = text(extra["message_id"], lang, **params)
+        elif "message" in extra:
+            extra["text"] = gettext(lang, extra["message"], **params)
+    except (LookupError, ValueError):  # a text without its parameters: the title says enough
+        return
+
+
 def handle(request: Request[Any, Any, Any], exc: ProblemDetailsException) -> Response[Any]:
     """Render ``exc``: problem JSON, an HTML page, or a redirect to sign in. The request's
     database transaction is rolled back first (see :func:`_end_transaction`)."""
@@ -238,7 +259,8 @@ def handle(request: Request[Any, Any, Any], exc: ProblemDetailsException) -> Res
     lang = _lang(request)
     if exc.title:
         exc.title = gettext(lang, exc.title)
-    exc.instance = request.url.path
+    _in_words(exc, lang)
+    exc.instance = CONTROLS.sub("", request.url.path)
     if wants_html(request):
         if exc.status_code == 401:
             return Redirect(path="/login", query_params={"next": request.url.path})

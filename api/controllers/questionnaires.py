@@ -4,12 +4,12 @@ scoring, the previous-day feeding recall, and (doctors) the notable answers of t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
-from pydantic import BaseModel, Field
+from litestar.params import JSONBody, QueryParameter
+from pydantic import BaseModel, Field, StringConstraints
 
 from api.access import CLINICIANS, ENTERING
 from api.controllers.base import api_get, api_post
@@ -20,16 +20,20 @@ from health.models import FeedingRecallPublic, MilestoneAdministrationPublic
 from health.services.questionnaires import answer_sets
 from screening.messages import text
 
+Id = Annotated[str, StringConstraints(max_length=64)]
+"""An instrument's or item's id."""
+Instrument = Annotated[str, QueryParameter(description="Instrument code", max_length=64)]
+
 
 class MilestonesIn(BaseModel):
     instrument: str = Field(default=pipeline.PARENT_MILESTONES, max_length=64)
     administered_on: dt.date
-    answers: dict[str, str]
+    answers: dict[Id, Annotated[str, StringConstraints(max_length=32)]] = Field(max_length=200)
 
 
 class FeedingIn(BaseModel):
     recalled_on: dt.date
-    answers: dict[str, Any]
+    answers: dict[Id, Any] = Field(max_length=32, description="The recall's fields")
 
 
 class QuestionOut(BaseModel):
@@ -75,7 +79,7 @@ class QuestionnairesController(Controller):
 
     @api_get("/milestones/form", tags=["development"])
     def milestone_form(
-        self, visit: NamedDependency[Visit], instrument: FromQuery[str] = pipeline.PARENT_MILESTONES
+        self, visit: NamedDependency[Visit], instrument: Instrument = pipeline.PARENT_MILESTONES
     ) -> MilestoneFormOut:
         """The questions of ``instrument`` for the child's age band today (422 outside its
         ages)."""

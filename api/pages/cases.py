@@ -3,16 +3,16 @@ outcome."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from api.access import CLINICIANS
+from api.access import CLINICIANS, MAX_ID
 from api.controllers.base import PageController, page_get, page_post
 from api.errors import ServiceInputError
 from api.pages.render import Form, error_text, parse_date, render
@@ -34,8 +34,8 @@ class CasePages(PageController):
         self,
         request: Request,
         caller: NamedDependency[Caller],
-        facility: FromQuery[int | None] = None,
-        domain: FromQuery[str | None] = None,
+        facility: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        domain: Annotated[str | None, QueryParameter(max_length=32)] = None,
     ) -> Template:
         db, user = caller.db, caller.user
         facilities = list(

@@ -32,19 +32,32 @@ def _tri(value: Any) -> bool | None:
     return {"yes": True, "no": False}.get(str(value or ""))
 
 
-def _int(value: Any) -> int | None:
-    raw = str(value or "").strip()
-    return int(raw) if raw.isdigit() else None
+MAX_DIGITS = 20  # longer digit strings are not parsed (the recall's own bound refuses less)
+
+
+def _int(form: dict[str, Any], name: str) -> int | None:
+    """The whole number in the field ``name`` (decimal digits of any script, e.g. full-width
+    ``３``); None when empty. Anything else (``²``, ``1.5``, ``-1``, a number of more than
+    :data:`MAX_DIGITS` digits) is a :class:`ServiceInputError`; the recall checks the value."""
+    raw = str(form.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdecimal():
+        raise ServiceInputError("{field} is not a whole number.", field=name)
+    if len(raw) > MAX_DIGITS:
+        raise ServiceInputError("{field}: the number is too long.", field=name)
+    return int(raw)
 
 
 def feeding_answers(form: dict[str, Any]) -> dict[str, Any]:
-    """The recall's answers from the form (``yes``/``no``/``unknown`` radios, counts)."""
+    """The recall's answers from the form (``yes``/``no``/``unknown`` radios, counts); a count
+    that is not a whole number is refused (:class:`ServiceInputError`)."""
     bank = reference.recall_bank()
 
     def item(prefix: str, spec: Any) -> dict[str, Any]:
         out: dict[str, Any] = {"taken": _tri(form.get(f"{prefix}.{spec.id}"))}
         if spec.with_times and out["taken"]:
-            out["times"] = _int(form.get(f"{prefix}.{spec.id}.times"))
+            out["times"] = _int(form, f"{prefix}.{spec.id}.times")
         if getattr(spec, "asks_sweetened", False) and out["taken"]:
             out["sweetened"] = _tri(form.get(f"{prefix}.{spec.id}.sweetened"))
         return out
@@ -54,7 +67,7 @@ def feeding_answers(form: dict[str, Any]) -> dict[str, Any]:
         "bottle_with_nipple": _tri(form.get("bottle_with_nipple")),
         "liquids": {q.id: item("liquids", q) for q in bank.liquids},
         "foods": {f.id: item("foods", f) for f in bank.foods},
-        "solid_feeds": _int(form.get("solid_feeds")),
+        "solid_feeds": _int(form, "solid_feeds"),
         "vitamin_d": _tri(form.get("vitamin_d")),
     }
 
@@ -155,7 +168,11 @@ class QuestionnairePages(PageController):
         self, request: Request, visit: NamedDependency[Visit], data: Form
     ) -> Template:
         yesterday = visit.at.today - dt.timedelta(days=1)
+        try:
+            answers = feeding_answers(data)
+        except ServiceInputError as exc:
+            return _feeding(request, visit, error=error_text(request, exc), status_code=422)
         return _submit(
             request, visit, _feeding, pipeline.record_feeding,
-            recalled_on=yesterday, answers=feeding_answers(data),
+            recalled_on=yesterday, answers=answers,
         )  # fmt: skip

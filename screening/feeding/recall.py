@@ -56,6 +56,9 @@ class RecallAgeError(ScreeningInputError, message_id="error.feeding.age_out_of_r
 
 
 Answer = bool | None  # None: "don't know" (missing, not "no")
+MAX_COUNT = 1000
+"""The largest count taken as a number of times at all (the question bank's limits of
+plausible feeds lie far below it, and a bigger number overflows the typed frame)."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,11 @@ def _is_answer(value: Any) -> bool:
 
 
 def _is_count(value: Any) -> bool:
-    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+    """None, or a whole number within ±:data:`MAX_COUNT` (negatives are refused by the frame's
+    value checks, with their own message)."""
+    if value is None:
+        return True
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_COUNT
 
 
 def _check(ok: bool, name: str, value: Any) -> None:
