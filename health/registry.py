@@ -6,6 +6,8 @@ Every function takes a ``Session`` and explicit times; it flushes but does not c
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 import uuid
 from typing import TypeVar
 
@@ -46,6 +48,49 @@ class NotFoundError(LookupError):
 
 class InvalidRecordError(ValueError):
     """A record breaks a rule of the domain (e.g. an area below the wrong level)."""
+
+
+NAME_LENGTH = 200  # the column's length
+REGISTRATION_YEARS = 7
+"""A child registered by a person is born at most this many years before the local today (the
+service follows children of 0-6 years)."""
+
+NOT_IN_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters no name or note may hold: C0 and C1 controls, DEL, and the bidirectional
+embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which make a text read
+differently from what it stores."""
+
+
+def plain_text(
+    value: str | None, message_id: str, field: str, *, limit: int, lines: bool = False
+) -> str | None:
+    """``value`` NFC-normalised and trimmed (None when empty); with ``lines`` its line breaks
+    (any of CR, LF, CRLF, kept as LF) and tabs stay. Any other control or bidirectional-override
+    character is a :class:`~health.errors.RecordError` with ``message_id``; a text that NFC made
+    longer than ``limit`` characters is one too (``error.record.text_too_long``)."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", value)
+    if lines:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    found = NOT_IN_TEXT.search(text.replace("\n", "").replace("\t", "") if lines else text)
+    if found:
+        code = f"U+{ord(found.group()):04X}"
+        raise RecordError(message_id, field, f"holds the character {code}", character=code)
+    text = text.strip()
+    if len(text) > limit:
+        raise RecordError(
+            "error.record.text_too_long", field, f"longer than {limit} characters", limit=limit
+        )
+    return text or None
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 def _by_code(session: Session, model: type[Coded], kind: str, code: str) -> Coded:
@@ -113,22 +158,45 @@ def create_facility(session: Session, data: FacilityCreate) -> Facility:
 
 
 def create_child(session: Session, data: ChildCreate, *, today: dt.date | None = None) -> Child:
-    """Add a child; without an external ``code`` a random one is assigned. With ``today`` (the
-    local date), a birth date after it is refused (:class:`~health.errors.RecordError`)."""
-    if today is not None and data.birth_date > today:
-        raise RecordError(
-            "error.record.birth_in_future", "birth_date", f"{data.birth_date} is after today",
-            date=data.birth_date.isoformat(),
-        )  # fmt: skip
+    """Add a child; without an external ``code`` a random one is assigned. The name is
+    NFC-normalised and refused with control or bidirectional-override characters. With
+    ``today`` (the local date: a registration by a person) the rules of registration apply
+    too: the child lives in a township-level area, and is born not after ``today`` and not
+    more than :data:`REGISTRATION_YEARS` years before it. Each refusal is a
+    :class:`~health.errors.RecordError`."""
+    name = plain_text(data.name, "error.record.name_characters", "name", limit=NAME_LENGTH)
     area = area_by_code(session, data.area_code)
+    if today is not None:
+        _check_registration(data.birth_date, area, today)
     child = Child(
-        **data.model_dump(exclude={"area_code", "code"}),
+        **data.model_dump(exclude={"area_code", "code", "name"}),
+        name=name,
         code=data.code or uuid.uuid4().hex[:16],
         area_id=area.id,
     )
     session.add(child)
     session.flush()
     return child
+
+
+def _check_registration(birth: dt.date, area: Area, today: dt.date) -> None:
+    """The rules of a registration on the local ``today`` (see :func:`create_child`)."""
+    if birth > today:
+        raise RecordError(
+            "error.record.birth_in_future", "birth_date", f"{birth} is after today",
+            date=birth.isoformat(),
+        )  # fmt: skip
+    earliest = years_before(today, REGISTRATION_YEARS)
+    if birth < earliest:
+        raise RecordError(
+            "error.record.birth_too_long_ago", "birth_date", f"{birth} is before {earliest}",
+            date=birth.isoformat(), earliest=earliest.isoformat(), years=REGISTRATION_YEARS,
+        )  # fmt: skip
+    if area.level != "township":
+        raise RecordError(
+            "error.record.area_not_township", "area_code",
+            f"area '{area.code}' is a {area.level}, not a township", area=area.code,
+        )  # fmt: skip
 
 
 def enrol(session: Session, child: Child, facility: Facility, start: dt.date | None) -> Enrolment:

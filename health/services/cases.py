@@ -3,6 +3,11 @@ audit trail (``case_events``) of every change.
 
 Flags of severity ``advice`` are stored for the family but never open a case. A flag whose code
 is already open on the child's case refreshes that flag's evidence instead of adding a copy.
+
+A doctor's outcome ``normal``, ``advice`` or ``referred`` closes the case. ``recheck`` keeps it
+open until the recheck: the case stays in the clinic's queue with ``outcome`` = recheck and
+``recheck_on`` set (event ``recheck_planned``), its flags stay open, new flags of the child join
+it, and the doctor's outcome after the recheck closes it (another ``recheck`` moves the date).
 """
 
 from __future__ import annotations
@@ -15,11 +20,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from health.clock import Moment
+from health.clock import Clock, Moment, zone_from_env
 from health.errors import RecordError
 from health.models import Case, CaseClose, CaseEvent, Child, FlagRecord
 from health.models.enums import SEVERITY_RANK, CaseStatus, Outcome, Severity
+from health.registry import plain_text
 from health.services.routing import responsible_clinic_id
+
+RECHECK_WITHIN_DAYS = 366
+"""A recheck is planned after the outcome's day and at most this many days ahead."""
+NOTE_LENGTH = 2000  # the column's length
 
 
 class CaseStateError(ValueError):
@@ -186,26 +196,46 @@ def _open(
 
 
 def close_case(
-    session: Session, case_id: int, data: CaseClose, *, actor_id: int | None, now: dt.datetime
+    session: Session,
+    case_id: int,
+    data: CaseClose,
+    *,
+    actor_id: int | None,
+    now: dt.datetime,
+    today: dt.date | None = None,
 ) -> Case:
-    """Record a doctor's outcome: the case closes and its open flags are resolved. A recheck
-    needs ``recheck_on``; a referral names the institution in ``outcome_note``
-    (:class:`~health.errors.RecordError` otherwise)."""
+    """Record a doctor's outcome on the local ``today`` (default: the local date of ``now`` in
+    the deployment's zone). ``normal``, ``advice`` and ``referred`` (the institution named in
+    ``outcome_note``) close the case and resolve its open flags; ``recheck`` keeps it open with
+    ``recheck_on`` (see the module's text). The note is cleaned like a name (NFC, line breaks
+    kept, no other control characters); ``recheck_on`` falls after ``today`` and at most
+    :data:`RECHECK_WITHIN_DAYS` days ahead. Refusals are :class:`~health.errors.RecordError`;
+    an outcome for a closed case is a :class:`CaseStateError`."""
     case = session.get(Case, case_id)
     if case is None:
         raise LookupError(f"unknown case {case_id}")
     if case.status != CaseStatus.open:
         raise CaseStateError(f"case {case_id} is already closed")
-    if data.outcome == Outcome.recheck and data.recheck_on is None:
-        raise RecordError("error.record.recheck_needs_date", "recheck_on", "needs its date")
-    if data.outcome == Outcome.referred and not (data.outcome_note or "").strip():
+    today = today or Clock(zone=zone_from_env()).local_date(now)
+    note = plain_text(
+        data.outcome_note, "error.record.note_characters", "outcome_note", limit=NOTE_LENGTH,
+        lines=True,
+    )  # fmt: skip
+    _check_recheck(data, today)
+    if data.outcome == Outcome.referred and note is None:
         raise RecordError(
             "error.record.referral_needs_institution", "outcome_note",
             "a referral names the institution",
         )  # fmt: skip
-    case.status, case.outcome = "closed", data.outcome  # type: ignore[assignment]
-    case.outcome_note, case.recheck_on = data.outcome_note, data.recheck_on
-    case.closed_at, case.closed_by_id, case.updated_at = now, actor_id, now
+    case.outcome = data.outcome  # type: ignore[assignment]
+    case.outcome_note, case.recheck_on, case.updated_at = note, data.recheck_on, now
+    if data.outcome == Outcome.recheck:
+        _event(session, case, "recheck_planned", now, actor_id, recheck_on=str(data.recheck_on))
+        session.add(case)
+        session.flush()
+        return case
+    case.status = CaseStatus.closed
+    case.closed_at, case.closed_by_id = now, actor_id
     for flag in session.exec(
         select(FlagRecord).where(
             FlagRecord.case_id == case_id, col(FlagRecord.resolved_at).is_(None)
@@ -218,6 +248,26 @@ def close_case(
     session.add(case)
     session.flush()
     return case
+
+
+def _check_recheck(data: CaseClose, today: dt.date) -> None:
+    """A recheck names its date; any ``recheck_on`` falls after ``today`` and within
+    :data:`RECHECK_WITHIN_DAYS` days."""
+    if data.outcome == Outcome.recheck and data.recheck_on is None:
+        raise RecordError("error.record.recheck_needs_date", "recheck_on", "needs its date")
+    if data.recheck_on is None:
+        return
+    day, latest = data.recheck_on, today + dt.timedelta(days=RECHECK_WITHIN_DAYS)
+    if day <= today:
+        raise RecordError(
+            "error.record.recheck_not_after_today", "recheck_on", f"{day} is not after {today}",
+            date=day.isoformat(), today=today.isoformat(),
+        )  # fmt: skip
+    if day > latest:
+        raise RecordError(
+            "error.record.recheck_too_far", "recheck_on", f"{day} is after {latest}",
+            date=day.isoformat(), latest=latest.isoformat(), days=RECHECK_WITHIN_DAYS,
+        )  # fmt: skip
 
 
 def open_queue(session: Session, clinic_id: int) -> list[Case]:

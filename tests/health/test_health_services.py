@@ -168,10 +168,10 @@ def test_closing_a_case_resolves_flags_and_a_new_flag_opens_a_new_case(
     )
     later = NOW + dt.timedelta(hours=3)
     closed = close_case(
-        session, opened.case.id, CaseClose(outcome="recheck", recheck_on=dt.date(2025, 7, 1)),
+        session, opened.case.id, CaseClose(outcome="advice", outcome_note="feed more often"),
         actor_id=None, now=later,
     )  # fmt: skip
-    assert (closed.status, closed.outcome, closed.closed_at) == ("closed", "recheck", later)
+    assert (closed.status, closed.outcome, closed.closed_at) == ("closed", "advice", later)
     assert all(f.resolved_at == later for f in session.exec(select(FlagRecord)))
     with pytest.raises(CaseStateError, match="already closed"):
         close_case(session, opened.case.id, CaseClose(outcome="normal"), actor_id=None, now=later)
@@ -181,6 +181,93 @@ def test_closing_a_case_resolves_flags_and_a_new_flag_opens_a_new_case(
     assert again.case.id != opened.case.id
     assert [c.status for c in cases_of(session, child.id)] == ["closed", "open"]
     session.commit()
+
+
+def test_a_recheck_keeps_the_case_open_until_the_doctor_closes_it(
+    session: Session, units: dict
+) -> None:
+    """``recheck`` leaves the case open in the queue with its date and open flags; a new flag
+    joins that case; another recheck moves the date; the next outcome closes it."""
+    child = add_child(session, "s6r", BIRTH)
+    opened = record_measurement(
+        session, child, home("2025-05-01", weight_kg=weight_at(-2.4, 700)), now=NOW
+    )
+    later = NOW + dt.timedelta(hours=3)
+    plan = CaseClose(outcome="recheck", recheck_on=dt.date(2025, 7, 1), outcome_note="in 4 weeks")
+    kept = close_case(session, opened.case.id, plan, actor_id=None, now=later)
+    assert (kept.status, kept.outcome, kept.recheck_on) == ("open", "recheck", dt.date(2025, 7, 1))
+    assert kept.closed_at is None and kept.outcome_note == "in 4 weeks"
+    assert all(f.resolved_at is None for f in session.exec(select(FlagRecord)))
+    assert [c.id for c in open_queue(session, kept.clinic_id)] == [kept.id]
+    again = record_measurement(
+        session, child, home("2025-05-20", weight_kg=weight_at(-2.5, 719)), now=later
+    )
+    assert again.case.id == kept.id  # the child's one open case
+    moved = CaseClose(outcome="recheck", recheck_on=dt.date(2025, 7, 15))
+    moved_case = close_case(session, kept.id, moved, actor_id=None, now=later)
+    assert (moved_case.status, moved_case.recheck_on) == ("open", dt.date(2025, 7, 15))
+    done = close_case(session, kept.id, CaseClose(outcome="normal"), actor_id=None, now=later)
+    assert (done.status, done.outcome, done.recheck_on) == ("closed", "normal", None)
+    assert all(f.resolved_at == later for f in session.exec(select(FlagRecord)))
+    trail = session.exec(
+        select(CaseEvent).where(CaseEvent.case_id == kept.id).order_by(CaseEvent.id)
+    )
+    actions = [e.action for e in trail]
+    assert actions.count("recheck_planned") == 2 and actions[-1] == "closed"
+    session.commit()
+
+
+@pytest.mark.parametrize(
+    "recheck_on,message_id",
+    [
+        (dt.date(1, 1, 1), "error.record.recheck_not_after_today"),
+        (NOW.date() - dt.timedelta(days=1), "error.record.recheck_not_after_today"),
+        (NOW.date(), "error.record.recheck_not_after_today"),
+        (NOW.date() + dt.timedelta(days=367), "error.record.recheck_too_far"),
+        (dt.date(9999, 12, 31), "error.record.recheck_too_far"),
+    ],
+)
+def test_recheck_date_falls_after_today_and_within_a_year(
+    session: Session, units: dict, recheck_on: dt.date, message_id: str
+) -> None:
+    child = add_child(session, "s7d", BIRTH)
+    case = record_measurement(
+        session, child, home("2025-05-01", weight_kg=weight_at(-2.4, 700)), now=NOW
+    ).case
+    entry = CaseClose(outcome="recheck", recheck_on=recheck_on)
+    with pytest.raises(RecordError) as refused:
+        close_case(session, case.id, entry, actor_id=None, now=NOW, today=NOW.date())
+    assert (refused.value.message_id, refused.value.field) == (message_id, "recheck_on")
+    assert session.get(Case, case.id).outcome is None  # nothing recorded
+    edge = NOW.date() + dt.timedelta(days=366)
+    ok = close_case(session, case.id, CaseClose(outcome="recheck", recheck_on=edge),
+                    actor_id=None, now=NOW, today=NOW.date())  # fmt: skip
+    assert ok.recheck_on == edge
+
+
+@pytest.mark.parametrize("note", ["a\x00b", "see \u202egnp.exe", "\x1b[31mred", "x\x85y"])
+def test_outcome_notes_refuse_control_and_override_characters(
+    session: Session, units: dict, note: str
+) -> None:
+    child = add_child(session, "s7n", BIRTH)
+    case = record_measurement(
+        session, child, home("2025-05-01", weight_kg=weight_at(-2.4, 700)), now=NOW
+    ).case
+    with pytest.raises(RecordError) as refused:
+        close_case(session, case.id, CaseClose(outcome="referred", outcome_note=note),
+                   actor_id=None, now=NOW)  # fmt: skip
+    assert refused.value.message_id == "error.record.note_characters"
+
+
+def test_outcome_notes_keep_their_lines_in_nfc(session: Session, units: dict) -> None:
+    child = add_child(session, "s7l", BIRTH)
+    case = record_measurement(
+        session, child, home("2025-05-01", weight_kg=weight_at(-2.4, 700)), now=NOW
+    ).case
+    note = "  County MCH hospital\r\nCafe\u0301\tbed 3  "
+    closed = close_case(session, case.id, CaseClose(outcome="referred", outcome_note=note),
+                        actor_id=None, now=NOW)  # fmt: skip
+    assert closed.outcome_note == "County MCH hospital\nCaf\u00e9\tbed 3"
 
 
 def test_recheck_needs_a_date(session: Session, units: dict) -> None:

@@ -41,7 +41,15 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import CSRF_COOKIE, CSRF_HEADER, create_app
-from tests.api.api_world import PASSWORD, TODAY, World, settings_for
+from tests.api.api_world import (
+    PASSWORD,
+    TODAY,
+    World,
+    breast_milk_only,
+    login,
+    serve,
+    settings_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -175,3 +183,91 @@ def test_every_operation_answers_as_documented(
     assert sent >= MIN_CASES // len(ACCOUNTS), per_operation  # five roles: >= MIN_CASES in all
     assert {200, 400, 422} <= set(statuses), statuses  # past the guard, into the domain
     print(f"{role}: {sent} cases over {len(operations)} operations, statuses {dict(statuses)}")
+
+
+# ---- the hostile corpus: shapes an attacker sent (issue 12), over every route and role
+
+DEEP_BODIES = {
+    "deep array": "[" * 1000 + "]" * 1000,
+    "deep object": '{"a":' * 1000 + "1" + "}" * 1000,
+    "too large": '{"x": "' + "a" * (64 * 1024) + '"}',
+}
+HOSTILE_VALUES: list[Any] = [
+    2**63, 10**20, -(2**63) - 1, 0, "99999999999999999999", "²", "\x00", "a\u202eb", "\x1b[0m",
+    "0001-01-01", "9999-12-31", "1900-01-01",
+]  # fmt: skip
+QUERY_NAMES = (
+    "facility", "facility_id", "domain", "area", "by", "period", "chart", "county", "next",
+    "back", "instrument", "limit", "action", "confirm", "lang",
+)  # fmt: skip
+FORM_NAMES = (
+    "sex", "birth_date", "name", "area_code", "gestational_weeks", "measured_on", "weight_kg",
+    "length_cm", "head_cm", "muac_cm", "measure", "outcome", "outcome_note", "recheck_on",
+    "solid_feeds", "breastfed", "bottle_with_nipple", "vitamin_d", "username", "password",
+)  # fmt: skip
+BODIES: dict[str, dict[str, Any]] = {
+    "/api/v1/children": {"sex": "F", "birth_date": "2025-01-01", "area_code": "T1", "name": "a"},
+    "/api/v1/children/{child_id:int}/measurements": {
+        "measured_on": "2026-06-10", "source": "home", "weight_kg": 7.0, "length_cm": 66.0,
+        "measure": "L",
+    },
+    "/api/v1/cases/{case_id:int}/outcome": {
+        "outcome": "recheck", "recheck_on": "2026-07-01", "outcome_note": "n",
+    },
+    "/api/v1/children/{child_id:int}/feeding": {"recalled_on": "2026-06-14"},
+}  # fmt: skip
+"""Plausible bodies whose fields the corpus replaces one by one. The sign-in routes get only
+the deep and oversized shapes (refused before any check of a password): failed sign-ins would
+slow down the next ones (the sign-in throttle)."""
+
+
+def _hostile_requests(app: Litestar, world: World) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(method, url, keyword arguments of the client's request) for every route of ``app``."""
+    from tests.api.test_access_matrix import fill, routes
+
+    for method, path, _ in routes(app):
+        url = fill(path, world.own_child, world.other_case)
+        yield method, url + "%00", {}
+        for big in (2**63, 10**20, 0, -1):
+            if "{child_id:int}" in path or "{case_id:int}" in path:
+                yield method, fill(path, big, big), {}
+        for value in HOSTILE_VALUES:
+            yield method, url, {"params": {name: value for name in QUERY_NAMES}}
+        if method not in ("POST", "PUT", "PATCH", "DELETE"):
+            continue
+        for body in DEEP_BODIES.values():
+            yield method, url, {"content": body, "headers": {"content-type": "application/json"}}
+        if "login" in path:
+            continue
+        for value in HOSTILE_VALUES:
+            yield method, url, {"data": {name: str(value) for name in FORM_NAMES}}
+        plausible = BODIES.get(path, {})
+        if path.endswith("/feeding"):
+            plausible = plausible | {"answers": breast_milk_only()}
+        for field in plausible:
+            for value in HOSTILE_VALUES:
+                if field == "answers":
+                    body = plausible | {"answers": breast_milk_only() | {"solid_feeds": value}}
+                else:
+                    body = plausible | {field: value}
+                yield method, url, {"json": body}
+
+
+@pytest.mark.parametrize("role", list(ACCOUNTS))
+def test_the_hostile_corpus_gets_no_server_error(role: str, world: World) -> None:
+    """Every shape of the attack (deep and oversized JSON, ids and counts beyond 64 bits,
+    control and direction characters, dates of year 1 and 9999) on every route as ``role``:
+    never a 5xx; every refusal of the API is problem details with its status."""
+    with serve(f"sqlite:///{world.db_file}") as client:
+        login(client, ACCOUNTS[role])
+        sent: Counter[int] = Counter()
+        for method, url, kwargs in _hostile_requests(client.app, world):
+            response = client.request(method, url, follow_redirects=False, **kwargs)
+            sent[response.status_code] += 1
+            assert response.status_code < 500, (method, url, kwargs, response.text[:300])
+            if url.startswith("/api/") and response.status_code >= 400:
+                assert response.headers["content-type"].startswith("application/problem+json")
+                assert response.json()["status"] == response.status_code
+            if "/auth/" in url or "login" in url or "logout" in url:
+                login(client, ACCOUNTS[role])  # a sign-in or sign-out may have changed it
+        assert sum(sent.values()) >= 500 and {400, 413} <= set(sent), sent
