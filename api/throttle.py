@@ -11,15 +11,16 @@ beyond the free ones makes the next try wait longer (growing delays, never a loc
   every try from it waits the same way, however many usernames it tries.
 
 Failures are forgotten :data:`FORGET_S` seconds after the last one; a successful sign-in
-forgets the account's (not the address's). Usernames and addresses are stored as sha256
-hashes only, never logged. Instants come from :data:`clock` (wall-clock seconds, shared by
-every process; tests move it instead of sleeping).
+forgets the account's (not the address's). An IPv6 client counts by its /64 network.
+Usernames and addresses are stored as sha256 hashes only, never logged. Instants come from
+:data:`clock` (wall-clock seconds, shared by every process; tests move it instead of sleeping).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import math
 import time
 import weakref
@@ -54,8 +55,17 @@ def account_key(username: str) -> str:
 
 
 def address_key(address: str) -> str:
-    """The stored key of a client address."""
-    return _digest("address", address)
+    """The stored key of a client address; an IPv6 address counts by its /64 network (one
+    client usually holds a whole /64)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return _digest("address", address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return _digest("address", str(parsed.ipv4_mapped))
+        return _digest("address", str(ipaddress.ip_network(f"{parsed}/64", strict=False)))
+    return _digest("address", str(parsed))
 
 
 def delay_s(failures: int, free: int) -> float:

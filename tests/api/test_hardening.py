@@ -143,6 +143,13 @@ def test_usernames_and_addresses_are_stored_as_hashes_only(app_client, world: Wo
     assert not any("facility1" in k or "192.0.2" in k for k in keys)
 
 
+def test_an_ipv6_client_counts_by_its_64_network() -> None:
+    key = throttle.address_key
+    assert key("2001:db8:1:2::7") == key("2001:db8:1:2:ffff::1") != key("2001:db8:1:3::7")
+    assert key("::ffff:192.0.2.1") == key("192.0.2.1") != key("192.0.2.2")
+    assert key("testclient") == key("testclient")  # not an address: taken as it is
+
+
 def test_delay_rule_at_its_edges() -> None:
     free = throttle.ACCOUNT_FREE
     assert throttle.delay_s(free - 1, free) == 0
