@@ -17,10 +17,9 @@ A child counts in the area of its residence; in the clinic that is responsible f
 period's end date (the linked clinic of the facility it is enrolled in then, else the clinic of its
 township, the lowest id when a township has several); in the facility it is enrolled in then.
 
-Privacy: numerators and denominators are management counts (children due a check, children
-checked), not figures on a health condition, so they are shown and exported as they are, however
-small. A figure on a condition (e.g. stunted children of a facility) must instead be suppressed
-when computed from fewer than 5 children; the bureau views carry no such figure.
+Privacy: these are the exact counts, for clinics (their own children) and the analysts' command
+line. What bureaus and their exports see goes through :mod:`health.release`, which hides small
+counts by the rule of :mod:`health.suppression` (coverage.md §5).
 """
 
 from __future__ import annotations
@@ -170,6 +169,7 @@ def per_child(period: Period, params: CoverageParams, *, links: bool) -> Select[
         C.c.id.label("child_id"),
         C.c.code.label("child_code"),
         C.c.area_id,
+        C.c.birth_date,
         due.label("due"),
         func.coalesce(stats.c.n_routine, 0).label("n_routine"),
         func.coalesce(stats.c.n_any, 0).label("n_any"),
@@ -212,7 +212,7 @@ def per_child(period: Period, params: CoverageParams, *, links: bool) -> Select[
         .subquery("facts")
     )
     f = facts.c
-    kept = [f.child_id, f.child_code, f.area_id]
+    kept = [f.child_id, f.child_code, f.area_id, f.birth_date]
     if links:
         kept += [f.clinic_id, f.facility_id]
     return select(
@@ -368,6 +368,49 @@ def coverage(
                 )
             )
     return rows
+
+
+def newborn_by_month(
+    session: Session, period: Period, params: CoverageParams | None = None
+) -> dict[str, list[tuple[int, int]]]:
+    """Newborn visits of ``period`` (inside one calendar year) by month of birth, for every area
+    at every level: area code → 12 ``(numerator, denominator)`` pairs, January first.
+
+    The same per-child facts as :func:`coverage` (:func:`per_child`): a child born in month m
+    has the same newborn flags in a month, quarter or year that holds m (the visit window is
+    the 28 days after birth), so each month's pair is the month's newborn figure and their sums
+    are the quarter's and the year's. Areas with no newborn get twelve ``(0, 0)``.
+    """
+    if period.start.year != period.end.year:
+        raise CoverageRequestError("newborn visits by month need a period inside one year")
+    params = params or load_schedule().coverage
+    _tune(session)
+    sub = per_child(period, params, links=False).subquery("pc")
+    year = period.start.year
+    months = [Period.month(year, m) for m in range(1, 13)]
+    born = [(sub.c.birth_date.between(p.start, p.end), p.start.month) for p in months]
+    month = case(*born, else_=0).label("month")
+    area = (sub.c.area_id + 0).label("area_id")  # group by value, as in _counts
+    per_area = (
+        select(area, month, func.sum(sub.c.newborn_num).label("num"), func.count().label("den"))
+        .where(sub.c.newborn_den == 1)
+        .group_by(area, month)
+        .subquery("pm")
+    )
+    stmt = (
+        select(A.c.code, per_area.c.month, func.sum(per_area.c.num), func.sum(per_area.c.den))
+        .select_from(
+            per_area.join(AA, AA.c.area_id == per_area.c.area_id).join(
+                A, A.c.id == AA.c.ancestor_id
+            )
+        )
+        .group_by(A.c.code, per_area.c.month)
+    )
+    out = {str(code): [(0, 0)] * 12 for code in session.execute(select(A.c.code)).scalars()}
+    for code, m, num, den in session.execute(stmt):
+        if 1 <= int(m) <= 12:
+            out[str(code)][int(m) - 1] = (int(num or 0), int(den or 0))
+    return out
 
 
 def make_row(

@@ -1,6 +1,12 @@
 """``childhealth coverage --year Y --level L [--by area|clinic|facility] [--format csv|json]``.
 
-Each run is an export: it is recorded in the access audit (``export.coverage``, role ``cli``)."""
+Each run is an export: it is recorded in the access audit (``export.coverage``, role ``cli``).
+
+Exact counts, not suppressed: the command is for the province's analysts, who run it with the
+database's address and so can read every child's record anyway; hiding small counts from them
+protects no child and would break planning and the reconciliation with the source system. What
+leaves their hands for a wider audience is the bureau's CSV (``/api/v1/coverage.csv``), which
+hides counts under 5 (``health.suppression``)."""
 
 from __future__ import annotations
 
@@ -49,7 +55,10 @@ def coverage(
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     period: Annotated[
         str | None,
-        typer.Option(help="Instead of the whole year: YEAR-Qn or START..END (ISO dates)."),
+        typer.Option(
+            help="Instead of the whole year: YYYY-Qn, YYYY-MM or START..END (ISO dates), "
+            "years 1900 to 2200."
+        ),
     ] = None,
     area: Annotated[
         str | None, typer.Option(help="Only children living in this area code (and below).")
@@ -58,6 +67,10 @@ def coverage(
     """Health-management coverage (the 95 % indicators) per area, clinic or facility, to stdout.
 
     For --by clinic|facility the first two columns hold the clinic's or facility's code and name.
+
+    Counts are exact, small ones too (not suppressed): the report is for analysts who hold the DB.
+
+    Its file is as sensitive as the database: give others the bureau's CSV (counts under 5 hidden).
     """
     from health.coverage import CoverageRequestError
     from health.coverage import coverage as compute

@@ -1,5 +1,6 @@
 """JSON API for bureaus: coverage of an area against the 95 % target, and the same rows as CSV
-(counts only; every CSV download is audited)."""
+(counts only, small counts hidden by :mod:`health.suppression`; every CSV download is
+audited)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,26 @@ from typing import Annotated
 from litestar import Controller, Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api import audit
 from api.access import ADMIN, BUREAU
 from api.controllers.base import api_get
 from api.request_scope import Caller
 from api.services import dashboard as dash
-from health.coverage import CoverageRow
+from health.release import ReleasedRow
 
 AreaCode = Annotated[str | None, QueryParameter(description="Area code (default: your area)")]
 Grouping = Annotated[str, QueryParameter(description="area (one level down), clinic, facility")]
-PeriodText = Annotated[str | None, QueryParameter(description="YEAR, YEAR-Qn or START..END")]
+PeriodText = Annotated[
+    str | None,
+    QueryParameter(
+        description="A whole calendar period: a year YYYY, a quarter YYYY-Qn or a month YYYY-MM, "
+        "from 2000 to next year (default: this year, counted to today). Any other form, "
+        "ranges included, is refused with a 400 problem of type bad-period."
+    ),
+]
+HIDDEN = "; null when hidden (suppressed is then true)"
 
 
 def coverage_query(
@@ -30,17 +39,60 @@ def coverage_query(
     return dash.CoverageQuery(area, by, period)
 
 
+class CoverageRowOut(BaseModel):
+    """One indicator of one unit. Counts from 1 to 4 children are hidden, and so are the counts
+    that would give one back by subtraction (complementary suppression): a hidden count is
+    null, ``suppressed`` is true, and the rate, its interval and ``meets_target`` are null."""
+
+    unit_code: str = Field(description="Code of the area, clinic or facility")
+    unit_name: str
+    indicator: str = Field(
+        description="infant_health_management, child_health_management_0_6 or newborn_visit"
+    )
+    numerator: int | None = Field(description="Children counted in the numerator" + HIDDEN)
+    denominator: int | None = Field(description="Children in the denominator" + HIDDEN)
+    rate: float | None = Field(
+        description="numerator / denominator (0–1); null when the denominator is 0 or a "
+        "count is hidden"
+    )
+    ci_low: float | None = Field(description="Wilson 95 % interval, lower end (0–1), or null")
+    ci_high: float | None = Field(description="Wilson 95 % interval, upper end (0–1), or null")
+    target: float = Field(description="Target rate (0–1), e.g. 0.95")
+    meets_target: bool | None = Field(
+        description="Whether the rate reaches the target; null when the denominator is 0 or a "
+        "count is hidden"
+    )
+    gap: int | None = Field(
+        description="Children still needed to reach the target, max(0, ceil(target × "
+        "denominator) − numerator); hidden with the numerator" + HIDDEN
+    )
+    suppressed: bool = Field(description="True when any count of this row is hidden")
+
+    @classmethod
+    def of(cls, row: ReleasedRow) -> CoverageRowOut:
+        """The row as released by ``health.release``."""
+        return cls(**row.as_dict())
+
+
+def _rows(rows: list[ReleasedRow]) -> list[CoverageRowOut]:
+    return [CoverageRowOut.of(r) for r in rows]
+
+
 class DashboardOut(BaseModel):
-    """Counts only: no child, name or birth date."""
+    """Counts only: no child, name or birth date; small counts hidden (see the rows)."""
 
     area_code: str
     area_name: str
-    period_start: dt.date
-    period_end: dt.date
+    period: str = Field(description="The period asked for: YYYY, YYYY-Qn or YYYY-MM")
+    period_start: dt.date = Field(description="First day counted")
+    period_end: dt.date = Field(description="Last day counted (today while under way)")
     by: str
-    totals: list[CoverageRow]
-    rows: list[CoverageRow]
-    trend: dict[str, list[CoverageRow]]
+    totals: list[CoverageRowOut]
+    rows: list[CoverageRowOut]
+    trend: dict[str, list[CoverageRowOut]] = Field(
+        description="The area's totals in each of the last four quarters (YYYY-Qn), the "
+        "current one counted to today"
+    )
 
 
 class CoverageController(Controller):
@@ -61,12 +113,13 @@ class CoverageController(Controller):
         return DashboardOut(
             area_code=view.area.code,
             area_name=view.area.name,
-            period_start=view.period.start,
-            period_end=view.period.end,
+            period=view.period.label,
+            period_start=view.counted.start,
+            period_end=view.counted.end,
             by=view.by,
-            totals=list(view.totals),
-            rows=list(view.rows),
-            trend={label: list(rows) for label, rows in view.trend},
+            totals=_rows(view.totals),
+            rows=_rows(view.rows),
+            trend={label: _rows(rows) for label, rows in view.trend},
         )
 
     @api_get("/coverage.csv", media_type="text/csv")
@@ -76,7 +129,8 @@ class CoverageController(Controller):
         caller: NamedDependency[Caller],
         coverage: NamedDependency[dash.CoverageQuery],
     ) -> Response[str]:
-        """The same rows as CSV (counts only). Every download is audited
+        """The same rows as CSV (counts only; a hidden count is written ``<5`` and its row's
+        rate, interval and meets_target are empty). Every download is audited
         (``export.coverage``)."""
         db = caller.db
         view = dash.dashboard_for(db, caller.user, caller.at, coverage, strict=True)

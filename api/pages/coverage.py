@@ -1,6 +1,8 @@
-"""The bureau's coverage dashboard (counts only, no personal data)."""
+"""The bureau's coverage dashboard (counts only, small counts hidden, no personal data)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from litestar import Request
 from litestar.di import NamedDependency
@@ -15,6 +17,8 @@ from api.pages.render import INDICATOR_LABELS, render
 from api.request_scope import Caller
 from api.services import dashboard as dash
 from health.coverage import INDICATORS
+from health.periods import PeriodError
+from health.suppression import MARK
 
 
 class BureauPages(PageController):
@@ -32,8 +36,16 @@ class BureauPages(PageController):
         by: FromQuery[str] = "area",
         period: FromQuery[str | None] = None,
     ) -> Template:
-        query = dash.CoverageQuery(area, by, period)
-        view = dash.dashboard_for(caller.db, caller.user, caller.at, query, strict=False)
+        """The dashboard; a period that is not a whole year, quarter or month is explained in
+        words above the current year's figures (the page keeps working)."""
+        query = dash.CoverageQuery(area, by, period or None)
+        error = None
+        try:
+            view = dash.dashboard_for(caller.db, caller.user, caller.at, query, strict=False)
+        except PeriodError as exc:
+            error = gettext(caller.language, exc.message, **exc.params)
+            query = replace(query, period=None)
+            view = dash.dashboard_for(caller.db, caller.user, caller.at, query, strict=False)
         names = {k: gettext(caller.language, v) for k, v in INDICATOR_LABELS.items()}
         return render(
             request,
@@ -43,5 +55,8 @@ class BureauPages(PageController):
             names=names,
             indicators=INDICATORS,
             trend_html=dash.trend_figure_html(view, caller.language, names),
-            period=period or "",
+            period=query.period or "",
+            asked=period or "",
+            error=error,
+            mark=MARK,  # a hidden count: the same notation in every language and in the CSV
         )

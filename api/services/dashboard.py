@@ -1,7 +1,9 @@
 """The bureau's coverage dashboard: counts only, for the user's area and below, one level of
 drill-down at a time; a quarterly trend of the selected area. No child-level data (no name, birth
-date, child id or code), and no figure on a health condition: the coverage counts are management
-counts, left unsuppressed (see :mod:`health.coverage`)."""
+date, child id or code), and small counts hidden: every row is a
+:class:`health.release.ReleasedRow` (the rule: :mod:`health.suppression`; where it is solved:
+:mod:`health.release`). Periods are whole years, quarters or months
+(:func:`health.periods.bureau_period`)."""
 
 from __future__ import annotations
 
@@ -10,19 +12,23 @@ import datetime as dt
 import io
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.access import ADMIN, CurrentUser
 from api.errors import ChildNotFoundError, ServiceInputError
+from health import release
 from health.clock import Moment
-from health.coverage import INDICATORS, CoverageRow, coverage
+from health.coverage import INDICATORS
 from health.models import Area, AreaAncestor
 from health.models.enums import AREA_LEVELS
-from health.periods import Period
+from health.periods import CalendarPeriod, Period, bureau_period
+from health.release import AreaRelease, ReleasedRow
+from health.suppression import MARK
 
 GROUPINGS = ("area", "clinic", "facility")
 CACHE_SECONDS = 300.0
@@ -34,17 +40,26 @@ _cache_lock = threading.Lock()
 @dataclass(frozen=True)
 class Dashboard:
     """One view of the dashboard: the selected area, its own totals, the rows of the chosen
-    grouping (sub-areas one level down, clinics or facilities), and the trend by quarter."""
+    grouping (sub-areas one level down, clinics or facilities), and the trend by quarter; every
+    row as released (small counts hidden). ``counted`` is ``period`` as counted on the day
+    (cut at today while under way); ``computed_at`` the oldest figure's computation time."""
 
     area: Area
     parents: list[Area]
-    period: Period
+    period: CalendarPeriod
+    counted: Period
     by: str
     child_level: str | None
-    totals: list[CoverageRow]
-    rows: list[CoverageRow]
-    trend: list[tuple[str, list[CoverageRow]]]
+    totals: list[ReleasedRow]
+    rows: list[ReleasedRow]
+    trend: list[tuple[str, list[ReleasedRow]]]
     computed_at: dt.datetime
+
+    @property
+    def suppressed(self) -> bool:
+        """Whether any figure of the view is hidden (the page then explains the mark)."""
+        rows = [*self.totals, *self.rows, *(r for _, trend in self.trend for r in trend)]
+        return any(r.suppressed for r in rows)
 
 
 def area_in_scope(session: Session, user: CurrentUser, code: str | None) -> Area:
@@ -84,23 +99,23 @@ def ancestors(session: Session, area: Area, user: CurrentUser) -> list[Area]:
     return list(reversed(chain))
 
 
-def quarters_back(today: dt.date, count: int = 4) -> list[tuple[str, Period]]:
-    """The last ``count`` quarters up to and including today's (the current one to date)."""
-    year, quarter = today.year, (today.month - 1) // 3 + 1
-    out = []
-    for _ in range(count):
-        period = Period.quarter(year, quarter)
-        if period.end > today:
-            period = Period(period.start, today)
-        out.append((f"{year}-Q{quarter}", period))
-        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+def quarters_back(today: dt.date, count: int = 4) -> list[CalendarPeriod]:
+    """The last ``count`` quarters up to and including today's (each counted on ``today``)."""
+    out = [CalendarPeriod.of_quarter(today)]
+    while len(out) < count:
+        last = out[-1]
+        out.append(
+            CalendarPeriod(last.year, "quarter", last.number - 1)
+            if last.number > 1
+            else CalendarPeriod(last.year - 1, "quarter", 4)
+        )
     return list(reversed(out))
 
 
 @dataclass(frozen=True)
 class CoverageQuery:
     """What a bureau asks: an area code (None: their own), a grouping, a period text
-    (``YEAR``, ``YEAR-Qn``, ``START..END``; None: the year to date)."""
+    (``YYYY``, ``YYYY-Qn`` or ``YYYY-MM``; None: the current year, counted to today)."""
 
     area: str | None = None
     by: str = "area"
@@ -111,13 +126,14 @@ def dashboard_for(
     session: Session, user: CurrentUser, at: Moment, query: CoverageQuery, *, strict: bool
 ) -> Dashboard:
     """:func:`dashboard` for a bureau's query; an unknown grouping is refused when ``strict``
-    (the API), else read as ``area`` (the page's links)."""
+    (the API), else read as ``area`` (the page's links). A period that is not a whole year,
+    quarter or month from 2000 to next year raises :class:`health.periods.PeriodError`."""
     by = query.by
     if by not in GROUPINGS:
         if strict:
             raise ServiceInputError("Grouping {by} is not one of area, clinic, facility.", by=by)
         by = "area"
-    period = Period.parse(query.period) if query.period else None
+    period = bureau_period(query.period, at.today) if query.period else None
     return dashboard(session, user, at, area_code=query.area, by=by, period=period)
 
 
@@ -128,76 +144,114 @@ def dashboard(
     *,
     area_code: str | None = None,
     by: str = "area",
-    period: Period | None = None,
+    period: CalendarPeriod | None = None,
 ) -> Dashboard:
     """Coverage of the selected area (see :class:`Dashboard`) on the local ``at.today``."""
     today = at.today
     area = area_in_scope(session, user, area_code)
-    period = period or Period.year_to_date(today)
+    period = period or CalendarPeriod(today.year)
     depth = AREA_LEVELS.index(area.level)
     child_level = AREA_LEVELS[depth + 1] if depth + 1 < len(AREA_LEVELS) else None
     if by == "area" and child_level is None:
         by = "clinic"
-    own, rows, trend, computed_at = _aggregates(session, area, by, child_level, period, at)
+    figures = _Figures(session, at)
+    areas = figures.areas(period)
+    if by == "area":
+        rows = areas.below(figures.tree(), area.code)
+    else:
+        rows = figures.units(area.code, by, period, areas)
+    trend = [(q.label, figures.areas(q).of(area.code)) for q in quarters_back(today)]
     return Dashboard(
-        area, ancestors(session, area, user), period, by, child_level, own, rows, trend,
-        computed_at,
+        area, ancestors(session, area, user), period, areas.period, by, child_level,
+        areas.of(area.code), rows, trend, figures.oldest or at.now,
     )  # fmt: skip
 
 
-Aggregates = tuple[
-    list[CoverageRow], list[CoverageRow], list[tuple[str, list[CoverageRow]]], dt.datetime
-]
+T = TypeVar("T")
 
 
-def _aggregates(
-    session: Session, area: Area, by: str, child_level: str | None, period: Period, at: Moment
-) -> Aggregates:
-    """The area's totals, the rows of the grouping and the quarterly trend, computed in the
-    database (six aggregations) and kept for :data:`CACHE_SECONDS`: a dashboard is looked at
-    often and the counts move slowly."""
-    today = at.today
-    key = (str(session.get_bind().url), area.id, by, period.start, period.end, today)
-    clock = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit is not None and clock - hit[0] < CACHE_SECONDS:
-        return hit[1]
+class _Figures:
+    """The released figures a view is made of, each kept for :data:`CACHE_SECONDS` and shared
+    by every view and user of the database (a dashboard is looked at often and the counts move
+    slowly): the area tree, a year's newborn decisions, a period's area release (one
+    aggregation over every area), an area's clinic or facility table."""
 
-    def own_rows(p: Period) -> list[CoverageRow]:
-        found = coverage(session, p, by="area", level=area.level, within_area=area.code)
-        return [r for r in found if r.unit_code == area.code]
+    def __init__(self, session: Session, at: Moment) -> None:
+        self.session, self.at = session, at
+        self.base = (str(session.get_bind().url), at.today)
+        self.oldest: dt.datetime | None = None
 
-    if by == "area":
-        rows = coverage(session, period, by="area", level=child_level, within_area=area.code)
-    else:
-        rows = coverage(session, period, by=by, within_area=area.code)  # type: ignore[arg-type]
-    value: Aggregates = (
-        own_rows(period),
-        rows,
-        [(label, own_rows(p)) for label, p in quarters_back(today)],
-        at.now,
-    )
-    with _cache_lock:
-        if len(_cache) >= CACHE_ENTRIES:
-            _cache.pop(min(_cache, key=lambda k: _cache[k][0]))
-        _cache[key] = (clock, value)
-    return value
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        key = (*self.base, *key)
+        clock = time.monotonic()
+        with _cache_lock:
+            hit = _cache.get(key)
+        if hit is not None and clock - hit[0] < CACHE_SECONDS:
+            made, value = hit[1]
+        else:
+            made, value = self.at.now, compute()
+            with _cache_lock:
+                if len(_cache) >= CACHE_ENTRIES:
+                    _cache.pop(min(_cache, key=lambda k: _cache[k][0]))
+                _cache[key] = (clock, (made, value))
+        self.oldest = made if self.oldest is None else min(self.oldest, made)
+        return value  # type: ignore[no-any-return]
+
+    def tree(self) -> release.AreaTree:
+        return self._cached(("tree",), lambda: release.area_tree(self.session))
+
+    def newborn(self, year: int) -> release.NewbornYear:
+        return self._cached(
+            ("newborn", year),
+            lambda: release.newborn_year(self.session, year, self.at.today, self.tree()),
+        )
+
+    def areas(self, period: CalendarPeriod) -> AreaRelease:
+        return self._cached(
+            ("areas", period),
+            lambda: release.area_release(
+                self.session, period, self.at.today, self.tree(), self.newborn(period.year)
+            ),
+        )
+
+    def units(
+        self, code: str, by: str, period: CalendarPeriod, totals: AreaRelease
+    ) -> list[ReleasedRow]:
+        return self._cached(
+            ("units", code, by, period),
+            lambda: release.unit_release(
+                self.session,
+                code,
+                by,
+                period,
+                self.at.today,
+                totals,  # type: ignore[arg-type]
+            ),
+        )
+
+
+def cell(value: int | None) -> str | int:
+    """A count as written in the CSV: the number, or :data:`~health.suppression.MARK`."""
+    return MARK if value is None else value
 
 
 def to_csv(view: Dashboard) -> str:
-    """The rows of ``view`` as CSV (counts, rates and intervals; no child data)."""
+    """The rows of ``view`` as CSV (counts, rates and intervals; no child data). A hidden count
+    is written ``<5`` and its row's rate, interval and ``meets_target`` are left empty."""
     out = io.StringIO()
-    fields = list(CoverageRow.__dataclass_fields__)
+    fields = list(ReleasedRow.__dataclass_fields__)
     writer = csv.DictWriter(out, fieldnames=["area_code", "period", "grouping", *fields])
     writer.writeheader()
     for row in [*view.totals, *view.rows]:
+        values = row.as_dict()
+        for name in ("numerator", "denominator", "gap"):
+            values[name] = cell(values[name])
         writer.writerow(
             {
                 "area_code": view.area.code,
-                "period": f"{view.period.start}..{view.period.end}",
+                "period": f"{view.counted.start}..{view.counted.end}",
                 "grouping": view.by,
-                **row.as_dict(),
+                **values,
             }
         )
     return out.getvalue()

@@ -1,6 +1,7 @@
 """Privacy in aggregates: every response a bureau user can reach (API, CSV, pages) carries no
-child's name, birth date, code or id, and no figure on a health condition (only the coverage
-indicators, which are management counts, see ``health.coverage``)."""
+child's name, birth date, code or id, no figure on a health condition (only the coverage
+indicators) and no count from 1 to 4 (``health.suppression``; the attacks on the counts are in
+``test_suppression.py``)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ QUERIES: list[dict[str, str]] = [
     {"area": "T1", "by": "clinic"},
     {"area": "T2", "by": "facility"},
     {"period": "2026-Q2", "by": "facility"},
+    {"period": "2026-05", "by": "area"},
+    {"period": "2025", "by": "clinic"},
 ]
 
 
@@ -115,8 +118,11 @@ def test_no_child_identity_in_any_bureau_response(app_client, world: World, user
     assert checked >= 13  # me + the dashboard views, JSON and CSV, in this bureau's scope
 
 
-def test_small_management_counts_are_not_suppressed(app_client) -> None:
-    # coverage counts are management counts, not conditions: a count of 1 is shown as 1
+def test_small_counts_are_hidden_with_typed_nulls(app_client) -> None:
+    # the county has 1–4 children under 7: the count is null (not a string), flagged, no rate
     view = login(app_client, "bureau_a").get("/api/v1/coverage", params={"by": "facility"}).json()
     child = next(r for r in view["totals"] if r["indicator"] == "child_health_management_0_6")
-    assert 0 < child["denominator"] < 5 and isinstance(child["denominator"], int)
+    assert child["denominator"] is None and child["numerator"] is None and child["gap"] is None
+    assert child["suppressed"] is True and child["rate"] is None and child["target"] == 0.95
+    empty = next(r for r in view["totals"] if r["indicator"] == "newborn_visit")
+    assert (empty["numerator"], empty["denominator"], empty["suppressed"]) == (0, 0, False)

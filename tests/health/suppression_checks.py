@@ -3,7 +3,9 @@
 ``recovered`` is the attacker's subtraction: for a table (a total and its parts, for one count),
 the total minus the shown parts, compared with each hidden part's true value; and the shown
 parts' sum compared with a hidden total. ``rest_known`` says the attacker also knows the
-children no part counts (0 for an area's sub-areas; unknown for clinics and facilities).
+children no part counts (0 for an area's sub-areas); without it (clinics and facilities: the
+children they do not count are published nowhere) the attacker takes the rest as 0 for the
+parts, and learns no more than a lower bound of a hidden total.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def recovered(total: Cell, parts: Sequence[Cell], *, rest_known: bool = True) ->
         for part in hidden:
             if total.shown - shown_sum - rest == part.true:
                 found.append(f"part {part.true} = {total.shown} − {shown_sum} − {rest}")
-    elif not hidden and shown_sum + rest == total.true:
+    elif rest_known and not hidden and shown_sum + rest == total.true:
         found.append(f"total {total.true} = sum of the shown parts {shown_sum} + {rest}")
     return found
 

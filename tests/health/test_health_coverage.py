@@ -199,3 +199,44 @@ def test_all_levels_in_one_aggregation(session: Session, province: dict) -> None
         for key, value in table(coverage(session, Y2024, level=level)).items():
             assert every[key] == value
     assert {code for code, _ in every} == {"P", "C", "K1", "K2", "T1", "T2"}
+
+
+def test_newborn_by_month_adds_up_to_each_period(session: Session, province: dict) -> None:
+    """The months of newborn_by_month are coverage's newborn figures of each month, and their
+    sums those of each quarter and of the year (the relations suppression relies on)."""
+    from health.coverage import newborn_by_month
+    from health.periods import CalendarPeriod
+
+    add_child(session, "c13", "2024-05-31", "T2", checks=(("2024-06-28", NV),))
+    add_child(session, "c14", "2024-02-29", checks=(("2024-03-29", NV),))  # day 29: no
+    session.commit()
+    months = newborn_by_month(session, Y2024)
+    assert months["P"][4] == (1, 2) and months["T2"][4] == (1, 2)  # May: c12 no visit, c13
+    for period in CalendarPeriod(2024).calendar():
+        found = table(coverage(session, period.whole, level="all"))
+        first, last = period.whole.start.month, period.whole.end.month
+        for code in ("P", "C", "K1", "K2", "T1", "T2"):
+            pairs = months[code][first - 1 : last]
+            summed = (sum(n for n, _ in pairs), sum(d for _, d in pairs))
+            assert found[(code, "newborn_visit")] == summed, (period.label, code)
+    with pytest.raises(CoverageRequestError):
+        newborn_by_month(session, Period.parse("2024-12-01..2025-01-31"))
+
+
+def test_the_bureau_release_of_the_hand_counted_province(session: Session, province: dict) -> None:
+    """health.release on the figures above: 3 of 6 infants hides both counts' small parts,
+    6 of 10 (gap 4) hides the numerator and the gap but shows the 10."""
+    from health import release
+    from health.periods import CalendarPeriod
+
+    tree = release.area_tree(session)
+    year = CalendarPeriod(2024)
+    today = dt.date(2025, 3, 1)
+    out = release.area_release(
+        session, year, today, tree, release.newborn_year(session, 2024, today, tree)
+    )
+    infant, child, newborn = out.of("P")
+    assert (infant.numerator, infant.denominator, infant.suppressed) == (None, 6, True)
+    assert (child.numerator, child.denominator, child.gap, child.rate) == (None, 10, None, None)
+    assert (newborn.numerator, newborn.denominator) == (None, None)  # 2 of 4
+    assert out.rows[("P", "child_health_management_0_6")].numerator == 6  # the exact row kept

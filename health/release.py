@@ -1,0 +1,238 @@
+"""Coverage as bureaus and their exports see it: the exact rows of :mod:`health.coverage` with
+the small-count rule of :mod:`health.suppression` applied (coverage.md §5).
+
+The rule is solved over everything a second question could set beside a table, so that asking
+another way never undoes it:
+
+- **Areas**: over the whole area tree of the period at once (an area's counts = the sum of its
+  sub-areas' counts plus the children living in it directly), so an area shows the same figures
+  in its own view, as a row of its parent's table and to every bureau user.
+- **Newborn visits** are counted by birth date, so a year is the sum of its quarters and a
+  quarter the sum of its months: the year, its quarters and its months are solved together
+  (:class:`NewbornYear`), so the quarterly trend, the year and a month asked alone agree.
+- **Infant and 0–6 management** are not sums over time (a child due checks in two quarters
+  counts in both), so each period is solved on its own tree.
+- **Clinics and facilities**: per table (the units of an area), against the area's totals as
+  decided over the tree (fixed here) and the unpublished rest (children no listed unit counts).
+
+A bureau period is a :class:`~health.periods.CalendarPeriod` counted on ``today``
+(:meth:`~health.periods.CalendarPeriod.counted`: one under way is counted to today).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from health.coverage import INDICATORS, By, CoverageRow, coverage, newborn_by_month
+from health.models import Area
+from health.periods import CalendarPeriod, Period
+from health.schedule import CoverageParams, load_schedule
+from health.stats import target_gap
+from health.suppression import SMALL_COUNT, Counts, Hidden, Relation, suppress
+
+NEWBORN = "newborn_visit"
+AreaTree = dict[str, str | None]
+"""Area code → its parent's code (None for the root), in code order."""
+
+
+@dataclass(frozen=True)
+class ReleasedRow:
+    """One indicator of one unit as released: a hidden count is None and ``suppressed`` is
+    true; the rate, its 95 % interval and ``meets_target`` are None when a count is hidden."""
+
+    unit_code: str
+    unit_name: str
+    indicator: str
+    numerator: int | None
+    denominator: int | None
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    target: float
+    meets_target: bool | None
+    gap: int | None
+    suppressed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as a plain dict (field names as in the CSV output)."""
+        return asdict(self)
+
+
+def counts_of(row: CoverageRow) -> Counts:
+    """The three counts of a coverage row."""
+    return Counts(row.numerator, row.denominator, row.gap)
+
+
+def released(row: CoverageRow, hidden: Hidden) -> ReleasedRow:
+    """``row`` with what ``hidden`` hides set to None."""
+    shown = not hidden.any
+    return ReleasedRow(
+        unit_code=row.unit_code,
+        unit_name=row.unit_name,
+        indicator=row.indicator,
+        numerator=None if hidden.numerator else row.numerator,
+        denominator=None if hidden.denominator else row.denominator,
+        rate=row.rate if shown else None,
+        ci_low=row.ci_low if shown else None,
+        ci_high=row.ci_high if shown else None,
+        target=row.target,
+        meets_target=row.meets_target if shown else None,
+        gap=None if hidden.gap else row.gap,
+        suppressed=hidden.any,
+    )
+
+
+def area_tree(session: Session) -> AreaTree:
+    """Every area's parent, by code."""
+    parent = aliased(Area)
+    rows = session.execute(
+        select(Area.code, parent.code)
+        .outerjoin(parent, parent.id == Area.parent_id)
+        .order_by(Area.code)
+    )
+    return {str(code): (str(up) if up is not None else None) for code, up in rows}
+
+
+def _children(tree: AreaTree) -> dict[str, list[str]]:
+    below: dict[str, list[str]] = {}
+    for code, up in tree.items():
+        if up is not None:
+            below.setdefault(up, []).append(code)
+    return below
+
+
+def _tree_relations(tree: AreaTree, key: Any) -> list[Relation[Any]]:
+    """One relation per area with sub-areas: ``key(area)`` = sum of ``key(sub-area)``."""
+    return [
+        Relation(key(up), tuple(key(code) for code in codes))
+        for up, codes in _children(tree).items()
+    ]
+
+
+@dataclass(frozen=True)
+class NewbornYear:
+    """The newborn-visit decisions of every area for each whole period of one year (the year,
+    its quarters, its months), keyed by ``(area code, counted period)``."""
+
+    year: int
+    counts: dict[tuple[str, Period], Counts]
+    hidden: dict[tuple[str, Period], Hidden]
+
+
+def newborn_year(
+    session: Session,
+    year: int,
+    today: dt.date,
+    tree: AreaTree,
+    params: CoverageParams | None = None,
+    threshold: int = SMALL_COUNT,
+) -> NewbornYear:
+    """Newborn visits of ``year`` by area and whole period, suppressed together: the tree of
+    each period, and each area's year = its quarters, each quarter = its months."""
+    params = params or load_schedule().coverage
+    whole = CalendarPeriod(year)
+    monthly = newborn_by_month(session, whole.counted(today), params)
+    target = params.newborn_target
+    spans = [  # each whole period once: (counted period, first month, last month, parts)
+        (p.counted(today), p.whole.start.month, p.whole.end.month,
+         tuple(part.counted(today) for part in p.parts()))
+        for p in whole.calendar()
+    ]  # fmt: skip
+    counts: dict[tuple[str, Period], Counts] = {}
+    relations: list[Relation[tuple[str, Period]]] = []
+    for code in tree:
+        months = monthly.get(code, [(0, 0)] * 12)
+        for counted, first, last, parts in spans:
+            num = sum(n for n, _ in months[first - 1 : last])
+            den = sum(d for _, d in months[first - 1 : last])
+            counts[(code, counted)] = Counts(num, den, target_gap(num, den, target))
+            if parts:
+                relations.append(Relation((code, counted), tuple((code, p) for p in parts)))
+    for counted, *_ in spans:
+        relations += _tree_relations(tree, lambda code, p=counted: (code, p))
+    return NewbornYear(year, counts, suppress(counts, relations, threshold=threshold))
+
+
+@dataclass(frozen=True)
+class AreaRelease:
+    """Every area's coverage rows of one counted period with their decisions, keyed by
+    ``(area code, indicator)``."""
+
+    period: Period
+    rows: dict[tuple[str, str], CoverageRow]
+    hidden: dict[tuple[str, str], Hidden]
+
+    def of(self, code: str) -> list[ReleasedRow]:
+        """The released rows of area ``code``, one per indicator."""
+        return [released(self.rows[(code, i)], self.hidden[(code, i)]) for i in INDICATORS]
+
+    def below(self, tree: AreaTree, code: str) -> list[ReleasedRow]:
+        """The released rows of the sub-areas of ``code`` (by code, then indicator)."""
+        subs = _children(tree).get(code, [])
+        return [row for sub in subs for row in self.of(sub)]
+
+
+def area_release(
+    session: Session,
+    period: CalendarPeriod,
+    today: dt.date,
+    tree: AreaTree,
+    newborn: NewbornYear,
+    params: CoverageParams | None = None,
+    threshold: int = SMALL_COUNT,
+) -> AreaRelease:
+    """The rows of every area for ``period`` counted on ``today``: infant and 0–6 management
+    solved over the area tree of the period; newborn visits as decided in ``newborn`` (the
+    :class:`NewbornYear` of the period's year)."""
+    if newborn.year != period.year:
+        raise ValueError(f"newborn decisions of {newborn.year}, not {period.year}")
+    counted = period.counted(today)
+    rows = {
+        (r.unit_code, r.indicator): r
+        for r in coverage(session, counted, by="area", level="all", params=params)
+    }
+    hidden: dict[tuple[str, str], Hidden] = {}
+    for indicator in INDICATORS:
+        if indicator == NEWBORN:
+            for code in tree:
+                hidden[(code, indicator)] = newborn.hidden[(code, counted)]
+            continue
+        counts = {(code, indicator): counts_of(rows[(code, indicator)]) for code in tree}
+        relations = _tree_relations(tree, lambda code, i=indicator: (code, i))
+        hidden |= suppress(counts, relations, threshold=threshold)
+    return AreaRelease(counted, rows, hidden)
+
+
+def unit_release(
+    session: Session,
+    area_code: str,
+    by: By,
+    period: CalendarPeriod,
+    today: dt.date,
+    totals: AreaRelease,
+    params: CoverageParams | None = None,
+    threshold: int = SMALL_COUNT,
+) -> list[ReleasedRow]:
+    """The clinics (``by="clinic"``) or facilities of area ``area_code`` for ``period``,
+    suppressed per indicator against the area's totals of ``totals`` (fixed) and the rest."""
+    counted = period.counted(today)
+    if totals.period != counted:
+        raise ValueError(f"totals of {totals.period}, not {counted}")
+    rows = coverage(session, counted, by=by, within_area=area_code, params=params)
+    total_key = ("", "")  # no unit has an empty code
+    decided: dict[tuple[str, str], Hidden] = {}
+    for indicator in INDICATORS:
+        mine = [r for r in rows if r.indicator == indicator]
+        counts = {(r.unit_code, indicator): counts_of(r) for r in mine}
+        counts[total_key] = counts_of(totals.rows[(area_code, indicator)])
+        relation = Relation(total_key, tuple((r.unit_code, indicator) for r in mine))
+        fixed = {total_key: totals.hidden[(area_code, indicator)]}
+        found = suppress(counts, [relation], fixed=fixed, threshold=threshold)
+        found.pop(total_key)
+        decided |= found
+    return [released(r, decided[(r.unit_code, r.indicator)]) for r in rows]
