@@ -171,9 +171,11 @@ def test_bureau_coverage_counts_only(app_client) -> None:
     client = login(app_client, "bureau_p")
     view = client.get("/api/v1/coverage").json()
     assert view["area_code"] == "P" and {r["unit_code"] for r in view["rows"]} == {"P1"}
-    # three children under 7 live in the province, none has a check: child rate 0 of 3
+    # three children under 7 live in the province, none has a check: 0 of 3, but a denominator
+    # and a gap under 5 are suppressed (and so the numerator and the rate with them)
     child = next(r for r in view["totals"] if r["indicator"] == "child_health_management_0_6")
-    assert (child["numerator"], child["denominator"], child["gap"]) == (0, 3, 3)
+    assert (child["numerator"], child["denominator"], child["gap"]) == (None, None, None)
+    assert child["suppressed"] is True
     assert len(view["trend"]) == 4
     csv = client.get("/api/v1/coverage.csv", params={"area": "P1", "by": "clinic"})
     assert csv.status_code == 200 and csv.text.startswith("area_code,period,grouping,unit_code")
@@ -243,15 +245,16 @@ def test_results_and_milestone_form_for_api_clients(app_client, world: World) ->
 
 def test_dashboard_aggregates_are_cached_for_a_while(app_client, monkeypatch) -> None:
     from api.services import dashboard
+    from health import release
 
     calls = []
-    real = dashboard.coverage
-    monkeypatch.setattr(dashboard, "coverage", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = release.coverage
+    monkeypatch.setattr(release, "coverage", lambda *a, **k: calls.append(1) or real(*a, **k))
     client = login(app_client, "bureau_a")
     first = client.get("/api/v1/coverage").json()
-    assert len(calls) == 6  # totals, rows, four quarters
+    assert len(calls) == 5  # the area trees of the year and four quarters (then kept)
     assert client.get("/api/v1/coverage").json() == first
-    assert len(calls) == 6
+    assert len(calls) == 5
     monkeypatch.setattr(dashboard, "CACHE_SECONDS", 0.0)
     client.get("/api/v1/coverage")
-    assert len(calls) == 12
+    assert len(calls) == 10
