@@ -23,7 +23,7 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 from litestar.response import Redirect, Template
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from api.i18n import gettext, normalise
 from health.coverage import CoverageRequestError
@@ -210,6 +210,10 @@ DOMAIN_PROBLEMS: dict[type[Exception], Callable[[Any], ProblemDetailsException]]
     PasswordRuleError: _from_password,
     CaseStateError: lambda exc: problem(409, "case-state", "Conflicts with stored data", str(exc)),
     IntegrityError: lambda exc: problem(409, "conflict", "Conflicts with stored data"),
+    # the database refused a value (PostgreSQL: a NUL in a text, a text longer than its column)
+    DataError: lambda exc: problem(
+        400, "unstorable-value", "A value of the request cannot be stored."
+    ),
     HTTPException: _from_http,
     Exception: _internal,
 }
