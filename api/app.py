@@ -127,7 +127,7 @@ class SessionFolderError(RuntimeError):
     """The folder for session files cannot be made or written (a one-line message)."""
 
 
-def _session_store(folder: str) -> FileStore | MemoryStore:
+def session_store(folder: str) -> FileStore | MemoryStore:
     """Sessions in files under ``folder``, created now (``var/sessions`` by default, relative to
     the working directory, whatever the database URL); in memory when ``folder`` is empty."""
     if not folder:
@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     logs.configure()
     engine = engine_for(settings.database_url)
     db_config = sqlalchemy_config(engine)
-    store = _session_store(settings.session_dir)
+    store = session_store(settings.session_dir)
     sessions = SignInSessionConfig(
         key=SESSION_COOKIE,
         secure=settings.cookie_secure,

@@ -75,7 +75,10 @@ SIGN_IN_RESPONSES = {
     **PROBLEM_RESPONSES,
     429: ResponseSpec(
         data_container=ProblemDetails,
-        description="Too many failed sign-ins for this username: wait, then try again",
+        description=(
+            "Too many failed sign-ins for this account or from this address: wait the seconds "
+            "of the Retry-After header, then try again"
+        ),
         media_type="application/problem+json",
         generate_examples=False,
     ),

@@ -111,7 +111,10 @@ def record_outcome(
     """A doctor's outcome through :func:`health.services.cases.close_case`, audited
     (``case.outcome``) and committed in one write transaction."""
     db = caller.writing()
-    closed = close_case(db, int(case.id), data, actor_id=caller.user.id, now=caller.at.now)  # type: ignore[arg-type]
+    closed = close_case(
+        db, int(case.id), data, actor_id=caller.user.id, now=caller.at.now,  # type: ignore[arg-type]
+        today=caller.at.today,
+    )  # fmt: skip
     audit.record(request, db, caller.user, "case.outcome", "case", int(case.id))  # type: ignore[arg-type]
     db.commit()
     return closed

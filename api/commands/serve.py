@@ -41,6 +41,17 @@ def _demo(clock: Clock) -> None:
         typer.echo(f"  {role:<9} {username}")
 
 
+def _check_settings() -> None:
+    """Read the settings and make the session folder as the app will (one-line errors)."""
+    from api.app import SessionFolderError, session_store
+    from api.settings import Settings
+
+    try:
+        session_store(Settings.from_env().session_dir)
+    except (ValueError, SessionFolderError) as error:
+        fail(str(error))
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
@@ -58,7 +69,7 @@ def serve(
         os.environ.setdefault("CHILDHEALTH_COOKIE_SECURE", "0")
         _demo(command_clock())
         typer.echo(f"Open http://{host}:{port}/ (Ctrl+C stops the server)")
-    command_clock()  # a bad CHILDHEALTH_TIMEZONE stops here, in one line
+    _check_settings()  # a bad setting stops here, in one line (not in every worker)
     if workers > 1 and not os.environ.get("CHILDHEALTH_SECRET_KEY"):
         fail("several workers need CHILDHEALTH_SECRET_KEY so that they share the CSRF secret")
     uvicorn.run(

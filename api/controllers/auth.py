@@ -11,6 +11,7 @@ from litestar.params import JSONBody, Parameter
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.access import ADMIN, ALL_ROLES, MAX_ID, PUBLIC, CurrentUser
 from api.auth import authenticate, client_address, sign_in
 from api.controllers.base import api_get, api_post
@@ -76,6 +77,7 @@ class UsersController(Controller):
         unknown account). Signing oneself out everywhere keeps this session only."""
         db = caller.writing()
         accounts.sign_out_everywhere(db, user_id, now=caller.at.now)
+        audit.record(request, db, caller.user, "user.sign_out_everywhere", "user", user_id)
         db.commit()
         if user_id == caller.user.id:
             sign_in(request, caller.user)  # a fresh session, begun after the cut-off

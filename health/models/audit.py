@@ -20,7 +20,9 @@ LIST_READS = {
 """Action of each audited list read → the list's name (its entry's ``object_kind``; the
 ``object_ref`` is the number of children the list named)."""
 
-AUDIT_ACTIONS = ("child.read", "case.outcome", "export.coverage", *LIST_READS)
+AUDIT_ACTIONS = (
+    "child.read", "case.outcome", "export.coverage", "user.sign_out_everywhere", *LIST_READS
+)
 
 #: trigger bodies shared by the model (``create_all``) and migration 0003
 SQLITE_TRIGGERS = tuple(

@@ -114,6 +114,8 @@ def test_an_administrator_signs_an_account_out_everywhere(app_client, world) -> 
     for device in (phone, laptop):
         assert device.get("/api/v1/children").status_code == 401
     assert admin.get("/api/v1/me").status_code == 200  # someone else's sessions only
+    entries = admin.get("/api/v1/audit", params={"action": "user.sign_out_everywhere"}).json()
+    assert [(e["object_kind"], e["object_ref"]) for e in entries] == [("user", str(parent1))]
     login(phone, "parent1")  # signing in again works at once
     assert phone.get("/api/v1/children").status_code == 200
     assert admin.post("/api/v1/users/999999/sign-out-everywhere").status_code == 404
