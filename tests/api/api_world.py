@@ -11,7 +11,9 @@ that copy) are defined here and taken into a folder's tests by its conftest.py.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import shutil
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -21,6 +23,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from litestar.testing import TestClient
+from sqlalchemy import text
 from sqlmodel import Session
 
 from api.app import CSRF_COOKIE, CSRF_HEADER, create_app
@@ -201,3 +204,49 @@ def world(template_world: World, tmp_path: Path) -> World:
 def app_client(world: World) -> Iterator[TestClient]:
     with serve(f"sqlite:///{world.db_file}") as client:
         yield client
+
+
+@contextmanager
+def world_db(world: World) -> Iterator[Session]:
+    """A session on the world's SQLite file (what an administrator's tool would do), committed
+    at the end."""
+    engine = make_engine(f"sqlite:///{world.db_file}")
+    with Session(engine) as db:
+        yield db
+        db.commit()
+    engine.dispose()
+
+
+@contextmanager
+def postgres_world(prefix: str) -> Iterator[tuple[str, World]]:
+    """A world in a fresh schema of the ``test`` database on 127.0.0.1:5432 (skipped when it is
+    not reachable), dropped afterwards: ``(url, world)``."""
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 (database test, user postgres)")
+    schema = f"{prefix}_{secrets.token_hex(5)}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    try:
+        yield url, build(Path("unused"), url)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_reachable() -> bool:
+    """PostgreSQL answers on 127.0.0.1:5432 (database ``test``, user ``postgres``)."""
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            pass
+        import psycopg
+
+        psycopg.connect(host="127.0.0.1", user="postgres", dbname="test", connect_timeout=2).close()
+    except Exception:
+        return False
+    return True

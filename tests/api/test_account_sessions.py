@@ -3,30 +3,19 @@ password and signing out everywhere take effect at the next request, in every pr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from litestar.testing import TestClient
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
-from health.db import make_engine
 from health.models import User
 from health.services import accounts
-from tests.api.api_world import BASE_URL, PASSWORD, World, login, serve
+from tests.api.api_world import BASE_URL, PASSWORD, World, login, serve, world_db
 
 HTML = {"accept": "text/html"}
 
 
-@contextmanager
-def account_db(world: World) -> Iterator[Session]:
-    """A session on the world's database (an administrator's tool), committed at the end."""
-    engine = make_engine(f"sqlite:///{world.db_file}")
-    with Session(engine) as db:
-        yield db
-        db.commit()
-    engine.dispose()
+account_db = world_db  # a session on the world's database (an administrator's tool)
 
 
 def user_id(world: World, username: str) -> int:

@@ -5,33 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from api import request_scope
 from health.clock import Clock
-from health.db import make_engine
 from health.models import Child, FeedingRecall, IdempotencyRecord, Measurement
 from health.models.enums import CaseStatus
-from tests.api.api_world import TODAY, World, breast_milk_only, login, serve
+from tests.api.api_world import TODAY, World, breast_milk_only, login, serve, world_db
 
 HTML = {"accept": "text/html"}
 KEY = request_scope.IDEMPOTENCY_HEADER
 
 
-@contextmanager
-def database(world: World) -> Iterator[Session]:
-    engine = make_engine(f"sqlite:///{world.db_file}")
-    with Session(engine) as db:
-        yield db
-        db.commit()
-    engine.dispose()
+database = world_db
 
 
 def count(world: World, model: Any) -> int:

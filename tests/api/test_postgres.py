@@ -3,49 +3,21 @@ is not reachable on 127.0.0.1:5432, database ``test``, user ``postgres``)."""
 
 from __future__ import annotations
 
-import socket
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import text
 
-from health.db import make_engine
-from tests.api.api_world import World, build, login, serve
+from tests.api.api_world import PG_URL, World, login, postgres_world, serve
 
 pytestmark = pytest.mark.postgres
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            pass
-        import psycopg
-
-        psycopg.connect(host="127.0.0.1", user="postgres", dbname="test", connect_timeout=2).close()
-    except Exception:
-        return False
-    return True
+PG = PG_URL
 
 
 @pytest.fixture(scope="module")
 def pg_world() -> Iterator[tuple[str, World]]:
-    if not _reachable():
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 (database test, user postgres)")
-    schema = f"ch_api_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG}?options=-csearch_path%3D{schema}"
-    try:
-        yield url, build(Path("unused"), url)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_world("ch_api") as found:
+        yield found
 
 
 @pytest.fixture

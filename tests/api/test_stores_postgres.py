@@ -6,22 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import throttle
 from health.db import make_engine
 from health.models import IdempotencyRecord, Measurement, User
 from health.services import accounts, idempotency
-from tests.api.api_world import PASSWORD, World, build, login, serve
+from tests.api.api_world import PASSWORD, World, login, postgres_world, serve
 from tests.api.test_hardening import FakeClock, from_address
-from tests.api.test_postgres import PG, _reachable
 
 pytestmark = pytest.mark.postgres
 
@@ -29,19 +26,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def pg_world() -> Iterator[tuple[str, World]]:
     """A world of its own in a fresh schema (each test writes)."""
-    if not _reachable():
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 (database test, user postgres)")
-    schema = f"ch_stores_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG}?options=-csearch_path%3D{schema}"
-    try:
-        yield url, build(Path("unused"), url)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_world("ch_stores") as found:
+        yield found
 
 
 def _count(url: str, model: Any) -> int:
