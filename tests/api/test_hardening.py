@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from litestar.testing.transport import TestClientTransport
+from litestar.testing import transport as litestar_transport
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,7 @@ class FakeClock:
 def from_address(client: TestClient, host: str) -> TestClient:
     """Make ``client``'s requests come from the client address ``host`` (until changed)."""
     transport = client._transport
-    plain = TestClientTransport.parse_request
+    plain = litestar_transport.TestClientTransport.parse_request
 
     def parse(request: Any) -> dict[str, Any]:
         return {**plain(transport, request), "client": (host, 50000)}  # type: ignore[arg-type]
