@@ -18,7 +18,7 @@ from api.controllers.base import PageController, page_get, page_post
 from api.errors import ServiceInputError
 from api.pages.render import Form, error_text, parse_date, parse_float, render
 from api.request_scope import Caller, Visit
-from api.services import charts, views
+from api.services import charts, forms, views
 from api.services.present import (
     answer_set_views,
     clinician_text,
@@ -188,29 +188,45 @@ class ChildPages(PageController):
     @page_get("/measure", opt={"roles": ENTERING})
     def measure_form(self, request: Request, visit: NamedDependency[Visit]) -> Template:
         return render(request, "measure.html", child=visit.child,
-                      form={"measured_on": visit.at.today}, confirm=False)  # fmt: skip
+                      form={"measured_on": visit.at.today}, confirm=False,
+                      errors={})  # fmt: skip
 
     @page_post("/measure", opt={"roles": ENTERING})
     def measure_submit(
         self, request: Request, visit: NamedDependency[Visit], data: Form
     ) -> Response[Any]:
-        """Save a measurement; implausible values come back with a confirm step."""
+        """Save a measurement; every refused field comes back in words next to it, all at
+        once, with the entry kept; implausible values come back with a confirm step."""
+        language, errors = visit.language, {}
+        values = {name: forms.number(data, name, errors, language) for name in forms.MEASURE_VALUES}
+        try:
+            measured_on = parse_date(data, "measured_on", visit.at.today)
+        except ServiceInputError:
+            measured_on, errors["measured_on"] = visit.at.today, forms.date_error(language)
+        entry = None
         try:
             entry = MeasurementCreate(
-                measured_on=parse_date(data, "measured_on", visit.at.today),
-                source=visit.author.source,
-                weight_kg=parse_float(data, "weight_kg"),
-                length_cm=parse_float(data, "length_cm"),
+                measured_on=measured_on, source=visit.author.source,
                 measure=str(data.get("measure") or "") or None,
-                head_cm=parse_float(data, "head_cm"),
-                muac_cm=parse_float(data, "muac_cm"),
-                oedema=data.get("oedema") == "yes",
-            )
-            visit.record(pipeline.record_measurement, entry, confirm=data.get("confirm") == "yes")
-        except REFUSALS as exc:
+                oedema=data.get("oedema") == "yes", **values,
+            )  # fmt: skip
+        except ValidationError as exc:
+            errors = forms.validation_errors(exc, language) | errors
+        error, confirm = "", False
+        if entry is not None and not errors:
+            try:
+                visit.record(pipeline.record_measurement, entry,
+                             confirm=data.get("confirm") == "yes")  # fmt: skip
+            except REFUSALS as exc:
+                confirm = isinstance(exc, ImplausibleMeasurementError)
+                field = getattr(exc, "field", "")
+                if field in forms.MEASURE_FIELDS and not confirm:
+                    errors[field] = error_text(request, exc)
+                else:
+                    error = error_text(request, exc)
+        if errors or error:
             return render(request, "measure.html", status_code=422, child=visit.child, form=data,
-                          confirm=isinstance(exc, ImplausibleMeasurementError),
-                          error=error_text(request, exc))  # fmt: skip
+                          confirm=confirm, error=error, errors=errors)  # fmt: skip
         return Redirect(f"/children/{visit.child.id}", status_code=303)
 
     @page_get("/summary")

@@ -22,6 +22,7 @@ from api.access import (
 from api.context import clock_of, lang, today
 from api.errors import ServiceInputError
 from api.i18n import LOCALES, gettext
+from api.services import forms
 from api.services.present import record_error_text
 from growth_charts.age import DAYS_PER_MONTH
 from health.errors import RecordError
@@ -120,10 +121,13 @@ def error_text(request: Request, exc: Exception) -> str:
     if isinstance(exc, RecordError):
         return record_error_text(exc, lang(request))
     if isinstance(exc, ServiceInputError):
-        return gettext(lang(request), exc.message, **exc.params)
+        params = dict(exc.params)
+        if "field" in params:  # the field's label, never its name
+            params["field"] = forms.field_label(str(params["field"]), lang(request))
+        return gettext(lang(request), exc.message, **params)
     if isinstance(exc, ScreeningInputError):
         return text(exc.message_id, lang(request), **exc.params)
     if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+        language = lang(request)
+        return forms.joined(forms.validation_errors(exc, language), language)
     return str(exc)

@@ -44,7 +44,8 @@ def test_measurement_form_refuses_text_and_keeps_the_entry(app_client, world: Wo
     client = login(app_client, "parent1")
     response = client.post(f"/children/{world.own_child}/measure", headers=HTML,
                            data={"measured_on": "2026-06-10", "weight_kg": "seven"})  # fmt: skip
-    assert response.status_code == 422 and "weight_kg不是数字" in response.text
+    assert response.status_code == 422 and "请填写数字" in response.text  # words, not a field name
+    assert 'value="seven"' in response.text and "weight_kg不是数字" not in response.text
 
 
 def test_milestone_form_scores_the_answers(app_client, world: World) -> None:
