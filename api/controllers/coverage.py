@@ -129,21 +129,23 @@ class CoverageController(Controller):
         caller: NamedDependency[Caller],
         coverage: NamedDependency[dash.CoverageQuery],
     ) -> Response[str]:
-        """The same rows as CSV (counts only; a hidden count is written ``<5`` and its row's
-        rate, interval and meets_target are empty). Every download is audited
-        (``export.coverage``)."""
+        """The same rows as CSV in the caller's language (``?lang=en`` for English; zh-CN by
+        default), UTF-8 with a byte-order mark so that a spreadsheet reads it as UTF-8; column,
+        table and indicator names in words, rates in percent with one decimal; counts only (a
+        hidden count is written ``<5`` and its row's rate, interval and "target met" are
+        empty). Every download is audited (``export.coverage``)."""
         db = caller.db
         view = dash.dashboard_for(db, caller.user, caller.at, coverage, strict=True)
         # everything the answer needs is read before the read transaction ends: a rollback
         # expires the ORM rows, and reading one again would begin a transaction before the
         # audit's write transaction could begin IMMEDIATE (its execution option would be dropped)
-        code, text = view.area.code, dash.to_csv(view)
+        code, text = view.area.code, dash.to_csv(view, caller.language)
         name = f"coverage-{code}-{view.by}.csv"
         db.rollback()
         audit.record(request, db, caller.user, "export.coverage", "area", code,
                      own_transaction=True)  # fmt: skip
         return Response(
             text,
-            media_type="text/csv",
+            media_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )

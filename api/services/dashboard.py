@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from api.access import ADMIN, CurrentUser
 from api.errors import ChildNotFoundError, ServiceInputError
+from api.i18n import gettext
 from health import release
 from health.clock import Moment
 from health.coverage import INDICATORS
@@ -235,26 +236,58 @@ def cell(value: int | None) -> str | int:
     return MARK if value is None else value
 
 
-def to_csv(view: Dashboard) -> str:
-    """The rows of ``view`` as CSV (counts, rates and intervals; no child data). A hidden count
-    is written ``<5`` and its row's rate, interval and ``meets_target`` are left empty."""
+CSV_COLUMNS = (
+    "Area", "Period", "First day counted", "Last day counted", "Table", "Unit code", "Unit",
+    "Indicator", "Numerator (children)", "Denominator (children)", "Rate (%)",
+    "95% interval, low (%)", "95% interval, high (%)", "Target (%)", "Target met",
+    "Gap to target (children)", "Counts hidden",
+)  # fmt: skip
+"""The CSV's column names (message ids: the header is in the reader's language)."""
+TABLE_NAMES = {"total": "Area total", "area": "Sub-areas", "clinic": "Clinics",
+               "facility": "Facilities"}  # fmt: skip
+BOM = "\ufeff"
+"""Written first, so that a spreadsheet opened in Chinese reads the file as UTF-8."""
+
+
+def period_words(period: CalendarPeriod, language: str) -> str:
+    """``period`` in words: 2026年 / 2026年第2季度 / 2026年6月 (Year 2026, 2026 Q2, 2026-06)."""
+    if period.kind == "quarter":
+        return gettext(language, "{year} Q{quarter}", year=period.year, quarter=period.number)
+    if period.kind == "month":
+        return gettext(language, "{year}-{month:02}", year=period.year, month=period.number)
+    return gettext(language, "Year {year}", year=period.year)
+
+
+def percent(value: float | None) -> str:
+    """A rate (0–1) as a percent with one decimal, empty when there is none."""
+    return "" if value is None else f"{100 * value:.1f}"
+
+
+def to_csv(view: Dashboard, language: str = "zh-CN") -> str:
+    """The rows of ``view`` as CSV in ``language`` (counts, rates and intervals in percent with
+    one decimal; no child data), with a UTF-8 byte-order mark first and the column, table and
+    indicator names in words. A hidden count is written ``<5`` and its row's rate, interval and
+    "target met" are left empty."""
+    from api.pages.render import INDICATOR_LABELS
+
+    def words(message: str) -> str:
+        return gettext(language, message)
+
     out = io.StringIO()
-    fields = list(ReleasedRow.__dataclass_fields__)
-    writer = csv.DictWriter(out, fieldnames=["area_code", "period", "grouping", *fields])
-    writer.writeheader()
-    for row in [*view.totals, *view.rows]:
-        values = row.as_dict()
-        for name in ("numerator", "denominator", "gap"):
-            values[name] = cell(values[name])
-        writer.writerow(
-            {
-                "area_code": view.area.code,
-                "period": f"{view.counted.start}..{view.counted.end}",
-                "grouping": view.by,
-                **values,
-            }
-        )
-    return out.getvalue()
+    writer = csv.writer(out)
+    writer.writerow([words(c) for c in CSV_COLUMNS])
+    period = period_words(view.period, language)
+    tables = [("total", r) for r in view.totals] + [(view.by, r) for r in view.rows]
+    for table, row in tables:
+        met = "" if row.meets_target is None else words("yes" if row.meets_target else "no")
+        writer.writerow([
+            view.area.name, period, view.counted.start.isoformat(), view.counted.end.isoformat(),
+            words(TABLE_NAMES[table]), row.unit_code, row.unit_name,
+            words(INDICATOR_LABELS[row.indicator]), cell(row.numerator), cell(row.denominator),
+            percent(row.rate), percent(row.ci_low), percent(row.ci_high), percent(row.target),
+            met, cell(row.gap), words("yes" if row.suppressed else "no"),
+        ])  # fmt: skip
+    return BOM + out.getvalue()
 
 
 def trend_figure_html(view: Dashboard, lang: str, names: dict[str, str]) -> str:

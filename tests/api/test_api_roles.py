@@ -178,7 +178,7 @@ def test_bureau_coverage_counts_only(app_client) -> None:
     assert child["suppressed"] is True
     assert len(view["trend"]) == 4
     csv = client.get("/api/v1/coverage.csv", params={"area": "P1", "by": "clinic"})
-    assert csv.status_code == 200 and csv.text.startswith("area_code,period,grouping,unit_code")
+    assert csv.status_code == 200 and csv.text.startswith("\ufeff地区,统计期,统计起始日")
     for secret in ("Xiaoming", "K-OWN", "2025-12-01", "child_id"):
         assert secret not in csv.text and secret not in str(view)
     assert client.get("/api/v1/coverage", params={"by": "nope"}).status_code == 422

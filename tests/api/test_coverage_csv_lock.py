@@ -27,7 +27,7 @@ def test_coverage_csv_audit_takes_the_write_lock_without_warning(app_client) -> 
                 warnings.simplefilter("error")  # a dropped execution option fails the request
                 response = client.get("/api/v1/coverage.csv", params={"by": "clinic"})
             assert response.status_code == 200, response.text
-            assert response.text.startswith("area_code,")
+            assert response.text.startswith("\ufeff地区,")
             assert "IMMEDIATE" in modes
     finally:
         event.remove(Engine, "begin", on_begin)
