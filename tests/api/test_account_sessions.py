@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 from sqlalchemy import update
+from sqlmodel import select
 
 from health.models import User
 from health.services import accounts
@@ -20,7 +21,7 @@ account_db = world_db  # a session on the world's database (an administrator's t
 
 def user_id(world: World, username: str) -> int:
     with account_db(world) as db:
-        return int(db.query(User.id).filter(User.username == username).scalar())
+        return int(db.exec(select(User.id).where(User.username == username)).one())
 
 
 def another_device(client: TestClient, username: str) -> TestClient:
