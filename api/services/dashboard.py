@@ -55,6 +55,8 @@ class Dashboard:
     rows: list[ReleasedRow]
     trend: list[tuple[str, list[ReleasedRow]]]
     computed_at: dt.datetime
+    trend_partial: Period | None = None
+    """The days counted of the trend's last quarter when it is still under way (to today)."""
 
     @property
     def suppressed(self) -> bool:
@@ -161,10 +163,13 @@ def dashboard(
         rows = areas.below(figures.tree(), area.code)
     else:
         rows = figures.units(area.code, by, period, areas)
-    trend = [(q.label, figures.areas(q).of(area.code)) for q in quarters_back(today)]
+    quarters = quarters_back(today)
+    trend = [(q.label, figures.areas(q).of(area.code)) for q in quarters]
+    last = quarters[-1]
+    partial = last.counted(today) if last.counted(today) != last.whole else None
     return Dashboard(
         area, ancestors(session, area, user), period, areas.period, by, child_level,
-        areas.of(area.code), rows, trend, figures.oldest or at.now,
+        areas.of(area.code), rows, trend, figures.oldest or at.now, partial,
     )  # fmt: skip
 
 
@@ -290,29 +295,62 @@ def to_csv(view: Dashboard, language: str = "zh-CN") -> str:
     return BOM + out.getvalue()
 
 
-def trend_figure_html(view: Dashboard, lang: str, names: dict[str, str]) -> str:
-    """A small Plotly line chart of each indicator's rate by quarter, with the target line."""
-    import plotly.graph_objects as go
-    from plotly.io.json import to_json_plotly
+def trend_labels(view: Dashboard, language: str) -> list[str]:
+    """The trend's quarters in words; the last one marked "to <day>" while it is under way."""
+    labels = []
+    for label, _ in view.trend:
+        period = CalendarPeriod.read(label)
+        words = period_words(period, language) if period is not None else label
+        labels.append(words)
+    if view.trend_partial is not None and labels:
+        end = view.trend_partial.end
+        labels[-1] = gettext(language, "{quarter} (so far, to {month}/{day})", quarter=labels[-1],
+                             month=end.month, day=end.day)  # fmt: skip
+    return labels
 
-    from api.services.figures import figure_block
+
+def trend_figure(view: Dashboard, language: str, names: dict[str, str]) -> Any:
+    """A small Plotly line chart of each indicator's rate by quarter, with the target line. The
+    quarter under way is drawn with open markers and named "so far"; the target's label sits
+    in the right margin, beside the line and clear of every point."""
+    import plotly.graph_objects as go
 
     figure = go.Figure()
-    labels = [label for label, _ in view.trend]
+    labels = trend_labels(view, language)
+    partial = view.trend_partial is not None
     for indicator in INDICATORS:
         rates = []
         for _, rows in view.trend:
             row = next((r for r in rows if r.indicator == indicator), None)
             rates.append(None if row is None or row.rate is None else round(100 * row.rate, 1))
-        figure.add_trace(go.Scatter(x=labels, y=rates, mode="lines+markers", name=names[indicator]))
+        symbols = ["circle"] * len(rates)
+        if partial and symbols:
+            symbols[-1] = "circle-open"
+        figure.add_trace(
+            go.Scatter(x=labels, y=rates, mode="lines+markers", name=names[indicator],
+                       marker={"symbol": symbols, "size": 9})
+        )  # fmt: skip
     target = view.totals[0].target * 100 if view.totals else 95.0
-    figure.add_hline(y=target, line_dash="dash", line_color="#b00", annotation_text=f"{target:g} %")
+    figure.add_hline(y=target, line_dash="dash", line_color="#b00")
+    figure.add_annotation(
+        xref="paper", x=1, xanchor="left", yref="y", y=target, text=f"{target:g} %",
+        showarrow=False, font={"color": "#b00"},
+    )  # fmt: skip
     figure.update_layout(
         height=320,
-        margin={"l": 40, "r": 10, "t": 20, "b": 40},
+        margin={"l": 40, "r": 56, "t": 20, "b": 40},
         yaxis={"range": [0, 100]},
         legend={"orientation": "h"},
     )
-    spec = figure.to_plotly_json()
+    return figure
+
+
+def trend_figure_html(view: Dashboard, lang: str, names: dict[str, str]) -> str:
+    """:func:`trend_figure` as a figure block of the page."""
+    from plotly.io.json import to_json_plotly
+
+    from api.services.figures import figure_block
+
+    spec = trend_figure(view, lang, names).to_plotly_json()
     data, layout = to_json_plotly(spec["data"]), to_json_plotly(spec["layout"])
     return figure_block(data, layout, {"displaylogo": False})

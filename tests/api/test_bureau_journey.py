@@ -7,7 +7,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
+import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -102,3 +105,78 @@ def test_the_csv_in_english_by_lang_en(bureau: TestClient) -> None:
         assert r["Rate (%)"] == "" or _rate_ok(r["Rate (%)"])
         for name in ("Numerator (children)", "Denominator (children)", "Gap to target (children)"):
             assert r[name] == "<5" or r[name] == "0" or int(r[name]) >= 5
+
+
+def _figure(page: str) -> dict[str, Any]:
+    found = re.search(r'<script type="application/json" id="figure-[0-9a-f]+">(.*?)</script>', page)
+    assert found, "the page draws the trend"
+    return json.loads(found[1])  # type: ignore[no-any-return]
+
+
+def test_the_trend_says_what_a_quarter_counts_and_marks_the_quarter_under_way(
+    bureau: TestClient,
+) -> None:
+    page = bureau.get("/bureau", headers=HTML).text
+    assert 'id="trend-definition"' in page
+    assert "季度最后一天未满7岁、本季度内做过体检的儿童" in page
+    assert "95% 的目标针对全年" in page
+    assert "最后一个季度尚未结束：统计到 2026-06-15" in page
+    figure = _figure(page)
+    for trace in figure["data"]:
+        assert trace["x"][-1] == "2026年第2季度（截至6月15日，未完）"
+        assert trace["x"][0] == "2025年第3季度"
+        assert trace["marker"]["symbol"][-1] == "circle-open"
+        assert set(trace["marker"]["symbol"][:-1]) == {"circle"}
+    (label,) = figure["layout"]["annotations"]
+    assert label["text"] == "95 %"
+    # in the right margin, beside the line: no point of the plot lies under it
+    assert (label["xref"], label["x"], label["xanchor"]) == ("paper", 1, "left")
+    assert figure["layout"]["margin"]["r"] >= 48
+    english = bureau.get("/bureau", params={"lang": "en"}, headers=HTML).text
+    assert "A child needs one check a year" in english
+    assert _figure(english)["data"][0]["x"][-1] == "2026 Q2 (so far, to 6/15)"
+    past = _figure(bureau.get("/bureau", params={"lang": "en", "period": "2025"},
+                              headers=HTML).text)  # fmt: skip
+    assert past["data"][0]["x"][-1] == "2026 Q2 (so far, to 6/15)"  # the trend ends today
+
+
+@pytest.mark.parametrize(
+    ("year", "part", "start", "end"),
+    [("2026", "Q1", "2026-01-01", "2026-03-31"), ("2025", "", "2025-01-01", "2025-12-31"),
+     ("2026", "05", "2026-05-01", "2026-05-31"), ("2026", "", "2026-01-01", "2026-06-15")],
+)  # fmt: skip
+def test_the_period_is_chosen_from_a_selector_of_years_quarters_and_months(
+    bureau: TestClient, year: str, part: str, start: str, end: str
+) -> None:
+    page = bureau.get("/bureau", params={"year": year, "part": part}, headers=HTML).text
+    assert 'role="alert"' not in page and f"{start} – {end}" in page
+    assert '<select name="year">' in page and '<select name="part">' in page
+    assert 'name="period"' not in page  # no free text to mistype
+    assert f'<option value="{year}" selected>' in page
+    assert f'<option value="{part}" selected>' in page
+    assert '<option value="2027">' in page and '<option value="2000">' in page
+    assert '<option value="2028">' not in page and '<option value="1999">' not in page
+    for words in ("全年", "第1季度", "第4季度", "1月", "12月"):
+        assert f">{words}</option>" in page
+    english = bureau.get("/bureau", params={"year": year, "part": part, "lang": "en"},
+                         headers=HTML).text  # fmt: skip
+    for words in ("Whole year", "Quarter 2", "Month 12"):
+        assert f">{words}</option>" in english
+
+
+def test_a_part_that_is_not_a_quarter_or_month_is_explained(bureau: TestClient) -> None:
+    page = bureau.get("/bureau", params={"year": "2026", "part": "Q9"}, headers=HTML)
+    assert page.status_code == 200 and 'role="alert"' in page.text
+    assert "2026-01-01 – 2026-06-15" in page.text
+
+
+def test_an_empty_row_is_said_in_words(bureau: TestClient) -> None:
+    view = bureau.get("/api/v1/coverage", params={"by": "facility"}).json()
+    empty = [r for r in view["rows"] if r["indicator"] == "newborn_visit"
+             and r["denominator"] == 0]  # fmt: skip
+    assert empty, "the county's nurseries have no newborns this year"
+    page = bureau.get("/bureau", params={"by": "facility"}, headers=HTML).text
+    assert page.count('<td colspan="4" class="empty-row">本期无新生儿</td>') == len(empty)
+    assert "0/0" not in page and "–––" not in page
+    english = bureau.get("/bureau", params={"by": "facility", "lang": "en"}, headers=HTML).text
+    assert "no newborns in the period".capitalize() in english and "0/0" not in english
