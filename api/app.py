@@ -72,6 +72,12 @@ def plotly_js() -> File:
     return File(PLOTLY_JS, media_type="text/javascript", headers={"cache-control": "max-age=86400"})
 
 
+@get("/favicon.ico", opt={"roles": PUBLIC}, include_in_schema=False, sync_to_thread=False)
+def favicon() -> File:
+    """The service's icon (an SVG; browsers ask for ``/favicon.ico`` whatever the page links)."""
+    return File(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+
+
 def _locale(request: Request[Any, Any, Any]) -> None:
     """Before each request: the interface language (``?lang=``, cookie ``lang``, zh-CN)."""
     chosen = request.query_params.get("lang") or request.cookies.get("lang")
@@ -164,7 +170,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         store="sessions",
     )
     swagger = _swagger_dir()
-    handlers: list[Any] = [health_check, plotly_js, *controllers()]
+    handlers: list[Any] = [health_check, plotly_js, favicon, *controllers()]
     handlers.append(
         create_static_files_router(
             path="/static", directories=[HERE / "static"], opt={"roles": PUBLIC}, name="static"

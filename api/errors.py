@@ -23,9 +23,9 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 from litestar.response import Redirect, Template
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
-from api.i18n import gettext, normalise
+from api.i18n import gettext, normalise, translations
 from health.coverage import CoverageRequestError
 from health.errors import ImplausibleMeasurementError, RecordError
 from health.passwords import PasswordRuleError
@@ -259,6 +259,44 @@ def _in_words(exc: ProblemDetailsException, lang: str) -> None:
         return
 
 
+PAGE_EXPLANATIONS = {
+    "forbidden": "Your account cannot open this page.",
+    "not-found": "This page does not exist, or it is not open to your account.",
+}
+"""What an error page says under its title, per problem slug, when the problem has no words
+of its own in the catalogue (a problem's ``detail`` is often English text for developers)."""
+
+
+def _explanation(exc: ProblemDetailsException, lang: str) -> str:
+    """The sentence of an error page: the refusal in words (``text``), the detail when it is a
+    catalogue message, else the page's words for the slug; never English developer text."""
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    if extra.get("text"):
+        return str(extra["text"])
+    detail = str(exc.detail or "")
+    if detail and translations("zh-CN").gettext(detail) != detail:
+        return gettext(lang, detail)
+    slug = str(exc.type_ or "").removeprefix(PREFIX)
+    return gettext(lang, PAGE_EXPLANATIONS[slug]) if slug in PAGE_EXPLANATIONS else ""
+
+
+def _way_back(request: Request[Any, Any, Any]) -> tuple[str, str]:
+    """The error page's link: the signed-in role's start page, the sign-in page, or ``/``
+    (which sends each role home) when the session was not read (an unknown address)."""
+    from api.access import current_user
+    from api.pages.render import HOME
+
+    if "session" not in request.scope:
+        return "/", "Back to the start page"
+    try:
+        user = current_user(request)
+    except SQLAlchemyError:
+        return "/", "Back to the start page"
+    if user is None:
+        return "/login", "Sign in"
+    return HOME.get(user.role, "/"), "Back to your start page"
+
+
 def handle(request: Request[Any, Any, Any], exc: ProblemDetailsException) -> Response[Any]:
     """Render ``exc``: problem JSON, an HTML page, or a redirect to sign in. The request's
     database transaction is rolled back first (see :func:`_end_transaction`)."""
@@ -271,11 +309,15 @@ def handle(request: Request[Any, Any, Any], exc: ProblemDetailsException) -> Res
     if wants_html(request):
         if exc.status_code == 401:
             return Redirect(path="/login", query_params={"next": request.url.path})
+        home, home_label = _way_back(request)
         return Template(
             template_name="error.html",
             context={
                 "problem": exc,
                 "status": exc.status_code,
+                "explanation": _explanation(exc, lang),
+                "home": home,
+                "home_label": home_label,
                 "_": lambda message, **p: gettext(lang, message, **p),
                 "lang": lang,
                 "user": None,
