@@ -14,14 +14,20 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.access import CLINICIANS, MAX_ID
+from api.context import lang
 from api.controllers.base import PageController, page_get, page_post
 from api.errors import ServiceInputError
+from api.i18n import gettext
+from api.pages.children import _child_context, _doctor_context
 from api.pages.render import Form, error_text, parse_date, render
-from api.request_scope import Caller, record_outcome
-from api.services import views
+from api.request_scope import Caller, Visit, record_outcome
+from api.services import charts, views
+from api.services.present import indicator_name
 from health.errors import RecordError
-from health.models import Case, CaseClose, Facility
+from health.models import Case, CaseClose, Child, Facility
+from health.services.cases import NOTE_LENGTH
 from screening.flags import Domain
+from screening.messages import text
 
 ID_OR_ALL = r"^([1-9][0-9]*)?$"  # a row id, or empty for "all"
 
@@ -77,6 +83,8 @@ class CasePages(PageController):
         case: NamedDependency[Case],
         data: Form,
     ) -> Response[Any]:
+        """Save the outcome and go back to the child; a refusal shows the child's page again
+        (422) with the message next to the outcome form and what the doctor typed kept."""
         try:
             recheck = parse_date(data, "recheck_on") if data.get("recheck_on") else None
             entry = CaseClose(
@@ -86,5 +94,40 @@ class CasePages(PageController):
             )
             record_outcome(request, caller, case, entry)
         except (ServiceInputError, RecordError, ValidationError) as exc:
-            raise ServiceInputError(error_text(request, exc)) from None
+            caller.db.rollback()
+            return _refused(request, caller, case, data, _outcome_error(request, exc))
         return Redirect(f"/children/{case.child_id}", status_code=303)
+
+
+def _outcome_error(request: Request, exc: Exception) -> str:
+    """The refusal in words: a missing outcome or an over-long note named without field
+    names."""
+    if isinstance(exc, ValidationError):
+        where = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else ""
+        if where == "outcome_note":
+            return text("error.record.text_too_long", lang(request), limit=NOTE_LENGTH)
+        return gettext(lang(request), "Choose an outcome.")
+    return error_text(request, exc)
+
+
+def _refused(
+    request: Request, caller: Caller, case: Case, form: dict[str, Any], error: str
+) -> Template:
+    """The child's page again, status 422, the outcome form filled with ``form`` and
+    ``error`` next to it."""
+    child = caller.db.get(Child, case.child_id)
+    visit = Visit(caller.db, caller.user, caller.at, caller.language, child)  # type: ignore[arg-type]
+    context = _child_context(request, visit)
+    rows = context["rows"]
+    return render(
+        request,
+        "child.html",
+        status_code=422,
+        **context,
+        **_doctor_context(visit, outcome_form=form, outcome_error=error),
+        professional=True,
+        chart="wfa",
+        chart_html=charts.chart_html(visit.child, rows, "wfa", caller.language) if rows else "",
+        charts=charts.CHARTS,
+        indicator_name=lambda code: indicator_name(code, caller.language),
+    )

@@ -20,6 +20,7 @@ from api.pages.render import Form, error_text, parse_date, parse_float, render
 from api.request_scope import Caller, Visit
 from api.services import charts, forms, views
 from api.services.present import (
+    OUTCOME_WORDS,
     answer_set_views,
     clinician_text,
     flag_texts,
@@ -135,8 +136,12 @@ def _child_context(request: Request, visit: Visit) -> dict[str, Any]:
     }
 
 
-def _doctor_context(visit: Visit) -> dict[str, Any]:
-    """The clinician's part of the child's page: open case and its events, flags, answers."""
+def _doctor_context(
+    visit: Visit, outcome_form: dict[str, Any] | None = None, outcome_error: str | None = None
+) -> dict[str, Any]:
+    """The clinician's part of the child's page: open case and its events, the outcomes
+    recorded so far, flags, answers; ``outcome_form`` and ``outcome_error`` give back a
+    refused outcome with what the doctor typed."""
     db, child_id = visit.db, int(visit.child.id)  # type: ignore[arg-type]
     case = db.execute(
         select(Case).where(Case.child_id == child_id, Case.status == CaseStatus.open)
@@ -151,6 +156,10 @@ def _doctor_context(visit: Visit) -> dict[str, Any]:
     return {
         "case": case,
         "events": events,
+        "outcomes": views.outcome_history(db, child_id),
+        "outcome_words": OUTCOME_WORDS,
+        "outcome_form": outcome_form or {},
+        "outcome_error": outcome_error,
         "flags": views.open_flags(db, child_id),
         "answer_sets": answer_set_views(answer_sets(db, child_id), visit.language),
         "clinician_text": lambda f: clinician_text(pipeline.flag_of(f), visit.language),

@@ -98,6 +98,15 @@ def clinician_text(flag: Flag, language: str) -> str:
     return text(flag.clinician_message_id, language, **flag.message_params())
 
 
+OUTCOME_WORDS = {
+    "normal": "Normal on review",
+    "advice": "Advice given",
+    "recheck": "Recheck planned",
+    "referred": "Referred",
+}
+"""The interface message (``api/locales``) naming each outcome a doctor records."""
+
+
 def record_error_text(exc: RecordError, language: str) -> str:
     """The refusal's message; an implausible value names the indicators in words."""
     params = dict(exc.params)

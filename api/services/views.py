@@ -20,11 +20,13 @@ from api.access import DOCTOR, CurrentUser, child_scope, open_enrolment
 from api.request_scope import Caller
 from health.models import (
     Case,
+    CaseEvent,
     Child,
     Enrolment,
     Facility,
     FlagRecord,
     Measurement,
+    User,
 )
 from health.models.enums import SEVERITY_RANK, CaseStatus
 from health.services import schedule as schedule_service
@@ -141,6 +143,56 @@ def case_queue(
         for c, ch in rows
     ]
     return sorted(out, key=lambda r: (SEVERITY_RANK[r.severity], r.oldest_flag_at, r.case_id))
+
+
+@dataclass(frozen=True)
+class OutcomeEntry:
+    """One outcome a doctor recorded for the child: when, by whom (display name, else the
+    sign-in name), the outcome (``normal``, ``advice``, ``recheck``, ``referred``), the recheck
+    date and the note (for a referral: the institution)."""
+
+    at: dt.datetime
+    by: str | None
+    outcome: str
+    recheck_on: dt.date | None
+    note: str | None
+
+
+OUTCOME_ACTIONS = ("recheck_planned", "closed")
+
+
+def outcome_history(session: Session, child_id: int) -> list[OutcomeEntry]:
+    """Every outcome of the child's cases, newest first, from the cases' events. An event
+    written before the events kept the note takes its case's note when it is the case's last
+    outcome."""
+    rows = session.execute(
+        select(CaseEvent, Case, User.display_name, User.username)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .outerjoin(User, User.id == CaseEvent.actor_id)
+        .where(Case.child_id == child_id, CaseEvent.action.in_(OUTCOME_ACTIONS))
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+    ).all()
+    out, seen = [], set()
+    for event, case, display_name, username in rows:
+        detail = event.detail or {}
+        last = case.id not in seen
+        seen.add(case.id)
+        outcome = detail.get("outcome") or (
+            "recheck" if event.action == "recheck_planned" else case.outcome
+        )
+        recheck = detail.get("recheck_on")
+        recheck = None if recheck in (None, "", "None") else dt.date.fromisoformat(recheck)
+        note = detail.get("note") if "note" in detail else (case.outcome_note if last else None)
+        out.append(
+            OutcomeEntry(
+                at=event.at,
+                by=display_name or username,
+                outcome=str(outcome or ""),
+                recheck_on=recheck,
+                note=note,
+            )
+        )
+    return out
 
 
 def scope_children(session: Session, user: CurrentUser, *, limit: int = 500) -> list[Child]:

@@ -210,7 +210,9 @@ def close_case(
     ``recheck_on`` (see the module's text). The note is cleaned like a name (NFC, line breaks
     kept, no other control characters); ``recheck_on`` falls after ``today`` and at most
     :data:`RECHECK_WITHIN_DAYS` days ahead. Refusals are :class:`~health.errors.RecordError`;
-    an outcome for a closed case is a :class:`CaseStateError`."""
+    an outcome for a closed case is a :class:`CaseStateError`. Each outcome's event
+    (``recheck_planned`` or ``closed``) keeps the outcome, the recheck date and the note, so the
+    history of a child's outcomes survives the next outcome."""
     case = session.get(Case, case_id)
     if case is None:
         raise LookupError(f"unknown case {case_id}")
@@ -230,7 +232,8 @@ def close_case(
     case.outcome = data.outcome  # type: ignore[assignment]
     case.outcome_note, case.recheck_on, case.updated_at = note, data.recheck_on, now
     if data.outcome == Outcome.recheck:
-        _event(session, case, "recheck_planned", now, actor_id, recheck_on=str(data.recheck_on))
+        _event(session, case, "recheck_planned", now, actor_id, outcome=str(data.outcome),
+               recheck_on=str(data.recheck_on), note=note)  # fmt: skip
         session.add(case)
         session.flush()
         return case
@@ -244,7 +247,8 @@ def close_case(
         flag.resolved_at = now
         session.add(flag)
     _event(session, case, "closed", now, actor_id, outcome=str(data.outcome),
-           recheck_on=data.recheck_on.isoformat() if data.recheck_on else None)  # fmt: skip
+           recheck_on=data.recheck_on.isoformat() if data.recheck_on else None,
+           note=note)  # fmt: skip
     session.add(case)
     session.flush()
     return case
