@@ -12,7 +12,9 @@ from api.controllers.base import PageController, page_get
 from api.pages.render import render
 from api.request_scope import Caller
 from api.services import views
-from health.models import Facility
+from health.models import Clinic, Facility
+from health.models.enums import CheckState
+from health.services.schedule import schedule_for_child
 
 
 class SchedulePages(PageController):
@@ -27,12 +29,27 @@ class SchedulePages(PageController):
 
     @page_get("/facility", opt={"roles": (FACILITY, ADMIN)})
     def facility_home(self, request: Request, caller: NamedDependency[Caller]) -> Template:
-        db, user = caller.db, caller.user
+        """The facility's checks due or missed (missed first: they are the late ones), with the
+        linked clinic named as the place where a check is done (a measurement here is not a
+        check), and its enrolled children by name with their age and next check (from
+        :func:`health.services.schedule.schedule_for_child`)."""
+        db, user, today = caller.db, caller.user, caller.at.today
         facility = db.get(Facility, user.facility_id) if user.facility_id else None
+        clinic = db.get(Clinic, facility.clinic_id) if facility is not None else None
+        due = sorted(
+            views.due_read(request, caller),
+            key=lambda r: (r.status != CheckState.missed, r.closes, r.child_id),
+        )
+        children = [
+            (child, (today - child.birth_date).days, schedule_for_child(db, child, today)[1])
+            for child in views.children_read(request, caller)
+        ]
         return render(
             request,
             "facility.html",
             facility=facility,
-            children=views.children_read(request, caller),
-            due=views.due_read(request, caller),
+            clinic=clinic,
+            children=children,
+            due=due,
+            missed=any(r.status == CheckState.missed for r in due),
         )
