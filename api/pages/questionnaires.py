@@ -15,12 +15,17 @@ from sqlalchemy import select
 from api.access import ENTERING
 from api.controllers.base import PageController, page_get, page_post
 from api.errors import ServiceInputError
-from api.pages.render import Form, error_text, render
+from api.i18n import gettext
+from api.pages.render import Form, age_text, error_text, render
 from api.request_scope import Visit
+from api.services import forms
+from api.services.feeding_words import feeding_sentence
+from api.services.forms import FieldErrors
 from api.services.present import flag_texts
 from health import pipeline
 from health.errors import RecordError
 from health.models import FeedingRecall
+from health.pipeline.questionnaires import feeding_sentences, recall_form_field
 from screening import reference
 from screening.errors import ScreeningInputError
 from screening.messages import text
@@ -29,47 +34,95 @@ REFUSALS = (ServiceInputError, RecordError, ScreeningInputError)
 
 
 def _tri(value: Any) -> bool | None:
+    """A yes/no radio: True, False, or None when "don't know" or not answered."""
     return {"yes": True, "no": False}.get(str(value or ""))
 
 
-MAX_DIGITS = 20  # longer digit strings are not parsed (the recall's own bound refuses less)
-
-
-def _int(form: dict[str, Any], name: str) -> int | None:
-    """The whole number in the field ``name`` (decimal digits of any script, e.g. full-width
-    ``３``); None when empty. Anything else (``²``, ``1.5``, ``-1``, a number of more than
-    :data:`MAX_DIGITS` digits) is a :class:`ServiceInputError`; the recall checks the value."""
-    raw = str(form.get(name) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdecimal():
-        raise ServiceInputError("{field} is not a whole number.", field=name)
-    if len(raw) > MAX_DIGITS:
-        raise ServiceInputError("{field}: the number is too long.", field=name)
-    return int(raw)
-
-
-def feeding_answers(form: dict[str, Any]) -> dict[str, Any]:
-    """The recall's answers from the form (``yes``/``no``/``unknown`` radios, counts); a count
-    that is not a whole number is refused (:class:`ServiceInputError`)."""
+def feeding_entry(form: dict[str, Any], language: str) -> tuple[dict[str, Any], FieldErrors]:
+    """The recall's answers from the form (``yes``/``no``/``unknown`` radios, counts) and every
+    count that is not a whole number (text, ``-3``, ``1.5``), each as a sentence under its
+    field name. An unanswered question is "don't know" (missing), never "no"."""
     bank = reference.recall_bank()
+    errors: FieldErrors = {}
 
     def item(prefix: str, spec: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {"taken": _tri(form.get(f"{prefix}.{spec.id}"))}
-        if spec.with_times and out["taken"]:
-            out["times"] = _int(form, f"{prefix}.{spec.id}.times")
+        name = f"{prefix}.{spec.id}"
+        out: dict[str, Any] = {"taken": _tri(form.get(name))}
+        if spec.with_times:
+            times = forms.count(form, f"{name}.times", errors, language)
+            if out["taken"]:
+                out["times"] = times
         if getattr(spec, "asks_sweetened", False) and out["taken"]:
-            out["sweetened"] = _tri(form.get(f"{prefix}.{spec.id}.sweetened"))
+            out["sweetened"] = _tri(form.get(f"{name}.sweetened"))
         return out
 
-    return {
+    answers = {
         "breastfed": _tri(form.get("breastfed")),
         "bottle_with_nipple": _tri(form.get("bottle_with_nipple")),
         "liquids": {q.id: item("liquids", q) for q in bank.liquids},
         "foods": {f.id: item("foods", f) for f in bank.foods},
-        "solid_feeds": _int(form, "solid_feeds"),
+        "solid_feeds": forms.count(form, "solid_feeds", errors, language),
         "vitamin_d": _tri(form.get("vitamin_d")),
     }
+    return answers, errors
+
+
+def feeding_answers(form: dict[str, Any]) -> dict[str, Any]:
+    """The recall's answers from the form; a count that is not a whole number is refused
+    (:class:`ServiceInputError`, the first such field)."""
+    answers, errors = feeding_entry(form, "en")
+    for name in errors:
+        raise ServiceInputError("{field} is not a whole number.", field=name)
+    return answers
+
+
+def _yes_no(value: bool | None) -> str:
+    return {True: "yes", False: "no"}.get(value, "unknown")  # type: ignore[arg-type]
+
+
+def recall_form(answers: dict[str, Any]) -> dict[str, str]:
+    """A stored recall's answers as the form's fields (to show what was entered)."""
+    out = {k: _yes_no(answers.get(k)) for k in ("breastfed", "bottle_with_nipple", "vitamin_d")}
+    if answers.get("solid_feeds") is not None:
+        out["solid_feeds"] = str(answers["solid_feeds"])
+    for key in ("liquids", "foods"):
+        for item_id, entry in (answers.get(key) or {}).items():
+            out[f"{key}.{item_id}"] = _yes_no(entry.get("taken"))
+            if entry.get("times") is not None:
+                out[f"{key}.{item_id}.times"] = str(entry["times"])
+            if entry.get("sweetened"):
+                out[f"{key}.{item_id}.sweetened"] = "yes"
+    return out
+
+
+TOP_LABELS = {
+    "breastfed": "Breastfed yesterday, day or night?",
+    "bottle_with_nipple": "Drank anything from a bottle with a nipple?",
+    "solid_feeds": "How many times did the child eat solid, semi-solid or soft food?",
+    "vitamin_d": "Vitamin D drops given yesterday?",
+}
+
+
+def _recall_label(path: str, language: str) -> str:
+    """The question a recall answer belongs to, in words."""
+    if path in TOP_LABELS:
+        return gettext(language, TOP_LABELS[path])
+    key, item_id = path.split(".")[:2]
+    bank = reference.recall_bank()
+    for spec in (*bank.liquids, *bank.foods):
+        if spec.id == item_id and f"{key}." in ("liquids.", "foods."):
+            return str(spec.text.get(language) or spec.text.get("zh-CN"))
+    return gettext(language, "This value")
+
+
+def recall_refusal(exc: ScreeningInputError, language: str) -> tuple[str | None, str]:
+    """(the form field a recall refusal is about, or None; its sentence with the question in
+    words instead of the field's name)."""
+    field = recall_form_field(str(exc.params.get("field", "")))
+    if field is None:
+        return None, text(exc.message_id, language, **exc.params)
+    label = _recall_label(field, language)
+    return field, text(exc.message_id, language, **{**exc.params, "field": label})
 
 
 def _milestones(
@@ -102,10 +155,15 @@ def _feeding(
     status_code: int = 200,
     *,
     scoring: Any = None,
+    form: dict[str, Any] | None = None,
+    errors: FieldErrors | None = None,
 ) -> Template:
-    """The recall form with the scoring of ``recorded`` (or of the last stored recall)."""
+    """The recall form, filled with ``form`` (what was entered), with the scoring of
+    ``recorded`` (or of the last stored recall) as one plain sentence per indicator."""
     language = visit.language
     scoring = recorded.scoring if recorded is not None else scoring
+    yesterday = visit.at.today - dt.timedelta(days=1)
+    sentences = feeding_sentences(scoring) if scoring else ()
     return render(
         request,
         "feeding.html",
@@ -113,10 +171,36 @@ def _feeding(
         child=visit.child,
         bank=reference.recall_bank(),
         result=scoring,
+        indicators=[
+            (s.tone, words)
+            for s in sentences
+            if (words := feeding_sentence(s.code, s.status, language)) is not None
+        ],
         error=error,
+        errors=errors or {},
+        form=form or {},
         flags=flag_texts(scoring.flags, language) if scoring else [],
         advice=[text(m, language) for m in scoring.advice] if scoring else [],
-        yesterday=visit.at.today - dt.timedelta(days=1),
+        age_note=_feeding_age_note(visit, yesterday, language),
+        yesterday=yesterday,
+    )
+
+
+def _feeding_age_note(visit: Visit, on: dt.date, language: str) -> str:
+    """For a baby born early: which age the feeding advice uses (the age since birth, as the
+    WHO/UNICEF feeding indicators count it) and which the growth and milestone results use."""
+    if on < visit.child.birth_date:
+        return ""
+    ages = pipeline.ages_of(visit.child, on)
+    if ages.corrected_days is None:
+        return ""
+    return gettext(
+        language,
+        "Your baby was born early. This feeding advice uses the age since birth ({actual}), as "
+        "the feeding guidance does; growth and milestones use the corrected age ({corrected}). "
+        "Ask the clinic when a baby born early should start solid food.",
+        actual=age_text(ages.days, language),
+        corrected=age_text(ages.corrected_days, language),
     )
 
 
@@ -161,18 +245,27 @@ class QuestionnairePages(PageController):
             .order_by(FeedingRecall.id.desc())
         ).scalar()
         scoring = pipeline.stored_recall_scoring(last) if last is not None else None
-        return _feeding(request, visit, scoring=scoring)
+        form = recall_form(dict(last.answers)) if last is not None else None
+        return _feeding(request, visit, scoring=scoring, form=form)
 
     @page_post("/feeding")
     def feeding_submit(
         self, request: Request, visit: NamedDependency[Visit], data: Form
     ) -> Template:
-        yesterday = visit.at.today - dt.timedelta(days=1)
+        """Score the recall and show it with what was entered; every refused answer comes back
+        next to its question, in words."""
+        yesterday, language = visit.at.today - dt.timedelta(days=1), visit.language
+        answers, errors = feeding_entry(data, language)
+        if errors:
+            return _feeding(request, visit, status_code=422, form=data, errors=errors)
         try:
-            answers = feeding_answers(data)
-        except ServiceInputError as exc:
-            return _feeding(request, visit, error=error_text(request, exc), status_code=422)
-        return _submit(
-            request, visit, _feeding, pipeline.record_feeding,
-            recalled_on=yesterday, answers=answers,
-        )  # fmt: skip
+            recorded = visit.record(pipeline.record_feeding, recalled_on=yesterday,
+                                    answers=answers)  # fmt: skip
+        except ScreeningInputError as exc:
+            field, sentence = recall_refusal(exc, language)
+            if field is None:
+                return _feeding(request, visit, sentence, 422, form=data)
+            return _feeding(request, visit, status_code=422, form=data, errors={field: sentence})
+        except REFUSALS as exc:
+            return _feeding(request, visit, error_text(request, exc), 422, form=data)
+        return _feeding(request, visit, recorded, form=data)

@@ -159,3 +159,60 @@ def record_feeding(
     flags = (*scoring.flags, *escalated)
     case = _store(session, child, row, flags, "feeding", at)
     return QuestionnaireResult(row, ages, scoring, flags, case)
+
+
+@dataclass(frozen=True)
+class IndicatorSentence:
+    """One feeding indicator of a recall for the family: its code and status and how it reads
+    (``good``; ``advice`` when something should change; ``neutral``; ``unknown`` when "don't
+    know" answers leave it open). The page gives each (code, status) its plain sentence."""
+
+    code: str
+    status: str
+    tone: str
+
+
+_BIRTH_INDICATORS = frozenset({"EvBF", "EIBF", "EBF2D"})
+_NEUTRAL_WHEN_NOT_MET = frozenset({"MixMF"})  # not mixing milks is neither good nor bad news
+
+
+def _tone(code: str, status: feeding.Status) -> str:
+    if status is feeding.Status.UNKNOWN:
+        return "unknown"
+    met = status is feeding.Status.MET
+    if code in feeding.UNDESIRABLE or code in _NEUTRAL_WHEN_NOT_MET:
+        return "advice" if met else ("neutral" if code in _NEUTRAL_WHEN_NOT_MET else "good")
+    return "good" if met else "advice"
+
+
+def feeding_sentences(scoring: feeding.FeedingResult) -> tuple[IndicatorSentence, ...]:
+    """The indicators that apply at the recall's age, in indicator order, each with how it
+    reads for the family; the birth questions (asked once, not on the parent's form) are left
+    out."""
+    return tuple(
+        IndicatorSentence(code, status.value, _tone(code, status))
+        for code, status in scoring.indicators.items()
+        if status is not feeding.Status.NOT_APPLICABLE and code not in _BIRTH_INDICATORS
+    )
+
+
+RECALL_TOP_FIELDS = ("breastfed", "bottle_with_nipple", "solid_feeds", "vitamin_d")
+"""The recall's answers that are not a liquid or a food (named alike in the recall and its
+frame)."""
+
+
+def recall_form_field(name: str) -> str | None:
+    """The recall answer that a refusal's ``field`` names, as ``liquids.<id>[.times|.sweetened]``,
+    ``foods.<id>[.times]`` or a top-level answer (a frame column such as ``liquid_formula_times``
+    or a recall path such as ``liquids.formula.times``); None for anything else."""
+    if name in RECALL_TOP_FIELDS:
+        return name
+    bank = reference.recall_bank()
+    specs = feeding.recall.item_specs(bank)
+    for key, items in specs.items():
+        for item_id in items:
+            for attribute in ("taken", "times", "sweetened"):
+                path = f"{key}.{item_id}" + ("" if attribute == "taken" else f".{attribute}")
+                if name in (feeding.frame.column(key, item_id, attribute), path):
+                    return path
+    return None

@@ -72,3 +72,101 @@ def test_child_form_errors_are_words_not_field_names(app_client) -> None:
     error = _page_error(bad_sex.text)
     assert bad_sex.status_code == 422 and "性别" in error and "请选择其中一项" in error
     assert "Input should" not in error and "sex" not in error
+
+
+def _feeding_form(**extra: str) -> dict[str, str]:
+    from screening import reference
+
+    bank = reference.recall_bank()
+    form = {"breastfed": "yes", "bottle_with_nipple": "no", "solid_feeds": "0",
+            "vitamin_d": "yes"}  # fmt: skip
+    form |= {f"liquids.{q.id}": "no" for q in bank.liquids}
+    form |= {f"foods.{f.id}": "no" for f in bank.foods}
+    return form | extra
+
+
+def test_feeding_form_starts_unanswered(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    page = client.get(f"/children/{world.own_child}/feeding", headers=HTML)
+    assert page.status_code == 200
+    assert " checked" not in page.text.split('id="feeding-result"')[-1]
+    assert 'name="solid_feeds" inputmode="numeric" size="3" value=""' in page.text
+
+
+def test_feeding_form_keeps_the_answers_after_submitting(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    form = _feeding_form(**{"liquids.infant_formula": "yes", "liquids.infant_formula.times": "3"})
+    page = client.post(f"/children/{world.own_child}/feeding", headers=HTML, data=form)
+    assert page.status_code == 200
+    assert re.search(r'name="breastfed" value="yes" checked', page.text)
+    assert re.search(r'name="liquids.infant_formula" value="yes" checked', page.text)
+    assert 'name="liquids.infant_formula.times" inputmode="numeric" size="3" value="3"' in page.text
+    assert not re.search(r'name="vitamin_d" value="no" checked', page.text)
+    again = client.get(f"/children/{world.own_child}/feeding", headers=HTML)  # the stored recall
+    assert re.search(r'name="liquids.infant_formula" value="yes" checked', again.text)
+
+
+def test_feeding_form_refuses_text_and_negative_counts_per_field(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    form = _feeding_form(**{"solid_feeds": "abc", "liquids.infant_formula": "yes",
+                            "liquids.infant_formula.times": "-3"})  # fmt: skip
+    page = client.post(f"/children/{world.own_child}/feeding", headers=HTML, data=form)
+    assert page.status_code == 422 and 'id="feeding-result"' not in page.text
+    assert "整数" in _field_error(page.text, "solid_feeds")
+    assert "整数" in _field_error(page.text, "liquids.infant_formula.times")
+    assert 'value="abc"' in page.text and 'value="-3"' in page.text
+
+
+def test_feeding_refusal_names_the_question_not_the_column(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    form = _feeding_form(**{"liquids.infant_formula": "yes", "liquids.infant_formula.times": "0"})
+    page = client.post(f"/children/{world.own_child}/feeding", headers=HTML, data=form)
+    assert page.status_code == 422
+    sentence = _field_error(page.text, "liquids.infant_formula.times")
+    assert sentence and "liquid_" not in sentence and "infant_formula" not in sentence
+
+
+def test_feeding_result_is_plain_sentences_not_codes(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    form = _feeding_form(**{"liquids.infant_formula": "yes", "liquids.infant_formula.times": "2",
+                            "bottle_with_nipple": "yes"})  # fmt: skip
+    for language in ("zh-CN", "en"):
+        client.cookies.set("lang", language)
+        keyed = form | {"idempotency_key": f"feeding-{language}"}
+        page = client.post(f"/children/{world.own_child}/feeding", headers=HTML, data=keyed)
+        result = page.text.split('id="feeding-result"')[1].split("</section>")[0]
+        for raw in ("EBF", "MixMF", "BoF", "ZVF", "not_met", "未达到", ": 达到", ": met"):
+            assert raw not in result, (language, raw)
+    assert "Your child drank from a bottle with a teat yesterday" in result
+    assert "no vegetables and no fruit yesterday: give some" in result  # advice, not "met"
+    assert 'class="tone-advice"' in result and 'class="tone-good"' in result
+
+
+def test_feeding_no_vegetables_reads_as_advice_not_good_news() -> None:
+    from health.pipeline.questionnaires import feeding_sentences, score_recall
+    from tests.api.api_world import breast_milk_only
+
+    answers = breast_milk_only()
+    answers["foods"] = dict(answers["foods"]) | {"porridge_rice": {"taken": True}}
+    answers["solid_feeds"] = 3
+    sentences = {s.code: s for s in feeding_sentences(score_recall(answers, 300))}
+    assert sentences["ZVF"].status == "met" and sentences["ZVF"].tone == "advice"
+    assert sentences["SwB"].tone == "good" and sentences["MDD"].tone == "advice"
+
+
+def test_preterm_feeding_advice_says_which_age_it_uses(app_client, world: World) -> None:
+    import datetime as dt
+
+    client = login(app_client, "parent1")
+    made = client.post(
+        "/api/v1/children",
+        json={"sex": "F", "birth_date": "2025-12-20", "gestational_weeks": 30, "area_code": "T1"},
+    )
+    assert made.status_code in (200, 201), made.text
+    child = made.json()["id"]
+    page = client.get(f"/children/{child}/feeding", headers=HTML)
+    note = re.search(r'id="feeding-age-note">([^<]*)<', page.text)
+    assert note and "实际月龄" in note.group(1) and "矫正月龄" in note.group(1)
+    own = client.get(f"/children/{world.own_child}/feeding", headers=HTML)
+    assert 'id="feeding-age-note"' not in own.text  # born at term: one age
+    assert dt.date.fromisoformat(made.json()["birth_date"]) == dt.date(2025, 12, 20)
