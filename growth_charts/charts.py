@@ -1,9 +1,11 @@
 """Growth-chart figures (Plotly) for every WHO indicator, in zh-CN or en.
 
 ``growth_chart`` returns a ``plotly.graph_objects.Figure``: percentile bands (P3–P97, P15–P85)
-and the median, or z-lines (0, ±1, ±2, ±3), the child's measurements with z and percentile on
-hover, and for length/height-for-age the break at 24 months where lying length becomes standing
-height. Rendering (HTML, PNG) belongs to the caller.
+under the centile lines of WHO's percentile charts (3rd, 15th, 50th, 85th, 97th), or z-lines
+(0, ±1, ±2, ±3), each line labelled at its right end (:func:`line_labels`, which a caller that
+zooms the chart places again at the right end of what it shows); the child's measurements with
+z and percentile on hover, and for length/height-for-age the break at 24 months where lying
+length becomes standing height. Rendering (HTML, PNG) belongs to the caller.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from growth_charts.zscore import value_at_z, zscore
 Language = Literal["zh-CN", "en"]
 Style = Literal["percentile", "zscore"]
 PERCENTILE_BANDS = ((3.0, 97.0), (15.0, 85.0))
+PERCENTILE_LINES = (3.0, 15.0, 50.0, 85.0, 97.0)
 Z_LINES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
+LINE_LABEL = "line-label"
+"""The ``name`` of the annotations that label the reference lines at their right end."""
+CENTILE_NAMES: dict[Language, dict[float, str]] = {
+    "en": {3.0: "3rd", 15.0: "15th", 50.0: "50th", 85.0: "85th", 97.0: "97th"},
+    "zh-CN": {3.0: "P3", 15.0: "P15", 50.0: "P50", 85.0: "P85", 97.0: "P97"},
+}
 
 LABELS: dict[Language, dict[str, str]] = {
     "en": {
@@ -106,6 +115,49 @@ def _curve(code: str, sex: str, x_table: np.ndarray, z: float) -> np.ndarray:
     return value_at_z(code, sex, x_table, np.full(x_table.size, z))
 
 
+def _line_zs(style: Style) -> list[tuple[float, str | None]]:
+    """The z of each reference line of ``style`` with its centile (percentile style) or None."""
+    if style == "percentile":
+        return [(float(z_from_percentile(p)), f"{p:g}") for p in PERCENTILE_LINES]
+    return [(z, None) for z in Z_LINES]
+
+
+def _line_colour(z: float) -> str:
+    """The colour of the line at ``z``: green at the median, amber, orange, red outwards."""
+    distance = abs(z)
+    return LINE_COLOURS[min(LINE_COLOURS, key=lambda k: abs(k - distance))]
+
+
+def _line_label(z: float, centile: str | None, lang: Language) -> str:
+    if centile is not None:
+        return CENTILE_NAMES[lang][float(centile)]
+    return f"{z:+g}".replace("-", "−") if z else "0"
+
+
+def line_labels(
+    code: str, sex: str, x_end: float, *, style: Style = "percentile", lang: Language = "zh-CN"
+) -> list[dict[str, object]]:
+    """Annotations (Plotly layout dicts, ``name`` :data:`LINE_LABEL`) naming each reference
+    line where it ends on the chart: at ``x_end`` on the indicator's axis (age in days, cm, or
+    months for WHO 2007; clipped to the table), with the value computed by the engine."""
+    spec = indicator(code)
+    x = float(np.clip(x_end, spec.x_min, spec.x_max))
+    if spec.axis == "age_days":
+        x = float(np.floor(x))
+    shown = float(_display_x(code, np.array([x]))[0])
+    labels: list[dict[str, object]] = []
+    for z, centile in _line_zs(style):
+        y = float(value_at_z(code, sex, np.array([x]), np.array([z]))[0])
+        if not np.isfinite(y):
+            continue
+        labels.append({
+            "name": LINE_LABEL, "x": shown, "y": y, "xref": "x", "yref": "y",
+            "text": _line_label(z, centile, lang), "showarrow": False, "xanchor": "left",
+            "xshift": 3, "font": {"size": 10, "color": _line_colour(z)},
+        })  # fmt: skip
+    return labels
+
+
 def growth_chart(
     code: str,
     sex: str,
@@ -148,10 +200,14 @@ def growth_chart(
                     x=x_shown[part], y=upper[part], mode="lines", line={"width": 0},
                     fill="tonexty", fillcolor=colour, name=name, hoverinfo="skip",
                     legendgroup=name, showlegend=index == 0))  # fmt: skip
-        xs, median = _with_break(code, x_table, x_shown, _curve(code, sex, x_table, 0.0))
-        figure.add_trace(go.Scatter(x=xs, y=median, mode="lines", name=text["median"],
-                                    line={"color": LINE_COLOURS[0.0], "width": 2},
-                                    hoverinfo="skip"))  # fmt: skip
+        for z, centile in _line_zs(style):
+            xs, line = _with_break(code, x_table, x_shown, _curve(code, sex, x_table, z))
+            median = centile == "50"
+            figure.add_trace(go.Scatter(
+                x=xs, y=line, mode="lines", hoverinfo="skip",
+                name=text["median"] if median else _line_label(z, centile, lang),
+                showlegend=median, line={"color": _line_colour(z), "width": 2 if median else 1},
+            ))  # fmt: skip
     else:
         for z in Z_LINES:
             xs, line = _with_break(code, x_table, x_shown, _curve(code, sex, x_table, z))
@@ -165,17 +221,20 @@ def growth_chart(
         figure.add_vline(x=24, line={"dash": "dot", "color": "#888"})
         figure.add_annotation(x=24, y=1.02, yref="paper", showarrow=False,
                               text=f"← {text['length']} | {text['height']} →")  # fmt: skip
+    for label in line_labels(code, sex, float(x_table[-1]), style=style, lang=lang):
+        figure.add_annotation(**label)
     if values is not None and ages_or_lengths is not None:
         _add_points(figure, code, sex, ages_or_lengths, values, lang)
     unit = UNITS[spec.unit][lang]
     figure.update_layout(
-        title=f"{text[code]} · {text[sex]}",
+        # on the left: the mode bar (when shown) sits at the top right
+        title={"text": f"{text[code]} · {text[sex]}", "x": 0, "xanchor": "left", "xref": "paper"},
         xaxis_title=text[x_label],
         yaxis_title=f"{MEASURE_NAMES[lang][code]} ({unit})",
         template="plotly_white",
         hovermode="closest",
         legend={"orientation": "h", "y": -0.2},
-        margin={"l": 50, "r": 20, "t": 60, "b": 40},
+        margin={"l": 50, "r": 44, "t": 60, "b": 40},  # right: the lines' labels
     )
     return figure
 

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly
 
-from api.services.figures import figure_block
+from api.services.figures import PHONE_CONFIG, figure_block
 from growth_charts import charts, value_at_z
 from growth_charts.age import DAYS_PER_MONTH, LENGTH_HEIGHT_SWITCH_DAY
 from growth_charts.charts import growth_chart
@@ -23,6 +23,8 @@ from health.models.enums import MeasurementStatus
 from health.pipeline import ages_of
 
 CHARTS = ("wfa", "lhfa", "wflh", "hcfa", "bmi")
+AGE_DAY_CHARTS = ("wfa", "lhfa", "hcfa", "bmi")
+"""Charts whose axis is the age in days (shown in months)."""
 
 
 def _points(
@@ -52,7 +54,7 @@ def _reference_chart(code: str, sex: str, lang: str) -> tuple[str, str]:
     """JSON of the reference curves (traces without the closing bracket) and of the layout,
     built once per indicator, sex and language (the curves are ~200 kB and ~30 ms to build)."""
     figure = growth_chart(code, sex, lang=lang)  # type: ignore[arg-type]
-    figure.update_layout(margin={"l": 40, "r": 10, "t": 40, "b": 40}, height=360)
+    figure.update_layout(margin={"l": 40, "r": 36, "t": 40, "b": 40}, height=360)  # r: labels
     spec = figure.to_plotly_json()
     return to_json_plotly(spec["data"])[:-1], to_json_plotly(spec["layout"])
 
@@ -76,10 +78,16 @@ def _chart_html(
     layout_spec = json.loads(layout)
     if x_range:
         layout_spec.setdefault("xaxis", {})["range"] = [round(x, 2) for x in x_range]
+        # the lines' labels at the right end of what the chart shows, not of the whole table
+        end = layout_spec["xaxis"]["range"][1] * (DAYS_PER_MONTH if code in AGE_DAY_CHARTS else 1)
+        labels = charts.line_labels(code, sex, end, lang=lang)  # type: ignore[arg-type]
+        others = layout_spec.get("annotations", [])
+        kept = [a for a in others if a.get("name") != charts.LINE_LABEL]
+        layout_spec["annotations"] = kept + labels
     if y_range:
         layout_spec.setdefault("yaxis", {})["range"] = [round(y, 2) for y in y_range]
     config = {"responsive": True, "displaylogo": False}
-    return figure_block(data + "]", json.dumps(layout_spec), config)
+    return figure_block(data + "]", json.dumps(layout_spec), config, narrow=PHONE_CONFIG)
 
 
 def chart_html(child: Child, rows: list[Measurement], code: str, lang: str) -> str:

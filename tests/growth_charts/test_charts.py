@@ -68,3 +68,40 @@ def test_who2007_axis_in_years():
     figure = growth_chart("bmi_2007", "M", style="zscore", lang="en")
     x = np.asarray(figure.data[0].x, dtype=float)
     assert x[0] == pytest.approx(61 / 12) and x[-1] == pytest.approx(19.0)
+
+
+# ---- issue 11 (2): labelled centile lines, as WHO's percentile charts
+
+
+def test_centile_lines_3_15_50_85_97_come_from_the_engine_and_are_labelled_at_the_end():
+    from growth_charts.charts import LINE_LABEL
+
+    figure = growth_chart("wfa", "F", lang="en")
+    labels = [a for a in figure.layout.annotations if a.name == LINE_LABEL]
+    assert [a.text for a in labels] == ["3rd", "15th", "50th", "85th", "97th"]
+    for label, centile in zip(labels, (3, 15, 50, 85, 97), strict=True):
+        line = named(figure, "Median" if centile == 50 else label.text)
+        assert line.mode == "lines" and line.fill is None
+        z = float(z_from_percentile(centile))
+        assert line.y[400] == pytest.approx(value_at_z("wfa", "F", 400, z)[0])
+        assert label.x == pytest.approx(line.x[-1]) and label.xanchor == "left"
+        assert label.y == pytest.approx(value_at_z("wfa", "F", 1856, z)[0])
+    assert figure.layout.margin.r >= 40  # room for the labels
+
+
+def test_line_labels_follow_a_zoomed_chart_and_the_language():
+    from growth_charts.charts import line_labels
+
+    labels = line_labels("lhfa", "M", 365.0, lang="zh-CN")
+    assert [a["text"] for a in labels] == ["P3", "P15", "P50", "P85", "P97"]
+    assert labels[2]["x"] == pytest.approx(365 / 30.4375)
+    assert labels[2]["y"] == pytest.approx(value_at_z("lhfa", "M", 365, 0.0)[0])
+    z_labels = line_labels("wfh", "F", 500.0, style="zscore", lang="en")  # clipped to 120 cm
+    assert [a["text"] for a in z_labels] == ["−3", "−2", "−1", "0", "+1", "+2", "+3"]
+    assert {a["x"] for a in z_labels} == {120.0}
+
+
+def test_zscore_lines_are_labelled_and_the_title_leaves_the_right_to_the_mode_bar():
+    figure = growth_chart("hcfa", "M", style="zscore", lang="en")
+    assert [a.text for a in figure.layout.annotations][-3:] == ["+1", "+2", "+3"]
+    assert figure.layout.title.x == 0 and figure.layout.title.xanchor == "left"
