@@ -4,6 +4,7 @@ results and advice."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,11 @@ from api.services.present import flag_texts
 from health import pipeline
 from health.errors import RecordError
 from health.models import FeedingRecall
-from health.pipeline.questionnaires import feeding_sentences, recall_form_field
+from health.pipeline.questionnaires import (
+    feeding_sentences,
+    milestone_summary,
+    recall_form_field,
+)
 from screening import reference
 from screening.errors import ScreeningInputError
 from screening.messages import text
@@ -125,15 +130,57 @@ def recall_refusal(exc: ScreeningInputError, language: str) -> tuple[str | None,
     return field, text(exc.message_id, language, **{**exc.params, "field": label})
 
 
+ANSWER_LABELS = {"yes": "Yes, can do it", "not_sure": "Not sure", "not_yet": "Not yet"}
+"""A checklist answer value → its words on the page."""
+OUTCOME_LABELS = {
+    "refer": "Please have your child assessed soon",
+    "discuss": "Worth talking over with the doctor",
+    "no_concern": "No concern",
+}
+LOST_SKILL_LABEL = "Please contact the child-health clinic now"
+LOST_SKILL_ADVICE = (
+    "You said your child has lost a skill they once had. Please contact the child-health clinic "
+    "now, by phone or in person; do not wait for the next check."
+)
+
+
+def for_child(sentence: str, sex: str, language: str) -> str:
+    """An item of the checklist with the pronoun of the child's sex (Chinese: 她 for a girl;
+    他 for a boy; the word 其他, "other", is left as it is). English items say "them"."""
+    if language != "zh-CN" or sex != "F":
+        return sentence
+    return re.sub(r"(?<!其)他", "她", sentence)
+
+
 def _milestones(
-    request: Request, visit: Visit, recorded: Any = None, error: str = "", status_code: int = 200
+    request: Request,
+    visit: Visit,
+    recorded: Any = None,
+    error: str = "",
+    status_code: int = 200,
+    *,
+    answers: dict[str, str] | None = None,
 ) -> Template:
+    """The checklist for the child's age, filled with ``answers``, and the result of
+    ``recorded``: the outcome in words, the items answered "not yet", the advice."""
+    language, sex = visit.language, str(visit.child.sex)
     inst, band = reference.instrument(pipeline.PARENT_MILESTONES), None
     try:
         form = pipeline.checklist_for(visit.child, pipeline.PARENT_MILESTONES, visit.at.today)
         inst, band = form.instrument, form.band
     except ScreeningInputError as exc:
         error = error or error_text(request, exc)
+    scoring = recorded.scoring if recorded else None
+    summary = milestone_summary(scoring) if scoring else None
+    items: dict[str, str] = {}
+    if band is not None:
+        items = {i.id: for_child(str(i.text.get(language)), sex, language) for i in band.items}
+    outcome = ""
+    if scoring is not None:
+        lost = summary is not None and summary.lost_skill
+        outcome = gettext(
+            language, LOST_SKILL_LABEL if lost else OUTCOME_LABELS[scoring.outcome.value]
+        )
     return render(
         request,
         "milestones.html",
@@ -141,9 +188,16 @@ def _milestones(
         child=visit.child,
         inst=inst,
         band=band,
-        result=recorded.scoring if recorded else None,
+        items=items,
+        result=scoring,
+        outcome=outcome,
+        lost_skill=gettext(language, LOST_SKILL_ADVICE) if summary and summary.lost_skill else "",
+        not_yet=[items.get(i, "") for i in summary.not_yet if i in items] if summary else [],
+        not_sure=[items.get(i, "") for i in summary.not_sure if i in items] if summary else [],
+        answers=answers if answers is not None else (dict(scoring.answers) if scoring else {}),
+        answer_labels={v: gettext(language, ANSWER_LABELS.get(v, v)) for v in inst.answer_values},
         error=error,
-        flags=flag_texts(recorded.flags, visit.language) if recorded else [],
+        flags=flag_texts(recorded.flags, language) if recorded else [],
     )
 
 
@@ -205,15 +259,21 @@ def _feeding_age_note(visit: Visit, on: dt.date, language: str) -> str:
 
 
 def _submit(
-    request: Request, visit: Visit, page: Callable[..., Template], step: Any, **fields: Any
+    request: Request,
+    visit: Visit,
+    page: Callable[..., Template],
+    step: Any,
+    kept: dict[str, Any],
+    **fields: Any,
 ) -> Template:
     """Record through the pipeline ``step`` and show the page with its result, or the refusal
-    in words on the same page (nothing is written then)."""
+    in words on the same page (nothing is written then); ``kept`` goes back to the page (what
+    was entered)."""
     try:
         recorded = visit.record(step, **fields)
     except REFUSALS as exc:
-        return page(request, visit, error=error_text(request, exc), status_code=422)
-    return page(request, visit, recorded)
+        return page(request, visit, error=error_text(request, exc), status_code=422, **kept)
+    return page(request, visit, recorded, **kept)
 
 
 class QuestionnairePages(PageController):
@@ -232,7 +292,7 @@ class QuestionnairePages(PageController):
     ) -> Template:
         answers = {k[2:]: str(v) for k, v in data.items() if k.startswith("a:")}
         return _submit(
-            request, visit, _milestones, pipeline.record_milestones,
+            request, visit, _milestones, pipeline.record_milestones, {"answers": answers},
             instrument=pipeline.PARENT_MILESTONES, administered_on=visit.at.today,
             answers=answers,
         )  # fmt: skip

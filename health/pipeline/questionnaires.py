@@ -216,3 +216,27 @@ def recall_form_field(name: str) -> str | None:
                 if name in (feeding.frame.column(key, item_id, attribute), path):
                     return path
     return None
+
+
+@dataclass(frozen=True)
+class MilestoneSummary:
+    """What a parent's checklist result tells the family: the items answered "not yet" and
+    "not sure" (in the order answered) and whether a lost skill was reported (a regression
+    question answered positively: the family should contact the clinic now)."""
+
+    not_yet: tuple[str, ...]
+    not_sure: tuple[str, ...]
+    lost_skill: bool
+
+
+LOST_SKILL = "DEV_LOST_SKILL"
+
+
+def milestone_summary(scoring: development.DevelopmentResult) -> MilestoneSummary:
+    """The summary of a scored checklist (see :class:`MilestoneSummary`)."""
+    answers = scoring.answers
+    return MilestoneSummary(
+        not_yet=tuple(item for item, answer in answers.items() if answer == "not_yet"),
+        not_sure=tuple(item for item, answer in answers.items() if answer == "not_sure"),
+        lost_skill=any(f.code == LOST_SKILL for f in scoring.flags),
+    )

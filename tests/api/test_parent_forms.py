@@ -170,3 +170,74 @@ def test_preterm_feeding_advice_says_which_age_it_uses(app_client, world: World)
     own = client.get(f"/children/{world.own_child}/feeding", headers=HTML)
     assert 'id="feeding-age-note"' not in own.text  # born at term: one age
     assert dt.date.fromisoformat(made.json()["birth_date"]) == dt.date(2025, 12, 20)
+
+
+def _band_for(born: str, today: str = "2026-06-15"):
+    import datetime as dt
+
+    from screening import reference
+    from screening.development import age_used, choose_band
+
+    inst = reference.instrument("milestone-checklist")
+    age = age_used(inst, birth_date=dt.date.fromisoformat(born), gestational_weeks=None,
+                   assessment_date=dt.date.fromisoformat(today))  # fmt: skip
+    return inst, choose_band(inst, age)
+
+
+def _checklist(born: str, lost: str = "no", **answers: str) -> dict[str, str]:
+    inst, band = _band_for(born)
+    form = {f"a:{item.id}": answers.get(item.id, "yes") for item in band.items}
+    form |= {f"a:{q.id}": "no" for q in inst.global_questions}
+    return form | {"a:ms-lost-skill": lost}
+
+
+def test_milestone_result_lists_the_not_yet_items_and_keeps_the_answers(
+    app_client, world: World
+) -> None:
+    client = login(app_client, "parent1")
+    _, band = _band_for("2025-12-01")
+    first, second = band.items[0], band.items[1]
+    form = _checklist("2025-12-01", **{first.id: "not_yet", second.id: "not_sure"})
+    page = client.post(f"/children/{world.own_child}/milestones", headers=HTML, data=form)
+    assert page.status_code == 200
+    listed = page.text.split('id="not-yet-items"')[1].split("</ul>")[0]
+    assert first.text.get("zh-CN") in listed and second.text.get("zh-CN") not in listed
+    assert f'name="a:{first.id}" value="not_yet" required checked' in page.text
+    assert f'name="a:{second.id}" value="not_sure" required checked' in page.text
+    assert 'name="a:ms-lost-skill" value="no" checked' in page.text
+
+
+def test_milestone_answers_and_outcome_are_words_in_english(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    client.cookies.set("lang", "en")
+    form = client.get(f"/children/{world.own_child}/milestones", headers=HTML)
+    assert "Yes, can do it" in form.text and "Not sure" in form.text and "Not yet" in form.text
+    assert "> not_sure" not in form.text and "> not_yet" not in form.text
+    page = client.post(f"/children/{world.own_child}/milestones", headers=HTML,
+                       data=_checklist("2025-12-01"))  # fmt: skip
+    heading = page.text.split('id="milestone-result"')[1].split("</h2>")[0]
+    assert "No concern" in heading and "no_concern" not in heading
+
+
+def test_milestone_lost_skill_says_to_contact_the_clinic_now(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    page = client.post(f"/children/{world.own_child}/milestones", headers=HTML,
+                       data=_checklist("2025-12-01", lost="yes"))  # fmt: skip
+    advice = re.search(r'id="lost-skill-advice"[^>]*>([^<]*)<', page.text)
+    assert advice and "现在就" in advice.group(1) and "不要等到下次体检" in advice.group(1)
+    heading = page.text.split('id="milestone-result"')[1].split("</h2>")[0]
+    assert "下次体检时" not in heading
+
+
+def test_milestone_questions_use_the_girls_pronoun(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    made = client.post(
+        "/api/v1/children", json={"sex": "F", "birth_date": "2026-02-01", "area_code": "T1"}
+    )
+    girl = made.json()["id"]
+    page = client.get(f"/children/{girl}/milestones", headers=HTML)
+    legends = re.findall(r"<legend>([^<]*)</legend>", page.text)
+    assert any("她" in text for text in legends)
+    assert not any(re.search(r"(?<!其)他", text) for text in legends)
+    boy = client.get(f"/children/{world.own_child}/milestones", headers=HTML)
+    assert "她" not in "".join(re.findall(r"<legend>([^<]*)</legend>", boy.text))
