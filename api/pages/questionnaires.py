@@ -27,6 +27,7 @@ from health import pipeline
 from health.errors import RecordError
 from health.models import FeedingRecall
 from health.pipeline.questionnaires import (
+    checklist_age,
     feeding_sentences,
     milestone_summary,
     recall_form_field,
@@ -196,8 +197,26 @@ def _milestones(
         not_sure=[items.get(i, "") for i in summary.not_sure if i in items] if summary else [],
         answers=answers if answers is not None else (dict(scoring.answers) if scoring else {}),
         answer_labels={v: gettext(language, ANSWER_LABELS.get(v, v)) for v in inst.answer_values},
+        age_note=_milestone_age_note(visit, language),
         error=error,
         flags=flag_texts(recorded.flags, language) if recorded else [],
+    )
+
+
+def _milestone_age_note(visit: Visit, language: str) -> str:
+    """For a baby born early whose checklist is chosen on the corrected age: which age that is,
+    beside the age since birth."""
+    if visit.at.today < visit.child.birth_date:
+        return ""
+    age = checklist_age(visit.child, pipeline.PARENT_MILESTONES, visit.at.today)
+    if not age.corrected:
+        return ""
+    return gettext(
+        language,
+        "Your baby was born early, so these questions and the result are for the corrected age "
+        "({corrected}), not the age since birth ({actual}).",
+        corrected=age_text(age.days, language),
+        actual=age_text(age.age_days, language),
     )
 
 

@@ -240,3 +240,14 @@ def milestone_summary(scoring: development.DevelopmentResult) -> MilestoneSummar
         not_sure=tuple(item for item, answer in answers.items() if answer == "not_sure"),
         lost_skill=any(f.code == LOST_SKILL for f in scoring.flags),
     )
+
+
+def checklist_age(child: Child, instrument: str, on: dt.date) -> development.AgeUsed:
+    """The age ``instrument`` is answered at for ``child`` on ``on`` (``corrected`` tells
+    whether the band was chosen on the corrected age of a baby born early)."""
+    return development.age_used(
+        reference.instrument(instrument),
+        birth_date=child.birth_date,
+        gestational_weeks=child.gestational_weeks,
+        assessment_date=on,
+    )

@@ -241,3 +241,16 @@ def test_milestone_questions_use_the_girls_pronoun(app_client, world: World) -> 
     assert not any(re.search(r"(?<!其)他", text) for text in legends)
     boy = client.get(f"/children/{world.own_child}/milestones", headers=HTML)
     assert "她" not in "".join(re.findall(r"<legend>([^<]*)</legend>", boy.text))
+
+
+def test_preterm_milestones_say_they_use_the_corrected_age(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    made = client.post(
+        "/api/v1/children",
+        json={"sex": "M", "birth_date": "2025-12-20", "gestational_weeks": 30, "area_code": "T1"},
+    )
+    page = client.get(f"/children/{made.json()['id']}/milestones", headers=HTML)
+    note = re.search(r'id="milestone-age-note">([^<]*)<', page.text)
+    assert note and "矫正月龄" in note.group(1) and "实际月龄" in note.group(1)
+    own = client.get(f"/children/{world.own_child}/milestones", headers=HTML)
+    assert 'id="milestone-age-note"' not in own.text
