@@ -24,6 +24,7 @@ from api.services.present import (
     answer_set_views,
     clinician_text,
     flag_texts,
+    flag_views,
     indicator_name,
     indicator_views,
 )
@@ -161,6 +162,7 @@ def _doctor_context(
         "outcome_form": outcome_form or {},
         "outcome_error": outcome_error,
         "flags": views.open_flags(db, child_id),
+        "flag_views": flag_views(views.open_flags(db, child_id), visit.language),
         "answer_sets": answer_set_views(answer_sets(db, child_id), visit.language),
         "clinician_text": lambda f: clinician_text(pipeline.flag_of(f), visit.language),
     }

@@ -5,15 +5,18 @@ flag and sentence id comes from :mod:`health.pipeline` as it computed or stored 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from api.i18n import gettext
 from health.errors import ImplausibleMeasurementError, RecordError
-from health.pipeline import IndicatorResult, MeasurementResult
+from health.pipeline import IndicatorResult, MeasurementResult, flag_of
 from health.services.questionnaires import AnswerSet, Notable
-from screening.flags import Flag
-from screening.messages import text
+from screening import reference
+from screening.errors import ScreeningInputError
+from screening.flags import RULES, Flag
+from screening.messages import has, text
 
 
 def indicator_name(code: str, language: str) -> str:
@@ -114,3 +117,193 @@ def record_error_text(exc: RecordError, language: str) -> str:
         separator = ", " if language == "en" else "、"
         params["indicators"] = separator.join(indicator_name(c, language) for c in exc.indicators)
     return text(exc.message_id, language, **params)
+
+
+# -- the doctor's words for stored flags: names, clinician texts and evidence ---------------------
+
+
+def _join(words: Iterable[str], language: str) -> str:
+    return ("、" if language == "zh-CN" else ", ").join(words)
+
+
+FLAG_NAMES = {
+    "GROWTH_SEVERE_WASTING": "Severe wasting (weight-for-length/height z < -3)",
+    "GROWTH_SEVERE_THINNESS": "Severe thinness (BMI-for-age z < -3)",
+    "GROWTH_SAM_MUAC": "Severe acute malnutrition (MUAC < 11.5 cm)",
+    "GROWTH_OEDEMA": "Bilateral pitting oedema",
+    "GROWTH_SEVERE_STUNTING": "Severe stunting (length/height-for-age z < -3)",
+    "GROWTH_SEVERE_UNDERWEIGHT": "Severe underweight (weight-for-age z < -3)",
+    "GROWTH_SEVERE_MICROCEPHALY": "Severe microcephaly (head circumference-for-age z < -3)",
+    "GROWTH_SEVERE_MACROCEPHALY": "Severe macrocephaly (head circumference-for-age z > +3)",
+    "GROWTH_STUNTING": "Stunting (length/height-for-age z < -2)",
+    "GROWTH_UNDERWEIGHT": "Underweight (weight-for-age z < -2)",
+    "GROWTH_WASTING": "Wasting (weight-for-length/height z < -2)",
+    "GROWTH_THINNESS": "Thinness (BMI-for-age z < -2)",
+    "GROWTH_OVERWEIGHT": "Overweight (z > +2)",
+    "GROWTH_OBESE": "Obesity (z > +3)",
+    "GROWTH_MICROCEPHALY": "Microcephaly (head circumference-for-age z < -2)",
+    "GROWTH_MACROCEPHALY": "Macrocephaly (head circumference-for-age z > +2)",
+    "GROWTH_MAM_MUAC": "Moderate acute malnutrition (MUAC 11.5-12.5 cm)",
+    "GROWTH_IMPLAUSIBLE": "Value beyond WHO plausibility limits",
+    "GROWTH_FALTERING": "Faltering growth",
+    "GROWTH_RAPID_WEIGHT_GAIN": "Rapid infant weight gain (weight-for-age z up by > 0.67)",
+    "GROWTH_EARLY_WEIGHT_LOSS": "Early weight loss after birth",
+    "GROWTH_BIRTH_WEIGHT_NOT_REGAINED": "Birth weight not regained",
+    "DEV_WARNING_SIGN": "Developmental warning sign",
+    "DEV_REGRESSION": "Loss of speech or social skills",
+    "DEV_MOTOR_WINDOW_MISSED": "WHO motor milestone window passed",
+    "DEV_MILESTONE_NOT_YET": "Milestones not yet reached",
+    "DEV_LOST_SKILL": "A skill was lost",
+    "DEV_PARENT_CONCERN": "Parent's concern about development",
+    "DEV_REMIND_STANDARDISED_SCREENING": "Reminder: standardised developmental screening",
+    "DEV_REMIND_AUTISM_SCREENING": "Reminder: autism screening",
+    "FEED_NOT_EXCLUSIVELY_BREASTFED": "Not exclusively breastfed (0-5 months)",
+    "FEED_SOLIDS_NOT_STARTED": "Solid food not started (6-8 months)",
+    "FEED_SOLIDS_BEFORE_4_MONTHS": "Solid food before 4 months",
+    "FEED_MDD_NOT_MET": "Minimum dietary diversity not met",
+    "FEED_MMF_NOT_MET": "Minimum meal frequency not met",
+    "FEED_MMFF_NOT_MET": "Minimum milk feeding frequency not met",
+    "FEED_MAD_NOT_MET": "Minimum acceptable diet not met",
+    "FEED_NO_EGG_OR_FLESH": "No egg or flesh food",
+    "FEED_SWEET_BEVERAGE": "Sweet beverage",
+    "FEED_UNHEALTHY_FOOD": "Unhealthy food",
+    "FEED_NO_VEGETABLE_OR_FRUIT": "No vegetable or fruit",
+    "FEED_BOTTLE": "Bottle with a nipple",
+    "FEED_NO_VITAMIN_D": "No vitamin D supplement",
+    "FEED_PERSISTENT": "Feeding problems persisting",
+    "FEED_WITH_FALTERING": "Feeding problems with faltering growth",
+    "ANAEMIA": "Anaemia (haemoglobin below the cut-off)",
+}
+"""Each flag's name with its cut-off: the interface message (``api/locales``) by flag code."""
+
+RECALL_ITEMS = {
+    "vitamin_d": "Vitamin D supplement",
+    "solid_feeds": "Meals of solid, semi-solid or soft food",
+}
+"""Recall fields a feeding flag names as evidence: the interface message."""
+
+
+def flag_name(code: str, language: str) -> str:
+    """A flag's name in words with its cut-off (:data:`FLAG_NAMES`), ``""`` when it has none."""
+    name = FLAG_NAMES.get(code.upper())
+    return gettext(language, name) if name else ""
+
+
+def _instrument_item(code: str | None, version: str | None, item_id: str, language: str) -> str:
+    """The words of an instrument's item or question (milestones, warning signs), of a
+    recall's food or drink, or of a flag code (escalations), else ``""``."""
+    if item_id.upper() in RULES:
+        return flag_name(item_id, language)
+    if item_id in RECALL_ITEMS:
+        return gettext(language, RECALL_ITEMS[item_id])
+    try:
+        inst = reference.instrument(code or "", version)
+    except (LookupError, ValueError, ScreeningInputError):
+        inst = None
+    if inst is not None:
+        questions = [*(i for b in inst.bands for i in b.items), *inst.global_questions]
+        found = next((q for q in questions if q.id == item_id), None)
+        if found is not None:
+            return found.text.get(language)
+    try:
+        bank = reference.recall_bank(version)
+    except (LookupError, ValueError, ScreeningInputError):
+        return ""
+    answer = item_id.rpartition(".")[2]
+    spec = next((s for s in (*bank.liquids, *bank.foods) if s.id == answer), None)
+    return spec.text.get(language) if spec is not None else ""
+
+
+def z_words(z: Mapping[str, float], language: str) -> list[str]:
+    """Each z of a flag's evidence with the indicator's name (``年龄别体重 Z = -2.31``; the
+    WHO 2007 references, ``bmi_2007``, by the name of their indicator)."""
+
+    def name(code: str) -> str:
+        known = next((c for c in (code, code.partition("_")[0]) if has(f"indicator.{c}")), None)
+        return indicator_name(known, language) if known else ""
+
+    return [f"{name(code)} Z = {value:.2f}".strip() for code, value in z.items()]
+
+
+def item_words(flag: Flag, language: str) -> list[str]:
+    """The words of each item of a flag's evidence (the instrument's text, never its id)."""
+    ev = flag.evidence
+    words = (_instrument_item(ev.instrument, ev.instrument_version, i, language)
+             for i in ev.item_ids)  # fmt: skip
+    return [w for w in words if w]
+
+
+def clinician_words(flag: Flag, language: str) -> str:
+    """A flag's clinician-facing text with its evidence in words: indicators by name with their
+    z, items by their text, escalated flags by name, IYCF indicators by name."""
+    params = flag.message_params()
+    if flag.evidence.z:
+        params["indicators"] = "; ".join(z_words(flag.evidence.z, language))
+    params["items"] = _join(item_words(flag, language), language)
+    if "codes" in params:
+        params["codes"] = _join((flag_name(c, language) for c in flag.evidence.item_ids), language)
+    iycf = f"iycf.{str(params.get('indicator', '')).lower()}.name"
+    if "indicator" in params and has(iycf):
+        params["indicator"] = text(iycf, language)
+    return text(flag.clinician_message_id, language, **params)
+
+
+def clinician_flag_texts(flags: Iterable[Flag], language: str) -> list[dict[str, Any]]:
+    """:func:`flag_texts` with the clinician's words instead of the parent's."""
+    return [
+        {"code": f.code, "severity": str(f.severity), "domain": str(f.domain),
+         "text": clinician_words(f, language)}
+        for f in flags
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FlagView:
+    """A stored flag for the doctor: its name (with the cut-off), severity and domain, when it
+    was raised and resolved, the clinician text, the z-scores and items of its evidence in
+    words, the rule's version and the instrument's name and version."""
+
+    name: str
+    severity: str
+    domain: str
+    raised_at: dt.datetime
+    resolved_at: dt.datetime | None
+    text: str
+    z: list[str]
+    items: list[str]
+    rule_version: str
+    instrument: str | None
+    instrument_version: str | None
+
+
+def _instrument_name(code: str | None, version: str | None, language: str) -> str | None:
+    if not code:
+        return None
+    try:
+        return reference.instrument(code, version).name.get(language)
+    except (LookupError, ValueError, ScreeningInputError):
+        return None
+
+
+def flag_views(records: Iterable[Any], language: str) -> list[FlagView]:
+    """The stored flags (``FlagRecord`` rows) in the doctor's words."""
+    out = []
+    for record in records:
+        flag = flag_of(record)
+        ev = flag.evidence
+        out.append(
+            FlagView(
+                name=flag_name(flag.code, language),
+                severity=str(flag.severity),
+                domain=str(flag.domain),
+                raised_at=record.raised_at,
+                resolved_at=record.resolved_at,
+                text=clinician_words(flag, language),
+                z=z_words(ev.z, language),
+                items=item_words(flag, language),
+                rule_version=ev.rule_version,
+                instrument=_instrument_name(ev.instrument, ev.instrument_version, language),
+                instrument_version=ev.instrument_version if ev.instrument else None,
+            )
+        )
+    return out

@@ -78,3 +78,54 @@ def test_a_refused_outcome_comes_back_inline_with_the_input(
     assert "outcome:" not in nothing.text  # no field names
     page = client.get(f"/children/{world.other_child}", headers=HTML).text
     assert "尚未记录处理结果" in _section(page, "outcomes")  # nothing was stored
+
+
+def _milestones_not_yet(client: TestClient, world: World) -> list[str]:
+    """The parent answers "not yet" to every milestone of the band; the items' texts."""
+    import datetime as dt
+
+    from screening import reference
+    from screening.development import age_used, choose_band
+
+    inst = reference.instrument("milestone-checklist")
+    band = choose_band(inst, age_used(inst, birth_date=dt.date(2025, 12, 1),
+                                      gestational_weeks=None,
+                                      assessment_date=dt.date(2026, 6, 15)))  # fmt: skip
+    form = {f"a:{item.id}": "not_yet" for item in band.items}
+    form |= {f"a:{q.id}": "no" for q in inst.global_questions}
+    assert client.post(f"/children/{world.own_child}/milestones", headers=HTML,
+                       data=form).status_code == 200  # fmt: skip
+    return [item.text.get("zh-CN") for item in band.items]
+
+
+def test_the_doctor_reads_flags_and_evidence_in_words(app_client: TestClient, world: World) -> None:
+    """Flag names with their cut-off instead of codes, indicators by name with their z, item
+    texts instead of ids, the clinician's wording (not the parent's), flags before the
+    schedule, a confirmed implausible value marked in the measurement table."""
+    from screening.messages import text
+
+    parent = login(app_client, "parent1")
+    items = _milestones_not_yet(parent, world)
+    low = {"measured_on": "2026-06-10", "weight_kg": "5.2", "length_cm": "66", "measure": "L"}
+    assert parent.post(f"/children/{world.own_child}/measure", headers=HTML, data=low,
+                       follow_redirects=False).status_code == 303  # fmt: skip
+    doctor = login(app_client, "doctor1")
+    odd = {"measured_on": "2026-06-12", "weight_kg": "19.5", "confirm": "yes"}
+    assert doctor.post(f"/children/{world.own_child}/measure", headers=HTML, data=odd,
+                       follow_redirects=False).status_code == 303  # fmt: skip
+    page = doctor.get(f"/children/{world.own_child}", headers=HTML).text
+    flags = _section(page, "flags")
+    assert "GROWTH_" not in page and "DEV_" not in page and "ms-6m-" not in page
+    assert "{'" not in flags and "z {" not in flags
+    assert "重度消瘦（身长/身高别体重Z &lt; -3）" in flags or "重度消瘦（身长/身高别体重Z < -3）" in flags
+    assert "身长（身高）别体重 Z = -" in flags  # the indicator by name with its z
+    assert all(item in flags for item in items)  # the instrument's words, not its ids
+    assert text("flag.growth_severe_wasting.parent", "zh-CN") not in page
+    assert text("flag.dev_milestone_not_yet.parent", "zh-CN") not in page
+    assert page.index('id="flags"') < page.index('id="schedule"')
+    table = _section(page, "measurements")
+    assert table.count("超出合理范围的数值（已确认）") == 1
+    doctor.cookies.set("lang", "en", domain="testserver.local")
+    english = _section(doctor.get(f"/children/{world.own_child}", headers=HTML).text, "flags")
+    assert "Severe wasting (weight-for-length/height z &lt; -3)" in english
+    assert "Weight-for-length/height Z = -" in english or "Weight-for-length" in english

@@ -11,8 +11,10 @@ import html
 import pytest
 from litestar.testing import TestClient
 
+from api.services.present import clinician_words
 from growth_charts import value_at_z
-from screening.messages import text
+from health.models import FlagRecord
+from health.pipeline import flag_of
 from tests.api.api_world import TODAY, World, login
 
 REVIEW = "Your child-health clinic will review it."
@@ -83,14 +85,6 @@ def test_parent_page_json_and_doctor_agree(app_client, world: World, name: str) 
     assert sorted(f["code"] for f in stored) == codes
     doctor_page = doctor.get(f"/children/{child_id}", params={"lang": "en"})
     for code in codes:
-        clinician = text(f"flag.{code.lower()}.clinician", "en", **_params(stored, code))
+        record = FlagRecord(**next(f for f in stored if f["code"] == code))
+        clinician = clinician_words(flag_of(record), "en")  # the evidence in words (issue 11)
         assert clinician in html.unescape(doctor_page.text)
-
-
-def _params(stored: list[dict], code: str) -> dict:
-    """The clinician text's parameters from the stored evidence (as ``Flag.message_params``)."""
-    evidence = next(f["evidence"] for f in stored if f["code"] == code)
-    params = dict(evidence.get("values") or {})
-    params.update({f"z_{k}": v for k, v in (evidence.get("z") or {}).items()})
-    params["items"] = ", ".join(evidence.get("item_ids") or [])
-    return params
