@@ -296,17 +296,35 @@ def to_csv(view: Dashboard, language: str = "zh-CN") -> str:
 
 
 def trend_labels(view: Dashboard, language: str) -> list[str]:
-    """The trend's quarters in words; the last one marked "to <day>" while it is under way."""
+    """The trend's quarters in words; the last one marked "so far, to <day>" while it is under
+    way."""
     labels = []
     for label, _ in view.trend:
         period = CalendarPeriod.read(label)
-        words = period_words(period, language) if period is not None else label
-        labels.append(words)
+        labels.append(period_words(period, language) if period is not None else label)
     if view.trend_partial is not None and labels:
         end = view.trend_partial.end
         labels[-1] = gettext(language, "{quarter} (so far, to {month}/{day})", quarter=labels[-1],
                              month=end.month, day=end.day)  # fmt: skip
     return labels
+
+
+def trend_ticks(view: Dashboard, language: str) -> list[str]:
+    """The trend's quarters as short axis labels of two or three lines (a phone's width holds
+    four of them): the year, the quarter, and "so far" for the quarter under way."""
+    ticks = []
+    for label, _ in view.trend:
+        period = CalendarPeriod.read(label)
+        if period is None:
+            ticks.append(label)
+            continue
+        ticks.append(gettext(language, "{year}<br>Q{quarter}", year=period.year,
+                             quarter=period.number))  # fmt: skip
+    if view.trend_partial is not None and ticks:
+        end = view.trend_partial.end
+        ticks[-1] = gettext(language, "{quarter}<br>to {month}/{day}", quarter=ticks[-1],
+                            month=end.month, day=end.day)  # fmt: skip
+    return ticks
 
 
 def trend_figure(view: Dashboard, language: str, names: dict[str, str]) -> Any:
@@ -316,7 +334,7 @@ def trend_figure(view: Dashboard, language: str, names: dict[str, str]) -> Any:
     import plotly.graph_objects as go
 
     figure = go.Figure()
-    labels = trend_labels(view, language)
+    labels, ticks = trend_labels(view, language), trend_ticks(view, language)
     partial = view.trend_partial is not None
     for indicator in INDICATORS:
         rates = []
@@ -327,8 +345,9 @@ def trend_figure(view: Dashboard, language: str, names: dict[str, str]) -> Any:
         if partial and symbols:
             symbols[-1] = "circle-open"
         figure.add_trace(
-            go.Scatter(x=labels, y=rates, mode="lines+markers", name=names[indicator],
-                       marker={"symbol": symbols, "size": 9})
+            go.Scatter(x=ticks, y=rates, mode="lines+markers", name=names[indicator],
+                       marker={"symbol": symbols, "size": 9}, text=labels,
+                       hovertemplate="%{text}: %{y} %<extra>%{fullData.name}</extra>")
         )  # fmt: skip
     target = view.totals[0].target * 100 if view.totals else 95.0
     figure.add_hline(y=target, line_dash="dash", line_color="#b00")
@@ -337,10 +356,11 @@ def trend_figure(view: Dashboard, language: str, names: dict[str, str]) -> Any:
         showarrow=False, font={"color": "#b00"},
     )  # fmt: skip
     figure.update_layout(
-        height=320,
+        height=360,
         margin={"l": 40, "r": 56, "t": 20, "b": 40},
+        xaxis={"tickangle": 0, "type": "category"},
         yaxis={"range": [0, 100]},
-        legend={"orientation": "h"},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3},
     )
     return figure
 

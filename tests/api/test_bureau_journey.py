@@ -123,8 +123,14 @@ def test_the_trend_says_what_a_quarter_counts_and_marks_the_quarter_under_way(
     assert "最后一个季度尚未结束：统计到 2026-06-15" in page
     figure = _figure(page)
     for trace in figure["data"]:
-        assert trace["x"][-1] == "2026年第2季度（截至6月15日，未完）"
-        assert trace["x"][0] == "2025年第3季度"
+        assert trace["text"][-1] == "2026年第2季度（截至6月15日，未完）"  # on hover
+        assert trace["text"][0] == "2025年第3季度"
+        assert trace["x"] == [
+            "2025年<br>第3季度",
+            "2025年<br>第4季度",
+            "2026年<br>第1季度",
+            "2026年<br>第2季度<br>至6月15日",
+        ]  # short: four fit a phone
         assert trace["marker"]["symbol"][-1] == "circle-open"
         assert set(trace["marker"]["symbol"][:-1]) == {"circle"}
     (label,) = figure["layout"]["annotations"]
@@ -134,10 +140,11 @@ def test_the_trend_says_what_a_quarter_counts_and_marks_the_quarter_under_way(
     assert figure["layout"]["margin"]["r"] >= 48
     english = bureau.get("/bureau", params={"lang": "en"}, headers=HTML).text
     assert "A child needs one check a year" in english
-    assert _figure(english)["data"][0]["x"][-1] == "2026 Q2 (so far, to 6/15)"
+    assert _figure(english)["data"][0]["text"][-1] == "2026 Q2 (so far, to 6/15)"
+    assert _figure(english)["data"][0]["x"][-1] == "2026<br>Q2<br>to 6/15"
     past = _figure(bureau.get("/bureau", params={"lang": "en", "period": "2025"},
                               headers=HTML).text)  # fmt: skip
-    assert past["data"][0]["x"][-1] == "2026 Q2 (so far, to 6/15)"  # the trend ends today
+    assert past["data"][0]["text"][-1] == "2026 Q2 (so far, to 6/15)"  # the trend ends today
 
 
 @pytest.mark.parametrize(
