@@ -45,6 +45,10 @@ LABELS: dict[Language, dict[str, str]] = {
         "length_cm": "Length (cm)", "height_cm": "Height (cm)", "median": "Median",
         "band": "P{low}–P{high}", "zline": "z = {z}", "child": "Your child",
         "length": "length (lying)", "height": "height (standing)", "percentile": "percentile",
+        "child_corrected": "Your child (corrected age)", "at_actual_age": "At actual age",
+        "corrected_age": "Corrected age: {m:.1f} months",
+        "actual_age": "Actual age: {m:.1f} months",
+        "born_early": "Born early: compared at the corrected age",
     },
     "zh-CN": {
         "lhfa": "年龄别身长/身高", "wfa": "年龄别体重", "wfl": "身长别体重", "wfh": "身高别体重",
@@ -56,6 +60,9 @@ LABELS: dict[Language, dict[str, str]] = {
         "height_cm": "身高（厘米）", "median": "中位数", "band": "第{low}–{high}百分位",
         "zline": "Z = {z}", "child": "您的孩子", "length": "身长（卧位）",
         "height": "身高（立位）", "percentile": "百分位",
+        "child_corrected": "您的孩子（矫正月龄）", "at_actual_age": "按实际月龄",
+        "corrected_age": "矫正月龄：{m:.1f}个月", "actual_age": "实际月龄：{m:.1f}个月",
+        "born_early": "早产：按矫正月龄评价",
     },
 }  # fmt: skip
 UNITS = {"kg": {"en": "kg", "zh-CN": "千克"}, "cm": {"en": "cm", "zh-CN": "厘米"},
@@ -166,6 +173,7 @@ def growth_chart(
     values: ArrayLike | None = None,
     style: Style = "percentile",
     lang: Language = "zh-CN",
+    actual_ages: ArrayLike | None = None,
 ) -> go.Figure:
     """A WHO growth chart for indicator ``code`` and sex ``"M"``/``"F"``, with optional points.
 
@@ -173,6 +181,10 @@ def growth_chart(
     length/height in cm for ``wfl``/``wfh``, age in months for WHO 2007); ``values`` are the
     measurements (for ``lhfa``: length before 731 days, height from 731, as the engine's
     ``clenhei``). Each point's hover shows the value, z (WHO-rounded) and percentile.
+
+    ``actual_ages`` (age indicators, days; NaN where no correction applies) are the actual ages
+    of a baby born early whose ``ages_or_lengths`` are corrected ages: each such measurement is
+    also drawn at its actual age, joined to its corrected-age point (see :func:`_add_points`).
     """
     spec = indicator(code)
     text = LABELS[lang]
@@ -224,7 +236,7 @@ def growth_chart(
     for label in line_labels(code, sex, float(x_table[-1]), style=style, lang=lang):
         figure.add_annotation(**label)
     if values is not None and ages_or_lengths is not None:
-        _add_points(figure, code, sex, ages_or_lengths, values, lang)
+        _add_points(figure, code, sex, ages_or_lengths, values, lang, actual_ages)
     unit = UNITS[spec.unit][lang]
     figure.update_layout(
         # on the left: the mode bar (when shown) sits at the top right
@@ -239,7 +251,11 @@ def growth_chart(
     return figure
 
 
-def _add_points(figure, code, sex, xs, values, lang: Language) -> None:
+def _add_points(figure, code, sex, xs, values, lang: Language, actual=None) -> None:
+    """The child's points with z and percentile on hover. With ``actual`` (days, NaN where no
+    correction applies; age indicators only) the points are at the corrected age, and each
+    corrected measurement is drawn again at its actual age, joined to it by a thin line, with
+    both ages in words on hover (as the UK-WHO charts show a preterm baby's points)."""
     x = np.asarray(xs, dtype=np.float64)
     y = np.asarray(values, dtype=np.float64)
     z = round_z(zscore(code, sex, x, y))
@@ -248,13 +264,42 @@ def _add_points(figure, code, sex, xs, values, lang: Language) -> None:
     text = LABELS[lang]
     unit = UNITS[indicator(code).unit][lang]
     name = MEASURE_NAMES[lang][code]
+    early = np.zeros(x.size, dtype=bool)
+    if actual is not None and indicator(code).axis == "age_days":
+        real = np.asarray(actual, dtype=np.float64)
+        early = np.isfinite(real)
     hover = [  # one child's handful of measurements
         f"{name}: {v:g} {unit}<br>z = {zz:.2f}<br>{text['percentile']}: {pp:.1f}"
         if np.isfinite(zz) else f"{name}: {v:g} {unit}"
         for v, zz, pp in zip(y, z, p, strict=True)
     ]  # fmt: skip
+    if early.any():
+        months = x_display
+        hover = [
+            f"{h}<br>{text['corrected_age'].format(m=m)}" if e else h
+            for h, m, e in zip(hover, months, early, strict=True)
+        ]
+        real_months = _display_x(code, real[early])
+        joins_x = [v for a, c in zip(real_months, months[early], strict=True) for v in (a, c, None)]
+        joins_y = [v for w in y[early] for v in (w, w, None)]
+        figure.add_trace(go.Scatter(
+            x=joins_x, y=joins_y, mode="lines", hoverinfo="skip", showlegend=False,
+            name=text["at_actual_age"], line={"color": "#1f4e9c", "width": 1, "dash": "dot"},
+        ))  # fmt: skip
+        actual_hover = [
+            f"{name}: {v:g} {unit}<br>{text['actual_age'].format(m=a)}<br>"
+            f"{text['corrected_age'].format(m=c)}<br>{text['born_early']}"
+            for v, a, c in zip(y[early], real_months, months[early], strict=True)
+        ]
+        figure.add_trace(go.Scatter(
+            x=real_months, y=y[early], mode="markers", name=text["at_actual_age"],
+            text=actual_hover, hovertemplate="%{text}<extra></extra>",
+            marker={"size": 9, "symbol": "circle-open", "color": "#1f4e9c",
+                    "line": {"width": 2, "color": "#1f4e9c"}},
+        ))  # fmt: skip
     figure.add_trace(go.Scatter(
-        x=x_display, y=y, mode="lines+markers", name=text["child"], text=hover,
+        x=x_display, y=y, mode="lines+markers", text=hover,
+        name=text["child_corrected"] if early.any() else text["child"],
         hovertemplate="%{text}<extra></extra>",
         marker={"size": 9, "color": "#1f4e9c", "line": {"width": 1, "color": "white"}},
         line={"color": "#1f4e9c", "width": 1.5},

@@ -29,24 +29,29 @@ AGE_DAY_CHARTS = ("wfa", "lhfa", "hcfa", "bmi")
 
 def _points(
     child: Child, rows: list[Measurement], code: str
-) -> tuple[str, list[float], list[float]]:
-    """Chart code and (x, y) points of ``code`` for the accepted measurements."""
+) -> tuple[str, list[float], list[float], list[float]]:
+    """Chart code, (x, y) points of ``code`` for the accepted measurements and, for the age
+    charts, each point's actual age in days where its x is a corrected age (NaN elsewhere:
+    born at term, or past the correction's 24 months), both ages from ``ages_of``."""
     rows = [r for r in rows if r.status == MeasurementStatus.accepted]
-    ages = [float(ages_of(child, r.measured_on).used_days) for r in rows]
+    of = [ages_of(child, r.measured_on) for r in rows]
+    ages = [float(a.used_days) for a in of]
+    actual = [float(a.days) if a.corrected else float("nan") for a in of]
     if code == "wflh":
         chart = "wfl" if (ages and ages[-1] < LENGTH_HEIGHT_SWITCH_DAY) or not ages else "wfh"
         pts = [(r.length_cm, r.weight_kg) for r in rows if r.length_cm and r.weight_kg]
-        return chart, [p[0] for p in pts], [p[1] for p in pts]
+        return chart, [p[0] for p in pts], [p[1] for p in pts], []
     if code == "bmi":
-        pts = [
-            (a, r.weight_kg / (r.length_cm / 100) ** 2)
-            for a, r in zip(ages, rows, strict=True)
-            if r.weight_kg and r.length_cm
+        values = [
+            r.weight_kg / (r.length_cm / 100) ** 2 if r.weight_kg and r.length_cm else None
+            for r in rows
         ]
-        return "bmi", [p[0] for p in pts], [p[1] for p in pts]
-    column = {"wfa": "weight_kg", "lhfa": "length_cm", "hcfa": "head_cm"}[code]
-    pts = [(a, getattr(r, column)) for a, r in zip(ages, rows, strict=True) if getattr(r, column)]
-    return code, [p[0] for p in pts], [p[1] for p in pts]
+    else:
+        column = {"wfa": "weight_kg", "lhfa": "length_cm", "hcfa": "head_cm"}[code]
+        values = [getattr(r, column) or None for r in rows]
+    kept = [i for i, v in enumerate(values) if v]
+    xs, ys = [ages[i] for i in kept], [float(values[i]) for i in kept]  # type: ignore[arg-type]
+    return code, xs, ys, [actual[i] for i in kept]
 
 
 @lru_cache(maxsize=64)
@@ -67,14 +72,18 @@ def _chart_html(
     lang: str,
     x_range: tuple[float, float] | None = None,
     y_range: tuple[float, float] | None = None,
+    actual: list[float] | None = None,
 ) -> str:
     """The reference curves (cached) plus the child's points, as a figure block (see
-    :mod:`api.services.figures`); ``x_range`` and ``y_range`` (chart units) zoom on the child."""
+    :mod:`api.services.figures`); ``x_range`` and ``y_range`` (chart units) zoom on the child;
+    ``actual`` are the points' actual ages of a baby born early (see :func:`_points`)."""
     data, layout = _reference_chart(code, sex, lang)
     if xs:
         points = go.Figure()
-        charts._add_points(points, code, sex, np.array(xs), np.array(ys), lang)
-        data = data + "," + to_json_plotly(points.to_plotly_json()["data"][0])
+        real = np.array(actual, dtype=np.float64) if actual else None
+        charts._add_points(points, code, sex, np.array(xs), np.array(ys), lang, real)
+        for trace in points.to_plotly_json()["data"]:
+            data = data + "," + to_json_plotly(trace)
     layout_spec = json.loads(layout)
     if x_range:
         layout_spec.setdefault("xaxis", {})["range"] = [round(x, 2) for x in x_range]
@@ -95,18 +104,19 @@ def chart_html(child: Child, rows: list[Measurement], code: str, lang: str) -> s
     ``/static/plotly.min.js`` and ``/static/figures.js`` loaded once on the page."""
     if code not in CHARTS:
         code = "wfa"
-    chart, xs, ys = _points(child, rows, code)
+    chart, xs, ys, actual = _points(child, rows, code)
     x_range = y_range = None
     if chart in ("wfa", "lhfa", "hcfa", "bmi") and xs:
         # months on the chart: the child's ages and half as much again, at least a year; the
         # values between −3.5 and +3.5 SD over those ages, and the child's own
-        months = min(61.0, max(12.0, 1.5 * max(xs) / DAYS_PER_MONTH))
+        oldest = max([*xs, *(a for a in actual if np.isfinite(a))])  # actual ages shown too
+        months = min(61.0, max(12.0, 1.5 * oldest / DAYS_PER_MONTH))
         x_range = (0.0, months)
         days = np.linspace(0, months * DAYS_PER_MONTH, 25)
         low = value_at_z(chart, str(child.sex), days, np.full(days.size, -3.5))
         high = value_at_z(chart, str(child.sex), days, np.full(days.size, 3.5))
         y_range = (min(np.nanmin(low), min(ys)) * 0.97, max(np.nanmax(high), max(ys)) * 1.03)
-    return _chart_html(chart, str(child.sex), xs, ys, lang, x_range, y_range)
+    return _chart_html(chart, str(child.sex), xs, ys, lang, x_range, y_range, actual)
 
 
 def warm_up() -> None:

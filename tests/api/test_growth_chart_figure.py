@@ -4,6 +4,7 @@ no mode bar on a phone, and for a baby born before 37 weeks both ages of each me
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
@@ -64,3 +65,63 @@ def test_the_phone_gets_no_mode_bar_and_the_title_stays_clear() -> None:
     assert 360 <= figure["narrow"]["max_width"] <= 768  # phones, not desktops
     title = figure["layout"]["title"]
     assert title["x"] == 0 and title["xanchor"] == "left"  # away from the mode bar (top right)
+
+
+# ---- issue 11 (3): a baby born before 37 weeks, under 24 months of corrected age
+
+
+def _named(figure: dict[str, Any], name: str) -> dict[str, Any]:
+    """The trace ``name`` that has markers, with its x and y as lists (Plotly sends arrays
+    base64-encoded)."""
+    trace = dict(
+        next(t for t in figure["data"] if t.get("name") == name and "markers" in t["mode"])
+    )
+    for key in ("x", "y"):
+        value = trace.get(key)
+        if isinstance(value, dict) and "bdata" in value:
+            raw = base64.b64decode(value["bdata"])
+            trace[key] = np.frombuffer(raw, dtype=np.dtype(value["dtype"])).tolist()
+    return trace
+
+
+def test_a_preterm_baby_is_drawn_at_both_ages_joined_by_a_line() -> None:
+    from health.pipeline import ages_of
+
+    child = _child(weeks=30.0)
+    rows = _weights((150, 5.0), (300, 7.2))
+    figure = _figure(charts.chart_html(child, rows, "wfa", "en"))
+    ages = [ages_of(child, r.measured_on) for r in rows]
+    assert all(a.corrected for a in ages)
+    corrected = _named(figure, "Your child (corrected age)")
+    assert corrected["x"] == pytest.approx([a.used_days / DAYS_PER_MONTH for a in ages])
+    actual = _named(figure, "At actual age")
+    assert actual["mode"] == "markers"
+    assert actual["x"] == pytest.approx([a.days / DAYS_PER_MONTH for a in ages])
+    assert actual["y"] == corrected["y"] == [5.0, 7.2]
+    assert "Actual age: 4.9 months" in actual["text"][0]
+    assert "Corrected age: 2.6 months" in actual["text"][0]
+    assert "Born early" in actual["text"][0] and "Corrected age" in corrected["text"][0]
+    joins = next(t for t in figure["data"] if t.get("mode") == "lines" and t.get("y") == [
+        5.0, 5.0, None, 7.2, 7.2, None])  # fmt: skip
+    assert joins["x"][:2] == pytest.approx([actual["x"][0], corrected["x"][0]])
+    assert figure["layout"]["xaxis"]["range"][1] >= max(actual["x"])
+
+
+def test_the_preterm_words_are_in_chinese() -> None:
+    figure = _figure(charts.chart_html(_child(weeks=32.0), _weights((120, 4.8)), "wfa", "zh-CN"))
+    actual = _named(figure, "按实际月龄")
+    assert "实际月龄" in actual["text"][0] and "矫正月龄" in actual["text"][0]
+    assert _named(figure, "您的孩子（矫正月龄）")["x"][0] < actual["x"][0]
+
+
+@pytest.mark.parametrize("weeks", [None, 38.0])
+def test_a_baby_born_at_term_has_one_point_per_measurement(weeks: float | None) -> None:
+    figure = _figure(charts.chart_html(_child(weeks), _weights((150, 6.4)), "wfa", "en"))
+    assert _named(figure, "Your child")["x"] == pytest.approx([150 / DAYS_PER_MONTH])
+    assert all(t.get("name") != "At actual age" for t in figure["data"])
+
+
+def test_past_24_months_corrected_the_actual_age_alone_is_plotted() -> None:
+    figure = _figure(charts.chart_html(_child(30.0), _weights((900, 12.0)), "wfa", "en"))
+    assert _named(figure, "Your child")["x"] == pytest.approx([900 / DAYS_PER_MONTH])
+    assert all(t.get("name") != "At actual age" for t in figure["data"])

@@ -105,3 +105,34 @@ def test_zscore_lines_are_labelled_and_the_title_leaves_the_right_to_the_mode_ba
     figure = growth_chart("hcfa", "M", style="zscore", lang="en")
     assert [a.text for a in figure.layout.annotations][-3:] == ["+1", "+2", "+3"]
     assert figure.layout.title.x == 0 and figure.layout.title.xanchor == "left"
+
+
+# ---- issue 11 (3): a preterm baby's measurements at both ages
+
+
+def test_preterm_points_at_corrected_and_actual_age_joined_by_a_line():
+    figure = growth_chart(
+        "wfa", "M", ages_or_lengths=[80, 230, 400], values=[5.0, 7.5, 9.0],
+        actual_ages=[150, 300, np.nan], lang="en",
+    )  # fmt: skip
+    child = named(figure, "Your child (corrected age)")
+    assert np.asarray(child.x) == pytest.approx(np.array([80, 230, 400]) / 30.4375)
+    assert "Corrected age: 2.6 months" in child.text[0] and "Corrected age" not in child.text[2]
+    actual = next(t for t in figure.data if t.name == "At actual age" and t.mode == "markers")
+    assert np.asarray(actual.x) == pytest.approx(np.array([150, 300]) / 30.4375)
+    assert list(actual.y) == [5.0, 7.5]
+    assert "Actual age: 4.9 months" in actual.text[0] and "Born early" in actual.text[0]
+    join = next(t for t in figure.data if t.name == "At actual age" and t.mode == "lines")
+    assert list(join.y) == [5.0, 5.0, None, 7.5, 7.5, None]
+    assert join.x[0] == pytest.approx(actual.x[0]) and join.x[1] == pytest.approx(child.x[0])
+    assert join.showlegend is False and join.hoverinfo == "skip"
+
+
+def test_no_second_age_without_a_correction_or_on_a_length_axis():
+    term = growth_chart("wfa", "M", ages_or_lengths=[80], values=[5.0], actual_ages=[np.nan])
+    assert [t.name for t in term.data if "markers" in (t.mode or "")] == ["您的孩子"]
+    wfl = growth_chart("wfl", "M", ages_or_lengths=[60.0], values=[5.5], actual_ages=[150])
+    assert [t.name for t in wfl.data if "markers" in (t.mode or "")] == ["您的孩子"]
+    chinese = growth_chart("hcfa", "F", ages_or_lengths=[60], values=[38.0], actual_ages=[120])
+    actual = next(t for t in chinese.data if t.name == "按实际月龄" and t.mode == "markers")
+    assert actual.text[0].startswith("头围: 38 厘米<br>实际月龄：3.9个月")
