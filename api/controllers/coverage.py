@@ -91,7 +91,9 @@ class DashboardOut(BaseModel):
     rows: list[CoverageRowOut]
     trend: dict[str, list[CoverageRowOut]] = Field(
         description="The area's totals in each of the last four quarters (YYYY-Qn), the "
-        "current one counted to today"
+        "current one counted to today. Each quarter is counted on its own, by the year's "
+        "definitions applied to the quarter and its last day (0-6 y: children under 7 on "
+        "that day with a check dated in the quarter, so well below the year's figure)"
     )
 
 
