@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
@@ -161,9 +160,11 @@ def _milestones(
     status_code: int = 200,
     *,
     answers: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
 ) -> Template:
-    """The checklist for the child's age, filled with ``answers``, and the result of
-    ``recorded``: the outcome in words, the items answered "not yet", the advice."""
+    """The checklist for the child's age, filled with ``answers`` (``errors``: item id → the
+    sentence shown under it), and the result of ``recorded``: the outcome in words, the items
+    answered "not yet", the advice."""
     language, sex = visit.language, str(visit.child.sex)
     inst, band = reference.instrument(pipeline.PARENT_MILESTONES), None
     try:
@@ -198,9 +199,24 @@ def _milestones(
         answers=answers if answers is not None else (dict(scoring.answers) if scoring else {}),
         answer_labels={v: gettext(language, ANSWER_LABELS.get(v, v)) for v in inst.answer_values},
         age_note=_milestone_age_note(visit, language),
+        errors=errors or {},
         error=error,
         flags=flag_texts(recorded.flags, language) if recorded else [],
     )
+
+
+UNANSWERED = "Please answer this question."
+
+
+def checklist_refusal(exc: ScreeningInputError, language: str) -> FieldErrors:
+    """A checklist refusal as item id → sentence: every question left unanswered, or the one
+    answered with a value it does not take; empty for any other refusal."""
+    if exc.message_id == "error.development.missing_answers":
+        items = [i.strip() for i in str(exc.params.get("items", "")).split(",") if i.strip()]
+        return dict.fromkeys(items, gettext(language, UNANSWERED))
+    if exc.message_id == "error.development.invalid_answer" and "item" in exc.params:
+        return {str(exc.params["item"]): gettext(language, forms.CHOOSE_ONE)}
+    return {}
 
 
 def _milestone_age_note(visit: Visit, language: str) -> str:
@@ -277,24 +293,6 @@ def _feeding_age_note(visit: Visit, on: dt.date, language: str) -> str:
     )
 
 
-def _submit(
-    request: Request,
-    visit: Visit,
-    page: Callable[..., Template],
-    step: Any,
-    kept: dict[str, Any],
-    **fields: Any,
-) -> Template:
-    """Record through the pipeline ``step`` and show the page with its result, or the refusal
-    in words on the same page (nothing is written then); ``kept`` goes back to the page (what
-    was entered)."""
-    try:
-        recorded = visit.record(step, **fields)
-    except REFUSALS as exc:
-        return page(request, visit, error=error_text(request, exc), status_code=422, **kept)
-    return page(request, visit, recorded, **kept)
-
-
 class QuestionnairePages(PageController):
     """The milestone checklist and the feeding recall of one child."""
 
@@ -309,12 +307,24 @@ class QuestionnairePages(PageController):
     def milestones_submit(
         self, request: Request, visit: NamedDependency[Visit], data: Form
     ) -> Template:
+        """Score the checklist and show the result with the answers kept; a question left
+        unanswered or answered with a value it does not take comes back under that question."""
         answers = {k[2:]: str(v) for k, v in data.items() if k.startswith("a:")}
-        return _submit(
-            request, visit, _milestones, pipeline.record_milestones, {"answers": answers},
-            instrument=pipeline.PARENT_MILESTONES, administered_on=visit.at.today,
-            answers=answers,
-        )  # fmt: skip
+        try:
+            recorded = visit.record(pipeline.record_milestones,
+                                    instrument=pipeline.PARENT_MILESTONES,
+                                    administered_on=visit.at.today, answers=answers)  # fmt: skip
+        except ScreeningInputError as exc:
+            errors = checklist_refusal(exc, visit.language)
+            if errors:
+                return _milestones(request, visit, status_code=422, answers=answers,
+                                   errors=errors)  # fmt: skip
+            return _milestones(request, visit, error=error_text(request, exc), status_code=422,
+                               answers=answers)  # fmt: skip
+        except REFUSALS as exc:
+            return _milestones(request, visit, error=error_text(request, exc), status_code=422,
+                               answers=answers)  # fmt: skip
+        return _milestones(request, visit, recorded, answers=answers)
 
     @page_get("/feeding")
     def feeding_form(self, request: Request, visit: NamedDependency[Visit]) -> Template:

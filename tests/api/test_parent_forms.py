@@ -254,3 +254,22 @@ def test_preterm_milestones_say_they_use_the_corrected_age(app_client, world: Wo
     assert note and "矫正月龄" in note.group(1) and "实际月龄" in note.group(1)
     own = client.get(f"/children/{world.own_child}/milestones", headers=HTML)
     assert 'id="milestone-age-note"' not in own.text
+
+
+def test_milestone_unanswered_questions_are_marked_in_words(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    _, band = _band_for("2025-12-01")
+    form = _checklist("2025-12-01")
+    for item in band.items[:2]:
+        form.pop(f"a:{item.id}")
+    third = band.items[2].id
+    page = client.post(f"/children/{world.own_child}/milestones", headers=HTML, data=form)
+    assert page.status_code == 422
+    for item in band.items[:2]:
+        assert _field_error(page.text, f"a:{item.id}") == "请回答这一题。"
+    assert f'name="a:{third}" value="yes" required checked' in page.text  # the rest is kept
+    assert band.id not in page.text.split('<form method="post" class="card">')[0]
+    bad = _checklist("2025-12-01") | {f"a:{third}": "maybe"}
+    page = client.post(f"/children/{world.own_child}/milestones", headers=HTML, data=bad)
+    assert page.status_code == 422 and _field_error(page.text, f"a:{third}") == "请选择其中一项。"
+    assert "not_sure, not_yet" not in page.text
