@@ -3,6 +3,11 @@ audit trail (``case_events``) of every change.
 
 Flags of severity ``advice`` are stored for the family but never open a case. A flag whose code
 is already open on the child's case refreshes that flag's evidence instead of adding a copy.
+Advice from a questionnaire (:data:`STANDING_ADVICE_SOURCES`: milestones, feeding recalls) is the
+child's standing advice, one flag per rule: a new questionnaire of the same kind refreshes the
+open advice flag of the same code (evidence, source, time) instead of adding a copy, and resolves
+the open advice flags of that kind it no longer raises. Advice about one measurement (an
+implausible value) stays with that measurement, whose result is read back from its flags.
 
 A doctor's outcome ``normal``, ``advice`` or ``referred`` closes the case. ``recheck`` keeps it
 open until the recheck: the case stays in the clinic's queue with ``outcome`` = recheck and
@@ -30,6 +35,10 @@ from health.services.routing import responsible_clinic_id
 RECHECK_WITHIN_DAYS = 366
 """A recheck is planned after the outcome's day and at most this many days ahead."""
 NOTE_LENGTH = 2000  # the column's length
+
+
+STANDING_ADVICE_SOURCES = frozenset({"feeding", "milestone"})
+"""Record kinds whose advice flags stand for the child, one per rule (see the module's text)."""
 
 
 class CaseStateError(ValueError):
@@ -97,9 +106,8 @@ def raise_flags(
     local ``at.today``. Returns the open case, or None when no flag needed a doctor."""
     flags = list(flags)
     now = at.now
-    for flag in flags:
-        if flag.severity == Severity.advice:
-            session.add(_record(child, flag, source_kind, source_id, now, case_id=None))
+    advice = [f for f in flags if f.severity == Severity.advice]
+    _store_advice(session, child, advice, source_kind, source_id, now)
     serious = [f for f in flags if f.severity != Severity.advice]
     if not serious:
         session.flush()
@@ -141,6 +149,52 @@ def raise_flags(
     session.add(case)
     session.flush()
     return case
+
+
+def _store_advice(
+    session: Session,
+    child: Child,
+    advice: Sequence[Any],
+    source_kind: str,
+    source_id: int | None,
+    now: dt.datetime,
+) -> None:
+    """Store the advice flags of one record: per record, or as the child's standing advice
+    (one open flag per rule) for :data:`STANDING_ADVICE_SOURCES`."""
+    if source_kind not in STANDING_ADVICE_SOURCES:
+        for flag in advice:
+            session.add(_record(child, flag, source_kind, source_id, now, case_id=None))
+        return
+    standing: dict[str, FlagRecord] = {}
+    for record in session.exec(
+        select(FlagRecord)
+        .where(
+            FlagRecord.child_id == child.id,
+            col(FlagRecord.case_id).is_(None),
+            FlagRecord.severity == Severity.advice,
+            FlagRecord.source_kind == source_kind,
+            col(FlagRecord.resolved_at).is_(None),
+        )
+        .order_by(col(FlagRecord.id))
+    ):
+        if record.code in standing:  # a copy stored before advice stood: resolve it
+            record.resolved_at = now
+            session.add(record)
+        else:
+            standing[record.code] = record
+    for flag in advice:
+        existing = standing.pop(flag.code, None)
+        if existing is None:
+            session.add(_record(child, flag, source_kind, source_id, now, case_id=None))
+            continue
+        existing.evidence = evidence_dict(flag)
+        existing.source_id, existing.raised_at = source_id, now
+        existing.parent_message_id = flag.parent_message_id
+        existing.clinician_message_id = flag.clinician_message_id
+        session.add(existing)
+    for gone in standing.values():  # no longer raised by the newest record of the kind
+        gone.resolved_at = now
+        session.add(gone)
 
 
 def _record(

@@ -129,3 +129,26 @@ def test_the_doctor_reads_flags_and_evidence_in_words(app_client: TestClient, wo
     english = _section(doctor.get(f"/children/{world.own_child}", headers=HTML).text, "flags")
     assert "Severe wasting (weight-for-length/height z &lt; -3)" in english
     assert "Weight-for-length/height Z = -" in english or "Weight-for-length" in english
+
+
+def test_resending_the_feeding_form_lists_each_advice_once(
+    app_client: TestClient, world: World
+) -> None:
+    """The same recall sent four times (four submissions of the form): the doctor's list
+    holds each advice flag once."""
+    from tests.api.api_world import breast_milk_only
+
+    parent = login(app_client, "parent1")
+    recall = breast_milk_only() | {"vitamin_d": False}
+    for n in range(4):
+        sent = parent.post(f"/api/v1/children/{world.own_child}/feeding",
+                           json={"recalled_on": "2026-06-14", "answers": recall},
+                           headers={"Idempotency-Key": f"recall-{n}"})  # fmt: skip
+        assert sent.status_code == 201, sent.text
+    doctor = login(app_client, "doctor1")
+    flags = doctor.get(f"/api/v1/children/{world.own_child}/flags").json()
+    open_codes = [f["code"] for f in flags if f["resolved_at"] is None]
+    assert "FEED_NO_VITAMIN_D" in open_codes
+    assert len(open_codes) == len(set(open_codes))
+    page = _section(doctor.get(f"/children/{world.own_child}", headers=HTML).text, "flags")
+    assert page.count("<strong>未补充维生素D</strong>") == 1

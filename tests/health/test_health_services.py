@@ -326,3 +326,36 @@ def test_schedule_for_child(session: Session, units: dict) -> None:
     statuses, nxt = schedule_for_child(session, child, dt.date(2024, 7, 1))
     assert [s.status for s in statuses[:5]] == ["done", "missed", "done", "due", "upcoming"]
     assert nxt is not None and (nxt.code, nxt.target) == ("m6", dt.date(2024, 7, 15))
+
+
+def test_repeated_recalls_keep_one_advice_flag_per_rule(session: Session) -> None:
+    """Issue 11: the same feeding advice from four recalls is one open flag, refreshed (its
+    source the newest recall); advice the newest recall no longer gives is resolved; advice
+    about a measurement stays with each measurement."""
+    from health.services.cases import raise_flags
+    from screening.flags import rule
+
+    build_geography(session)
+    child = add_child(session, "K-ADVICE", BIRTH)
+    bottle = rule("FEED_BOTTLE").flag()
+    no_d = rule("FEED_NO_VITAMIN_D").flag(item_ids=["vitamin_d"])
+    for recall_id in (1, 2, 3, 4):
+        later = NOW + dt.timedelta(days=recall_id)
+        raise_flags(session, child, [bottle, no_d], source_kind="feeding", source_id=recall_id,
+                    at=at(later))  # fmt: skip
+
+    def open_advice(code: str) -> list[FlagRecord]:
+        return list(session.exec(select(FlagRecord).where(
+            FlagRecord.child_id == child.id, FlagRecord.code == code,
+            FlagRecord.resolved_at.is_(None))))  # fmt: skip
+
+    [only] = open_advice("FEED_BOTTLE")
+    assert only.source_id == 4 and len(open_advice("FEED_NO_VITAMIN_D")) == 1
+    assert only.raised_at.replace(tzinfo=dt.UTC) == NOW + dt.timedelta(days=4)
+    raise_flags(session, child, [no_d], source_kind="feeding", source_id=5, at=at(NOW))
+    assert open_advice("FEED_BOTTLE") == [] and len(open_advice("FEED_NO_VITAMIN_D")) == 1
+    odd = rule("GROWTH_IMPLAUSIBLE").flag()
+    for measurement_id in (10, 11):
+        raise_flags(session, child, [odd], source_kind="measurement", source_id=measurement_id,
+                    at=at(NOW))  # fmt: skip
+    assert sorted(f.source_id for f in open_advice("GROWTH_IMPLAUSIBLE")) == [10, 11]
