@@ -81,25 +81,6 @@ def feeding_answers(form: dict[str, Any]) -> dict[str, Any]:
     return answers
 
 
-def _yes_no(value: bool | None) -> str:
-    return {True: "yes", False: "no"}.get(value, "unknown")  # type: ignore[arg-type]
-
-
-def recall_form(answers: dict[str, Any]) -> dict[str, str]:
-    """A stored recall's answers as the form's fields (to show what was entered)."""
-    out = {k: _yes_no(answers.get(k)) for k in ("breastfed", "bottle_with_nipple", "vitamin_d")}
-    if answers.get("solid_feeds") is not None:
-        out["solid_feeds"] = str(answers["solid_feeds"])
-    for key in ("liquids", "foods"):
-        for item_id, entry in (answers.get(key) or {}).items():
-            out[f"{key}.{item_id}"] = _yes_no(entry.get("taken"))
-            if entry.get("times") is not None:
-                out[f"{key}.{item_id}.times"] = str(entry["times"])
-            if entry.get("sweetened"):
-                out[f"{key}.{item_id}.sweetened"] = "yes"
-    return out
-
-
 TOP_LABELS = {
     "breastfed": "Breastfed yesterday, day or night?",
     "bottle_with_nipple": "Drank anything from a bottle with a nipple?",
@@ -248,7 +229,8 @@ def _feeding(
     errors: FieldErrors | None = None,
 ) -> Template:
     """The recall form, filled with ``form`` (what was entered), with the scoring of
-    ``recorded`` (or of the last stored recall) as one plain sentence per indicator."""
+    ``recorded`` (or of the last stored recall) as one plain sentence per indicator and, after
+    submitting, how many questions were left unanswered."""
     language = visit.language
     scoring = recorded.scoring if recorded is not None else scoring
     yesterday = visit.at.today - dt.timedelta(days=1)
@@ -271,7 +253,24 @@ def _feeding(
         flags=flag_texts(scoring.flags, language) if scoring else [],
         advice=[text(m, language) for m in scoring.advice] if scoring else [],
         age_note=_feeding_age_note(visit, yesterday, language),
+        unanswered=_unanswered(form, language) if recorded is not None and form else "",
         yesterday=yesterday,
+    )
+
+
+def _unanswered(form: dict[str, Any], language: str) -> str:
+    """How many yes/no questions of the recall were left unanswered, in words ("" for none)."""
+    bank = reference.recall_bank()
+    names = [*TOP_LABELS.keys() - {"solid_feeds"}]
+    names += [f"liquids.{q.id}" for q in bank.liquids] + [f"foods.{f.id}" for f in bank.foods]
+    n = sum(1 for name in names if not str(form.get(name) or ""))
+    if not n:
+        return ""
+    return gettext(
+        language,
+        "{n} questions were left unanswered. They count as ‘don't know’, so some results may "
+        "stay open.",
+        n=n,
     )
 
 
@@ -334,8 +333,8 @@ class QuestionnairePages(PageController):
             .order_by(FeedingRecall.id.desc())
         ).scalar()
         scoring = pipeline.stored_recall_scoring(last) if last is not None else None
-        form = recall_form(dict(last.answers)) if last is not None else None
-        return _feeding(request, visit, scoring=scoring, form=form)
+        # a new recall starts unanswered: yesterday's answers are not today's
+        return _feeding(request, visit, scoring=scoring)
 
     @page_post("/feeding")
     def feeding_submit(

@@ -102,8 +102,8 @@ def test_feeding_form_keeps_the_answers_after_submitting(app_client, world: Worl
     assert re.search(r'name="liquids.infant_formula" value="yes" checked', page.text)
     assert 'name="liquids.infant_formula.times" inputmode="numeric" size="3" value="3"' in page.text
     assert not re.search(r'name="vitamin_d" value="no" checked', page.text)
-    again = client.get(f"/children/{world.own_child}/feeding", headers=HTML)  # the stored recall
-    assert re.search(r'name="liquids.infant_formula" value="yes" checked', again.text)
+    again = client.get(f"/children/{world.own_child}/feeding", headers=HTML)  # a new recall
+    assert 'id="feeding-result"' in again.text and " checked" not in again.text.split("<form")[-1]
 
 
 def test_feeding_form_refuses_text_and_negative_counts_per_field(app_client, world: World) -> None:
@@ -273,3 +273,18 @@ def test_milestone_unanswered_questions_are_marked_in_words(app_client, world: W
     page = client.post(f"/children/{world.own_child}/milestones", headers=HTML, data=bad)
     assert page.status_code == 422 and _field_error(page.text, f"a:{third}") == "请选择其中一项。"
     assert "not_sure, not_yet" not in page.text
+
+
+def test_feeding_result_says_how_many_questions_were_left_unanswered(
+    app_client, world: World
+) -> None:
+    client = login(app_client, "parent1")
+    form = _feeding_form()
+    del form["foods.eggs"], form["vitamin_d"]
+    page = client.post(f"/children/{world.own_child}/feeding", headers=HTML, data=form)
+    note = re.search(r'id="feeding-unanswered">([^<]*)<', page.text)
+    assert page.status_code == 200 and note and "有2个问题没有回答" in note.group(1)
+    assert not re.search(r'name="foods.eggs" value="no" checked', page.text)
+    complete = client.post(f"/children/{world.own_child}/feeding", headers=HTML,
+                           data=_feeding_form(**{"idempotency_key": "complete"}))  # fmt: skip
+    assert 'id="feeding-unanswered"' not in complete.text
