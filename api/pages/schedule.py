@@ -3,8 +3,11 @@ the checks due at the linked clinic."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request
 from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 from litestar.response import Template
 
 from api.access import ADMIN, CLINICIANS, FACILITY
@@ -23,9 +26,18 @@ class SchedulePages(PageController):
     path = "/"
 
     @page_get("/doctor/missed", opt={"roles": CLINICIANS})
-    def doctor_missed(self, request: Request, caller: NamedDependency[Caller]) -> Template:
-        rows = views.missed_read(request, caller)
-        return render(request, "due_list.html", rows=rows, title="Missed checks")
+    def doctor_missed(
+        self,
+        request: Request,
+        caller: NamedDependency[Caller],
+        check: Annotated[str | None, QueryParameter(max_length=32, pattern=r"^[a-z0-9_]*$")] = None,
+        page: Annotated[str | None, QueryParameter(max_length=7, pattern=r"^[0-9]*$")] = None,
+    ) -> Template:
+        """The missed checks of the caller's scope, 50 a page, optionally one check only (an
+        empty filter, the form's "all checks", is no filter; an empty page is the first)."""
+        number = int(page) if page else 1
+        missed = views.missed_page(request, caller, check=check or None, page=number)
+        return render(request, "due_list.html", missed=missed, title="Missed checks")
 
     @page_get("/facility", opt={"roles": (FACILITY, ADMIN)})
     def facility_home(self, request: Request, caller: NamedDependency[Caller]) -> Template:

@@ -29,6 +29,7 @@ from health.models import (
     User,
 )
 from health.models.enums import SEVERITY_RANK, CaseStatus
+from health.schedule import load_schedule
 from health.services import schedule as schedule_service
 from health.services.schedule import DueRow
 
@@ -254,6 +255,51 @@ def missed_read(connection: Connection, caller: Caller) -> list[DueRow]:
     rows = due_list(caller.db, caller.user, caller.at.today, ("missed",))
     audit.record_list(connection, caller.db, caller.user, "missed.list", child_count(rows))
     return rows
+
+
+MISSED_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class MissedPage:
+    """One page of the caller's missed checks: its ``rows``, how many missed checks (and
+    children) the filter keeps, the page number and count, and the checks one may filter by
+    (the schedule's codes, in its order)."""
+
+    rows: list[DueRow]
+    total: int
+    children: int
+    page: int
+    pages: int
+    check: str | None
+    checks: tuple[str, ...]
+
+
+def missed_page(
+    connection: Connection,
+    caller: Caller,
+    *,
+    check: str | None = None,
+    page: int = 1,
+    per_page: int = MISSED_PER_PAGE,
+) -> MissedPage:
+    """:func:`missed_read` kept to one scheduled ``check`` (None: all) and cut into pages of
+    ``per_page`` rows (a page past the last shows the last)."""
+    rows = missed_read(connection, caller)
+    codes = tuple(c.code for c in load_schedule().checks)
+    if check is not None:
+        rows = [r for r in rows if r.check == check]
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(page, 1), pages)
+    return MissedPage(
+        rows=rows[(page - 1) * per_page : page * per_page],
+        total=len(rows),
+        children=child_count(rows),
+        page=page,
+        pages=pages,
+        check=check,
+        checks=codes,
+    )
 
 
 def due_read(connection: Connection, caller: Caller) -> list[DueRow]:

@@ -47,6 +47,8 @@ class DueRow:
     status: str
     opens: dt.date
     closes: dt.date
+    age_days: int = 0  # the child's age on the list's day
+    days_overdue: int = 0  # days since a missed check's window closed (0 while due)
 
 
 def due_list(
@@ -57,7 +59,8 @@ def due_list(
 ) -> list[DueRow]:
     """Per child matching ``scope`` (a SQL condition on ``Child``) and under 7 years on
     ``today``: the first scheduled check due now and the first one missed in the last year
-    (:func:`health.schedule.due_entries`), due first, then by window end and child id."""
+    (:func:`health.schedule.due_entries`), due first, then by window end and child id; each
+    row with the child's age and, for a missed check, the days since its window closed."""
     in_scope = and_(scope, Child.birth_date > add_years(today, -DUE_UNDER_YEARS))
     kids = session.execute(
         select(Child.id, Child.code, Child.name, Child.birth_date).where(in_scope)
@@ -83,7 +86,9 @@ def due_list(
     )
     out = [
         DueRow(kids[e.index].id, kids[e.index].code, kids[e.index].name,
-               kids[e.index].birth_date, e.code, e.status, e.opens, e.closes)
+               kids[e.index].birth_date, e.code, e.status, e.opens, e.closes,
+               age_days=(today - kids[e.index].birth_date).days,
+               days_overdue=max((today - e.closes).days, 0))
         for e in entries
     ]  # fmt: skip
     return sorted(out, key=lambda r: (r.status != CheckState.due, r.closes, r.child_id))

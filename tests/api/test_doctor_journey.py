@@ -117,7 +117,7 @@ def test_the_doctor_reads_flags_and_evidence_in_words(app_client: TestClient, wo
     flags = _section(page, "flags")
     assert "GROWTH_" not in page and "DEV_" not in page and "ms-6m-" not in page
     assert "{'" not in flags and "z {" not in flags
-    assert "重度消瘦（身长/身高别体重Z &lt; -3）" in flags or "重度消瘦（身长/身高别体重Z < -3）" in flags
+    assert "重度消瘦（身长/身高别体重Z &lt; -3）" in flags
     assert "身长（身高）别体重 Z = -" in flags  # the indicator by name with its z
     assert all(item in flags for item in items)  # the instrument's words, not its ids
     assert text("flag.growth_severe_wasting.parent", "zh-CN") not in page
@@ -152,3 +152,38 @@ def test_resending_the_feeding_form_lists_each_advice_once(
     assert len(open_codes) == len(set(open_codes))
     page = _section(doctor.get(f"/children/{world.own_child}", headers=HTML).text, "flags")
     assert page.count("<strong>未补充维生素D</strong>") == 1
+
+
+def test_missed_checks_in_words_with_a_filter_a_count_and_pages(
+    app_client: TestClient, world: World
+) -> None:
+    """Age in words, days overdue, the check in words, "未命名儿童" instead of a code; a
+    filter by check, a count and pages of 50."""
+    import datetime as dt
+
+    from health.models import ChildCreate
+    from health.registry import create_child
+    from tests.api.api_world import world_db
+
+    with world_db(world) as db:
+        codes = [create_child(db, ChildCreate(sex="M", birth_date=dt.date(2026, 4, 1),
+                                              area_code="T1")).code for _ in range(60)]  # fmt: skip
+    doctor = login(app_client, "doctor1")
+    page = doctor.get("/doctor/missed", headers=HTML).text
+    table = page[page.index('<table id="missed"') : page.index("</table>")]
+    assert not any(code in page for code in codes)
+    assert table.count("未命名儿童") == 49 and table.count("<tr class=") == 50  # + Xiaoming
+    assert "2月龄" in table and "逾期 47 天" in table  # born 2026-04-01; newborn visit closed 04-29
+    assert "新生儿家庭访视" in table
+    assert "共 62 项错过的体检，涉及 62 名儿童" in page and "第 1 页，共 2 页" in page
+    second = doctor.get("/doctor/missed", params={"page": 2}, headers=HTML).text
+    rest = second[second.index('<table id="missed"') : second.index("</table>")]
+    assert rest.count("<tr class=") == 12
+    only = doctor.get("/doctor/missed", params={"check": "m12", "page": ""}, headers=HTML)
+    assert only.status_code == 200 and "共 1 项错过的体检，涉及 1 名儿童" in only.text
+    empty = doctor.get("/doctor/missed?check=&page=1", headers=HTML)
+    assert empty.status_code == 200 and "共 62 项" in empty.text
+    assert doctor.get("/doctor/missed?check=%3Cx%3E", headers=HTML).status_code == 400
+    doctor.cookies.set("lang", "en", domain="testserver.local")
+    english = doctor.get("/doctor/missed", headers=HTML).text
+    assert "Unnamed child" in english and "62 missed checks of 62 children" in english
