@@ -72,15 +72,6 @@ def feeding_entry(form: dict[str, Any], language: str) -> tuple[dict[str, Any], 
     return answers, errors
 
 
-def feeding_answers(form: dict[str, Any]) -> dict[str, Any]:
-    """The recall's answers from the form; a count that is not a whole number is refused
-    (:class:`ServiceInputError`, the first such field)."""
-    answers, errors = feeding_entry(form, "en")
-    for name in errors:
-        raise ServiceInputError("{field} is not a whole number.", field=name)
-    return answers
-
-
 TOP_LABELS = {
     "breastfed": "Breastfed yesterday, day or night?",
     "bottle_with_nipple": "Drank anything from a bottle with a nipple?",
