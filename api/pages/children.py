@@ -22,11 +22,13 @@ from api.services import charts, forms, views
 from api.services.present import (
     OUTCOME_WORDS,
     answer_set_views,
+    answer_words,
     clinician_text,
     flag_texts,
     flag_views,
     indicator_name,
     indicator_views,
+    instrument_title,
 )
 from health import pipeline
 from health.errors import ImplausibleMeasurementError, RecordError
@@ -165,6 +167,8 @@ def _doctor_context(
         "flag_views": flag_views(views.open_flags(db, child_id), visit.language),
         "answer_sets": answer_set_views(answer_sets(db, child_id), visit.language),
         "clinician_text": lambda f: clinician_text(pipeline.flag_of(f), visit.language),
+        "answer_words": lambda words: answer_words(words, visit.language),
+        "instrument_title": lambda name: instrument_title(name, visit.language),
     }
 
 

@@ -307,3 +307,18 @@ def flag_views(records: Iterable[Any], language: str) -> list[FlagView]:
             )
         )
     return out
+
+
+def answer_words(words: str, language: str) -> str:
+    """A notable answer's words on a page: a feeding indicator's code (``ISSSF``) by its name,
+    an instrument's text as it is."""
+    message_id = f"iycf.{words.lower()}.name"
+    return text(message_id, language) if has(message_id) else words
+
+
+def instrument_title(instrument: str, language: str) -> str:
+    """A questionnaire's instrument for people: ``code@version`` by the instrument's name and
+    version; a feeding recall's bank version as it is."""
+    code, _, version = instrument.partition("@")
+    name = _instrument_name(code, version or None, language) if version else None
+    return f"{name} {version}" if name else instrument.rpartition("@")[2]

@@ -187,3 +187,21 @@ def test_missed_checks_in_words_with_a_filter_a_count_and_pages(
     doctor.cookies.set("lang", "en", domain="testserver.local")
     english = doctor.get("/doctor/missed", headers=HTML).text
     assert "Unnamed child" in english and "62 missed checks of 62 children" in english
+
+
+def test_questionnaires_on_the_doctor_page_are_in_words(
+    app_client: TestClient, world: World
+) -> None:
+    """The notable feeding answers by the indicator's name (not ``ISSSF``), the instrument by
+    its name (not ``milestone-checklist@1.0``)."""
+    from tests.api.api_world import breast_milk_only
+
+    parent = login(app_client, "parent1")
+    _milestones_not_yet(parent, world)
+    recall = {"recalled_on": "2026-06-14", "answers": breast_milk_only()}
+    fed = parent.post(f"/api/v1/children/{world.own_child}/feeding", json=recall)
+    assert fed.status_code == 201, fed.text
+    doctor = login(app_client, "doctor1")
+    answers = _section(doctor.get(f"/children/{world.own_child}", headers=HTML).text, "answers")
+    assert "ISSSF" not in answers and "milestone-checklist" not in answers
+    assert "辅食添加（6-8月龄）" in answers and "儿童发育里程碑家长自查表 1.0" in answers
