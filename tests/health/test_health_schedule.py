@@ -199,3 +199,22 @@ def test_due_list_of_a_scope(session: Session) -> None:
     assert rows[0].birth_date == dt.date(2025, 1, 15)
     assert [r.check for r in due_list(session, scope, today, ("missed",))] == ["full_month"]
     assert due_list(session, Child.code == "nobody", today) == []
+
+
+def test_a_newborn_registered_on_its_birthday_has_the_visit_due_not_missed(
+    session: Session,
+) -> None:
+    """Issue 11: the first scheduled check (the newborn visit, days 0-28) is missed only once
+    its window has closed: due on the day of birth and on day 28, missed from day 29; the due
+    rows carry the age and the days since the window closed."""
+    build_geography(session)
+    today = dt.date(2026, 6, 15)
+    for days in (0, 28, 29):
+        add_child(session, f"K-NB-{days}", (today - dt.timedelta(days=days)).isoformat())
+    scope = Child.code.startswith("K-NB-")
+    rows = {(r.child_code, r.check): r for r in due_list(session, scope, today)}
+    assert rows[("K-NB-0", "newborn_visit")].status == "due"
+    assert rows[("K-NB-28", "newborn_visit")].status == "due"
+    missed = rows[("K-NB-29", "newborn_visit")]
+    assert (missed.status, missed.age_days, missed.days_overdue) == ("missed", 29, 1)
+    assert [r.child_code for r in due_list(session, scope, today, ("missed",))] == ["K-NB-29"]
