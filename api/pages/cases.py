@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from api import audit
 from api.access import CLINICIANS, MAX_ID
 from api.context import lang
 from api.controllers.base import PageController, page_get, page_post
@@ -114,8 +115,10 @@ def _refused(
     request: Request, caller: Caller, case: Case, form: dict[str, Any], error: str
 ) -> Template:
     """The child's page again, status 422, the outcome form filled with ``form`` and
-    ``error`` next to it."""
+    ``error`` next to it; the page shows the child's record, so it is audited like a read."""
     child = caller.db.get(Child, case.child_id)
+    audit.record(request, caller.db, caller.user, "child.read", "child", int(case.child_id),
+                 own_transaction=True)  # fmt: skip
     visit = Visit(caller.db, caller.user, caller.at, caller.language, child)  # type: ignore[arg-type]
     context = _child_context(request, visit)
     rows = context["rows"]

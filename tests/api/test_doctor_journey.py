@@ -205,3 +205,16 @@ def test_questionnaires_on_the_doctor_page_are_in_words(
     answers = _section(doctor.get(f"/children/{world.own_child}", headers=HTML).text, "answers")
     assert "ISSSF" not in answers and "milestone-checklist" not in answers
     assert "辅食添加（6-8月龄）" in answers and "儿童发育里程碑家长自查表 1.0" in answers
+
+
+def test_a_refused_outcome_page_is_audited_as_a_read(app_client: TestClient, world: World) -> None:
+    """The refused outcome shows the child's record again: one ``child.read`` entry, and no
+    ``case.outcome`` entry (nothing was recorded)."""
+    client = login(app_client, "doctor2")
+    assert _outcome(client, world, outcome="recheck").status_code == 422
+    login(client, "admin")
+    entries = client.get("/api/v1/audit", params={"action": "child.read"}).json()
+    assert [(e["object_kind"], e["object_ref"]) for e in entries] == [
+        ("child", str(world.other_child))
+    ]
+    assert client.get("/api/v1/audit", params={"action": "case.outcome"}).json() == []
