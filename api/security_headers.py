@@ -45,7 +45,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 NO_STORE: tuple[tuple[str, str], ...] = (("cache-control", "no-store"), ("pragma", "no-cache"))
 PUBLIC_PREFIXES = ("/static/", "/schema/")
 """Paths under these carry no personal data (assets, the OpenAPI schema and its docs UI)."""
-PUBLIC_PATHS = ("/schema", "/health")
+PUBLIC_PATHS = ("/schema", "/health", "/favicon.ico")
 
 
 def cacheable(path: str) -> bool:

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from api.i18n import gettext
+from api.services.forms import COUNT_TOO_BIG, NOT_A_COUNT
 from screening import reference
 from tests.api.api_world import World, breast_milk_only, login
 
@@ -164,21 +166,24 @@ def _feeding_form(solid_feeds: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     "count,words",
     [
-        ("99999999999999999999", "“solid_feeds”的值不正确：99999999999999999999"),
-        ("9" * 5000, "“solid_feeds”的数字太长"),
-        ("²", "“solid_feeds”不是整数"),
-        ("-1", "“solid_feeds”不是整数"),
-        ("1.5", "“solid_feeds”不是整数"),
+        ("99999999999999999999", gettext("zh-CN", COUNT_TOO_BIG)),
+        ("9" * 5000, gettext("zh-CN", COUNT_TOO_BIG)),
+        ("²", gettext("zh-CN", NOT_A_COUNT)),
+        ("-1", gettext("zh-CN", NOT_A_COUNT)),
+        ("1.5", gettext("zh-CN", NOT_A_COUNT)),
     ],
 )
 def test_feeding_page_refuses_counts_that_are_no_counts(
     app_client: TestClient, world: World, count: str, words: str
 ) -> None:
     """A count of ``99999999999999999999`` or ``²`` in the feeding form raised a server error
-    (OverflowError in the typed frame; ``int("²")``): the form answers 422 with the words."""
+    (OverflowError in the typed frame; ``int("²")``): the form answers 422 with the words, next
+    to the question (never the field's name)."""
     client = login(app_client, "parent1")
     url = f"/children/{world.own_child}/feeding"
-    _page(client.post(url, headers=HTML, data=_feeding_form(count)), 422, words)
+    refused = client.post(url, headers=HTML, data=_feeding_form(count))
+    _page(refused, 422, words)
+    assert "solid_feeds" not in refused.text.split("<form", 1)[0]  # no field name in the words
     assert client.get(f"/api/v1/children/{world.own_child}/questionnaires").status_code == 403
     assert client.post(url, headers=HTML, data=_feeding_form("３")).status_code == 200  # full-width
 
