@@ -1,0 +1,98 @@
+"""Refresh the README screenshots from the demo: a parent's result page on a phone and a
+bureau's dashboard on a desktop, taken with Debian's Chromium (``/usr/bin/chromium``).
+
+Run: ``.venv/bin/python scripts/screenshots.py`` (seeds a demo province into a temporary
+database, serves it on a free loopback port, writes ``docs/parent-results.png`` and
+``docs/bureau-dashboard.png``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import sync_playwright
+
+from growth_charts import value_at_z
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "childhealth-demo"  # health.demo.DEMO_PASSWORD
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _sign_in(page, base: str, username: str) -> None:
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("form.card button[type=submit]")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "CHILDHEALTH_DATABASE_URL": f"sqlite:///{tmp}/demo.db",
+            "CHILDHEALTH_SESSION_DIR": f"{tmp}/sessions",
+            "CHILDHEALTH_COOKIE_SECURE": "0",
+        }
+        childhealth = [sys.executable, "-m", "api.cli"]
+        subprocess.run([*childhealth, "seed-demo", "--children", "1500"], env=env, check=True,
+                       cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
+        port = _port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen([*childhealth, "serve", "--port", str(port)], env=env, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            for _ in range(100):
+                try:
+                    if httpx.get(base + "/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM)
+                phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+                _sign_in(phone, base, "parent-1")
+                phone.click("main a[href^='/children/']")
+                if phone.locator("#chart").count() == 0:  # no measurement yet: a typical one
+                    header = phone.inner_text("main p.muted")
+                    found = re.search(r"\d{4}-\d{2}-\d{2}", header)
+                    birth = dt.date.fromisoformat(found[0]) if found else None
+                    days = (dt.date.today() - birth).days if birth else 120
+                    sex = "F" if "女孩" in header else "M"
+                    weight = float(value_at_z("wfa", sex, max(days, 1), -0.4)[0])
+                    phone.click("a[href$='/measure']")
+                    phone.fill("input[name=weight_kg]", f"{weight:.2f}")
+                    with phone.expect_navigation():
+                        phone.click("#measure-form button[type=submit]")
+                phone.wait_for_selector(".plotly-graph-div .main-svg", timeout=15000)
+                phone.screenshot(path=str(ROOT / "docs/parent-results.png"), full_page=True)
+                desk = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+                _sign_in(desk, base, "bureau-province")
+                desk.wait_for_selector(".plotly-graph-div .main-svg", timeout=15000)
+                desk.screenshot(path=str(ROOT / "docs/bureau-dashboard.png"), full_page=True)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    print(f"screenshots written on {dt.date.today()}: docs/parent-results.png, "
+          "docs/bureau-dashboard.png")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
