@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from api.access import ADMIN, CHILD_ROLES, DOCTOR, ENTERING, PARENT
 from api.controllers.base import PageController, page_get, page_post
 from api.errors import ServiceInputError
-from api.pages.render import Form, error_text, parse_date, parse_float, render
+from api.pages.render import Form, error_text, parse_date, render
 from api.request_scope import Caller, Visit
 from api.services import charts, forms, views
 from api.services.present import (
@@ -94,26 +94,40 @@ class ParentPages(PageController):
     def child_create(
         self, request: Request, caller: NamedDependency[Caller], data: Form
     ) -> Response[Any]:
-        db = caller.writing()
+        """Add the parent's child; every refused field comes back in words next to it, all at
+        once, with the entry kept."""
+        language, errors = caller.language, {}
+        birth = None
         try:
-            child = create_child(
-                db,
-                ChildCreate(
-                    sex=str(data.get("sex", "")),
-                    birth_date=parse_date(data, "birth_date"),
-                    gestational_weeks=parse_float(data, "gestational_weeks"),
-                    name=str(data.get("name") or "") or None,
-                    area_code=str(data.get("area_code", "")),
-                ),
-                today=caller.at.today,
-            )
-        except (*REFUSALS, LookupError) as exc:
-            county = _county_of(db, str(data.get("area_code", "")))
-            return render(request, "child_new.html", status_code=422, **_places(db, county),
-                          form=data, error=error_text(request, exc))  # fmt: skip
-        add_guardian(db, db.get(User, caller.user.id), child)  # type: ignore[arg-type]
-        db.commit()
-        return Redirect(f"/children/{child.id}/measure", status_code=303)
+            birth = parse_date(data, "birth_date")
+        except ServiceInputError:
+            errors["birth_date"] = forms.date_error(language)
+        weeks = forms.number(data, "gestational_weeks", errors, language)
+        entry = None
+        try:
+            entry = ChildCreate(
+                sex=str(data.get("sex", "")), birth_date=birth, gestational_weeks=weeks,
+                name=str(data.get("name") or "") or None, area_code=str(data.get("area_code", "")),
+            )  # fmt: skip
+        except ValidationError as exc:
+            errors = forms.validation_errors(exc, language) | errors
+        db, error = caller.writing(), ""
+        if entry is not None and not errors:
+            try:
+                child = create_child(db, entry, today=caller.at.today)
+            except (*REFUSALS, LookupError) as exc:
+                field = getattr(exc, "field", "area_code" if isinstance(exc, LookupError) else "")
+                if field in forms.FIELD_LABELS:
+                    errors[field] = error_text(request, exc)
+                else:
+                    error = error_text(request, exc)
+            else:
+                add_guardian(db, db.get(User, caller.user.id), child)  # type: ignore[arg-type]
+                db.commit()
+                return Redirect(f"/children/{child.id}/measure", status_code=303)
+        county = _county_of(db, str(data.get("area_code", "")))
+        return render(request, "child_new.html", status_code=422, **_places(db, county),
+                      form=data, error=error, errors=errors)  # fmt: skip
 
 
 def _latest(visit: Visit) -> tuple[list[Any], pipeline.MeasurementResult | None]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from api.i18n import gettext
+from api.services import forms
 from tests.api.api_world import World, login
 
 HTML = {"accept": "text/html"}
@@ -57,21 +59,27 @@ def _page_error(page: str) -> str:
     return found.group(1) if found else ""
 
 
-def test_child_form_errors_are_words_not_field_names(app_client) -> None:
+def _field_error(html: str, name: str) -> str:
+    found = re.search(rf'<p class="field-error" id="{name}-error"[^>]*>(.*?)</p>', html, re.S)
+    return found[1] if found else ""
+
+
+def test_child_form_errors_are_words_next_to_each_field(app_client) -> None:
     client = login(app_client, "parent1")
     page = client.post("/parent/children/new", headers=HTML,
-                       data={"sex": "F", "birth_date": "2026-02-01",
+                       data={"sex": "X", "birth_date": "soon", "name": "小明",
                              "gestational_weeks": "abc", "area_code": "T1"})  # fmt: skip
-    error = _page_error(page.text)
-    assert page.status_code == 422 and "出生胎龄" in error and "gestational_weeks" not in error
-    bad_sex = client.post(
-        "/parent/children/new",
-        headers=HTML,
-        data={"sex": "X", "birth_date": "2026-02-01", "area_code": "T1"},
-    )
-    error = _page_error(bad_sex.text)
-    assert bad_sex.status_code == 422 and "性别" in error and "请选择其中一项" in error
-    assert "Input should" not in error and "sex" not in error
+    assert page.status_code == 422
+    # every refused field at once, next to it, in words; the entry kept
+    assert _field_error(page.text, "sex") == gettext("zh-CN", forms.CHOOSE_ONE)
+    assert _field_error(page.text, "birth_date") == forms.date_error("zh-CN")
+    assert _field_error(page.text, "gestational_weeks") == gettext("zh-CN", forms.NOT_A_NUMBER)
+    assert 'value="小明"' in page.text and 'value="abc"' in page.text
+    for code in ("gestational_weeks", "Input should", "sex:"):
+        assert code not in _page_error(page.text)
+    later = {"sex": "F", "birth_date": "2031-01-01", "area_code": "T1"}
+    future = client.post("/parent/children/new", headers=HTML, data=later)
+    assert future.status_code == 422 and "晚于今天" in _field_error(future.text, "birth_date")
 
 
 def _feeding_form(**extra: str) -> dict[str, str]:
