@@ -15,15 +15,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import sync_playwright
 
-from growth_charts import value_at_z
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # run as a script: import the project's packages (tests.e2e included)
+
+from growth_charts import value_at_z  # noqa: E402
+from tests.e2e.browsing import sign_in, wait_until_up  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "childhealth-demo"  # health.demo.DEMO_PASSWORD
 
@@ -32,14 +33,6 @@ def _port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form.card button[type=submit]")
 
 
 def main() -> None:
@@ -58,16 +51,12 @@ def main() -> None:
         server = subprocess.Popen([*childhealth, "serve", "--port", str(port)], env=env, cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         try:
-            for _ in range(100):
-                try:
-                    if httpx.get(base + "/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+            if not wait_until_up(base):
+                raise SystemExit("the demo server did not start")
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM)
                 phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
-                _sign_in(phone, base, "parent-1")
+                sign_in(phone, base, "parent-1", PASSWORD)
                 phone.click("main a[href^='/children/']")
                 if phone.locator("#chart").count() == 0:  # no measurement yet: a typical one
                     header = phone.inner_text("main p.muted")
@@ -83,7 +72,7 @@ def main() -> None:
                 phone.wait_for_selector(".plotly-graph-div .main-svg", timeout=15000)
                 phone.screenshot(path=str(ROOT / "docs/parent-results.png"), full_page=True)
                 desk = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-                _sign_in(desk, base, "bureau-province")
+                sign_in(desk, base, "bureau-province", PASSWORD)
                 desk.wait_for_selector(".plotly-graph-div .main-svg", timeout=15000)
                 desk.screenshot(path=str(ROOT / "docs/bureau-dashboard.png"), full_page=True)
                 browser.close()
