@@ -125,9 +125,11 @@ class ParentPages(PageController):
                 add_guardian(db, db.get(User, caller.user.id), child)  # type: ignore[arg-type]
                 db.commit()
                 return Redirect(f"/children/{child.id}/measure", status_code=303)
-        county = _county_of(db, str(data.get("area_code", "")))
-        return render(request, "child_new.html", status_code=422, **_places(db, county),
-                      form=data, error=error, errors=errors)  # fmt: skip
+        places = _places(db, _county_of(db, str(data.get("area_code", ""))))
+        if places["county"] is None and "area_code" in errors:  # no township list to sit by
+            error = " ".join(filter(None, (error, errors.pop("area_code"))))
+        return render(request, "child_new.html", status_code=422, **places, form=data,
+                      error=error, errors=errors)  # fmt: skip
 
 
 def _latest(visit: Visit) -> tuple[list[Any], pipeline.MeasurementResult | None]:
