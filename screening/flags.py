@@ -109,6 +109,11 @@ class Rule:
     def clinician_message_id(self) -> str:
         return f"flag.{self.code.lower()}.clinician"
 
+    @property
+    def name_message_id(self) -> str:
+        """The flag's name with its cut-off, for clinician pages."""
+        return f"flag.{self.code.lower()}.name"
+
     def flag(
         self,
         *,

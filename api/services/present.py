@@ -126,56 +126,6 @@ def _join(words: Iterable[str], language: str) -> str:
     return ("、" if language == "zh-CN" else ", ").join(words)
 
 
-FLAG_NAMES = {
-    "GROWTH_SEVERE_WASTING": "Severe wasting (weight-for-length/height z < -3)",
-    "GROWTH_SEVERE_THINNESS": "Severe thinness (BMI-for-age z < -3)",
-    "GROWTH_SAM_MUAC": "Severe acute malnutrition (MUAC < 11.5 cm)",
-    "GROWTH_OEDEMA": "Bilateral pitting oedema",
-    "GROWTH_SEVERE_STUNTING": "Severe stunting (length/height-for-age z < -3)",
-    "GROWTH_SEVERE_UNDERWEIGHT": "Severe underweight (weight-for-age z < -3)",
-    "GROWTH_SEVERE_MICROCEPHALY": "Severe microcephaly (head circumference-for-age z < -3)",
-    "GROWTH_SEVERE_MACROCEPHALY": "Severe macrocephaly (head circumference-for-age z > +3)",
-    "GROWTH_STUNTING": "Stunting (length/height-for-age z < -2)",
-    "GROWTH_UNDERWEIGHT": "Underweight (weight-for-age z < -2)",
-    "GROWTH_WASTING": "Wasting (weight-for-length/height z < -2)",
-    "GROWTH_THINNESS": "Thinness (BMI-for-age z < -2)",
-    "GROWTH_OVERWEIGHT": "Overweight (z > +2)",
-    "GROWTH_OBESE": "Obesity (z > +3)",
-    "GROWTH_MICROCEPHALY": "Microcephaly (head circumference-for-age z < -2)",
-    "GROWTH_MACROCEPHALY": "Macrocephaly (head circumference-for-age z > +2)",
-    "GROWTH_MAM_MUAC": "Moderate acute malnutrition (MUAC 11.5-12.5 cm)",
-    "GROWTH_IMPLAUSIBLE": "Value beyond WHO plausibility limits",
-    "GROWTH_FALTERING": "Faltering growth",
-    "GROWTH_RAPID_WEIGHT_GAIN": "Rapid infant weight gain (weight-for-age z up by > 0.67)",
-    "GROWTH_EARLY_WEIGHT_LOSS": "Early weight loss after birth",
-    "GROWTH_BIRTH_WEIGHT_NOT_REGAINED": "Birth weight not regained",
-    "DEV_WARNING_SIGN": "Developmental warning sign",
-    "DEV_REGRESSION": "Loss of speech or social skills",
-    "DEV_MOTOR_WINDOW_MISSED": "WHO motor milestone window passed",
-    "DEV_MILESTONE_NOT_YET": "Milestones not yet reached",
-    "DEV_LOST_SKILL": "A skill was lost",
-    "DEV_PARENT_CONCERN": "Parent's concern about development",
-    "DEV_REMIND_STANDARDISED_SCREENING": "Reminder: standardised developmental screening",
-    "DEV_REMIND_AUTISM_SCREENING": "Reminder: autism screening",
-    "FEED_NOT_EXCLUSIVELY_BREASTFED": "Not exclusively breastfed (0-5 months)",
-    "FEED_SOLIDS_NOT_STARTED": "Solid food not started (6-8 months)",
-    "FEED_SOLIDS_BEFORE_4_MONTHS": "Solid food before 4 months",
-    "FEED_MDD_NOT_MET": "Minimum dietary diversity not met",
-    "FEED_MMF_NOT_MET": "Minimum meal frequency not met",
-    "FEED_MMFF_NOT_MET": "Minimum milk feeding frequency not met",
-    "FEED_MAD_NOT_MET": "Minimum acceptable diet not met",
-    "FEED_NO_EGG_OR_FLESH": "No egg or flesh food",
-    "FEED_SWEET_BEVERAGE": "Sweet beverage",
-    "FEED_UNHEALTHY_FOOD": "Unhealthy food",
-    "FEED_NO_VEGETABLE_OR_FRUIT": "No vegetable or fruit",
-    "FEED_BOTTLE": "Bottle with a nipple",
-    "FEED_NO_VITAMIN_D": "No vitamin D supplement",
-    "FEED_PERSISTENT": "Feeding problems persisting",
-    "FEED_WITH_FALTERING": "Feeding problems with faltering growth",
-    "ANAEMIA": "Anaemia (haemoglobin below the cut-off)",
-}
-"""Each flag's name with its cut-off: the interface message (``api/locales``) by flag code."""
-
 RECALL_ITEMS = {
     "vitamin_d": "Vitamin D supplement",
     "solid_feeds": "Meals of solid, semi-solid or soft food",
@@ -184,9 +134,10 @@ RECALL_ITEMS = {
 
 
 def flag_name(code: str, language: str) -> str:
-    """A flag's name in words with its cut-off (:data:`FLAG_NAMES`), ``""`` when it has none."""
-    name = FLAG_NAMES.get(code.upper())
-    return gettext(language, name) if name else ""
+    """A flag's name in words with its cut-off (the catalogue's ``flag.<code>.name``, kept next
+    to the flag's texts), ``""`` for a code the flag table does not have."""
+    rule = RULES.get(code.upper())
+    return text(rule.name_message_id, language) if rule else ""
 
 
 def _instrument_item(code: str | None, version: str | None, item_id: str, language: str) -> str:

@@ -249,7 +249,9 @@ def _error_message_ids() -> set[str]:
 
 
 def used_message_ids() -> set[str]:
-    ids = {f"flag.{code.lower()}.{who}" for code in RULES for who in ("parent", "clinician")}
+    ids = {
+        f"flag.{code.lower()}.{who}" for code in RULES for who in ("parent", "clinician", "name")
+    }
     ids |= _error_message_ids() | {ScreeningInputError.message_id}
     ids |= set(screening.feeding.GENERAL_ADVICE)
     ids |= {f"iycf.{code.lower()}.name" for code in screening.feeding.INDICATORS}
