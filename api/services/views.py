@@ -31,6 +31,7 @@ from health.models import (
 from health.models.enums import SEVERITY_RANK, CaseStatus
 from health.schedule import load_schedule
 from health.services import schedule as schedule_service
+from health.services.cases import queue_order
 from health.services.schedule import DueRow
 
 
@@ -143,7 +144,7 @@ def case_queue(
         )
         for c, ch in rows
     ]
-    return sorted(out, key=lambda r: (SEVERITY_RANK[r.severity], r.oldest_flag_at, r.case_id))
+    return sorted(out, key=lambda r: queue_order(r.severity, r.oldest_flag_at, r.case_id))
 
 
 @dataclass(frozen=True)

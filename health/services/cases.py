@@ -328,9 +328,15 @@ def _check_recheck(data: CaseClose, today: dt.date) -> None:
         )  # fmt: skip
 
 
+def queue_order(severity: str, oldest_flag_at: dt.datetime, case_id: int) -> tuple[Any, ...]:
+    """The sort key of a clinic's queue: most urgent first, then the oldest open flag first
+    (the case id breaks ties)."""
+    return (SEVERITY_RANK[severity], oldest_flag_at, case_id)
+
+
 def open_queue(session: Session, clinic_id: int) -> list[Case]:
-    """A clinic's open cases: most urgent first, then the oldest flag first."""
+    """A clinic's open cases in :func:`queue_order`."""
     cases = session.exec(
         select(Case).where(Case.clinic_id == clinic_id, Case.status == CaseStatus.open)
     ).all()
-    return sorted(cases, key=lambda c: (SEVERITY_RANK[c.severity], c.oldest_flag_at, c.id))
+    return sorted(cases, key=lambda c: queue_order(c.severity, c.oldest_flag_at, c.id))
