@@ -96,16 +96,6 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     )
 
 
-def parse_float(form: dict[str, Any], name: str) -> float | None:
-    raw = str(form.get(name, "")).strip().replace(",", ".")
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise ServiceInputError("{field} is not a number.", field=name) from None
-
-
 def parse_date(form: dict[str, Any], name: str, default: dt.date | None = None) -> dt.date:
     raw = str(form.get(name, "")).strip()
     if not raw and default is not None:
