@@ -23,6 +23,7 @@ from health.models.geo import (
     FacilityCreate,
     FacilityPublic,
 )
+from health.models.links import ShareLink
 from health.models.people import (
     Child,
     ChildCreate,
@@ -93,6 +94,7 @@ __all__ = [
     "MilestoneAdministrationPublic",
     "MilestoneAnswer",
     "RemeasureRequest",
+    "ShareLink",
     "SignInThrottle",
     "User",
     "UserCreate",

@@ -84,6 +84,13 @@ class Measurement(ChildRecordColumns, MeasurementBase, table=True):
     implausible: bool = False
     status: str = Field(default=MeasurementStatus.accepted, max_length=16)
     rule_set: str = Field(max_length=64)
+    withdrawn_at: dt.datetime | None = Field(
+        default=None, description="UTC instant the entry was withdrawn or corrected; kept"
+    )
+    withdrawn_by_id: int | None = Field(default=None, foreign_key="users.id")
+    corrects_id: int | None = Field(
+        default=None, foreign_key="measurements.id", description="The entry this one corrects"
+    )
 
 
 class CheckBase(SQLModel):
