@@ -84,9 +84,6 @@ class ChildBase(SQLModel):
     gestational_weeks: float | None = Field(default=None, ge=22, le=45)
     resident: bool = Field(default=True, description="Registered residence is in area_id")
     name: str | None = Field(default=None, max_length=200, description="Given name, optional")
-    guardian_phone: str | None = Field(
-        default=None, max_length=32, description="Guardian's phone number (clinics only)"
-    )
 
 
 class ChildCreate(ChildBase):
@@ -94,6 +91,9 @@ class ChildCreate(ChildBase):
 
     area_code: str = Field(max_length=32)
     code: str | None = Field(default=None, max_length=64, description="External id, optional")
+    guardian_phone: str | None = Field(
+        default=None, max_length=32, description="Guardian's phone number, optional"
+    )
 
 
 class ChildPublic(ChildBase):
@@ -116,6 +116,9 @@ class Child(ChildBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True)
     area_id: int = Field(foreign_key="areas.id")
+    guardian_phone: str | None = Field(
+        default=None, max_length=32, description="Guardian's phone (shown to clinics only)"
+    )
     registered_on: dt.date | None = Field(
         default=None,
         description="Local date the child was registered here; empty: known since birth",
