@@ -8,6 +8,11 @@ Rule sets:
 
 Both compute the WHO 2006 indicators up to day 1856 (WHO anthro 1.1 stops at 60.0 months; the
 WHO expanded tables and the igrowup macros run to 1856 days) and the WHO 2007 ones from 61 months.
+
+Both find the two 0.1 cm rows of weight-for-length/height as WHO's software does, in binary
+floating point (``growth_charts.kernels.interpolated_lms``): a converted value a hair below a grid
+point (103.1 cm lying at 5 years → 102.39999999999999) interpolates between 102.3 and 102.5, as
+WHO anthro 1.1 and the igrowup macros both do. This is WHO's own behaviour, kept for parity.
 """
 
 from __future__ import annotations

@@ -121,19 +121,31 @@ def _keyed_tails(table: Prepared, rows: Index, y: Array, z: Array) -> None:
 def interpolated_lms(
     table: Prepared, sex: NDArray[np.int8], x: Array, scale: float
 ) -> tuple[Array, Array, Array]:
-    """L, M, S at ``x`` interpolated linearly between keys ``trunc(x·scale)`` and the next one.
+    """L, M, S at ``x`` interpolated linearly between WHO's two rows for ``x``.
 
-    ``scale`` is 10 for tables by 0.1 cm (WHO: low = trunc(10·h)/10, frac = (h − low)/0.1) and 1
-    for tables by month. Rows outside the indicator's range or with unknown sex give NaN.
+    ``scale`` is 10 for tables by 0.1 cm and 1 for tables by month. WHO's rows, as WHO anthro,
+    anthroplus and the igrowup macros find them in binary floating point: low key
+    ``trunc(x·scale)``, upper key ``trunc(x·scale + 1)``, frac = (x − low/scale)/(1/scale); the
+    upper row is used only when frac > 0. The upper key is the low key + 1 except for a value a
+    hair below a grid point where ``x·scale + 1`` crosses a power of two (102.39999999999999 cm,
+    i.e. 103.1 cm lying − 0.7; 51.199999999999996 cm): there ``x·scale + 1`` rounds up and WHO
+    interpolates towards the row after the next one (102.3 → 102.5 with frac ≈ 1). This is WHO's
+    own behaviour, kept for parity with its software. Rows outside the indicator's range, with
+    unknown sex or an upper key beyond the table give NaN.
     """
     spec = table.spec
     with np.errstate(invalid="ignore"):
         valid = (sex >= 0) & (x >= spec.x_min) & (x <= spec.x_max)
-        key = np.trunc(x * scale) if scale != 1 else np.trunc(x)
+        scaled = x * scale if scale != 1 else x
+        key = np.trunc(scaled)
+        upper_key = np.trunc(scaled + 1.0)
         frac = (x - key / scale) / (1.0 / scale) if scale != 1 else x - key
+        interpolate = valid & (frac > 0)
+        upper_in_table = upper_key - table.first_key < table.width
     start = sex.astype(np.intp) * table.width - table.first_key
     low = np.where(valid, start + np.where(valid, key, 0).astype(np.intp), table.sentinel)
-    high = np.where(valid & (frac > 0), low + 1, low)
+    upper = start + np.where(interpolate, upper_key, 0).astype(np.intp)
+    high = np.where(interpolate, np.where(upper_in_table, upper, table.sentinel), low)
     out = []
     for column in (table.l, table.m, table.s):
         a = column[low]
