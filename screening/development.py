@@ -6,9 +6,12 @@ Three instruments (``reference_data/instruments/``), one entry point, :func:`ass
   band → refer (``DEV_WARNING_SIGN``); loss of speech or social skills at any age → refer
   (``DEV_REGRESSION``). Under 3 months only the regression question is asked.
 - ``milestone-checklist`` (parents, modelled on CDC/AAP 2022): any "not yet" → discuss with the
-  doctor (``DEV_MILESTONE_NOT_YET``, severity review); a lost skill or a parent concern → discuss
-  (``DEV_LOST_SKILL``, ``DEV_PARENT_CONCERN``); reminders of standardised screening at 9, 18,
-  24 and 30 months and of autism screening at 18 and 24 months (advice flags).
+  doctor (``DEV_MILESTONE_NOT_YET``, severity review); a parent concern → discuss
+  (``DEV_PARENT_CONCERN``); a lost skill → refer (``DEV_LOST_SKILL``, severity refer since
+  ``ms-rule-1.1``: regression at any age is an abnormal screen, shared/domain/screening.md 1a and
+  the flag table of section 3); reminders of standardised screening at 9, 18, 24 and 30 months
+  and of autism screening at 18 and 24 months (advice flags). Each age band also carries 2-3
+  everyday activities for the family (:func:`activities_for`).
 - ``who-motor-windows`` (WHO MGRS 2006): a milestone still "not yet" when the age in months is
   beyond its 99th percentile → refer (``DEV_MOTOR_WINDOW_MISSED``); crawling never refers.
 
@@ -18,6 +21,11 @@ the corrected age is under 24 completed months, else of the chronological age. T
 windows compare fractional months (``days / 30.4375``) of the same age with P99, strictly: "not
 achieved by P99" means an age above P99. A baby who has not reached 40 weeks yet is screened at
 corrected age 0.
+
+Act early (:func:`act_early_message_id`): what the family should do, and by when, follows the
+outcome of the scored result, never the answers again: refer → contact the clinic now; discuss
+(a review flag) → talk to the doctor within two weeks; only "not sure" answers → watch for two
+weeks and answer again; nothing → no advice.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ from screening.flags import Flag, Severity, rule
 from screening.reference import Band, Instrument, Text
 
 GLOBAL_ANSWER_VALUES = ("yes", "no")
+CHECKLIST = "milestone-checklist"
+"""The parent milestone checklist, the instrument that carries activities for each age."""
 _REMINDER_FLAGS = {
     "standardised_screening": "DEV_REMIND_STANDARDISED_SCREENING",
     "autism_screening": "DEV_REMIND_AUTISM_SCREENING",
@@ -113,6 +123,11 @@ class DevelopmentResult:
     not_sure_items: tuple[str, ...] = ()
 
     @property
+    def act_early(self) -> str | None:
+        """The catalogue id of what the family should do now (see :func:`act_early_message_id`)."""
+        return act_early_message_id(self.outcome, bool(self.not_sure_items))
+
+    @property
     def causing_items(self) -> tuple[str, ...]:
         """Every item id that raised a flag other than a reminder, in flag order."""
         out: list[str] = []
@@ -120,6 +135,42 @@ class DevelopmentResult:
             if f.severity is not Severity.ADVICE:
                 out.extend(i for i in f.evidence.item_ids if i not in out)
         return tuple(out)
+
+
+ACT_EARLY = MappingProxyType(
+    {
+        Outcome.REFER: "act_early.development.refer",
+        Outcome.DISCUSS: "act_early.development.discuss",
+        "not_sure": "act_early.development.not_sure",
+    }
+)
+"""Outcome (or ``"not_sure"``: no flag but some answers "not sure") → the act-early sentence."""
+
+
+def act_early_message_id(outcome: Outcome, any_not_sure: bool) -> str | None:
+    """What the family should do and by when, as a catalogue id, from the scored ``outcome``:
+    ``refer`` (a warning sign, a lost skill, a missed motor window) → contact the clinic now;
+    ``discuss`` (a review flag: a "not yet", a parent concern) → talk to the doctor within two
+    weeks; ``no_concern`` with an answer "not sure" → watch for two weeks and answer again;
+    ``no_concern`` otherwise → None (the outcome's own sentence says it all)."""
+    if outcome is Outcome.NO_CONCERN:
+        return ACT_EARLY["not_sure"] if any_not_sure else None
+    return ACT_EARLY[outcome]
+
+
+def band_activities(completed_months: int, version: str | None = None) -> tuple[Text, ...]:
+    """The 2-3 everyday activities of the parent checklist's age band holding
+    ``completed_months`` (the age the checklist uses: corrected for a baby born before 37 weeks,
+    until 24 months; see :func:`age_used`), in both languages; () below the first band (under
+    2 months) and beyond the last (72 months and over)."""
+    inst = reference.instrument(CHECKLIST, version)
+    band = next((b for b in inst.bands if b.contains(completed_months)), None)
+    return band.activities if band is not None else ()
+
+
+def activities_for(completed_months: int, lang: str, version: str | None = None) -> tuple[str, ...]:
+    """:func:`band_activities` in ``lang`` (``"zh-CN"``; any other language reads English)."""
+    return tuple(a.get(lang) for a in band_activities(completed_months, version))
 
 
 # --------------------------------------------------------------------------------------------

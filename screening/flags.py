@@ -163,6 +163,10 @@ _CN_FEED = (
 )
 _CN_WS = "China 2013 child mental health care technical specification: warning-signs table"
 _CHECKLIST = "Parent milestone checklist (modelled on CDC/AAP 2022)"
+_LOST_SKILL = (
+    "shared/domain/screening.md 1a and 3: loss (regression) of skills at any age is an abnormal"
+    " screen -> refer (China 2013 specification); asked on the parent checklist since ms-rule-1.1"
+)
 _AAP = (
     "AAP: standardised developmental screening at 9, 18 and 24/30 months;"
     " autism at 18 and 24 months"
@@ -203,7 +207,8 @@ _TABLE: tuple[tuple[str, Domain, Severity, str, str], ...] = (
     ("DEV_REGRESSION", _D, _R, "instrument", _CN_WS),
     ("DEV_MOTOR_WINDOW_MISSED", _D, _R, "instrument", _MGRS),
     ("DEV_MILESTONE_NOT_YET", _D, _V, "instrument", _CHECKLIST),
-    ("DEV_LOST_SKILL", _D, _V, "instrument", _CHECKLIST),
+    # a lost skill refers (regression at any age), not "discuss": ms-rule-1.1; before, review
+    ("DEV_LOST_SKILL", _D, _R, "instrument", _LOST_SKILL),
     ("DEV_PARENT_CONCERN", _D, _V, "instrument", _CHECKLIST),
     ("DEV_REMIND_STANDARDISED_SCREENING", _D, _ADV, "instrument", _AAP),
     ("DEV_REMIND_AUTISM_SCREENING", _D, _ADV, "instrument", _AAP),

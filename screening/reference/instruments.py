@@ -4,7 +4,8 @@
 Beyond the schema: unique item and question ids; a question's flag is in the flag table and its
 positive answer an answer value; contiguous bands; items of the polarity the rule reads
 (``any_positive_refers``: warning signs, else milestones); a checklist age
-(``any_not_yet_discuss``) has 4-16 items covering the four domains; ``p1_months``,
+(``any_not_yet_discuss``) has 4-16 items covering the four domains and 2-3 everyday activities
+for the age (``activities``, parent checklists only); ``p1_months``,
 ``p99_months`` and ``refers`` on every item of a ``p99_window`` instrument, and only there.
 """
 
@@ -18,6 +19,7 @@ from screening.reference.files import ReferenceDataError, Text, check_bands, dis
 
 CHECKLIST_DOMAINS = frozenset({"social_emotional", "language", "cognitive", "movement"})
 CHECKLIST_ITEMS = (4, 16)  # items per checklist age, both inclusive
+CHECKLIST_ACTIVITIES = (2, 3)  # everyday activities per checklist age, both inclusive
 WINDOW_FIELDS = ("p1_months", "p99_months", "refers")
 
 
@@ -51,6 +53,7 @@ class Band:
     high_months: int
     items: tuple[Item, ...]
     reminders: tuple[str, ...] = ()
+    activities: tuple[Text, ...] = ()  # things to do with a child of this age (checklists)
 
     def contains(self, completed_months: int) -> bool:
         return self.low_months <= completed_months <= self.high_months
@@ -94,10 +97,16 @@ def _check_questions(shown: str, data: dict[str, Any], seen: set[str]) -> None:
             raise ReferenceDataError(shown, f"{where}.positive", "not an answer value")
 
 
-def _check_checklist_age(shown: str, bi: int, items: list[dict[str, Any]]) -> None:
+def _check_checklist_age(shown: str, bi: int, band: dict[str, Any]) -> None:
+    items = band["items"]
     low, high = CHECKLIST_ITEMS
     if not low <= len(items) <= high:
         raise ReferenceDataError(shown, f"bands[{bi}].items", "a checklist age needs 4-16 items")
+    low, high = CHECKLIST_ACTIVITIES
+    if not low <= len(band.get("activities", [])) <= high:
+        raise ReferenceDataError(
+            shown, f"bands[{bi}].activities", "a checklist age needs 2-3 activities"
+        )
     domains = {item["domain"] for item in items}
     if domains != CHECKLIST_DOMAINS:
         raise ReferenceDataError(
@@ -145,6 +154,7 @@ def _band(b: dict[str, Any]) -> Band:
         high_months=b["high_months"],
         reminders=tuple(b.get("reminders", [])),
         items=tuple(_item(i) for i in b["items"]),
+        activities=tuple(text(a) for a in b.get("activities", [])),
     )
 
 
@@ -157,7 +167,11 @@ def build_instrument(relative: str, data: dict[str, Any]) -> Instrument:
     _check_questions(shown, data, seen)
     for bi, band in enumerate(data["bands"]):
         if kind == "any_not_yet_discuss":
-            _check_checklist_age(shown, bi, band["items"])
+            _check_checklist_age(shown, bi, band)
+        elif "activities" in band:
+            raise ReferenceDataError(
+                shown, f"bands[{bi}].activities", "only for rule any_not_yet_discuss"
+            )
         for ii, item in enumerate(band["items"]):
             _check_item(shown, f"bands[{bi}].items[{ii}]", item, kind, seen)
     return Instrument(

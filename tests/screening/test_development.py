@@ -211,14 +211,97 @@ def test_checklist_any_not_yet_discuss(band_id) -> None:
     assert flag.severity is Severity.REVIEW and flag.evidence.item_ids == (item,)
 
 
-@pytest.mark.parametrize(
-    ("question", "code"),
-    [("ms-lost-skill", "DEV_LOST_SKILL"), ("ms-parent-concern", "DEV_PARENT_CONCERN")],
-)
-def test_checklist_lost_skill_or_concern_discuss(question, code) -> None:
-    result = assess(MS, _ms_on("ms-12m"), answers_for(MS, "ms-12m", **{question: "yes"}))
+def test_checklist_parent_concern_discuss() -> None:
+    result = assess(MS, _ms_on("ms-12m"), answers_for(MS, "ms-12m", **{"ms-parent-concern": "yes"}))
     assert result.outcome is dev.Outcome.DISCUSS
-    assert [f.code for f in result.flags] == [code]
+    assert [f.code for f in result.flags] == ["DEV_PARENT_CONCERN"]
+    assert result.flags[0].severity is Severity.REVIEW
+    assert result.act_early == "act_early.development.discuss"
+
+
+@pytest.mark.parametrize(
+    ("on", "band_id"),
+    [
+        (add_months(BIRTH, 2), "ms-2m"),  # the first day the checklist is asked
+        (add_months(BIRTH, 12) - timedelta(days=1), "ms-9m"),
+        (add_months(BIRTH, 12), "ms-12m"),
+        (add_months(BIRTH, 72) - timedelta(days=1), "ms-5y"),  # the last day
+    ],
+)
+def test_checklist_lost_skill_refers_at_any_age(on, band_id) -> None:
+    """screening.md 1a/3: regression at any age refers (ms-rule-1.1; it was a review flag)."""
+    result = assess(MS, on, answers_for(MS, band_id, **{"ms-lost-skill": "yes"}))
+    assert result.band_id == band_id and result.outcome is dev.Outcome.REFER
+    [flag] = [f for f in result.flags if f.severity is not Severity.ADVICE]  # not the reminders
+    assert (flag.code, flag.severity) == ("DEV_LOST_SKILL", Severity.REFER)
+    assert flag.evidence.item_ids == ("ms-lost-skill",)
+    assert flag.evidence.rule_version == "ms-rule-1.1"
+    assert result.act_early == "act_early.development.refer"
+    no = assess(MS, on, answers_for(MS, band_id))
+    assert no.outcome is dev.Outcome.NO_CONCERN and no.act_early is None
+    assert "DEV_LOST_SKILL" not in [f.code for f in no.flags]
+
+
+def test_checklist_lost_skill_outranks_not_yet_and_concern() -> None:
+    item = MS.band("ms-18m").items[0].id
+    answers = answers_for(MS, "ms-18m", **{item: "not_yet", "ms-lost-skill": "yes",
+                                           "ms-parent-concern": "yes"})  # fmt: skip
+    result = assess(MS, _ms_on("ms-18m"), answers)
+    severities = {f.code: f.severity for f in result.flags}
+    assert severities["DEV_LOST_SKILL"] is Severity.REFER
+    assert severities["DEV_MILESTONE_NOT_YET"] is Severity.REVIEW
+    assert severities["DEV_PARENT_CONCERN"] is Severity.REVIEW
+    assert result.outcome is dev.Outcome.REFER
+    assert result.act_early == "act_early.development.refer"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "not_sure", "message"),
+    [
+        (dev.Outcome.REFER, True, "act_early.development.refer"),
+        (dev.Outcome.REFER, False, "act_early.development.refer"),
+        (dev.Outcome.DISCUSS, True, "act_early.development.discuss"),
+        (dev.Outcome.DISCUSS, False, "act_early.development.discuss"),
+        (dev.Outcome.NO_CONCERN, True, "act_early.development.not_sure"),
+        (dev.Outcome.NO_CONCERN, False, None),
+    ],
+)
+def test_act_early_follows_the_outcome(outcome, not_sure, message) -> None:
+    assert dev.act_early_message_id(outcome, not_sure) == message
+
+
+def test_a_warning_sign_acts_early_with_the_referral() -> None:
+    band = CN.band("cnws-12m")
+    on = add_months(BIRTH, band.low_months)
+    result = assess(CN, on, answers_for(CN, "cnws-12m", **{band.items[0].id: "yes"}))
+    assert result.act_early == "act_early.development.refer"
+
+
+def test_every_checklist_age_has_two_or_three_activities_in_both_languages() -> None:
+    for band in MS.bands:
+        assert 2 <= len(band.activities) <= 3, band.id
+        for activity in band.activities:
+            assert activity.zh_cn.strip() and activity.en.strip()
+            assert not any(c in activity.zh_cn for c in "他她")  # 孩子/宝宝: any child
+    for other in (CN, MOTOR):
+        assert all(b.activities == () for b in other.bands)
+
+
+@pytest.mark.parametrize(
+    ("months", "band_id"),
+    [(2, "ms-2m"), (3, "ms-2m"), (4, "ms-4m"), (17, "ms-15m"), (18, "ms-18m"), (71, "ms-5y")],
+)
+def test_activities_for_the_band_of_the_age(months, band_id) -> None:
+    band = MS.band(band_id)
+    assert dev.band_activities(months) == band.activities
+    assert dev.activities_for(months, "en") == tuple(a.en for a in band.activities)
+    assert dev.activities_for(months, "zh-CN") == tuple(a.zh_cn for a in band.activities)
+
+
+def test_no_activities_outside_the_checklist_ages() -> None:
+    assert dev.activities_for(1, "en") == () and dev.activities_for(72, "zh-CN") == ()
+    assert dev.activities_for(0, "en") == ()
+    assert "tummy" in dev.activities_for(2, "en")[0]
 
 
 def test_checklist_not_sure_is_no_concern_but_listed() -> None:

@@ -257,6 +257,7 @@ def used_message_ids() -> set[str]:
     ids |= {f"iycf.{code.lower()}.name" for code in screening.feeding.INDICATORS}
     ids |= {f"food_group.{g}" for g in screening.feeding.FOOD_GROUPS}
     ids |= {f"outcome.development.{o.value}" for o in screening.development.Outcome}
+    ids |= set(screening.development.ACT_EARLY.values())
     return ids
 
 
