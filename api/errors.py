@@ -147,6 +147,14 @@ def _from_service(exc: ServiceInputError) -> ProblemDetailsException:
     return problem(exc.status_code, exc.slug, "Invalid input", str(exc), **extra)
 
 
+RECORD_TITLES = {
+    403: "Not allowed for your account",
+    404: "Not found",
+    409: "Conflicts with stored data",
+}
+"""The title of a refused record whose error carries its own status (else "Invalid input")."""
+
+
 def _from_record(exc: RecordError) -> ProblemDetailsException:
     """A refused record: ``message_id`` (screening catalogue) with its ``params``, the
     ``field``; an implausible measurement also lists the ``indicators``."""
@@ -157,7 +165,9 @@ def _from_record(exc: RecordError) -> ProblemDetailsException:
     }
     if isinstance(exc, ImplausibleMeasurementError):
         extra["indicators"] = exc.indicators
-    return problem(422, exc.slug, "Invalid input", exc.detail, **extra)
+    status = int(getattr(exc, "status_code", 422))  # 403, 404, 409: an entry one may not change
+    title = RECORD_TITLES.get(status, "Invalid input")
+    return problem(status, exc.slug, title, exc.detail, **extra)
 
 
 def _from_password(exc: PasswordRuleError) -> ProblemDetailsException:

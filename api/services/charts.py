@@ -30,10 +30,11 @@ AGE_DAY_CHARTS = ("wfa", "lhfa", "hcfa", "bmi")
 def _points(
     child: Child, rows: list[Measurement], code: str
 ) -> tuple[str, list[float], list[float], list[float]]:
-    """Chart code, (x, y) points of ``code`` for the accepted measurements and, for the age
-    charts, each point's actual age in days where its x is a corrected age (NaN elsewhere:
-    born at term, or past the correction's 24 months), both ages from ``ages_of``."""
-    rows = [r for r in rows if r.status == MeasurementStatus.accepted]
+    """Chart code, (x, y) points of ``code`` for the accepted measurements (never a withdrawn
+    one) and, for the age charts, each point's actual age in days where its x is a corrected
+    age (NaN elsewhere: born at term, or past the correction's 24 months), both ages from
+    ``ages_of``."""
+    rows = [r for r in rows if r.status == MeasurementStatus.accepted and r.withdrawn_at is None]
     of = [ages_of(child, r.measured_on) for r in rows]
     ages = [float(a.used_days) for a in of]
     actual = [float(a.days) if a.corrected else float("nan") for a in of]

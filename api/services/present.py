@@ -106,6 +106,7 @@ OUTCOME_WORDS = {
     "advice": "Advice given",
     "recheck": "Recheck planned",
     "referred": "Referred",
+    "withdrawn": "Closed: the entry behind it was withdrawn",
 }
 """The interface message (``api/locales``) naming each outcome a doctor records."""
 

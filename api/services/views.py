@@ -31,19 +31,52 @@ from health.models import (
 from health.models.enums import SEVERITY_RANK, CaseStatus
 from health.schedule import load_schedule
 from health.services import schedule as schedule_service
-from health.services.cases import queue_order
+from health.services.cases import WITHDRAWN_CLOSE, queue_order
 from health.services.schedule import DueRow
 
 
-def measurements(session: Session, child_id: int) -> list[Measurement]:
-    """The child's measurements, oldest first."""
-    return list(
-        session.execute(
-            select(Measurement)
-            .where(Measurement.child_id == child_id)
-            .order_by(Measurement.measured_on, Measurement.id)
-        ).scalars()
-    )
+def measurements(session: Session, child_id: int, *, withdrawn: bool = False) -> list[Measurement]:
+    """The child's measurements, oldest first: those that count (the latest result, the chart,
+    the z-score table), or with ``withdrawn`` also the withdrawn and corrected ones."""
+    stmt = select(Measurement).where(Measurement.child_id == child_id)
+    if not withdrawn:
+        stmt = stmt.where(Measurement.withdrawn_at.is_(None))
+    return list(session.execute(stmt.order_by(Measurement.measured_on, Measurement.id)).scalars())
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One measurement of the child's history: the row; for a withdrawn one who withdrew it
+    (display name, else the sign-in name) and whether a later entry corrects it; whether the
+    viewer entered it and so may correct or withdraw it (``own``, never for a withdrawn row)."""
+
+    measurement: Measurement
+    withdrawn_by: str | None
+    corrected: bool
+    own: bool
+
+
+def measurement_history(session: Session, child_id: int, viewer_id: int) -> list[HistoryRow]:
+    """Every measurement of the child, withdrawn ones included, oldest first, as
+    :class:`HistoryRow` for ``viewer_id``."""
+    rows = measurements(session, child_id, withdrawn=True)
+    ids = {m.withdrawn_by_id for m in rows if m.withdrawn_by_id is not None}
+    names = {
+        uid: display or username
+        for uid, display, username in session.execute(
+            select(User.id, User.display_name, User.username).where(User.id.in_(ids))
+        )
+    }
+    corrected = {m.corrects_id for m in rows if m.corrects_id is not None}
+    return [
+        HistoryRow(
+            measurement=m,
+            withdrawn_by=names.get(m.withdrawn_by_id) if m.withdrawn_by_id is not None else None,
+            corrected=m.id in corrected,
+            own=m.withdrawn_at is None and m.entered_by_id == viewer_id,
+        )
+        for m in rows
+    ]
 
 
 def open_flags(session: Session, child_id: int) -> list[FlagRecord]:
@@ -150,8 +183,9 @@ def case_queue(
 @dataclass(frozen=True)
 class OutcomeEntry:
     """One outcome a doctor recorded for the child: when, by whom (display name, else the
-    sign-in name), the outcome (``normal``, ``advice``, ``recheck``, ``referred``), the recheck
-    date and the note (for a referral: the institution)."""
+    sign-in name), the outcome (``normal``, ``advice``, ``recheck``, ``referred``; ``withdrawn``
+    when the case closed because its entries were withdrawn, by the one who withdrew them), the
+    recheck date and the note (for a referral: the institution)."""
 
     at: dt.datetime
     by: str | None
@@ -160,7 +194,7 @@ class OutcomeEntry:
     note: str | None
 
 
-OUTCOME_ACTIONS = ("recheck_planned", "closed")
+OUTCOME_ACTIONS = ("recheck_planned", "closed", WITHDRAWN_CLOSE)
 
 
 def outcome_history(session: Session, child_id: int) -> list[OutcomeEntry]:

@@ -20,9 +20,20 @@ LIST_READS = {
 """Action of each audited list read → the list's name (its entry's ``object_kind``; the
 ``object_ref`` is the number of children the list named)."""
 
+ENTRY_CHANGES = ("measurement.withdraw", "measurement.correct")
+"""An entry withdrawn or corrected by the account that entered it (``object_ref``: its id)."""
+
+LINK_READS = ("summary.shared_read",)
+"""A child's summary read through a link the family shared (``object_ref``: the child's id)."""
+
+FEED_READS = ("calendar.read",)
+"""A child's reminders read by a calendar app through the family's feed link (no actor, role
+``calendar-link``; ``object_ref``: the link's id)."""
+
 AUDIT_ACTIONS = (
-    "child.read", "case.outcome", "export.coverage", "user.sign_out_everywhere", *LIST_READS
-)
+    "child.read", "case.outcome", "export.coverage", "user.sign_out_everywhere", *LIST_READS,
+    *ENTRY_CHANGES, *LINK_READS, *FEED_READS,
+)  # fmt: skip
 
 #: trigger bodies shared by the model (``create_all``) and migration 0003
 SQLITE_TRIGGERS = tuple(

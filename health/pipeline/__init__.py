@@ -26,25 +26,40 @@ from health.pipeline.results import (
     QuestionnaireResult,
 )
 from health.pipeline.stored import flag_of, flags_of_source
+from health.pipeline.withdraw import (
+    AlreadyWithdrawnError,
+    CorrectionResult,
+    EntryNotFoundError,
+    NotYourEntryError,
+    WithdrawalResult,
+    correct_measurement,
+    withdraw_measurement,
+)
 
 __all__ = [
     "INDICATORS",
     "PARENT_MILESTONES",
     "RULE_SET",
     "Ages",
+    "AlreadyWithdrawnError",
     "Author",
     "CheckResult",
     "Checklist",
+    "CorrectionResult",
+    "EntryNotFoundError",
     "FeedingRecallResult",
     "ImplausibleMeasurementError",
     "IndicatorResult",
     "MeasurementResult",
     "MilestoneResult",
+    "NotYourEntryError",
     "QuestionnaireResult",
     "RecordError",
+    "WithdrawalResult",
     "ages_of",
     "ages_on",
     "checklist_for",
+    "correct_measurement",
     "flag_of",
     "flags_of_source",
     "measurement_result",
@@ -53,4 +68,5 @@ __all__ = [
     "record_measurement",
     "record_milestones",
     "stored_recall_scoring",
+    "withdraw_measurement",
 ]

@@ -164,13 +164,15 @@ def _settle(
 
 
 def _series_flags(session: Session, child: Child) -> tuple[Flag, ...]:
-    """Faltering, rapid gain and early weight loss over the child's accepted weights."""
+    """Faltering, rapid gain and early weight loss over the child's accepted weights (a
+    withdrawn entry does not count)."""
     rows = session.exec(
         select(Measurement.age_days, Measurement.weight_kg)
         .where(
             Measurement.child_id == child.id,
             col(Measurement.weight_kg).is_not(None),
             Measurement.status == MeasurementStatus.accepted,
+            col(Measurement.withdrawn_at).is_(None),
         )
         .order_by(col(Measurement.age_days), col(Measurement.id))
     ).all()

@@ -328,6 +328,85 @@ def _check_recheck(data: CaseClose, today: dt.date) -> None:
         )  # fmt: skip
 
 
+WITHDRAWN_CLOSE = "closed_withdrawn"
+"""The event of a case closed because the entries behind its flags were withdrawn (its
+``detail.outcome`` is ``withdrawn``; the child's outcome history lists it)."""
+
+
+def withdraw_flags(
+    session: Session,
+    child_id: int,
+    *,
+    source_kind: str,
+    source_id: int,
+    at: Moment,
+    actor_id: int | None,
+) -> tuple[list[FlagRecord], Case | None]:
+    """Resolve (at ``at.now``) the open flags that one withdrawn record raised, advice
+    included; each flag of a case gets a ``flag_withdrawn`` event with its code and the record.
+    Returns the flags resolved and the open case they belonged to (None when none did). The
+    case itself is settled by :func:`settle_after_withdrawal`."""
+    flags = list(
+        session.exec(
+            select(FlagRecord)
+            .where(
+                FlagRecord.child_id == child_id,
+                FlagRecord.source_kind == source_kind,
+                FlagRecord.source_id == source_id,
+                col(FlagRecord.resolved_at).is_(None),
+            )
+            .order_by(col(FlagRecord.id))
+        )
+    )
+    case = None
+    for flag in flags:
+        flag.resolved_at = at.now
+        session.add(flag)
+        if flag.case_id is not None:
+            case = session.get(Case, flag.case_id)
+            if case is not None:
+                _event(session, case, "flag_withdrawn", at.now, actor_id, code=flag.code,
+                       source_kind=source_kind, source_id=source_id)  # fmt: skip
+    session.flush()
+    if case is not None and case.status != CaseStatus.open:
+        case = None
+    return flags, case
+
+
+def settle_after_withdrawal(
+    session: Session, case: Case, *, at: Moment, actor_id: int | None, source_id: int
+) -> bool:
+    """After flags of ``case`` were withdrawn: with no open flag left the case closes (event
+    :data:`WITHDRAWN_CLOSE`, closed by ``actor_id``, its outcome column untouched) and True is
+    returned; otherwise its severity follows its most urgent open flag (event ``deescalated``
+    when that is lower) and it stays in the queue."""
+    remaining = [
+        str(f.severity)
+        for f in session.exec(
+            select(FlagRecord).where(
+                FlagRecord.case_id == case.id, col(FlagRecord.resolved_at).is_(None)
+            )
+        )
+    ]
+    case.updated_at = at.now
+    if not remaining:
+        case.status = CaseStatus.closed
+        case.closed_at, case.closed_by_id = at.now, actor_id
+        _event(session, case, WITHDRAWN_CLOSE, at.now, actor_id, outcome="withdrawn",
+               source_kind="measurement", source_id=source_id)  # fmt: skip
+        session.add(case)
+        session.flush()
+        return True
+    worst = min(remaining, key=SEVERITY_RANK.__getitem__)
+    if worst != case.severity:
+        _event(session, case, "deescalated", at.now, actor_id, severity_from=case.severity,
+               severity_to=worst)  # fmt: skip
+        case.severity = worst  # type: ignore[assignment]
+    session.add(case)
+    session.flush()
+    return False
+
+
 def queue_order(severity: str, oldest_flag_at: dt.datetime, case_id: int) -> tuple[Any, ...]:
     """The sort key of a clinic's queue: most urgent first, then the oldest open flag first
     (the case id breaks ties)."""
