@@ -189,7 +189,7 @@ def _doctor_context(
 
 
 class ChildPages(PageController):
-    """One child: results and chart, entering a measurement, the printable summary."""
+    """One child: results and chart, entering a measurement (the summary: ``summary.py``)."""
 
     path = "/children/{child_id:int}"
     opt = {"roles": CHILD_ROLES}
@@ -259,8 +259,3 @@ class ChildPages(PageController):
             return render(request, "measure.html", status_code=422, child=visit.child, form=data,
                           confirm=confirm, error=error, errors=errors)  # fmt: skip
         return Redirect(f"/children/{visit.child.id}", status_code=303)
-
-    @page_get("/summary")
-    def summary(self, request: Request, visit: NamedDependency[Visit]) -> Template:
-        """One printable page: latest results, schedule, open advice."""
-        return render(request, "summary.html", **_child_context(request, visit))
