@@ -110,10 +110,6 @@ OUTCOME_LABELS = {
     "no_concern": "No concern",
 }
 LOST_SKILL_LABEL = "Please contact the child-health clinic now"
-LOST_SKILL_ADVICE = (
-    "You said your child has lost a skill they once had. Please contact the child-health clinic "
-    "now, by phone or in person; do not wait for the next check."
-)
 
 
 def for_child(sentence: str, sex: str, language: str) -> str:
@@ -135,8 +131,9 @@ def _milestones(
     errors: FieldErrors | None = None,
 ) -> Template:
     """The checklist for the child's age, filled with ``answers`` (``errors``: item id → the
-    sentence shown under it), and the result of ``recorded``: the outcome in words, the items
-    answered "not yet", the advice."""
+    sentence shown under it), and the result of ``recorded``: the outcome in words, what to do
+    and by when (the act-early sentence the screening rule chose), the items answered "not yet"
+    and "not sure", the flags' advice and 2-3 activities for the age the checklist used."""
     language, sex = visit.language, str(visit.child.sex)
     inst, band = reference.instrument(pipeline.PARENT_MILESTONES), None
     try:
@@ -165,7 +162,10 @@ def _milestones(
         items=items,
         result=scoring,
         outcome=outcome,
-        lost_skill=gettext(language, LOST_SKILL_ADVICE) if summary and summary.lost_skill else "",
+        act_early=text(summary.act_early, language) if summary and summary.act_early else "",
+        activities=[for_child(a.get(language), sex, language) for a in summary.activities]
+        if summary
+        else [],
         not_yet=[items.get(i, "") for i in summary.not_yet if i in items] if summary else [],
         not_sure=[items.get(i, "") for i in summary.not_sure if i in items] if summary else [],
         answers=answers if answers is not None else (dict(scoring.answers) if scoring else {}),

@@ -18,7 +18,7 @@ from health.pipeline.results import FeedingRecallResult, MilestoneResult, Questi
 from health.services.cases import raise_flags
 from screening import development, feeding, reference
 from screening.flags import Flag
-from screening.reference import Band, Instrument
+from screening.reference import Band, Instrument, Text
 
 PARENT_MILESTONES = "milestone-checklist"
 """The instrument parents answer (the others are for professionals)."""
@@ -221,12 +221,17 @@ def recall_form_field(name: str) -> str | None:
 @dataclass(frozen=True)
 class MilestoneSummary:
     """What a parent's checklist result tells the family: the items answered "not yet" and
-    "not sure" (in the order answered) and whether a lost skill was reported (a regression
-    question answered positively: the family should contact the clinic now)."""
+    "not sure" (in the order answered), whether a lost skill was reported (a regression
+    question answered positively: a referral, the family should contact the clinic now), what
+    to do and by when (``act_early``: a catalogue id chosen by the screening rule from the
+    outcome, None when there is nothing to do) and 2-3 everyday activities for the age band the
+    checklist was answered at (the corrected age of a baby born early, until 24 months)."""
 
     not_yet: tuple[str, ...]
     not_sure: tuple[str, ...]
     lost_skill: bool
+    act_early: str | None = None
+    activities: tuple[Text, ...] = ()
 
 
 LOST_SKILL = "DEV_LOST_SKILL"
@@ -239,7 +244,23 @@ def milestone_summary(scoring: development.DevelopmentResult) -> MilestoneSummar
         not_yet=tuple(item for item, answer in answers.items() if answer == "not_yet"),
         not_sure=tuple(item for item, answer in answers.items() if answer == "not_sure"),
         lost_skill=any(f.code == LOST_SKILL for f in scoring.flags),
+        act_early=scoring.act_early,
+        activities=development.band_activities(
+            scoring.age.completed_months,
+            scoring.instrument_version if scoring.instrument == PARENT_MILESTONES else None,
+        ),
     )
+
+
+def milestone_activities(child: Child, on: dt.date) -> tuple[Text, ...]:
+    """2-3 everyday activities for ``child`` on ``on``, for the parent checklist's age band of
+    the child's (corrected, for a baby born before 37 weeks until 24 months) completed months;
+    () before 2 months, from 6 years, or for a date before birth. For any page (the summary,
+    the milestone result) to show in the reader's language (``Text.get``)."""
+    if on < child.birth_date:
+        return ()
+    age = checklist_age(child, PARENT_MILESTONES, on)
+    return development.band_activities(age.completed_months)
 
 
 def checklist_age(child: Child, instrument: str, on: dt.date) -> development.AgeUsed:

@@ -231,7 +231,7 @@ def test_milestone_lost_skill_says_to_contact_the_clinic_now(app_client, world: 
     client = login(app_client, "parent1")
     page = client.post(f"/children/{world.own_child}/milestones", headers=HTML,
                        data=_checklist("2025-12-01", lost="yes"))  # fmt: skip
-    advice = re.search(r'id="lost-skill-advice"[^>]*>([^<]*)<', page.text)
+    advice = re.search(r'id="act-early-advice"[^>]*>([^<]*)<', page.text)
     assert advice and "现在就" in advice.group(1) and "不要等到下次体检" in advice.group(1)
     heading = page.text.split('id="milestone-result"')[1].split("</h2>")[0]
     assert "下次体检时" not in heading
