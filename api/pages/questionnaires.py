@@ -112,6 +112,12 @@ OUTCOME_LABELS = {
 LOST_SKILL_LABEL = "Please contact the child-health clinic now"
 
 
+def band_age(nominal: str, language: str) -> str:
+    """An age band's nominal age in words (``6m`` → 6 months / 6月龄, ``4y`` → 4 years / 4岁)."""
+    n = int(nominal[:-1])
+    return gettext(language, "{n} months" if nominal.endswith("m") else "{n} years", n=n)
+
+
 def for_child(sentence: str, sex: str, language: str) -> str:
     """An item of the checklist with the pronoun of the child's sex (Chinese: 她 for a girl;
     他 for a boy; the word 其他, "other", is left as it is). English items say "them"."""
@@ -159,6 +165,7 @@ def _milestones(
         child=visit.child,
         inst=inst,
         band=band,
+        band_age=band_age(band.nominal, language) if band is not None else "",
         items=items,
         result=scoring,
         outcome=outcome,

@@ -114,3 +114,25 @@ def test_a_baby_born_early_gets_the_activities_of_the_corrected_age(
     page = _post(client, child, _form("ms-2m"))
     assert _activities(page) == [a.zh_cn for a in MS.band("ms-2m").activities]
     assert _activities(page) != [a.zh_cn for a in MS.band("ms-4m").activities]
+
+
+def test_the_form_names_its_age_band_in_words(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    page = client.get(f"/children/{world.own_child}/milestones", headers=HTML).text
+    heading = re.search(r'<p class="muted">([^<]*)</p>', page).group(1)
+    assert heading.endswith("· 6月龄") and "6m" not in heading
+    client.cookies.set("lang", "en")
+    page = client.get(f"/children/{world.own_child}/milestones", headers=HTML).text
+    assert re.search(r'<p class="muted">([^<]*)</p>', page).group(1).endswith("· 6 months")
+
+
+def test_band_ages_in_years_read_as_years() -> None:
+    from api.pages.questionnaires import band_age
+
+    assert [band_age(n, "zh-CN") for n in ("2m", "36m", "4y", "5y")] == [
+        "2月龄",
+        "36月龄",
+        "4岁",
+        "5岁",
+    ]
+    assert band_age("4y", "en") == "4 years" and band_age("15m", "en") == "15 months"
