@@ -136,3 +136,15 @@ def test_band_ages_in_years_read_as_years() -> None:
         "5岁",
     ]
     assert band_age("4y", "en") == "4 years" and band_age("15m", "en") == "15 months"
+
+
+def test_the_doctor_sees_the_lost_skill_as_a_referral_in_words(app_client, world: World) -> None:
+    parent = login(app_client, "parent1")
+    _post(parent, world.own_child, _form(**{"ms-lost-skill": "yes"}))
+    doctor = login(app_client, "doctor1")
+    doctor.cookies.set("lang", "en")
+    page = doctor.get(f"/children/{world.own_child}", headers=HTML).text
+    flags = page.split('id="flags"')[1].split("</section>")[0]
+    assert "regression is an abnormal screen at any age" in flags and "refer." in flags
+    assert "Has your child lost any skill they once had?" in flags  # the question, not its id
+    assert "ms-lost-skill" not in flags and "DEV_LOST_SKILL" not in flags
