@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from api.access import ADMIN, CHILD_ROLES, DOCTOR, ENTERING, PARENT
 from api.controllers.base import PageController, page_get, page_post
 from api.errors import ServiceInputError
+from api.pages.calendar import home_context
 from api.pages.render import Form, error_text, parse_date, render
 from api.request_scope import Caller, Visit
 from api.services import charts, forms, views
@@ -79,8 +80,9 @@ class ParentPages(PageController):
 
     @page_get("/")
     def parent_home(self, request: Request, caller: NamedDependency[Caller]) -> Template:
-        children = views.children_read(request, caller)  # a parent's own: not audited
-        return render(request, "parent_home.html", children=children)
+        """The parent's children, each with its next checks and screening ages (due now, then
+        the next 90 days) and its calendar feed (:func:`api.pages.calendar.home_context`)."""
+        return render(request, "parent_home.html", **home_context(request, caller))
 
     @page_get("/children/new")
     def child_new(
