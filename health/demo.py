@@ -96,12 +96,15 @@ def seed_demo(
 
 
 def _name_children(session: Session) -> None:
-    """Give every demo child a made-up Chinese name (the exchange format carries none)."""
+    """Give every demo child a made-up Chinese name and most a made-up guardian phone that
+    cannot be a real one (:func:`health.demo_names.phone`; the exchange format carries
+    neither). No random draw: the demo's figures stay as they are."""
     rows = session.execute(text("SELECT id, sex FROM children ORDER BY id")).all()
     session.execute(
-        text("UPDATE children SET name = :name WHERE id = :id"),
-        [{"id": int(i), "name": demo_names.child(int(i), str(sex))} for i, sex in rows],
-    )
+        text("UPDATE children SET name = :name, guardian_phone = :phone WHERE id = :id"),
+        [{"id": int(i), "name": demo_names.child(int(i), str(sex)),
+          "phone": demo_names.phone(int(i))} for i, sex in rows],
+    )  # fmt: skip
 
 
 def _accounts(

@@ -4,7 +4,8 @@ written lists of common syllables (no real person's data, no real place on purpo
 Every name is a pure function of a running number, so the generator's random draws (and so its
 figures) do not change with the names: place ``i`` is the ``(97 i mod 576)``-th pair of a first
 and a second syllable (24 × 24 = 576 distinct place names, spread out); child ``i`` a surname and
-one or two given characters chosen by multiplying ``i`` by numbers prime to the list lengths.
+one or two given characters chosen by multiplying ``i`` by numbers prime to the list lengths;
+a guardian's phone likewise, with a prefix no real number has (:func:`phone`).
 """
 
 from __future__ import annotations
@@ -55,3 +56,17 @@ def child(index: int, sex: str) -> str:
     if index % 3:
         name += given[(index * 11 + 5) % len(given)]
     return name
+
+
+PHONE_PREFIX = "100"
+"""Demo phone numbers start with 100: no Chinese mobile number (13x-19x) or landline with its
+area code (0xx) does, so a made-up number cannot ring a real person."""
+
+
+def phone(index: int) -> str | None:
+    """Child ``index``'s made-up guardian phone, ``100-xxxx-xxxx`` (distinct for 10^8
+    indices: 7919 is prime to 10); every eighth child has none on file."""
+    if index % 8 == 0:
+        return None
+    digits = f"{(index * 7919) % 10**8:08d}"
+    return f"{PHONE_PREFIX}-{digits[:4]}-{digits[4:]}"

@@ -85,6 +85,48 @@ def plain_text(
     return text or None
 
 
+PHONE_DIGITS = (5, 20)
+"""A guardian's phone number has this many digits, at least and at most."""
+PHONE_LENGTH = 32  # the column's length
+_PHONE_NOT = re.compile(r"[^0-9 +-]")
+_PHONE_RUN = re.compile(r"[ -]+")
+
+
+def phone_number(value: str | None) -> str | None:
+    """A guardian's phone number as stored, or None when empty. NFKC-normalised first (so
+    full-width digits, plus, hyphen and the ideographic space read as their ASCII forms) and
+    trimmed; it holds only digits, an optional ``+`` at the start, and spaces or hyphens
+    between digits; :data:`PHONE_DIGITS` digits. Each run of spaces and hyphens is kept as one
+    hyphen (a run holding one) or one space; should that still be longer than the column, the
+    number is kept as ``+`` and digits only. Refusals are :class:`~health.errors.RecordError`
+    on ``guardian_phone``: ``error.record.phone_characters`` (with the first such character) and
+    ``error.record.phone_digits`` (with the count of digits and the limits)."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text:
+        return None
+    plus, rest = ("+", text[1:].lstrip()) if text.startswith("+") else ("", text)
+    found = _PHONE_NOT.search(rest) or re.search(r"\+", rest)
+    if found:
+        character = found.group()
+        shown = character if character.isprintable() else f"U+{ord(character):04X}"
+        raise RecordError(
+            "error.record.phone_characters", "guardian_phone",
+            f"holds the character U+{ord(character):04X}", character=shown,
+        )  # fmt: skip
+    digits = re.sub(r"[^0-9]", "", rest)
+    low, high = PHONE_DIGITS
+    if not low <= len(digits) <= high:
+        raise RecordError(
+            "error.record.phone_digits", "guardian_phone",
+            f"has {len(digits)} digits, not {low}-{high}", count=len(digits), low=low, high=high,
+        )  # fmt: skip
+    body = _PHONE_RUN.sub(lambda run: "-" if "-" in run.group() else " ", rest.strip(" -"))
+    number = plus + body
+    return number if len(number) <= PHONE_LENGTH else plus + digits
+
+
 def years_before(day: dt.date, years: int) -> dt.date:
     """The same calendar day ``years`` earlier (29 February becomes the 28th)."""
     try:
@@ -159,20 +201,25 @@ def create_facility(session: Session, data: FacilityCreate) -> Facility:
 
 def create_child(session: Session, data: ChildCreate, *, today: dt.date | None = None) -> Child:
     """Add a child; without an external ``code`` a random one is assigned. The name is
-    NFC-normalised and refused with control or bidirectional-override characters. With
-    ``today`` (the local date: a registration by a person) the rules of registration apply
-    too: the child lives in a township-level area, and is born not after ``today`` and not
-    more than :data:`REGISTRATION_YEARS` years before it. Each refusal is a
-    :class:`~health.errors.RecordError`."""
+    NFC-normalised and refused with control or bidirectional-override characters; the
+    guardian's phone, when given, is read by :func:`phone_number`. With ``today`` (the local
+    date: a registration by a person) the rules of registration apply too: the child lives in a
+    township-level area, and is born not after ``today`` and not more than
+    :data:`REGISTRATION_YEARS` years before it; ``registered_on`` is then ``today`` (without
+    it, e.g. imported records, the child is known since birth: ``registered_on`` stays empty).
+    Each refusal is a :class:`~health.errors.RecordError`."""
     name = plain_text(data.name, "error.record.name_characters", "name", limit=NAME_LENGTH)
+    phone = phone_number(data.guardian_phone)
     area = area_by_code(session, data.area_code)
     if today is not None:
         _check_registration(data.birth_date, area, today)
     child = Child(
-        **data.model_dump(exclude={"area_code", "code", "name"}),
+        **data.model_dump(exclude={"area_code", "code", "name", "guardian_phone"}),
         name=name,
         code=data.code or uuid.uuid4().hex[:16],
         area_id=area.id,
+        guardian_phone=phone,
+        registered_on=today,
     )
     session.add(child)
     session.flush()

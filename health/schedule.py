@@ -3,8 +3,13 @@ configurable data file ``reference_data/schedule/china_0_6.yaml``.
 
 Windows are closed date intervals ``[opens, closes]``. Status on ``today``: *done* when a check of
 the right kind is dated inside the window (each recorded check satisfies at most one scheduled
-check, earliest first); else *missed* once ``today > closes``; *due* while
-``opens <= today <= closes``; *upcoming* before that.
+check, earliest first); else *before registration* when the window closed before the day the
+child was registered here (``closes < registered_on``: the service could not have seen the child
+in time, so the check is not counted as missed); else *missed* once ``today > closes``; *due*
+while ``opens <= today <= closes``; *upcoming* before that. A window still open on the day of
+registration (it closes on that day or later) is the service's to keep: due, then missed. A
+child without a registration date (``None``: known since birth, e.g. imported records) has no
+check before registration. The coverage indicators (``health.coverage``) do not use this.
 
 Window dates come from one computation, :meth:`ScheduledCheck.windows` (numpy over an array of
 birth dates, calendar months by :func:`screening.vocabulary.add_months_array`): the schedule of one
@@ -171,9 +176,12 @@ def child_schedule(
     checks_done: Iterable[tuple[dt.date, str]],
     today: dt.date,
     schedule: Schedule | None = None,
+    registered_on: dt.date | None = None,
 ) -> list[CheckStatus]:
-    """Status of every scheduled check for a child born on ``birth``, given the recorded checks
-    ``(date, kind)`` and ``today``. Each recorded check satisfies at most one scheduled check."""
+    """Status of every scheduled check for a child born on ``birth`` and registered here on
+    ``registered_on`` (None: known since birth), given the recorded checks ``(date, kind)`` and
+    ``today``. Each recorded check satisfies at most one scheduled check; a check not done whose
+    window closed before ``registered_on`` is *before registration*, not *missed*."""
     schedule = schedule or load_schedule()
     unused = sorted(checks_done)
     result = []
@@ -183,6 +191,8 @@ def child_schedule(
         if match is not None:
             unused.remove(match)
             status, done_on = CheckState.done, match[0]
+        elif registered_on is not None and closes < registered_on:
+            status, done_on = CheckState.before_registration, None
         elif today > closes:
             status, done_on = CheckState.missed, None
         elif today >= opens:
@@ -221,13 +231,17 @@ def due_entries(
     today: dt.date,
     statuses: tuple[str, ...] = ("due", "missed"),
     schedule: Schedule | None = None,
+    registered: ArrayLike | None = None,
 ) -> list[DueEntry]:
     """Due and missed checks of many children at once (numpy, no loop over children).
 
-    Children have birth dates ``birth``; recorded checks are given as parallel arrays (row index
-    of the child in ``birth``, date, kind). Returns, per child and status in ``statuses``, the
-    first scheduled check in that status on ``today``; *missed* only while its window closed at
-    most :data:`RECENT_MISSED_DAYS` days before ``today``.
+    Children have birth dates ``birth`` and registration dates ``registered`` (parallel to
+    ``birth``, ``NaT`` or None: known since birth; no array: all known since birth); recorded
+    checks are given as parallel arrays (row index of the child in ``birth``, date, kind).
+    Returns, per child and status in ``statuses``, the first scheduled check in that status on
+    ``today``; *missed* only while its window closed at most :data:`RECENT_MISSED_DAYS` days
+    before ``today`` and not before the child was registered (such a check is *before
+    registration* and never listed).
 
     Same statuses as :func:`child_schedule`, which lets each recorded check satisfy at most one
     scheduled check: when the windows of one kind never overlap (the shipped schedule) that is
@@ -241,6 +255,12 @@ def due_entries(
     kinds = np.asarray(check_kind, dtype=object)
     day = np.datetime64(today, "D")
     n = births.size
+    since = (
+        np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        if registered is None
+        else np.asarray(registered, dtype="datetime64[D]")
+    )
+    known = ~np.isnat(since)
     first = {status: np.full(n, -1, dtype=np.int64) for status in statuses}
     spans: dict[str, list[tuple[Dates, Dates]]] = {}
     found: list[tuple[str, Dates, Dates]] = []
@@ -259,7 +279,8 @@ def due_entries(
             "due": ~done & (opens <= day) & (day <= closes),
             "missed": ~done
             & (day > closes)
-            & ((day - closes).astype(np.int64) <= RECENT_MISSED_DAYS),
+            & ((day - closes).astype(np.int64) <= RECENT_MISSED_DAYS)
+            & ~(known & (closes < since)),
         }
         for status in statuses:
             take = state[status] & (first[status] < 0)

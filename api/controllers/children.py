@@ -27,7 +27,7 @@ from health.models import (
     User,
 )
 from health.models.enums import MeasurementStatus, Sex
-from health.registry import add_guardian, create_child
+from health.registry import add_guardian, create_child, phone_number
 
 
 class NewChild(BaseModel):
@@ -38,6 +38,12 @@ class NewChild(BaseModel):
     gestational_weeks: float | None = Field(default=None, ge=22, le=45)
     name: str | None = Field(default=None, max_length=200)
     area_code: str = Field(max_length=32)
+    guardian_phone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Guardian's phone, optional: digits (5-20), an optional leading +, spaces "
+        "or hyphens; shown to the child's clinic only, never in a child's public view",
+    )
 
 
 class AgesOut(BaseModel):
@@ -98,9 +104,11 @@ class ChildrenController(Controller):
 
     @api_post("/", opt={"roles": (PARENT,)})
     def add_child(self, caller: NamedDependency[Caller], data: JSONBody[NewChild]) -> ChildPublic:
-        """A parent adds their child (linked to their account)."""
+        """A parent adds their child (linked to their account), registered on the local today.
+        A phone number that is not one is refused (422 with the rule's words)."""
         db = caller.writing()
-        child = create_child(db, ChildCreate(**data.model_dump()), today=caller.at.today)
+        entry = data.model_dump() | {"guardian_phone": phone_number(data.guardian_phone)}
+        child = create_child(db, ChildCreate(**entry), today=caller.at.today)
         add_guardian(db, db.get(User, caller.user.id), child)  # type: ignore[arg-type]
         db.commit()
         return _child_out(child)
@@ -111,9 +119,16 @@ class ChildrenController(Controller):
         return _child_out(child)
 
     @api_get("/{child_id:int}/measurements", tags=["measurements"])
-    def list_measurements(self, visit: NamedDependency[Visit]) -> list[MeasurementPublic]:
-        """Every measurement of the child, oldest first."""
-        rows = views.measurements(visit.db, int(visit.child.id))  # type: ignore[arg-type]
+    def list_measurements(
+        self,
+        visit: NamedDependency[Visit],
+        withdrawn: Annotated[
+            bool, QueryParameter(description="Include withdrawn and corrected entries")
+        ] = False,
+    ) -> list[MeasurementPublic]:
+        """The child's measurements that count, oldest first; with ``withdrawn`` also those
+        withdrawn or corrected by their author (``withdrawn_at`` set)."""
+        rows = views.measurements(visit.db, int(visit.child.id), withdrawn=withdrawn)  # type: ignore[arg-type]
         return [MeasurementPublic.model_validate(m, from_attributes=True) for m in rows]
 
     @api_post("/{child_id:int}/measurements", tags=["measurements"], opt={"roles": ENTERING})

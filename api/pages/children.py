@@ -35,7 +35,7 @@ from health import pipeline
 from health.errors import ImplausibleMeasurementError, RecordError
 from health.models import Area, Case, CaseEvent, ChildCreate, MeasurementCreate, User
 from health.models.enums import AreaLevel, CaseStatus
-from health.registry import add_guardian, create_child
+from health.registry import add_guardian, create_child, phone_number
 from health.services.questionnaires import answer_sets
 from health.services.schedule import schedule_for_child
 from screening.errors import ScreeningInputError
@@ -96,8 +96,9 @@ class ParentPages(PageController):
     def child_create(
         self, request: Request, caller: NamedDependency[Caller], data: Form
     ) -> Response[Any]:
-        """Add the parent's child; every refused field comes back in words next to it, all at
-        once, with the entry kept."""
+        """Add the parent's child, registered on the local today, with the guardian's phone when
+        given; every refused field comes back in words next to it, all at once, with the entry
+        kept."""
         language, errors = caller.language, {}
         birth = None
         try:
@@ -105,11 +106,17 @@ class ParentPages(PageController):
         except ServiceInputError:
             errors["birth_date"] = forms.date_error(language)
         weeks = forms.number(data, "gestational_weeks", errors, language)
+        phone = None
+        try:
+            phone = phone_number(str(data.get("guardian_phone") or "") or None)
+        except RecordError as exc:
+            errors["guardian_phone"] = error_text(request, exc)
         entry = None
         try:
             entry = ChildCreate(
                 sex=str(data.get("sex", "")), birth_date=birth, gestational_weeks=weeks,
                 name=str(data.get("name") or "") or None, area_code=str(data.get("area_code", "")),
+                guardian_phone=phone,
             )  # fmt: skip
         except ValidationError as exc:
             errors = forms.validation_errors(exc, language) | errors
@@ -214,6 +221,7 @@ class ChildPages(PageController):
             professional=professional,
             chart=chart if chart in charts.CHARTS else "wfa",
             chart_html=charts.chart_html(visit.child, rows, chart, language) if rows else "",
+            history=views.measurement_history(visit.db, int(visit.child.id), visit.user.id),  # type: ignore[arg-type]
             charts=charts.CHARTS,
             indicator_name=lambda code: indicator_name(code, language),
         )

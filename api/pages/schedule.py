@@ -3,6 +3,7 @@ the checks due at the linked clinic."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from litestar import Request
@@ -34,7 +35,8 @@ class SchedulePages(PageController):
         page: Annotated[str | None, QueryParameter(max_length=7, pattern=r"^[0-9]*$")] = None,
     ) -> Template:
         """The missed checks of the caller's scope, 50 a page, optionally one check only (an
-        empty filter, the form's "all checks", is no filter; an empty page is the first)."""
+        empty filter, the form's "all checks", is no filter; an empty page is the first), each
+        with the guardian's phone (clinic roles only) or "no phone on file"."""
         number = int(page) if page else 1
         missed = views.missed_page(request, caller, check=check or None, page=number)
         return render(request, "due_list.html", missed=missed, title="Missed checks")
@@ -49,9 +51,9 @@ class SchedulePages(PageController):
         facility = db.get(Facility, user.facility_id) if user.facility_id else None
         clinic = db.get(Clinic, facility.clinic_id) if facility is not None else None
         due = sorted(
-            views.due_read(request, caller),
+            (replace(r, guardian_phone=None) for r in views.due_read(request, caller)),
             key=lambda r: (r.status != CheckState.missed, r.closes, r.child_id),
-        )
+        )  # the guardian's phone is for the clinic only
         children = [
             (child, (today - child.birth_date).days, schedule_for_child(db, child, today)[1])
             for child in views.children_read(request, caller)

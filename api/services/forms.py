@@ -40,6 +40,7 @@ FIELD_LABELS = {
     "gestational_weeks": "Gestational age at birth (weeks, optional)",
     "name": "Name (optional)",
     "area_code": "Township or street where the child lives",
+    "guardian_phone": "Guardian's phone (optional)",
 }
 """Form field → its label on the page (a catalogue id), for messages not shown next to it."""
 

@@ -57,6 +57,7 @@ class CheckState(StrEnum):
     missed = "missed"
     due = "due"
     upcoming = "upcoming"
+    before_registration = "before_registration"  # closed before the child was registered here
 
 
 class Measure(StrEnum):

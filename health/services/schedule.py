@@ -21,8 +21,9 @@ DUE_UNDER_YEARS = 7  # the due list covers children under this age on ``today``
 def schedule_for_child(
     session: Session, child: Child | int, today: dt.date
 ) -> tuple[list[CheckStatus], CheckStatus | None]:
-    """Every scheduled check of ``child`` (the row, or its id) with its status on ``today``,
-    and the next one to do."""
+    """Every scheduled check of ``child`` (the row, or its id) with its status on ``today``
+    (a check whose window closed before the child's ``registered_on`` is *before
+    registration*, see :mod:`health.schedule`), and the next one to do."""
     if not isinstance(child, Child):
         found = session.get(Child, child)
         if found is None:
@@ -31,7 +32,10 @@ def schedule_for_child(
     done = session.execute(
         select(Check.check_date, Check.kind).where(Check.child_id == child.id)
     ).all()
-    statuses = child_schedule(child.birth_date, [(d, str(k)) for d, k in done], today)
+    statuses = child_schedule(
+        child.birth_date, [(d, str(k)) for d, k in done], today,
+        registered_on=child.registered_on,
+    )  # fmt: skip
     return statuses, next_due(statuses)
 
 
@@ -49,6 +53,7 @@ class DueRow:
     closes: dt.date
     age_days: int = 0  # the child's age on the list's day
     days_overdue: int = 0  # days since a missed check's window closed (0 while due)
+    guardian_phone: str | None = None  # personal: for clinic roles only (None: none on file)
 
 
 def due_list(
@@ -59,12 +64,15 @@ def due_list(
 ) -> list[DueRow]:
     """Per child matching ``scope`` (a SQL condition on ``Child``) and under 7 years on
     ``today``: the first scheduled check due now and the first one missed in the last year
-    (:func:`health.schedule.due_entries`), due first, then by window end and child id; each
-    row with the child's age and, for a missed check, the days since its window closed."""
+    (:func:`health.schedule.due_entries`; a window that closed before the child's
+    ``registered_on`` is not missed and not listed), due first, then by window end and child
+    id; each row with the child's age, for a missed check the days since its window closed, and
+    the guardian's phone (personal: a view shows it to clinic roles only)."""
     in_scope = and_(scope, Child.birth_date > add_years(today, -DUE_UNDER_YEARS))
     kids = session.execute(
-        select(Child.id, Child.code, Child.name, Child.birth_date).where(in_scope)
-    ).all()
+        select(Child.id, Child.code, Child.name, Child.birth_date, Child.registered_on,
+               Child.guardian_phone).where(in_scope)
+    ).all()  # fmt: skip
     if not kids:
         return []
     ids = np.array([k.id for k in kids], dtype=np.int64)
@@ -83,12 +91,14 @@ def due_list(
         np.array([str(r[2]) for r in records], dtype=object),
         today,
         statuses,
+        registered=np.array([k.registered_on for k in kids], dtype="datetime64[D]"),
     )
     out = [
         DueRow(kids[e.index].id, kids[e.index].code, kids[e.index].name,
                kids[e.index].birth_date, e.code, e.status, e.opens, e.closes,
                age_days=(today - kids[e.index].birth_date).days,
-               days_overdue=max((today - e.closes).days, 0))
+               days_overdue=max((today - e.closes).days, 0),
+               guardian_phone=kids[e.index].guardian_phone)
         for e in entries
     ]  # fmt: skip
     return sorted(out, key=lambda r: (r.status != CheckState.due, r.closes, r.child_id))
