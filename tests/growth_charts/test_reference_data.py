@@ -26,6 +26,8 @@ def test_provenance_lists_all_who_tables() -> None:
     files = {name for name, _, _ in provenance_rows()}
     expected = {f"who2006/{t}.csv" for t in "wfa lhfa wfl wfh bmifa hcfa acfa tsfa ssfa".split()}
     expected |= {f"who2007/{t}.csv" for t in "hfa wfa bmifa".split()}
+    velocity = "weight-1mo weight-2mo length-2mo head-2mo".split()
+    expected |= {f"velocity/{t}-{sex}.csv" for t in velocity for sex in "mf"}
     assert expected <= files
 
 
