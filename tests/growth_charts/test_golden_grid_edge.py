@@ -23,9 +23,10 @@ This is WHO's own behaviour; the engine keeps it for parity under both rule sets
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from growth_charts import children, compute, round_and_flag, round_z
+from growth_charts import children, compute, round_and_flag, round_z, zscores
 from growth_charts.zscore import lms_at, zscore
 
 # sex, age (days; None = unknown), length/height (cm), measure, weight (kg),
@@ -94,3 +95,13 @@ def test_weight_for_length_table_ends_stay_valid():
     at_end = _one("M", 700, 110.0, "L", 18.0, "who-anthro")["zwfl"][0]
     expected = ((18.0 / 18.2689) ** -0.3521 - 1) / (-0.3521 * 0.08755)
     assert at_end == pytest.approx(expected, abs=1e-9)
+
+
+def test_survey_frame_in_who_anthro_columns_gives_the_same_rows():
+    frame = pd.DataFrame(
+        {"sex": ["1", "2", "2"], "age_days": [1800, 1800, 1800], "weight": [16.0, 16.0, 19.3],
+         "lenhei": [103.1, 103.1, 103.1], "measure": ["l", "l", "l"]}
+    )  # fmt: skip
+    out = zscores(frame)
+    assert list(out["zwfl"]) == [-0.06, 0.02, 1.99]
+    assert list(out["clenhei"]) == [102.39999999999999] * 3
