@@ -48,7 +48,8 @@ class MeasurementCreate(MeasurementBase):
 
 
 class MeasurementPublic(ChildRecordPublic, MeasurementBase):
-    """Output: a stored measurement with the engine's z-scores (WHO-rounded) and its status."""
+    """Output: a stored measurement with the engine's z-scores (WHO-rounded) and its status;
+    when withdrawn, when (UTC) and by which account; the entry it corrects, if any."""
 
     z_lhfa: float | None
     z_wfa: float | None
@@ -59,6 +60,9 @@ class MeasurementPublic(ChildRecordPublic, MeasurementBase):
     implausible: bool
     status: str
     rule_set: str
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_by_id: int | None = None
+    corrects_id: int | None = None
 
 
 class Measurement(ChildRecordColumns, MeasurementBase, table=True):

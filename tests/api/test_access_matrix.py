@@ -34,10 +34,12 @@ def routes(app) -> list[tuple[str, str, object]]:
 
 
 def fill(path: str, child_id: int, case_id: int, user_id: int = 2) -> str:
-    """``path`` with its parameters: the child, the case, an account (parent2), a language."""
+    """``path`` with its parameters: the child, the case, an account (parent2), a measurement,
+    a language."""
     path = re.sub(r"\{child_id:int\}", str(child_id), path)
     path = re.sub(r"\{case_id:int\}", str(case_id), path)
     path = re.sub(r"\{user_id:int\}", str(user_id), path)
+    path = re.sub(r"\{measurement_id:int\}", "1", path)  # the world's first measurement
     return re.sub(r"\{code:str\}", "en", path)
 
 
