@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from types import MappingProxyType
 
 from sqlalchemy import select
@@ -136,7 +136,7 @@ def _first_day(inst: Instrument, birth: dt.date, weeks: float | None, position: 
     return birth + dt.timedelta(days=low)
 
 
-@cache
+@lru_cache(maxsize=8192)  # one entry per birth date and gestation seen
 def _screening_windows(
     birth: dt.date, weeks: float | None, version: str
 ) -> tuple[tuple[str, str, int, dt.date, dt.date], ...]:
