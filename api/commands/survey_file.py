@@ -1,6 +1,7 @@
 """Survey files for ``childhealth prevalence`` and ``childhealth quality``: read, z-score, write.
 
-Formats by extension: ``.csv``, ``.parquet``, Stata ``.dta`` and SPSS ``.sav`` (pyreadstat).
+Formats by extension: ``.csv``, ``.parquet``, Stata ``.dta`` and SPSS ``.sav`` (pyreadstat); a
+folder is a Parquet dataset (``api.commands.survey_batches``).
 Columns use WHO Anthro's names (``sex``, ``age_days``/``age_months``, ``weight``, ``lenhei``,
 ``measure``, ``oedema``, …); the z-score columns are computed with ``growth_charts.zscores``
 unless all of ``zlen, zwei, zwfl, zbmi`` are already present.
@@ -102,7 +103,12 @@ class SurveyFile:
 
 
 def read_survey(path: Path) -> SurveyFile:
-    """Read ``path`` by its extension; ``InputFileError`` if unreadable or of another type."""
+    """Read ``path`` by its extension (a folder: a Parquet dataset, its files in path order);
+    ``InputFileError`` if unreadable or of another type."""
+    if path.is_dir():
+        from api.commands.survey_batches import read_dataset
+
+        return read_dataset(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise InputFileError(str(path), f"unknown file type; use one of {', '.join(FORMATS)}")

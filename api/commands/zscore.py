@@ -1,4 +1,9 @@
-"""``childhealth zscore IN.csv -o OUT.csv [--rules who-anthro|igrowup]``."""
+"""``childhealth zscore IN -o OUT [--rules who-anthro|igrowup] [--engine local|dask …]``.
+
+``IN`` is a CSV file, or a Parquet dataset (one ``.parquet`` file or a folder of them; output
+``OUT.csv`` or a Parquet dataset folder); ``--engine dask`` runs a Parquet dataset on a Dask
+cluster (``api.commands.survey_batches``).
+"""
 
 from __future__ import annotations
 
@@ -10,42 +15,82 @@ import typer
 
 from api.commands.errors import fail
 
+ENGINE_HELP = "local (this process) or dask (a Parquet dataset, partition by partition)."
+SCHEDULER_HELP = "Address of a running Dask scheduler (tcp://host:8786); default: a local cluster."
+WORKERS_HELP = "Workers of the local Dask cluster (default: one per core)."
+MEMORY_HELP = "Memory limit per worker of the local Dask cluster."
+
 
 def zscore(
-    source: Annotated[Path, typer.Argument(help="Input CSV in WHO Anthro's column names.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output CSV to write.")],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Input CSV in WHO Anthro's column names, or a Parquet dataset (a .parquet "
+            "file or a folder of them)."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Output CSV, or (Parquet input) a new folder for a dataset."
+        ),
+    ],
     rules: Annotated[
         str, typer.Option(help="Rule set: who-anthro (WHO anthro 1.1) or igrowup (older macros).")
     ] = "who-anthro",
+    engine: Annotated[str, typer.Option(help=ENGINE_HELP)] = "local",
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP, metavar="ADDRESS")] = None,
+    workers: Annotated[int | None, typer.Option(help=WORKERS_HELP, min=1)] = None,
+    worker_memory: Annotated[str, typer.Option(help=MEMORY_HELP)] = "1GiB",
 ) -> None:
-    """Append WHO z-scores and flags to every row of a survey CSV file."""
+    """Append WHO z-scores and flags to every row of a survey CSV file or Parquet dataset."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
+    from api.commands.survey_batches import (
+        ENGINES,
+        EngineError,
+        InputFileError,
+        dask_client,
+        is_dataset,
+        zscore_dataset,
+    )
     from growth_charts.anthro import RULE_SETS
     from growth_charts.batch import BatchInputError, zscore_csv
 
     if rules not in RULE_SETS:
         fail(f"--rules must be one of: {', '.join(RULE_SETS)} (got {rules!r})")
+    if engine not in ENGINES:
+        fail(f"--engine must be one of: {', '.join(ENGINES)} (got {engine!r})")
+    if scheduler is not None and engine != "dask":
+        fail("--scheduler needs --engine dask")
+    dataset = is_dataset(source)
+    if engine == "dask" and not dataset:
+        fail(f"{source}: --engine dask reads a Parquet dataset (a .parquet file or a folder)")
     show = sys.stderr.isatty()
     progress = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         TaskProgressColumn(),
         TimeRemainingColumn(),
-        disable=not show,
+        disable=not show or engine == "dask",
         transient=True,
     )
     try:
-        with progress:
-            task = progress.add_task("z-scores", total=None)
-            rows = zscore_csv(
-                source,
-                output,
-                rules,  # type: ignore[arg-type]
-                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
-    except BatchInputError as error:
+        if engine == "dask":
+            with dask_client(scheduler, workers, worker_memory) as client:
+                rows = zscore_dataset(source, output, rules, client)
+        else:
+            with progress:
+                task = progress.add_task("z-scores", total=None)
+                step = lambda done, total: progress.update(task, completed=done, total=total)  # noqa: E731
+                if dataset:
+                    rows = zscore_dataset(source, output, rules, on_progress=step)
+                else:
+                    rows = zscore_csv(source, output, rules, on_progress=step)  # type: ignore[arg-type]
+    except (BatchInputError, EngineError) as error:
         fail(str(error))
+    except InputFileError as error:
+        fail(error.message)
     except OSError as error:
         fail(f"{error.filename or output}: {error.strerror}")
     if show:

@@ -1,0 +1,408 @@
+"""Survey batches on Parquet datasets: read a partition at a time, here or on a Dask cluster.
+
+A *dataset* is one ``.parquet`` file or a folder of them (searched recursively, in path order;
+names starting with ``_`` or ``.``, such as ``_metadata``, are skipped). A *partition* is one
+row group of one file, so a partition's rows are a known slice of one file and an error names
+the file and the row in it (1-based, as in a spreadsheet without its header). The memory a task
+needs grows with its row group (pyarrow writes at most 1,048,576 rows per group by default).
+
+``--engine dask`` runs the same engine functions as the single-process path on every partition
+(``growth_charts.zscores`` through ``map_partitions``; ``growth_charts.prevalence_parts`` for
+the prevalence table, whose per-partition sums are merged pairwise, in partition order, on the
+workers). Without ``--scheduler`` a ``distributed.LocalCluster`` is started with one thread
+per worker and ``--worker-memory`` (default 1 GiB) per worker; with ``--scheduler ADDRESS``
+the tasks go to that cluster, whose workers must have this project installed and be able to
+read the dataset's path. See ``docs/survey-batches.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import growth_charts
+from api.commands.survey_file import Z_COLUMNS, InputFileError, SurveyFile, shown
+from growth_charts.batch import FLAG_COLUMNS
+from growth_charts.prevalence_parts import (
+    DesignFacts,
+    Options,
+    PartSums,
+    Plan,
+    design_facts,
+    fold_facts,
+    merge,
+    partition_sums,
+    plan,
+    table,
+)
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+ENGINES = ("local", "dask")
+DEFAULT_WORKER_MEMORY = "1GiB"
+
+
+class EngineError(Exception):
+    """The Dask cluster cannot be used (bad address, bad memory limit)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One row group of one file; ``first_row`` is its 0-based position in the file."""
+
+    path: str
+    row_group: int
+    first_row: int
+    rows: int
+
+
+class PartError(Exception):
+    """A bad partition, picklable so that a Dask worker can send it back."""
+
+    def __init__(self, file: str, reason: str, row: int | None = None, column: str | None = None):
+        super().__init__(file, reason, row, column)
+        self.file, self.reason, self.row, self.column = file, reason, row, column
+
+    def input_error(self) -> InputFileError:
+        """The command's error: ``file, column 'c': row N: reason``."""
+        reason = self.reason if self.row is None else f"row {self.row}: {self.reason}"
+        return InputFileError(self.file, reason, column=self.column)
+
+
+def is_dataset(source: Path) -> bool:
+    """A folder, or a single ``.parquet`` file."""
+    return source.is_dir() or source.suffix.lower() == ".parquet"
+
+
+def dataset_parts(source: Path) -> list[Part]:
+    """The partitions of a dataset, files in path order; ``InputFileError`` if unreadable."""
+    if source.is_dir():
+        files = sorted(
+            p
+            for p in source.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() == ".parquet"
+            and not any(s.startswith(("_", ".")) for s in p.relative_to(source).parts)
+        )
+        if not files:
+            raise InputFileError(str(source), "the folder holds no .parquet file")
+    elif not source.exists():
+        raise InputFileError(str(source), "file not found")
+    else:
+        files = [source]
+    parts: list[Part] = []
+    for file in files:
+        try:
+            meta = pq.ParquetFile(file).metadata
+        except (OSError, pa.ArrowException) as error:
+            raise InputFileError(str(file), f"cannot be read as Parquet ({error})") from None
+        first = 0
+        for group in range(meta.num_row_groups):
+            rows = meta.row_group(group).num_rows
+            parts.append(Part(str(file), group, first, rows))
+            first += rows
+    return parts
+
+
+def dataset_columns(source: Path) -> list[str]:
+    """Column names of the dataset's first file."""
+    parts = dataset_parts(source)
+    files = [Path(p.path) for p in parts] or [source]
+    return list(pq.ParquetFile(files[0]).schema_arrow.names)
+
+
+def read_part(part: Part, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The partition as a pandas frame (only ``columns`` that the file has, when given)."""
+    try:
+        handle = pq.ParquetFile(part.path)
+        if columns is not None:
+            names = set(handle.schema_arrow.names)
+            columns = [c for c in columns if c in names]
+        return handle.read_row_group(part.row_group, columns=columns).to_pandas()
+    except (OSError, pa.ArrowException) as error:
+        raise PartError(part.path, f"cannot be read as Parquet ({error})") from None
+
+
+@contextmanager
+def located(part: Part, valid: bool = False) -> Iterator[None]:
+    """The engine's complaints about a partition as ``PartError`` naming file and row.
+
+    ``valid``: word a bad value as ``childhealth zscore`` does (``… is not valid (…)``).
+    """
+    try:
+        yield
+    except growth_charts.InvalidValueError as error:
+        expected = f"valid ({error.expected})" if valid else error.expected
+        row = part.first_row + error.row + 1
+        reason = f"{shown(error.value)} is not {expected}"
+        raise PartError(part.path, reason, row, error.column) from None
+    except growth_charts.MissingColumnError as error:
+        raise PartError(part.path, "required column is missing", column=error.column) from None
+
+
+class DatasetFile(SurveyFile):
+    """A whole dataset in one frame (the single-process path), rows named by file and row."""
+
+    def __init__(self, path: Path, frame: pd.DataFrame, parts: list[Part]) -> None:
+        super().__init__(path, frame, {})
+        self.parts = parts
+
+    def error(self, row: int, column: str | None, reason: str) -> InputFileError:
+        seen = 0
+        for part in self.parts:
+            if row < seen + part.rows:
+                return PartError(part.path, reason, part.first_row + row - seen + 1, column) \
+                    .input_error()  # fmt: skip
+            seen += part.rows
+        return super().error(row, column, reason)
+
+
+def read_dataset(source: Path) -> DatasetFile:
+    """Every partition of a folder dataset, concatenated in order."""
+    parts = dataset_parts(source)
+    try:
+        frames = [read_part(part) for part in parts]
+    except PartError as error:
+        raise error.input_error() from None
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return DatasetFile(source, frame, parts)
+
+
+# z-scores ------------------------------------------------------------------------------------
+
+
+def zscore_frame(frame: pd.DataFrame, rules: str) -> pd.DataFrame:
+    """``growth_charts.zscores`` with the flags as nullable small integers (as the CSV job)."""
+    result = growth_charts.zscores(frame, rules)  # type: ignore[arg-type]
+    flags = [c for c in FLAG_COLUMNS if c in result]
+    result[flags] = result[flags].astype("Int8")
+    return result
+
+
+def _zscore_part(part: Part, rules: str) -> pd.DataFrame:
+    frame = read_part(part)
+    with located(part, valid=True):
+        return zscore_frame(frame, rules)
+
+
+def _zscore_partition(
+    frame: pd.DataFrame, rules: str, parts: list[Part], partition_info: dict | None = None
+) -> pd.DataFrame:
+    """``map_partitions`` body: partition ``number`` is ``parts[number]``."""
+    part = parts[partition_info["number"]] if partition_info else parts[0]
+    with located(part, valid=True):
+        return zscore_frame(frame, rules)
+
+
+def _fresh(target: Path) -> Path:
+    """Where to write before the result is moved onto ``target`` (left alone on error)."""
+    if target.is_dir() and any(target.iterdir()):
+        raise InputFileError(str(target), "the output folder exists and is not empty")
+    partial = target.with_name(target.name + ".partial")
+    if partial.is_dir():
+        shutil.rmtree(partial)
+    partial.unlink(missing_ok=True)
+    return partial
+
+
+def _publish(partial: Path, target: Path) -> None:
+    if target.is_dir():
+        target.rmdir()
+    partial.replace(target)
+
+
+def part_name(number: int) -> str:
+    """File name of output partition ``number``."""
+    return f"part-{number:05d}.parquet"
+
+
+def zscore_dataset(
+    source: Path,
+    target: Path,
+    rules: str,
+    client: Client | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """z-scores of every row of a dataset; returns the number of rows.
+
+    ``target`` ending in ``.csv``: one CSV file, partitions in order; otherwise a Parquet
+    dataset folder, one ``part-NNNNN.parquet`` per input partition. ``client``: run on Dask.
+    Raises ``InputFileError`` (file, row, column, reason); ``target`` is then left unwritten.
+    """
+    parts = dataset_parts(source)
+    as_csv = target.suffix.lower() == ".csv"
+    partial = _fresh(target)
+    try:
+        try:
+            if client is None:
+                _zscore_here(parts, partial, rules, as_csv, on_progress)
+            else:
+                _zscore_on_dask(parts, partial, rules, as_csv)
+        except PartError as error:
+            raise error.input_error() from None
+        _publish(partial, target)
+    finally:
+        if partial.is_dir():
+            shutil.rmtree(partial)
+        partial.unlink(missing_ok=True)
+    return sum(p.rows for p in parts)
+
+
+def _zscore_here(
+    parts: list[Part],
+    partial: Path,
+    rules: str,
+    as_csv: bool,
+    on_progress: Callable[[int, int], None] | None,
+) -> None:
+    if not as_csv:
+        partial.mkdir(parents=True)
+    total = sum(p.rows for p in parts)
+    done = 0
+    for number, part in enumerate(parts):
+        result = _zscore_part(part, rules)
+        if as_csv:
+            result.to_csv(partial, index=False, mode="w" if number == 0 else "a",
+                          header=number == 0)  # fmt: skip
+        else:
+            result.to_parquet(partial / part_name(number), index=False)
+        done += part.rows
+        if on_progress:
+            on_progress(done, total)
+    if as_csv and not parts:
+        partial.write_text("")
+
+
+def _zscore_on_dask(parts: list[Part], partial: Path, rules: str, as_csv: bool) -> None:
+    import dask
+
+    # text columns stay pandas' own strings, as the single-process path writes them
+    with dask.config.set({"dataframe.convert-string": False}):
+        _zscore_graph(parts, partial, rules, as_csv)
+
+
+def _zscore_graph(parts: list[Part], partial: Path, rules: str, as_csv: bool) -> None:
+    import dask.dataframe as dd
+
+    meta_in = pq.ParquetFile(parts[0].path).schema_arrow.empty_table().to_pandas()
+    with located(parts[0], valid=True):
+        meta_out = zscore_frame(meta_in, rules)
+    frame = dd.from_map(read_part, parts, meta=meta_in, enforce_metadata=False)
+    result = frame.map_partitions(_zscore_partition, rules, parts, meta=meta_out)
+    if as_csv:
+        result.to_csv(str(partial), single_file=True, index=False)
+    else:
+        result.to_parquet(str(partial), write_index=False, name_function=part_name)
+
+
+# prevalence ----------------------------------------------------------------------------------
+
+
+def _with_zscores(frame: pd.DataFrame) -> pd.DataFrame:
+    if all(column in frame for column in Z_COLUMNS):
+        return frame
+    return growth_charts.zscores(frame)
+
+
+def _facts_of(part: Part, options: Options, columns: list[str]) -> DesignFacts:
+    frame = read_part(part, columns)
+    with located(part):
+        return design_facts(frame, options)
+
+
+def _sums_of(part: Part, layout: Plan) -> PartSums | None:
+    frame = read_part(part)
+    with located(part):
+        return partition_sums(_with_zscores(frame), layout)
+
+
+def _pass_one_columns(options: Options) -> list[str]:
+    return ["age_days", "age_months", "sex", "oedema", *options.columns()]
+
+
+def prevalence_dataset(source: Path, options: Options, client: Client) -> pd.DataFrame:
+    """WHO's prevalence table of a dataset on Dask: pass 1 (design facts) and pass 2 (sums),
+    each mapped over the partitions and folded pairwise in partition order on the workers.
+
+    Raises ``InputFileError`` for a bad partition, ``NoRowsLeftError`` when nothing is kept;
+    warns (``PrevalenceWarning``) as ``prevalence`` does.
+    """
+    parts = dataset_parts(source)
+    try:
+        columns = _pass_one_columns(options)
+        facts = _tree(client, client.map(_facts_of, parts, options=options, columns=columns,
+                                         pure=False), fold_facts)  # fmt: skip
+        layout = plan(facts if facts is not None else DesignFacts(), options)
+        shared = client.scatter(layout, broadcast=True)
+        sums = _tree(client, client.map(_sums_of, parts, layout=shared, pure=False), merge)
+    except PartError as error:
+        raise error.input_error() from None
+    return table(layout, sums)
+
+
+def _tree(client: Client, futures: list, fold: Callable[[Any, Any], Any]) -> Any:
+    """``fold`` over the futures' results, neighbours first (order kept), on the workers."""
+    if not futures:
+        return None
+    while len(futures) > 1:
+        pairs = zip(futures[0::2], futures[1::2], strict=False)
+        paired = [client.submit(fold, a, b, pure=False) for a, b in pairs]
+        futures = paired + (futures[-1:] if len(futures) % 2 else [])
+    return futures[0].result()
+
+
+# the cluster ---------------------------------------------------------------------------------
+
+
+def check_memory(limit: str) -> None:
+    """``EngineError`` unless ``limit`` is a size such as ``1GiB`` or ``512MB``."""
+    from dask.utils import parse_bytes
+
+    try:
+        if parse_bytes(limit) <= 0:
+            raise ValueError(limit)
+    except (ValueError, TypeError):
+        message = f"--worker-memory {limit!r} is not a size such as 1GiB or 512MB"
+        raise EngineError(message) from None
+
+
+@contextmanager
+def dask_client(
+    scheduler: str | None, workers: int | None = None, worker_memory: str = DEFAULT_WORKER_MEMORY
+) -> Iterator[Client]:
+    """A client of the cluster at ``scheduler``, or of a local cluster started for the run
+    (``workers`` processes, default one per core; ``worker_memory`` each)."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as error:
+            raise EngineError(f"cannot reach the Dask scheduler at {scheduler} ({error})") from None
+        with client:
+            yield client
+        return
+    check_memory(worker_memory)
+    with (
+        LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            memory_limit=worker_memory,
+            dashboard_address=":0",  # any free port: never fails over a busy 8787
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
