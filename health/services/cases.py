@@ -13,6 +13,10 @@ A doctor's outcome ``normal``, ``advice`` or ``referred`` closes the case. ``rec
 open until the recheck: the case stays in the clinic's queue with ``outcome`` = recheck and
 ``recheck_on`` set (event ``recheck_planned``), its flags stay open, new flags of the child join
 it, and the doctor's outcome after the recheck closes it (another ``recheck`` moves the date).
+
+A withdrawn entry takes its flags back (:func:`withdraw_flags`, event ``flag_withdrawn``); a case
+then left without an open flag closes (:func:`settle_after_withdrawal`, event
+``closed_withdrawn``), otherwise its severity follows its remaining flags (``deescalated``).
 """
 
 from __future__ import annotations
