@@ -77,9 +77,10 @@ def _milestones(visit: Visit) -> dict[str, Any] | None:
     }
 
 
-def _feeding(visit: Visit, professional: bool) -> dict[str, Any] | None:
+def _feeding(visit: Visit, professional: bool, shown: set[str]) -> dict[str, Any] | None:
     """The latest recall: the family's sentence per indicator, or for a clinician each IYCF
-    indicator by name with met / not met / unknown; the recall's advice."""
+    indicator by name with met / not met / unknown; the recall's advice not already ``shown``
+    among the open flags."""
     found = latest_feeding(visit.db, int(visit.child.id))  # type: ignore[arg-type]
     if found is None:
         return None
@@ -94,7 +95,9 @@ def _feeding(visit: Visit, professional: bool) -> dict[str, Any] | None:
     return {
         "on": found.on,
         "lines": lines,
-        "advice": [] if professional else [text(m, language) for m in found.advice],
+        "advice": []
+        if professional
+        else [words for m in found.advice if (words := text(m, language)) not in shown],
     }
 
 
@@ -108,6 +111,7 @@ def summary_context(visit: Visit) -> dict[str, Any]:
     latest = pipeline.measurement_result(db, child, rows[-1]) if rows else None
     statuses, upcoming = schedule_for_child(db, child, visit.at.today)
     outcomes = views.outcome_history(db, child_id)
+    flags = _flag_words(open_flags(db, child_id), language, professional)
     return {
         "child": child,
         "professional": professional,
@@ -116,8 +120,8 @@ def summary_context(visit: Visit) -> dict[str, Any]:
         "indicators": indicator_views(latest, language),
         "chart_html": charts.chart_html(child, rows, "wfa", language) if rows else "",
         "milestones": _milestones(visit),
-        "feeding": _feeding(visit, professional),
-        "open_flags": _flag_words(open_flags(db, child_id), language, professional),
+        "feeding": _feeding(visit, professional, {f["text"] for f in flags}),
+        "open_flags": flags,
         "outcome": outcomes[0] if outcomes else None,
         "outcome_words": OUTCOME_WORDS,
         "missed": ("、" if language == "zh-CN" else ", ").join(
