@@ -41,6 +41,9 @@ from health.pipeline.results import MeasurementResult
 from health.services import audit
 from health.services.cases import settle_after_withdrawal, withdraw_flags
 
+MAX_ID = 2**63 - 1
+"""The largest row id either database stores (signed 64-bit)."""
+
 
 class EntryNotFoundError(RecordError):
     """No measurement with this id (of this child)."""
@@ -109,6 +112,8 @@ def own_entry(
 ) -> Measurement:
     """The measurement ``measurement_id`` when ``by`` may withdraw or correct it: it exists (of
     ``child_id`` when given), ``by``'s account entered it, and it is not withdrawn yet."""
+    if not 1 <= measurement_id <= MAX_ID:  # no row has it, and the database cannot bind it
+        raise EntryNotFoundError(measurement_id)
     row = session.get(Measurement, measurement_id)
     if row is None or (child_id is not None and row.child_id != child_id):
         raise EntryNotFoundError(measurement_id)

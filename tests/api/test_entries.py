@@ -88,6 +88,9 @@ def test_refusals_are_problem_details(app_client, world: World) -> None:
     body = {"measured_on": "2026-06-15", "source": "home", "weight_kg": 8.0}
     late = client.post(entry_url(world, mid, "correct"), json=body, headers=key())
     assert late.status_code == 409
+    for nonsense in (0, 2**63, 10**30):
+        lost = client.post(entry_url(world, nonsense, "withdraw"), headers=key())
+        assert lost.status_code == 404, nonsense
     outsider = login(app_client, "parent2")  # not this child's guardian: no such child
     assert outsider.post(entry_url(world, mid, "withdraw"), headers=key()).status_code == 404
 
