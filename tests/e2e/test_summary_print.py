@@ -89,6 +89,12 @@ WATCH_PRINT = """window.printedWidths = [];
 """Records the chart's width when printing starts and ends (after summary.js's own handlers)."""
 
 
+CSP_WATCH = (
+    "window.cspViolations = []; document.addEventListener('securitypolicyviolation',"
+    " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+)
+
+
 def _screen_width(page) -> str:
     return str(page.get_attribute("#chart .main-svg", "width"))
 
@@ -101,6 +107,7 @@ def child(server) -> int:
 
 def test_a_parent_on_a_phone_shares_and_prints_one_a4_page(server, page, child) -> None:
     base, _ = server
+    page.add_init_script(CSP_WATCH)
     sign_in(page, base, PARENT)
     page.goto(f"{base}/children/{child}/summary")
     _drawn(page)
@@ -123,6 +130,10 @@ def test_a_parent_on_a_phone_shares_and_prints_one_a4_page(server, page, child) 
     _drawn(page)
     assert "Corrected age: 2 months" in page.inner_text("#ages")
     assert _pages(page.pdf(format="A4")) == 1  # English is longer: still one sheet
+    with page.expect_navigation():
+        page.click("#share-button")
+    assert page.locator("#share-qr svg").is_visible()
+    assert page.evaluate("window.cspViolations") == []  # the inline QR code and the chart
 
 
 def test_a_doctor_on_a_desktop_signs_in_and_opens_the_link(server, browser, child) -> None:
