@@ -40,6 +40,8 @@ def test_the_parent_withdraws_a_confirmed_45_kg(app_client, world: World) -> Non
     typo = measure(client, world, 45.0, confirm=True)
     mid = typo["measurement"]["id"]
     assert typo["remeasure_requested"] and typo["measurement"]["status"] == "remeasure"
+    summary = client.get(f"/children/{world.own_child}/summary", headers=HTML)
+    assert "45.0" in summary.text  # the parent's summary shows it, for now
 
     done = client.post(entry_url(world, mid, "withdraw"), headers=key())
 
@@ -58,6 +60,8 @@ def test_the_parent_withdraws_a_confirmed_45_kg(app_client, world: World) -> Non
     assert kept["weight_kg"] == 45.0 and kept["withdrawn_at"] and kept["withdrawn_by_id"]
     results = client.get(f"/api/v1/children/{world.own_child}/results").json()
     assert results == {"measurement": None, "indicators": []}
+    summary = client.get(f"/children/{world.own_child}/summary", headers=HTML)
+    assert summary.status_code == 200 and "45.0" not in summary.text and "45 kg" not in summary.text
     with world_db(world) as db:
         [entry] = db.exec(select(AuditEntry).where(AuditEntry.action == "measurement.withdraw"))
         assert (entry.role, entry.object_kind, entry.object_ref) == ("parent", "measurement",
