@@ -82,7 +82,10 @@ def zscore(
         else:
             with progress:
                 task = progress.add_task("z-scores", total=None)
-                step = lambda done, total: progress.update(task, completed=done, total=total)  # noqa: E731
+
+                def step(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
                 if dataset:
                     rows = zscore_dataset(source, output, rules, on_progress=step)
                 else:

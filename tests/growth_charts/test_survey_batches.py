@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import growth_charts
 from api.cli import app
+from api.commands import survey_batches
 from growth_charts.prevalence import PrevalenceWarning, prevalence
 from growth_charts.prevalence_parts import Options, prevalence_of_parts
 
@@ -142,7 +143,17 @@ def test_zscore_names_the_file_and_row_of_a_bad_value(tmp_path, frame, scheduler
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
-def test_a_bad_value_in_a_later_row_group_counts_rows_from_the_file_start(tmp_path, frame):
+def test_row_groups_are_cut_into_slices_and_rows_counted_from_the_file_start(
+    tmp_path, frame, dataset, scheduler, monkeypatch
+):
+    monkeypatch.setattr(survey_batches, "PARTITION_ROWS", 128)
+    # row groups of 500 rows in 4 slices, of 200 in 2 and of 300 in 3
+    assert len(survey_batches.dataset_parts(dataset)) == 4 * 4 + 2 + 3 + 3 + 2
+    there = tmp_path / "there.csv"
+    result = run("zscore", dataset, "-o", there, "--engine", "dask", "--scheduler", scheduler)
+    assert result.exit_code == 0, result.output
+    expected = growth_charts.zscores(frame)
+    np.testing.assert_array_equal(pd.read_csv(there)["zlen"], expected["zlen"])
     bad = frame.astype({"sex": object})
     bad.loc[CUTS[3] + 600, "sex"] = "x"  # last file, second row group, row 601 of the file
     folder = write_dataset(bad, tmp_path / "bad")
@@ -161,6 +172,16 @@ def test_a_file_that_is_not_parquet_is_named(tmp_path, dataset, scheduler):
         assert message.startswith(f"error: {folder / 'part-1.parquet'}: cannot be read as Parquet")
         message = only_error(run("prevalence", folder, "-o", tmp_path / "p.csv", *extra))
         assert message.startswith(f"error: {folder / 'part-1.parquet'}: cannot be read as Parquet")
+
+
+def test_files_of_a_dataset_must_share_their_columns(tmp_path, frame):
+    folder = write_dataset(frame, tmp_path / "mixed")
+    frame.head(10).drop(columns="oedema").to_parquet(folder / "part-4.parquet", index=False)
+    message = only_error(run("prevalence", folder, "-o", tmp_path / "p.csv"))
+    assert message == (
+        f"error: {folder / 'part-4.parquet'}: its columns differ from those of "
+        f"{folder / 'part-0.parquet'}; missing: oedema"
+    )
 
 
 def test_engine_options_are_checked(tmp_path, dataset):
