@@ -33,7 +33,7 @@ from health.pipeline.checks import record_check
 from health.registry import create_child
 from tests.api.api_world import TODAY, build, world_db
 from tests.e2e.browsing import sign_in
-from tests.e2e.test_journey_parent import _serve
+from tests.e2e.test_journey_parent import serve_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -68,7 +68,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     folder = tmp_path_factory.mktemp("journey_bureau")
     world = build(folder / "e2e.db")
     _add_checks(world)
-    yield from _serve(folder, world)
+    yield from serve_world(folder, world)
 
 
 @pytest.fixture

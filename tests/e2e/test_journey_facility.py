@@ -21,7 +21,7 @@ from health.models import ChildCreate, Facility
 from health.registry import create_child, enrol
 from tests.api.api_world import build, world_db
 from tests.e2e.browsing import sign_in
-from tests.e2e.test_journey_parent import _serve
+from tests.e2e.test_journey_parent import serve_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -45,7 +45,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
                                       ("K-HONG", "小红", "F", dt.date(2026, 6, 5))):  # fmt: skip
             entry = ChildCreate(code=code, name=name, sex=sex, birth_date=born, area_code="T1")
             enrol(db, create_child(db, entry), nursery, dt.date(2026, 6, 10))
-    yield from _serve(folder, world)
+    yield from serve_world(folder, world)
 
 
 @pytest.fixture

@@ -37,10 +37,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     """``(base URL, world)`` of this module's own server."""
     folder = tmp_path_factory.mktemp("journey_parent")
     world = build(folder / "e2e.db")
-    yield from _serve(folder, world)
+    yield from serve_world(folder, world)
 
 
-def _serve(folder: Any, world: Any) -> Iterator[tuple[str, Any]]:
+def serve_world(folder: Any, world: Any) -> Iterator[tuple[str, Any]]:
+    """Run the app on ``folder``/e2e.db (today pinned to the world's, the time zone
+    Asia/Shanghai) and yield ``(base URL, world)``; the other journeys' modules use it too."""
     port = _free_port()
     env = {
         **os.environ,
@@ -168,6 +170,7 @@ def test_2_measurement_result_in_words_and_both_points_on_the_chart(site, baby, 
     assert corrected["y"] == [6.2]
     legend = page.locator("#chart .legendtext").all_text_contents()
     assert "按实际月龄" in legend and "您的孩子（矫正月龄）" in legend
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def _answer_milestones(page: Any, not_yet: str) -> None:
