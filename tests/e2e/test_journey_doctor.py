@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -185,7 +186,10 @@ def test_3_a_recheck_with_its_date_shows_in_the_outcome_history(site, desk) -> N
     rows = page.locator("#outcomes tbody tr")
     assert rows.count() == 1
     when, who, outcome, date, note = rows.first.locator("td").all_inner_texts()
-    assert when.startswith("2026-06-15 ")
+    assert when.startswith("2026-06-15 ")  # the pinned local date, at the local time:
+    local = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
+    hours, minutes = (int(part) for part in when.split(" ")[1].split(":"))
+    assert (local.hour * 60 + local.minute - hours * 60 - minutes) % 1440 <= 5, when
     assert (who, outcome, date, note) == ("doctor1", "预约复查", RECHECK_ON, "两周后复查体重")
     assert page.locator("#outcome form").count() == 1  # a recheck keeps the case open
     page.goto(base + "/doctor")
