@@ -24,6 +24,7 @@ from health.models.geo import (
     FacilityPublic,
 )
 from health.models.links import ShareLink
+from health.models.outreach import ContactAttempt, FacilityVisit, Notification
 from health.models.people import (
     Child,
     ChildCreate,
@@ -73,12 +74,14 @@ __all__ = [
     "Clinic",
     "ClinicCreate",
     "ClinicPublic",
+    "ContactAttempt",
     "Enrolment",
     "EnrolmentCreate",
     "EnrolmentPublic",
     "Facility",
     "FacilityCreate",
     "FacilityPublic",
+    "FacilityVisit",
     "FeedingRecall",
     "FeedingRecallCreate",
     "FeedingRecallPublic",
@@ -93,6 +96,7 @@ __all__ = [
     "MilestoneAdministrationCreate",
     "MilestoneAdministrationPublic",
     "MilestoneAnswer",
+    "Notification",
     "RemeasureRequest",
     "ShareLink",
     "SignInThrottle",

@@ -61,6 +61,9 @@ class CaseBase(SQLModel):
     outcome: Outcome | None = Field(default=None, sa_type=String(16))
     outcome_note: str | None = Field(default=None, max_length=2000)
     recheck_on: dt.date | None = None
+    facility_advice: str | None = Field(
+        default=None, max_length=500, description="Advice the doctor marked for the facility"
+    )
 
 
 class CaseClose(SQLModel):
@@ -69,6 +72,9 @@ class CaseClose(SQLModel):
     outcome: Outcome
     outcome_note: str | None = Field(default=None, max_length=2000)
     recheck_on: dt.date | None = None
+    facility_advice: str | None = Field(
+        default=None, max_length=500, description="Advice the doctor marked for the facility"
+    )
 
 
 class CasePublic(CaseBase):

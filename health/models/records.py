@@ -107,6 +107,29 @@ class CheckBase(SQLModel):
     measure: Measure | None = Field(default=None, sa_type=String(1))
     head_cm: float | None = Field(default=None, gt=0, lt=80)
     hb_g_l: float | None = Field(default=None, gt=0, lt=300, description="Haemoglobin, g/L")
+    hearing_left: str | None = Field(
+        default=None, max_length=8, description="Hearing screen, left ear: pass or refer"
+    )
+    hearing_right: str | None = Field(
+        default=None, max_length=8, description="Hearing screen, right ear: pass or refer"
+    )
+    red_reflex: str | None = Field(default=None, max_length=8, description="normal or abnormal")
+    eye_position: str | None = Field(default=None, max_length=8, description="normal or abnormal")
+    visual_behaviour: str | None = Field(
+        default=None, max_length=8, description="Fixing and following: normal or abnormal"
+    )
+    acuity_left: float | None = Field(
+        default=None, ge=3.0, le=5.3, description="Visual acuity, left eye, 5-point record (4.9)"
+    )
+    acuity_right: float | None = Field(
+        default=None, ge=3.0, le=5.3, description="Visual acuity, right eye, 5-point record"
+    )
+    caries_teeth: int | None = Field(
+        default=None, ge=0, le=20, description="Number of decayed teeth"
+    )
+    vitamin_d_given: bool | None = Field(
+        default=None, description="Vitamin D given daily since the last check"
+    )
 
 
 class CheckCreate(CheckBase):
