@@ -9,12 +9,15 @@ Dask cluster from per-partition sums (``api.commands.survey_batches``), the same
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from api.commands.errors import fail
 from api.commands.zscore import ENGINE_HELP, MEMORY_HELP, SCHEDULER_HELP, WORKERS_HELP
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _column(help_text: str):
@@ -105,7 +108,7 @@ def _on_dask(
     scheduler: str | None,
     workers: int | None,
     worker_memory: str,
-):
+) -> pd.DataFrame:
     """The table of a Parquet dataset computed on Dask (same rules, same warnings)."""
     from api.commands.survey_batches import (
         EngineError,

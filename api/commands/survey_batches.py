@@ -91,7 +91,8 @@ def is_dataset(source: Path) -> bool:
 
 
 def dataset_parts(source: Path) -> list[Part]:
-    """The partitions of a dataset, files in path order; ``InputFileError`` if unreadable."""
+    """The partitions of a dataset, files in path order; ``InputFileError`` if unreadable, if
+    its files differ in their columns or if it holds no rows."""
     if source.is_dir():
         files = sorted(
             p
@@ -134,14 +135,14 @@ def dataset_parts(source: Path) -> list[Part]:
                 size = min(PARTITION_ROWS, rows - start)
                 parts.append(Part(str(file), group, start, first + start, size))
             first += rows
+    if not parts:
+        raise InputFileError(str(source), "the dataset holds no rows")
     return parts
 
 
 def dataset_columns(source: Path) -> list[str]:
     """Column names of the dataset's first file."""
-    parts = dataset_parts(source)
-    files = [Path(p.path) for p in parts] or [source]
-    return list(pq.ParquetFile(files[0]).schema_arrow.names)
+    return list(pq.ParquetFile(dataset_parts(source)[0].path).schema_arrow.names)
 
 
 def read_part(part: Part, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -185,8 +186,8 @@ class DatasetFile(SurveyFile):
         seen = 0
         for part in self.parts:
             if row < seen + part.rows:
-                return PartError(part.path, reason, part.first_row + row - seen + 1, column) \
-                    .input_error()  # fmt: skip
+                place = PartError(part.path, reason, part.first_row + row - seen + 1, column)
+                return place.input_error()
             seen += part.rows
         return super().error(row, column, reason)
 
@@ -271,7 +272,8 @@ def zscore_dataset(
             if client is None:
                 _zscore_here(parts, partial, rules, as_csv, on_progress)
             else:
-                _zscore_on_dask(parts, partial, rules, as_csv)
+                with worker_failures():
+                    _zscore_on_dask(parts, partial, rules, as_csv)
         except PartError as error:
             raise error.input_error() from None
         _publish(partial, target)
@@ -303,8 +305,6 @@ def _zscore_here(
         done += part.rows
         if on_progress:
             on_progress(done, total)
-    if as_csv and not parts:
-        partial.write_text("")
 
 
 def _zscore_on_dask(parts: list[Part], partial: Path, rules: str, as_csv: bool) -> None:
@@ -362,16 +362,32 @@ def prevalence_dataset(source: Path, options: Options, client: Client) -> pd.Dat
     warns (``PrevalenceWarning``) as ``prevalence`` does.
     """
     parts = dataset_parts(source)
+    columns = _pass_one_columns(options)
     try:
-        columns = _pass_one_columns(options)
-        facts = _tree(client, client.map(_facts_of, parts, options=options, columns=columns,
-                                         pure=False), fold_facts)  # fmt: skip
-        layout = plan(facts if facts is not None else DesignFacts(), options)
-        shared = client.scatter(layout, broadcast=True)
-        sums = _tree(client, client.map(_sums_of, parts, layout=shared, pure=False), merge)
+        with worker_failures():
+            leaves = client.map(_facts_of, parts, options=options, columns=columns, pure=False)
+            facts = _tree(client, leaves, fold_facts)
+            layout = plan(facts if facts is not None else DesignFacts(), options)
+            shared = client.scatter(layout, broadcast=True)
+            leaves = client.map(_sums_of, parts, layout=shared, pure=False)
+            sums = _tree(client, leaves, merge)
     except PartError as error:
         raise error.input_error() from None
     return table(layout, sums)
+
+
+@contextmanager
+def worker_failures() -> Iterator[None]:
+    """A worker lost while running a partition (killed for memory, machine gone) as one line."""
+    from distributed import KilledWorker
+
+    try:
+        yield
+    except KilledWorker as error:
+        raise EngineError(
+            f"a Dask worker died while running {error.task} (out of memory? give the workers "
+            "more --worker-memory or the dataset smaller row groups)"
+        ) from None
 
 
 def _tree(client: Client, futures: list, fold: Callable[[Any, Any], Any]) -> Any:

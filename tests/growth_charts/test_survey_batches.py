@@ -184,6 +184,20 @@ def test_files_of_a_dataset_must_share_their_columns(tmp_path, frame):
     )
 
 
+def test_a_dataset_without_rows_or_with_no_row_kept(tmp_path, frame, scheduler):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    frame.head(0).to_parquet(empty / "a.parquet", index=False)
+    message = only_error(run("zscore", empty, "-o", tmp_path / "z"))
+    assert message == f"error: {empty}: the dataset holds no rows"
+    old = write_dataset(frame.assign(age_days=2000.0), tmp_path / "old")
+    result = run("prevalence", old, "-o", tmp_path / "p.csv", "--engine", "dask",
+                 "--scheduler", scheduler)  # fmt: skip
+    assert only_error(result) == (
+        f"error: {old}: no rows are left for the prevalence computation after the exclusions"
+    )
+
+
 def test_engine_options_are_checked(tmp_path, dataset):
     source = tmp_path / "in.csv"
     source.write_text("sex,age_days,weight\nm,100,6\n")
@@ -303,6 +317,9 @@ def with_z(frame) -> pd.DataFrame:
     data["one"] = 7  # a single cluster: every row is its own PSU, as WHO anthro has it
     data["lonely"] = np.where(data["id"] == 5, 9, data["strata"])  # a stratum of one row
     data.loc[data["id"] % 50 == 0, "sw"] = 0.0  # zero weights: out of the degrees of freedom
+    # a categorical keeps its categories in their order, the empty "Town" too
+    areas = ["West", "Town", "East", "South", "North"]
+    data["area"] = pd.Categorical(data["region"].where(data["id"] % 7 > 0), categories=areas)
     return data
 
 
@@ -313,6 +330,7 @@ CASES = {
     "one-cluster": Options(weights="sw", cluster="one", strata="strata"),
     "lonely-row": Options(weights="sw", strata="lonely", typeres="region"),
     "lonely-psu": Options(weights="sw", cluster="cluster", strata="lonely"),
+    "categorical": Options(cluster="cluster", typeres="area", mothered="wq"),
 }
 TINY = (0, 1, 2, 1000, ROWS)  # partitions of one row
 
