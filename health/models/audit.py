@@ -16,6 +16,8 @@ LIST_READS = {
     "cases.list": "case-queue",  # the open cases of the doctor's clinic
     "missed.list": "missed-checks",  # children whose check window closed without a visit
     "due.list": "due-checks",  # children with a check due now or missed
+    "facility.actions": "facility-actions",  # children with a recheck or advice for the facility
+    "calls.list": "call-list",  # children to call: a window closing soon, or needed for 95 %
 }
 """Action of each audited list read → the list's name (its entry's ``object_kind``; the
 ``object_ref`` is the number of children the list named)."""
@@ -30,9 +32,17 @@ FEED_READS = ("calendar.read",)
 """A child's reminders read by a calendar app through the family's feed link (no actor, role
 ``calendar-link``; ``object_ref``: the link's id)."""
 
+VISIT_CHANGES = ("facility_visit.record",)
+"""A health advisor's visit to a linked facility recorded (``object_kind`` facility,
+``object_ref`` its id)."""
+
+CONTACT_RECORDS = ("contact.record",)
+"""A clinic's contact attempt with a child's family (``object_ref``: the child's id)."""
+
 AUDIT_ACTIONS = (
+    *CONTACT_RECORDS,
     "child.read", "case.outcome", "export.coverage", "user.sign_out_everywhere", *LIST_READS,
-    *ENTRY_CHANGES, *LINK_READS, *FEED_READS,
+    *ENTRY_CHANGES, *LINK_READS, *FEED_READS, *VISIT_CHANGES,
 )  # fmt: skip
 
 #: trigger bodies shared by the model (``create_all``) and migration 0003
