@@ -33,7 +33,7 @@ from health.pipeline.questionnaires import (
 )
 from screening import reference
 from screening.errors import ScreeningInputError
-from screening.messages import text
+from screening.messages import band_words, text
 
 REFUSALS = (ServiceInputError, RecordError, ScreeningInputError)
 
@@ -112,12 +112,6 @@ OUTCOME_LABELS = {
 LOST_SKILL_LABEL = "Please contact the child-health clinic now"
 
 
-def band_age(nominal: str, language: str) -> str:
-    """An age band's nominal age in words (``6m`` → 6 months / 6月龄, ``4y`` → 4 years / 4岁)."""
-    n = int(nominal[:-1])
-    return gettext(language, "{n} months" if nominal.endswith("m") else "{n} years", n=n)
-
-
 def for_child(sentence: str, sex: str, language: str) -> str:
     """An item of the checklist with the pronoun of the child's sex (Chinese: 她 for a girl;
     他 for a boy; the word 其他, "other", is left as it is). English items say "them"."""
@@ -165,7 +159,7 @@ def _milestones(
         child=visit.child,
         inst=inst,
         band=band,
-        band_age=band_age(band.nominal, language) if band is not None else "",
+        band_age=band_words(band.nominal, language) if band is not None else "",
         items=items,
         result=scoring,
         outcome=outcome,

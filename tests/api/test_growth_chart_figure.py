@@ -92,7 +92,7 @@ def test_a_preterm_baby_is_drawn_at_both_ages_joined_by_a_line() -> None:
     figure = _figure(charts.chart_html(child, rows, "wfa", "en"))
     ages = [ages_of(child, r.measured_on) for r in rows]
     assert all(a.corrected for a in ages)
-    corrected = _named(figure, "Your child (corrected age)")
+    corrected = _named(figure, "Child's measurements (corrected age)")
     assert corrected["x"] == pytest.approx([a.used_days / DAYS_PER_MONTH for a in ages])
     actual = _named(figure, "At actual age")
     assert actual["mode"] == "markers"
@@ -111,17 +111,17 @@ def test_the_preterm_words_are_in_chinese() -> None:
     figure = _figure(charts.chart_html(_child(weeks=32.0), _weights((120, 4.8)), "wfa", "zh-CN"))
     actual = _named(figure, "按实际月龄")
     assert "实际月龄" in actual["text"][0] and "矫正月龄" in actual["text"][0]
-    assert _named(figure, "您的孩子（矫正月龄）")["x"][0] < actual["x"][0]
+    assert _named(figure, "孩子的测量值（矫正月龄）")["x"][0] < actual["x"][0]
 
 
 @pytest.mark.parametrize("weeks", [None, 38.0])
 def test_a_baby_born_at_term_has_one_point_per_measurement(weeks: float | None) -> None:
     figure = _figure(charts.chart_html(_child(weeks), _weights((150, 6.4)), "wfa", "en"))
-    assert _named(figure, "Your child")["x"] == pytest.approx([150 / DAYS_PER_MONTH])
+    assert _named(figure, "Child's measurements")["x"] == pytest.approx([150 / DAYS_PER_MONTH])
     assert all(t.get("name") != "At actual age" for t in figure["data"])
 
 
 def test_past_24_months_corrected_the_actual_age_alone_is_plotted() -> None:
     figure = _figure(charts.chart_html(_child(30.0), _weights((900, 12.0)), "wfa", "en"))
-    assert _named(figure, "Your child")["x"] == pytest.approx([900 / DAYS_PER_MONTH])
+    assert _named(figure, "Child's measurements")["x"] == pytest.approx([900 / DAYS_PER_MONTH])
     assert all(t.get("name") != "At actual age" for t in figure["data"])

@@ -127,15 +127,20 @@ def test_the_form_names_its_age_band_in_words(app_client, world: World) -> None:
 
 
 def test_band_ages_in_years_read_as_years() -> None:
-    from api.pages.questionnaires import band_age
+    from screening.messages import band_words, text
 
-    assert [band_age(n, "zh-CN") for n in ("2m", "36m", "4y", "5y")] == [
+    assert [band_words(n, "zh-CN") for n in ("2m", "36m", "4y", "5y")] == [
         "2月龄",
         "36月龄",
         "4岁",
         "5岁",
     ]
-    assert band_age("4y", "en") == "4 years" and band_age("15m", "en") == "15 months"
+    assert band_words("4y", "en") == "4 years" and band_words("15m", "en") == "15 months"
+    # every text with a band says it in words (the doctor's flag texts included)
+    assert text("flag.dev_milestone_not_yet.clinician", "zh-CN", band="6m", items="x") == (
+        "家长自查表（6月龄）回答“还不会”：x。下次体检时讨论。"
+    )
+    assert "at 4 years:" in text("flag.dev_warning_sign.clinician", "en", band="4y", items="x")
 
 
 def test_the_doctor_sees_the_lost_skill_as_a_referral_in_words(app_client, world: World) -> None:

@@ -143,11 +143,6 @@ def test_2_flags_come_before_the_schedule_with_the_evidence_in_words(site, desk)
     assert "还不会" in answers and "not_yet" not in answers
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the doctor's page speaks to the parent: the growth chart's legend names the "
-    "child's points '您的孩子' (your child)",
-)
 def test_2b_the_chart_on_the_clinician_page_uses_clinician_words(site, desk) -> None:
     base, world = site
     page = desk
@@ -158,11 +153,6 @@ def test_2b_the_chart_on_the_clinician_page_uses_clinician_words(site, desk) -> 
     assert not any("您的孩子" in name for name in legend), legend
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the milestone flag's text on the doctor's page names the checklist's age band by "
-    "its code ('家长自查表（6m）') instead of in words",
-)
 def test_2c_the_milestone_flag_names_the_age_band_in_words(site, desk) -> None:
     base, world = site
     page = desk

@@ -163,13 +163,13 @@ def test_2_measurement_result_in_words_and_both_points_on_the_chart(site, baby, 
         ".map(t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y)}))"
     )
     by_name = {p["name"]: p for p in points}
-    assert set(by_name) == {"按实际月龄", "您的孩子（矫正月龄）"}
-    actual, corrected = by_name["按实际月龄"], by_name["您的孩子（矫正月龄）"]
+    assert set(by_name) == {"按实际月龄", "孩子的测量值（矫正月龄）"}
+    actual, corrected = by_name["按实际月龄"], by_name["孩子的测量值（矫正月龄）"]
     assert actual["x"] == [pytest.approx(ACTUAL_MONTHS, abs=1e-6)] and actual["y"] == [6.2]
     assert corrected["x"] == [pytest.approx(CORRECTED_MONTHS, abs=1e-6)]
     assert corrected["y"] == [6.2]
     legend = page.locator("#chart .legendtext").all_text_contents()
-    assert "按实际月龄" in legend and "您的孩子（矫正月龄）" in legend
+    assert "按实际月龄" in legend and "孩子的测量值（矫正月龄）" in legend
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 

@@ -50,7 +50,7 @@ def test_length_height_break_at_24_months():
 
 def test_child_points_hover_with_z_and_percentile():
     figure = growth_chart("wfl", "M", ages_or_lengths=[70.0, 75.0], values=[7.0, 9.5], lang="en")
-    child = named(figure, "Your child")
+    child = named(figure, "Child's measurements")
     assert list(child.x) == [70.0, 75.0]
     assert "z = -2.3" in child.text[0] or "z = -2.2" in child.text[0]
     assert "percentile" in child.text[0]
@@ -61,7 +61,7 @@ def test_chinese_labels():
     assert figure.layout.title.text == "年龄别头围 · 女童"
     assert figure.layout.xaxis.title.text == "月龄"
     assert "头围" in figure.layout.yaxis.title.text
-    assert named(figure, "您的孩子").text[0].startswith("头围: 40 厘米")
+    assert named(figure, "孩子的测量值").text[0].startswith("头围: 40 厘米")
 
 
 def test_who2007_axis_in_years():
@@ -115,7 +115,7 @@ def test_preterm_points_at_corrected_and_actual_age_joined_by_a_line():
         "wfa", "M", ages_or_lengths=[80, 230, 400], values=[5.0, 7.5, 9.0],
         actual_ages=[150, 300, np.nan], lang="en",
     )  # fmt: skip
-    child = named(figure, "Your child (corrected age)")
+    child = named(figure, "Child's measurements (corrected age)")
     assert np.asarray(child.x) == pytest.approx(np.array([80, 230, 400]) / 30.4375)
     assert "Corrected age: 2.6 months" in child.text[0] and "Corrected age" not in child.text[2]
     actual = next(t for t in figure.data if t.name == "At actual age" and t.mode == "markers")
@@ -130,9 +130,9 @@ def test_preterm_points_at_corrected_and_actual_age_joined_by_a_line():
 
 def test_no_second_age_without_a_correction_or_on_a_length_axis():
     term = growth_chart("wfa", "M", ages_or_lengths=[80], values=[5.0], actual_ages=[np.nan])
-    assert [t.name for t in term.data if "markers" in (t.mode or "")] == ["您的孩子"]
+    assert [t.name for t in term.data if "markers" in (t.mode or "")] == ["孩子的测量值"]
     wfl = growth_chart("wfl", "M", ages_or_lengths=[60.0], values=[5.5], actual_ages=[150])
-    assert [t.name for t in wfl.data if "markers" in (t.mode or "")] == ["您的孩子"]
+    assert [t.name for t in wfl.data if "markers" in (t.mode or "")] == ["孩子的测量值"]
     chinese = growth_chart("hcfa", "F", ages_or_lengths=[60], values=[38.0], actual_ages=[120])
     actual = next(t for t in chinese.data if t.name == "按实际月龄" and t.mode == "markers")
     assert actual.text[0].startswith("头围: 38 厘米<br>实际月龄：3.9个月")
