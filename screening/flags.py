@@ -42,6 +42,9 @@ class Domain(StrEnum):
     FEEDING = "feeding"
     ANAEMIA = "anaemia"
     SCHEDULE = "schedule"
+    HEARING = "hearing"
+    VISION = "vision"
+    ORAL = "oral"
 
 
 def _frozen_mapping(data: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -173,6 +176,16 @@ _AAP = (
 )
 _MGRS = "WHO MGRS motor development windows, Acta Paediatrica 2006 Suppl 450"
 _HB = "WHO haemoglobin cut-offs (2011; 2024 alternative), versioned table"
+# growth trajectory (issue 13, 3): screening/growth/trajectory.py, docs/trajectory.md
+GROWTH_TRAJECTORY_VERSION = "growth-trajectory-1.0"
+_TRAJ = (
+    "WHO growth velocity 2009 z, else Cole's conditional gain z (Cole 1995) with the Cole"
+    " correlation model of van Buuren, Ann Hum Biol 2023;50:247-257, Table 3; |z| > 4 re-measure"
+)
+_VELOCITY = "WHO Child Growth Standards: growth velocity (2009); weight velocity < 5th centile"
+CHECK_RULES_VERSION = "check-results-1.0"
+_CHECKS = "shared/domain/screening.md 2b: results recorded at a check (China 0-6 programme)"
+_EYE_SPEC = "China NHC 2021: 0-6 years eye care and vision examination specification (trial)"
 
 _G, _D, _F, _A = Domain.GROWTH, Domain.DEVELOPMENT, Domain.FEEDING, Domain.ANAEMIA
 _U, _R, _V, _ADV = Severity.URGENT, Severity.REFER, Severity.REVIEW, Severity.ADVICE
@@ -202,10 +215,17 @@ _TABLE: tuple[tuple[str, Domain, Severity, str, str], ...] = (
     ("GROWTH_RAPID_WEIGHT_GAIN", _G, _V, GROWTH_SERIES_VERSION, _RWG),
     ("GROWTH_EARLY_WEIGHT_LOSS", _G, _V, GROWTH_SERIES_VERSION, _NICE),
     ("GROWTH_BIRTH_WEIGHT_NOT_REGAINED", _G, _V, GROWTH_SERIES_VERSION, _NICE),
+    # growth, the child's own trajectory (issue 13, 3; docs/trajectory.md)
+    ("GROWTH_TRAJECTORY_WEIGHT", _G, _ADV, GROWTH_TRAJECTORY_VERSION, _TRAJ),
+    ("GROWTH_TRAJECTORY_LENGTH", _G, _ADV, GROWTH_TRAJECTORY_VERSION, _TRAJ),
+    ("GROWTH_TRAJECTORY_HEAD", _G, _ADV, GROWTH_TRAJECTORY_VERSION, _TRAJ),
+    ("GROWTH_WEIGHT_VELOCITY_LOW", _G, _V, GROWTH_TRAJECTORY_VERSION, _VELOCITY),
     # development (rule versions come from the instrument files)
     ("DEV_WARNING_SIGN", _D, _R, "instrument", _CN_WS),
     ("DEV_REGRESSION", _D, _R, "instrument", _CN_WS),
     ("DEV_MOTOR_WINDOW_MISSED", _D, _R, "instrument", _MGRS),
+    # T3: a motor milestone achieved after its P99 refers too (who-motor-rule-2006.2)
+    ("DEV_MOTOR_ACHIEVED_LATE", _D, _R, "instrument", _MGRS),
     ("DEV_MILESTONE_NOT_YET", _D, _V, "instrument", _CHECKLIST),
     # a lost skill refers (regression at any age), not "discuss": ms-rule-1.1; before, review
     ("DEV_LOST_SKILL", _D, _R, "instrument", _LOST_SKILL),
@@ -243,6 +263,16 @@ _TABLE: tuple[tuple[str, Domain, Severity, str, str], ...] = (
     ),
     # anaemia (rule and table versions come from the cut-off file)
     ("ANAEMIA", _A, _R, "hb-table", _HB),
+    # check results (screening/checks.py; screening.md 2b); acuity versions from its table
+    ("CHECK_HEARING_REFER_LEFT", Domain.HEARING, _R, CHECK_RULES_VERSION, _CHECKS),
+    ("CHECK_HEARING_REFER_RIGHT", Domain.HEARING, _R, CHECK_RULES_VERSION, _CHECKS),
+    ("CHECK_RED_REFLEX_ABNORMAL", Domain.VISION, _R, CHECK_RULES_VERSION, _CHECKS),
+    ("CHECK_EYE_POSITION_ABNORMAL", Domain.VISION, _R, CHECK_RULES_VERSION, _CHECKS),
+    ("CHECK_VISUAL_BEHAVIOUR_ABNORMAL", Domain.VISION, _R, CHECK_RULES_VERSION, _CHECKS),
+    ("CHECK_ACUITY_LOW", Domain.VISION, _R, "acuity-table", _EYE_SPEC),
+    ("CHECK_ACUITY_UNEQUAL", Domain.VISION, _R, "acuity-table", _EYE_SPEC),
+    ("CHECK_CARIES", Domain.ORAL, _R, CHECK_RULES_VERSION, _CHECKS),
+    ("CHECK_NO_VITAMIN_D", _F, _ADV, CHECK_RULES_VERSION, _CN_FEED),
 )
 
 RULES: Mapping[str, Rule] = MappingProxyType(

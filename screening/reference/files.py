@@ -25,6 +25,7 @@ SCHEMA_FILES = {
     "childhealth/hb-cutoffs/1": "instruments/schemas/hb-cutoffs.schema.json",
     "childhealth/feeding-recall/1": "instruments/schemas/feeding-recall.schema.json",
     "childhealth/messages/1": "messages/messages.schema.json",
+    "childhealth/acuity/1": "eyes/acuity.schema.json",
 }
 
 

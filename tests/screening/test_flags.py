@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from screening import development, feeding, growth, reference
+from screening import checks, development, feeding, growth, reference
 from screening.flags import RULES, Domain, Flag, Severity, most_severe, rule
 from screening.growth import WeightPoint
 from screening.messages import LANGUAGES, text
@@ -44,6 +44,9 @@ def test_severity_order_and_domains() -> None:
         Domain.DEVELOPMENT,
         Domain.FEEDING,
         Domain.ANAEMIA,
+        Domain.HEARING,
+        Domain.VISION,
+        Domain.ORAL,
     }
 
 
@@ -73,6 +76,15 @@ def _produced_flags() -> list[Flag]:
         assessment_date=birth + timedelta(days=600),
         answers={i.id: "not_yet" for i in motor},
     ).flags
+    flags += development.assess(
+        "who-motor-windows",
+        sex="M",
+        birth_date=birth,
+        gestational_weeks=40,
+        assessment_date=birth + timedelta(days=600),
+        answers={i.id: "yes" for i in motor},
+        achieved_months={"who-motor-walking-alone": 18.5},
+    ).flags
     for z in (
         {"wflh": -3.5, "lhfa": -3.5, "wfa": -3.5, "hcfa": -3.5},
         {"wflh": 3.5, "hcfa": 3.5},
@@ -89,6 +101,12 @@ def _produced_flags() -> list[Flag]:
     flags += growth.series_flags([WeightPoint(0, 3.0), WeightPoint(5, 2.6)])
     flags += growth.series_flags([WeightPoint(0, 3.0), WeightPoint(25, 2.9)])
     flags += growth.anaemia(95, age_days=400).flags
+    flags += checks.check_flags(
+        age_days=1500, hearing_left="refer", hearing_right="refer", red_reflex="abnormal",
+        eye_position="abnormal", visual_behaviour="abnormal", acuity_left=4.5, acuity_right=4.8,
+        caries_teeth=2,
+    )  # fmt: skip
+    flags += checks.check_flags(age_days=200, vitamin_d_given=False)
     bank = reference.recall_bank()
     nothing = {f.id: feeding.Consumed(False) for f in bank.foods}
     no_liquid = {q.id: feeding.Consumed(False) for q in bank.liquids}
