@@ -37,6 +37,7 @@ class Column:
     low: float | None = None  # numbers: allowed closed range
     high: float | None = None
     max_length: int = 64
+    optional: bool = False  # the column may be left out of the header (then all empty)
 
 
 @dataclass
@@ -161,6 +162,8 @@ def read_batches(
     if not header:
         raise ExchangeError(path.name, "the file is empty (a header row is needed)", line=1)
     for col in columns:
+        if col.name not in header and col.optional:
+            continue
         if col.name not in header:
             raise ExchangeError(path.name, "required column is missing", line=1, column=col.name)
         if header.count(col.name) > 1:
@@ -197,6 +200,9 @@ def read_batches(
         found: list[tuple[int, int, str]] = []
         values: dict[str, pa.Array] = {}
         for order, col in enumerate(columns):
+            if col.name not in header:  # an optional column left out: every cell empty
+                values[col.name] = pa.nulls(n, pa.string())
+                continue
             raw = pc.utf8_trim_whitespace(record.column(col.name))
             problem = _check_column(col, raw)
             if problem is not None:

@@ -61,6 +61,21 @@ CHECKS = (
     Column("measure", "enum", required=False, choices=("L", "H")),
     Column("head_cm", "number", required=False, low=15, high=70),
     Column("hb_g_l", "number", required=False, low=20, high=250),
+    # screening results (optional columns, docs/exchange.md): each may be left out
+    *(
+        Column(name, "enum", required=False, choices=("pass", "refer"), optional=True)
+        for name in ("hearing_left", "hearing_right")
+    ),
+    *(
+        Column(name, "enum", required=False, choices=("normal", "abnormal"), optional=True)
+        for name in ("red_reflex", "eye_position", "visual_behaviour")
+    ),
+    *(
+        Column(name, "number", required=False, low=3.0, high=5.3, optional=True)
+        for name in ("acuity_left", "acuity_right")
+    ),
+    Column("caries_teeth", "number", required=False, low=0, high=20, optional=True),
+    Column("vitamin_d_given", "flag", required=False, choices=("1", "0"), optional=True),
 )
 FILES: dict[str, tuple[Column, ...]] = {
     "areas.csv": AREAS,
@@ -83,6 +98,9 @@ CHILD_FIELDS: dict[str, str] = {
     "gestational_weeks": "real",
 }
 NUMBERS = ("weight_kg", "length_cm", "head_cm", "hb_g_l")
+RESULT_TEXTS = ("hearing_left", "hearing_right", "red_reflex", "eye_position", "visual_behaviour")
+ACUITY = ("acuity_left", "acuity_right")
+ACUITY_MIN_DAYS = 1096  # 36 completed months (36 x 30.4375 = 1095.75): a chart is read from 3 y
 CHECK_FIELDS: dict[str, str] = {
     "child_id": "bigint",
     "check_date": "date",
@@ -90,6 +108,10 @@ CHECK_FIELDS: dict[str, str] = {
     "clinic_id": "int",
     "measure": "text",
     **dict.fromkeys(NUMBERS, "real"),
+    **dict.fromkeys(RESULT_TEXTS, "text"),
+    **dict.fromkeys(ACUITY, "real"),
+    "caries_teeth": "int",
+    "vitamin_d_given": "bool",
 }
 
 ChildLookup = Callable[[list[str]], dict[str, tuple[int, str]]]
@@ -301,6 +323,7 @@ def checks(
         "date",
         lambda i: f"check dated {dates[i].as_py()} before the child's birth date",
     )
+    _results(path, batch, births)
     columns = {
         "child_id": child_ids,
         "check_date": dates,
@@ -308,8 +331,35 @@ def checks(
         "clinic_id": clinic_ids,
         "measure": c["measure"],
         **{n: c[n] for n in NUMBERS},
+        **{n: c[n] for n in RESULT_TEXTS},
+        **{n: c[n] for n in ACUITY},
+        "caries_teeth": pc.cast(c["caries_teeth"], pa.float64()).cast(pa.int64()),
+        "vitamin_d_given": pc.equal(c["vitamin_d_given"], "1"),
     }
     return Rows(columns, batch.lines)
+
+
+def _results(path: Path, batch: Batch, births: pa.Array) -> None:
+    """The row rules of the screening results (the reader checked choices and ranges): an
+    acuity has one decimal and is read from 36 months; decayed teeth are a whole number."""
+    c = batch.columns
+    for name in ACUITY:
+        values = pc.cast(c[name], pa.float64())
+        tenths = pc.multiply(values, 10.0)
+        off = pc.greater(pc.abs(pc.subtract(tenths, pc.round(tenths))), 1e-6)
+        _fail_first(path, batch, off, name,
+                    lambda i, n=name: f"{c[n][i].as_py()} is not a 5-point record with one "
+                    "decimal (for example 4.9)")  # fmt: skip
+        age = pc.days_between(pc.cast(births, pa.date32()), pc.cast(c["date"], pa.date32()))
+        young = pc.and_(pc.is_valid(values), pc.less(age, ACUITY_MIN_DAYS))
+        _fail_first(path, batch, young, name,
+                    lambda i: "visual acuity is recorded from 36 months of age")  # fmt: skip
+    teeth = pc.cast(c["caries_teeth"], pa.float64())
+    whole = pc.not_equal(teeth, pc.floor(teeth))
+    _fail_first(
+        path, batch, whole, "caries_teeth",
+        lambda i: f"{c['caries_teeth'][i].as_py()} is not a whole number of teeth",
+    )  # fmt: skip
 
 
 # ---- repeated checks -----------------------------------------------------------------------------
