@@ -26,7 +26,7 @@ from api.services import charts, views
 from api.services.present import indicator_name
 from health.errors import RecordError
 from health.models import Case, CaseClose, Child, Facility
-from health.services.cases import NOTE_LENGTH
+from health.services.cases import ADVICE_LENGTH, NOTE_LENGTH
 from screening.flags import Domain
 from screening.messages import text
 
@@ -92,6 +92,8 @@ class CasePages(PageController):
                 outcome=str(data.get("outcome", "")),
                 outcome_note=str(data.get("outcome_note") or "") or None,
                 recheck_on=recheck,
+                note_for_family=data.get("note_for_family") == "1",
+                facility_advice=str(data.get("facility_advice") or "") or None,
             )
             record_outcome(request, caller, case, entry)
         except (ServiceInputError, RecordError, ValidationError) as exc:
@@ -101,12 +103,14 @@ class CasePages(PageController):
 
 
 def _outcome_error(request: Request, exc: Exception) -> str:
-    """The refusal in words: a missing outcome or an over-long note named without field
-    names."""
+    """The refusal in words: a missing outcome or an over-long note or advice named without
+    field names."""
     if isinstance(exc, ValidationError):
         where = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else ""
         if where == "outcome_note":
             return text("error.record.text_too_long", lang(request), limit=NOTE_LENGTH)
+        if where == "facility_advice":
+            return text("error.record.text_too_long", lang(request), limit=ADVICE_LENGTH)
         return gettext(lang(request), "Choose an outcome.")
     return error_text(request, exc)
 

@@ -21,6 +21,7 @@ from api.pages.render import Form, error_text, parse_date, render
 from api.request_scope import Caller, Visit
 from api.services import charts, forms, views
 from api.services.present import (
+    FAMILY_OUTCOME_WORDS,
     OUTCOME_WORDS,
     answer_set_views,
     answer_words,
@@ -33,10 +34,12 @@ from api.services.present import (
 )
 from health import pipeline
 from health.errors import ImplausibleMeasurementError, RecordError
-from health.models import Area, Case, CaseEvent, ChildCreate, MeasurementCreate, User
+from health.models import Area, Case, CaseEvent, ChildCreate, Clinic, MeasurementCreate, User
 from health.models.enums import AreaLevel, CaseStatus
 from health.registry import add_guardian, create_child, phone_number
+from health.services.channel import family_outcomes
 from health.services.questionnaires import answer_sets
+from health.services.routing import responsible_clinic_id
 from health.services.schedule import schedule_for_child
 from screening.errors import ScreeningInputError
 
@@ -161,7 +164,15 @@ def _child_context(request: Request, visit: Visit) -> dict[str, Any]:
         "upcoming": upcoming,
         "ages": pipeline.ages_of(visit.child, visit.at.today),
         "age_days": (visit.at.today - visit.child.birth_date).days,
+        "check_clinic": _check_clinic(visit),
     }
+
+
+def _check_clinic(visit: Visit) -> Clinic | None:
+    """The clinic where the child's scheduled checks are done (its facility's linked clinic,
+    else the clinic of its township), or None."""
+    clinic_id = responsible_clinic_id(visit.db, visit.child, visit.at.today)
+    return visit.db.get(Clinic, clinic_id) if clinic_id is not None else None
 
 
 def _doctor_context(
@@ -224,6 +235,12 @@ class ChildPages(PageController):
             history=views.measurement_history(visit.db, int(visit.child.id), visit.user.id),  # type: ignore[arg-type]
             charts=charts.CHARTS,
             indicator_name=lambda code: indicator_name(code, language),
+            family_outcomes=(
+                family_outcomes(visit.db, int(visit.child.id))  # type: ignore[arg-type]
+                if visit.user.role == PARENT
+                else []
+            ),
+            family_outcome_words=FAMILY_OUTCOME_WORDS,
         )
 
     @page_get("/measure", opt={"roles": ENTERING})

@@ -13,7 +13,7 @@ import io
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from health.models import Area, AreaAncestor
 from health.models.enums import AREA_LEVELS
 from health.periods import CalendarPeriod, Period, bureau_period
 from health.release import AreaRelease, ReleasedRow
+from health.services.facility_visits import last_visits_by_code
 from health.suppression import MARK
 
 GROUPINGS = ("area", "clinic", "facility")
@@ -57,11 +58,18 @@ class Dashboard:
     computed_at: dt.datetime
     trend_partial: Period | None = None
     """The days counted of the trend's last quarter when it is still under way (to today)."""
+    last_visits: dict[str, dt.date] = field(default_factory=dict)
+    """The facility table's last visit of the clinic's health advisor per facility code (a
+    facility never visited is absent); empty for the other groupings."""
+    screens: list[ReleasedRow] = field(default_factory=list)
+    """The selected area's screening-test coverage (children screened / children due, one row
+    per screen of :data:`health.coverage.SCREENS`), released like the management rates."""
 
     @property
     def suppressed(self) -> bool:
         """Whether any figure of the view is hidden (the page then explains the mark)."""
         rows = [*self.totals, *self.rows, *(r for _, trend in self.trend for r in trend)]
+        rows += self.screens
         return any(r.suppressed for r in rows)
 
 
@@ -167,9 +175,13 @@ def dashboard(
     trend = [(q.label, figures.areas(q).of(area.code)) for q in quarters]
     last = quarters[-1]
     partial = last.counted(today) if last.counted(today) != last.whole else None
+    visited = (
+        last_visits_by_code(session, {r.unit_code for r in rows}) if by == "facility" else {}
+    )
     return Dashboard(
         area, ancestors(session, area, user), period, areas.period, by, child_level,
-        areas.of(area.code), rows, trend, figures.oldest or at.now, partial,
+        areas.of(area.code), rows, trend, figures.oldest or at.now, partial, last_visits=visited,
+        screens=figures.screens(period).of(area.code),
     )  # fmt: skip
 
 
@@ -218,6 +230,12 @@ class _Figures:
             lambda: release.area_release(
                 self.session, period, self.at.today, self.tree(), self.newborn(period.year)
             ),
+        )
+
+    def screens(self, period: CalendarPeriod) -> release.ScreenRelease:
+        return self._cached(
+            ("screens", period),
+            lambda: release.screen_release(self.session, period, self.at.today, self.tree()),
         )
 
     def units(

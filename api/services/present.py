@@ -110,6 +110,14 @@ OUTCOME_WORDS = {
 }
 """The interface message (``api/locales``) naming each outcome a doctor records."""
 
+FAMILY_OUTCOME_WORDS = {
+    "normal": "The doctor looked at the results: nothing to worry about.",
+    "advice": "The doctor gave advice on looking after your child.",
+    "recheck": "The doctor would like to see your child again.",
+    "referred": "The doctor asked for your child to be seen at another institution.",
+}
+"""The interface message telling the family each outcome in plain words (the child's page)."""
+
 
 def record_error_text(exc: RecordError, language: str) -> str:
     """The refusal's message; an implausible value names the indicators in words."""

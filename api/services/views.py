@@ -185,13 +185,16 @@ class OutcomeEntry:
     """One outcome a doctor recorded for the child: when, by whom (display name, else the
     sign-in name), the outcome (``normal``, ``advice``, ``recheck``, ``referred``; ``withdrawn``
     when the case closed because its entries were withdrawn, by the one who withdrew them), the
-    recheck date and the note (for a referral: the institution)."""
+    recheck date and the note (for a referral: the institution); whether the doctor marked the
+    note for the family, and the advice for the facility."""
 
     at: dt.datetime
     by: str | None
     outcome: str
     recheck_on: dt.date | None
     note: str | None
+    note_for_family: bool = False
+    facility_advice: str | None = None
 
 
 OUTCOME_ACTIONS = ("recheck_planned", "closed", WITHDRAWN_CLOSE)
@@ -226,6 +229,8 @@ def outcome_history(session: Session, child_id: int) -> list[OutcomeEntry]:
                 outcome=str(outcome or ""),
                 recheck_on=recheck,
                 note=note,
+                note_for_family=detail.get("note_for_family") is True,
+                facility_advice=detail.get("facility_advice") or None,
             )
         )
     return out

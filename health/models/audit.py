@@ -39,10 +39,16 @@ VISIT_CHANGES = ("facility_visit.record",)
 CONTACT_RECORDS = ("contact.record",)
 """A clinic's contact attempt with a child's family (``object_ref``: the child's id)."""
 
+OUTBOX_PASSES = ("reminders.make",)
+"""A pass of the reminder outbox over the families' children (no actor, role ``outbox``;
+``object_kind`` notifications, ``object_ref``: how many reminders it made, never for whom)."""
+
 AUDIT_ACTIONS = (
     *CONTACT_RECORDS,
+    *OUTBOX_PASSES,
     "child.read", "case.outcome", "export.coverage", "user.sign_out_everywhere", *LIST_READS,
     *ENTRY_CHANGES, *LINK_READS, *FEED_READS, *VISIT_CHANGES,
+    "export.forecast",
 )  # fmt: skip
 
 #: trigger bodies shared by the model (``create_all``) and migration 0003

@@ -75,6 +75,10 @@ class CaseClose(SQLModel):
     facility_advice: str | None = Field(
         default=None, max_length=500, description="Advice the doctor marked for the facility"
     )
+    note_for_family: bool = Field(
+        default=False,
+        description="Whether the family sees outcome_note (a referral's institution always)",
+    )
 
 
 class CasePublic(CaseBase):

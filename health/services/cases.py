@@ -39,6 +39,8 @@ from health.services.routing import responsible_clinic_id
 RECHECK_WITHIN_DAYS = 366
 """A recheck is planned after the outcome's day and at most this many days ahead."""
 NOTE_LENGTH = 2000  # the column's length
+ADVICE_LENGTH = 500
+"""The longest advice for the facility (``cases.facility_advice``), in characters after NFC."""
 
 
 STANDING_ADVICE_SOURCES = frozenset({"feeding", "milestone"})
@@ -267,10 +269,13 @@ def close_case(
     ``outcome_note``) close the case and resolve its open flags; ``recheck`` keeps it open with
     ``recheck_on`` (see the module's text). The note is cleaned like a name (NFC, line breaks
     kept, no other control characters); ``recheck_on`` falls after ``today`` and at most
-    :data:`RECHECK_WITHIN_DAYS` days ahead. Refusals are :class:`~health.errors.RecordError`;
-    an outcome for a closed case is a :class:`CaseStateError`. Each outcome's event
-    (``recheck_planned`` or ``closed``) keeps the outcome, the recheck date and the note, so the
-    history of a child's outcomes survives the next outcome."""
+    :data:`RECHECK_WITHIN_DAYS` days ahead. The advice for the facility (optional, at most
+    :data:`ADVICE_LENGTH` characters) is cleaned the same way and replaces the case's earlier
+    advice. Refusals are :class:`~health.errors.RecordError`; an outcome for a closed case is a
+    :class:`CaseStateError`. Each outcome's event (``recheck_planned`` or ``closed``) keeps the
+    outcome, the recheck date, the note, whether the note is for the family
+    (``note_for_family``) and the advice for the facility, so the history of a child's outcomes
+    survives the next outcome."""
     case = session.get(Case, case_id)
     if case is None:
         raise LookupError(f"unknown case {case_id}")
@@ -281,6 +286,10 @@ def close_case(
         data.outcome_note, "error.record.note_characters", "outcome_note", limit=NOTE_LENGTH,
         lines=True,
     )  # fmt: skip
+    advice = plain_text(
+        data.facility_advice, "error.record.note_characters", "facility_advice",
+        limit=ADVICE_LENGTH, lines=True,
+    )  # fmt: skip
     _check_recheck(data, today)
     if data.outcome == Outcome.referred and note is None:
         raise RecordError(
@@ -289,9 +298,11 @@ def close_case(
         )  # fmt: skip
     case.outcome = data.outcome  # type: ignore[assignment]
     case.outcome_note, case.recheck_on, case.updated_at = note, data.recheck_on, now
+    case.facility_advice = advice
+    shared = {"note_for_family": bool(data.note_for_family and note), "facility_advice": advice}
     if data.outcome == Outcome.recheck:
         _event(session, case, "recheck_planned", now, actor_id, outcome=str(data.outcome),
-               recheck_on=str(data.recheck_on), note=note)  # fmt: skip
+               recheck_on=str(data.recheck_on), note=note, **shared)  # fmt: skip
         session.add(case)
         session.flush()
         return case
@@ -306,7 +317,7 @@ def close_case(
         session.add(flag)
     _event(session, case, "closed", now, actor_id, outcome=str(data.outcome),
            recheck_on=data.recheck_on.isoformat() if data.recheck_on else None,
-           note=note)  # fmt: skip
+           note=note, **shared)  # fmt: skip
     session.add(case)
     session.flush()
     return case
