@@ -101,11 +101,6 @@ def test_2_measuring_an_overdue_child_says_why_the_check_stays_missed(site, desk
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after a facility measures an overdue child it lands on the child's page, whose "
-    "schedule says '已错过' without a word of why (the reason is only on the facility's list)",
-)
 def test_2b_the_childs_page_after_measuring_says_why_the_check_stays_missed(site, desk) -> None:
     base, world = site
     page = desk
