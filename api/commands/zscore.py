@@ -1,4 +1,9 @@
-"""``childhealth zscore IN -o OUT [--rules who-anthro|igrowup] [--engine local|dask …]``.
+"""``childhealth zscore IN -o OUT [--rules who-anthro|igrowup] [--reference who|ws423]
+[--engine local|dask …]``.
+
+``--reference ws423`` appends, instead of WHO's columns, the same z and flag columns computed
+against China's WS/T 423-2022 for the five indicators it covers, with its category codes
+(``growth_charts.ws423_batch``; CSV input, local engine).
 
 ``IN`` is a CSV file, or a Parquet dataset (one ``.parquet`` file or a folder of them; output
 ``OUT.csv`` or a Parquet dataset folder); ``--engine dask`` runs a Parquet dataset on a Dask
@@ -19,6 +24,11 @@ ENGINE_HELP = "local (this process) or dask (a Parquet dataset, partition by par
 SCHEDULER_HELP = "Address of a running Dask scheduler (tcp://host:8786); default: a local cluster."
 WORKERS_HELP = "Workers of the local Dask cluster (default: one per core)."
 MEMORY_HELP = "Memory limit per worker of the local Dask cluster."
+REFERENCE_HELP = (
+    "Growth reference: who (WHO 2006/2007, default) or ws423 (China's WS/T 423-2022: zlen, zwei, "
+    "zwfl, zbmi, zhc with their flags, and the categories glen, gwei, gwfl, gbmi)."
+)
+REFERENCES = ("who", "ws423")
 
 
 def zscore(
@@ -42,6 +52,7 @@ def zscore(
     scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP, metavar="ADDRESS")] = None,
     workers: Annotated[int | None, typer.Option(help=WORKERS_HELP, min=1)] = None,
     worker_memory: Annotated[str, typer.Option(help=MEMORY_HELP)] = "1GiB",
+    reference: Annotated[str, typer.Option(help=REFERENCE_HELP)] = "who",
 ) -> None:
     """Append WHO z-scores and flags to every row of a survey CSV file or Parquet dataset."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
@@ -59,11 +70,15 @@ def zscore(
 
     if rules not in RULE_SETS:
         fail(f"--rules must be one of: {', '.join(RULE_SETS)} (got {rules!r})")
+    if reference not in REFERENCES:
+        fail(f"--reference must be one of: {', '.join(REFERENCES)} (got {reference!r})")
     if engine not in ENGINES:
         fail(f"--engine must be one of: {', '.join(ENGINES)} (got {engine!r})")
     if scheduler is not None and engine != "dask":
         fail("--scheduler needs --engine dask")
     dataset = is_dataset(source)
+    if reference == "ws423" and (dataset or engine != "local"):
+        fail(f"{source}: --reference ws423 reads a CSV file with the local engine")
     if engine == "dask" and not dataset:
         fail(f"{source}: --engine dask reads a Parquet dataset (a .parquet file or a folder)")
     show = sys.stderr.isatty()
@@ -86,7 +101,11 @@ def zscore(
                 def step(done: int, total: int) -> None:
                     progress.update(task, completed=done, total=total)
 
-                if dataset:
+                if reference == "ws423":
+                    from growth_charts.ws423_batch import zscore_csv_ws423
+
+                    rows = zscore_csv_ws423(source, output, rules)  # type: ignore[arg-type]
+                elif dataset:
                     rows = zscore_dataset(source, output, rules, on_progress=step)
                 else:
                     rows = zscore_csv(source, output, rules, on_progress=step)  # type: ignore[arg-type]
