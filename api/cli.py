@@ -46,6 +46,12 @@ def _register() -> None:
     from api.commands import backup
 
     backup.register(app)
+    from api.commands import forecast
+
+    forecast.register(app)
+    from api.commands import reminders
+
+    reminders.register(app)
     # Command modules are added here as they land.
 
 
