@@ -31,14 +31,17 @@ RESULT_FIELDS = (
     "caries_teeth", "vitamin_d_given",
 )  # fmt: skip
 """The screening results a check may carry (columns of ``checks``, migration 0006)."""
+RESULT_CHOICES: dict[str, tuple[str, ...]] = {
+    **{name: check_rules.HEARING_RESULTS for name in check_rules.HEARING_FIELDS},
+    **{name: check_rules.EYE_RESULTS for name in check_rules.EYE_FIELDS},
+}
+"""The allowed values of each result chosen from a list (for forms and validation)."""
 
 
 def validate_results(data: CheckCreate, age_days: int) -> None:
     """Refuse a result that is not one of the allowed values, an acuity not on the 5-point
     record (one decimal, 3.0-5.3) or read under 36 completed months (RecordError, its field)."""
-    allowed = {name: check_rules.HEARING_RESULTS for name in check_rules.HEARING_FIELDS}
-    allowed |= {name: check_rules.EYE_RESULTS for name in check_rules.EYE_FIELDS}
-    for name, choices in allowed.items():
+    for name, choices in RESULT_CHOICES.items():
         value = getattr(data, name)
         if value is not None and value not in choices:
             raise RecordError("error.record.check_choice", name,
@@ -70,7 +73,7 @@ def record_check(
     False."""
     ages = ages_on(child, data.check_date, at.today, "check_date")
     validate_results(data, ages.days)
-    clinic_id = clinic_by_code(session, data.clinic_code).id if data.clinic_code else None
+    clinic_id = clinic_by_code(session, data.clinic_code).id if data.clinic_code else by.clinic_id
     duplicate = session.exec(
         select(Check.id).where(
             Check.child_id == child.id, Check.check_date == data.check_date, Check.kind == data.kind

@@ -1,0 +1,60 @@
+"""The check endpoint and the doctor's check form: results stored, flags in words, refusals
+in words next to their field (JSON: RFC 9457 problem; page: inline, the input kept)."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar.testing import TestClient
+
+from tests.api.api_world import World, login
+
+HTML = {"accept": "text/html"}
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+def test_doctor_records_a_check_with_results(app_client: TestClient, world: World) -> None:
+    """K-T1 (born 2024-06-01) at its 24-month check: a refer on the left ear and 2 decayed
+    teeth → two refer flags and one case; the results come back stored."""
+    client = login(app_client, "doctor1")
+    body = {"check_date": "2026-06-01", "kind": "routine", "hearing_left": "refer",
+            "hearing_right": "pass", "red_reflex": "normal", "caries_teeth": 2}  # fmt: skip
+    response = client.post(f"/api/v1/children/{world.t1_child}/checks", json=body, headers=key())
+    assert response.status_code == 201, response.text
+    out = response.json()
+    assert [f["code"] for f in out["flags"]] == ["CHECK_HEARING_REFER_LEFT", "CHECK_CARIES"]
+    assert out["case_opened"] is True
+    assert out["check"]["clinic_id"] == world.clinic1  # the doctor's clinic
+    assert out["check"]["hearing_left"] == "refer" and out["check"]["caries_teeth"] == 2
+    assert out["flags"][1]["text"].startswith("检查发现孩子有 2 颗龋齿")
+    assert out["flags"][0]["domain"] == "hearing" and out["flags"][1]["domain"] == "oral"
+    listed = client.get(f"/api/v1/children/{world.t1_child}/checks").json()
+    assert [(c["check_date"], c["caries_teeth"]) for c in listed] == [("2026-06-01", 2)]
+
+
+def test_a_result_not_allowed_is_a_problem_in_words(app_client: TestClient, world: World) -> None:
+    client = login(app_client, "doctor1")
+    body = {"check_date": "2026-06-01", "kind": "routine", "red_reflex": "refer"}
+    response = client.post(f"/api/v1/children/{world.t1_child}/checks", json=body, headers=key())
+    assert response.status_code == 422
+    problem = response.json()
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "请从选项中选择一个结果" in str(problem)
+    young = {"check_date": "2026-06-01", "kind": "routine", "acuity_left": 4.9}
+    response = client.post(f"/api/v1/children/{world.t1_child}/checks", json=young, headers=key())
+    assert response.status_code == 422 and "视力表" in str(response.json())
+
+
+def test_parents_and_other_clinics_cannot_record_checks(
+    app_client: TestClient, world: World
+) -> None:
+    body = {"check_date": "2026-06-01", "kind": "routine"}
+    parent = login(app_client, "parent1")
+    url = f"/api/v1/children/{world.own_child}/checks"
+    assert parent.post(url, json=body, headers=key()).status_code == 403
+    other = login(app_client, "doctor2")
+    assert other.post(f"/api/v1/children/{world.t1_child}/checks", json=body,
+                      headers=key()).status_code == 404  # fmt: skip
