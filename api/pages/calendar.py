@@ -29,10 +29,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from api.access import PARENT, PUBLIC
-from api.context import clock_of, lang, moment
+from api.context import clock_of, lang, moment, public_base
 from api.controllers.base import PageController, page_get, page_post
 from api.database import begin_write
 from api.errors import problem
+from api.pages.inbox import inbox_views
 from api.pages.render import render
 from api.request_scope import NOT_A_RECORD, Caller, Visit
 from api.services import views
@@ -67,7 +68,7 @@ def reminder_view(item: Reminder, today: dt.date, language: str) -> dict[str, An
 
 def feed_url(request: Request[Any, Any, Any], token: str, language: str) -> str:
     """The feed's https address on this service (``?lang=en`` for an English feed)."""
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request)
     query = "?lang=en" if language == "en" else ""
     return f"{base}/calendar/{token}{FEED_SUFFIX}{query}"
 
@@ -98,7 +99,8 @@ def home_context(
             url = feed_url(request, new_feed[1], caller.language)
             entry |= {"feed_url": url, "feed_webcal": webcal(url)}
         entries.append(entry)
-    return {"children": children, "entries": entries, "home_days": HOME_DAYS}
+    notices = inbox_views(caller, children)  # unread reminders first, marked read once shown
+    return {"children": children, "entries": entries, "home_days": HOME_DAYS, "notices": notices}
 
 
 class CalendarLinkPages(PageController):

@@ -25,17 +25,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
 
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from health.clock import Clock
-from health.models import Case, Child, Measurement, RemeasureRequest
+from health.models import Case, Check, Child, Measurement, RemeasureRequest
 from health.models.enums import CaseStatus, CheckState, RequestStatus
-from health.schedule import CheckStatus
+from health.schedule import CheckStatus, due_entries, load_schedule
 from health.services.schedule import schedule_for_child
 from screening import development, reference
 from screening.reference import Instrument
@@ -217,3 +218,96 @@ def next_reminders(items: Iterable[Reminder], today: dt.date, days: int = 90) ->
     """The items due on ``today`` and those opening within ``days`` days, due ones first."""
     chosen = [item for item in items if item.starts_within(today, days)]
     return sorted(chosen, key=lambda item: (not item.due_on(today), *_sort_key(item)))
+
+
+# --------------------------------------------------------------------------------------------
+# many children at once: the items due on a day (the notification outbox scans with it)
+
+
+def reminder_name_of(key: str) -> tuple[str, dict[str, int]]:
+    """The message id and parameters naming the item whose stable ``key`` is given (the same
+    name :func:`child_reminders` gives it); :class:`ValueError` for a key no item has."""
+    kind, _, rest = key.partition(".")
+    if kind == "check":
+        return check_message(rest)
+    if kind in ("recheck", "remeasure") and rest:
+        return f"reminder.{kind}", {}
+    if kind == "screening":
+        which, _, nominal = rest.partition(".")
+        names = {short: SCREENING_MESSAGES[long] for long, short in SCREENING_KEYS.items()}
+        inst = reference.instrument(CHECKLIST)
+        band = next((b for b in inst.bands if b.nominal == nominal), None)
+        if which in names and band is not None:
+            return names[which], {"months": band.low_months}
+    raise ValueError(f"no reminder item has the key {key!r}")
+
+
+def due_reminders(
+    session: Session, scope: ColumnElement[bool], today: dt.date, clock: Clock
+) -> dict[int, list[Reminder]]:
+    """Child id → the items due on ``today`` (:meth:`Reminder.due_on`) of every child matching
+    ``scope`` (a SQL condition on ``Child``): the same items as :func:`child_reminders`
+    filtered by ``due_on``, computed for all children together. Checks: one
+    :func:`health.schedule.due_entries` call (numpy over all children) per scheduled check, so
+    that two checks of different kinds due on one day are both listed; screening windows: once
+    per distinct birth date and gestation; rechecks and re-measure requests: one query each.
+    Children without a due item are left out."""
+    kids = session.execute(
+        select(Child.id, Child.birth_date, Child.gestational_weeks, Child.registered_on)
+        .where(scope)
+        .order_by(Child.id)
+    ).all()
+    out: dict[int, list[Reminder]] = {}
+    if not kids:
+        return out
+    ids = np.array([k.id for k in kids], dtype=np.int64)  # ascending (ordered by id)
+    scoped = select(Child.id).where(scope)
+    records = session.execute(
+        select(Check.child_id, Check.check_date, Check.kind).where(Check.child_id.in_(scoped))
+    ).all()
+    births = np.array([k.birth_date for k in kids], dtype="datetime64[D]")
+    rows = np.searchsorted(ids, np.array([r[0] for r in records], dtype=np.int64))
+    dates = np.array([r[1] for r in records], dtype="datetime64[D]")
+    kinds = np.array([str(r[2]) for r in records], dtype=object)
+    registered = np.array([k.registered_on for k in kids], dtype="datetime64[D]")
+    schedule = load_schedule()
+    for item in schedule.checks:
+        single = replace(schedule, checks=(item,))
+        for entry in due_entries(births, rows, dates, kinds, today, ("due",), single, registered):
+            message_id, params = check_message(entry.code)
+            found = Reminder("check", f"check.{entry.code}", message_id, entry.opens,
+                             entry.closes, MappingProxyType(params))  # fmt: skip
+            out.setdefault(int(ids[entry.index]), []).append(found)
+    groups: dict[tuple[dt.date, float | None], list[int]] = {}
+    for k in kids:
+        groups.setdefault((k.birth_date, k.gestational_weeks), []).append(int(k.id))
+    for (birth, weeks), members in groups.items():
+        due = [i for i in screening_reminders(birth, weeks, today) if i.due_on(today)]
+        for child_id in members if due else ():
+            out.setdefault(child_id, []).extend(due)
+    rechecks = session.execute(
+        select(Case.child_id, Case.id, Case.recheck_on).where(
+            Case.child_id.in_(scoped),
+            Case.status == CaseStatus.open,
+            Case.recheck_on.is_not(None),
+            Case.recheck_on <= today,
+        )
+    ).all()
+    for child_id, case_id, recheck_on in rechecks:
+        out.setdefault(int(child_id), []).append(recheck_reminder(int(case_id), recheck_on))
+    pending = session.execute(
+        select(RemeasureRequest.child_id, RemeasureRequest.id, RemeasureRequest.requested_at)
+        .join(Measurement, Measurement.id == RemeasureRequest.measurement_id)
+        .where(
+            RemeasureRequest.child_id.in_(scoped),
+            RemeasureRequest.status == RequestStatus.pending,
+            Measurement.withdrawn_at.is_(None),
+        )
+        .order_by(RemeasureRequest.id)
+    ).all()
+    latest = {int(row.child_id): row for row in pending}  # the last request of each child
+    for child_id, row in latest.items():
+        asked_on = clock.local_date(row.requested_at)
+        if asked_on <= today:
+            out.setdefault(child_id, []).append(remeasure_reminder(int(row.id), asked_on))
+    return {child_id: sorted(items, key=_sort_key) for child_id, items in out.items()}
