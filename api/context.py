@@ -39,3 +39,10 @@ def now(connection: Connection) -> dt.datetime:
 
 def lang(connection: Connection) -> str:
     return str(connection.scope.get("state", {}).get("locale") or "zh-CN")
+
+
+def public_base(request: Connection) -> str:
+    """The service's public address without a trailing slash: ``CHILDHEALTH_PUBLIC_URL`` when
+    set (behind a reverse proxy), else the request's own base address."""
+    configured = settings_of(request).public_url
+    return configured or str(request.base_url).rstrip("/")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from health.clock import DEFAULT_TIMEZONE, TIMEZONE_VARIABLE, Clock, zone_named
+from health.growth_reference import DEFAULT_REFERENCE, REFERENCE_VARIABLE, reference_named
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -43,6 +44,9 @@ class Settings:
     seconds after sign-in, whichever comes first.
     ``warm_charts`` builds every reference growth chart in the background at start-up, so that
     no parent waits for the first one (on for ``childhealth serve``).
+    ``public_url`` is the address families and clinics reach the service at (behind a reverse
+    proxy, e.g. ``https://childhealth.example.cn``); links and QR codes are built on it. Empty:
+    the address of the request.
     """
 
     database_url: str = ""
@@ -56,16 +60,26 @@ class Settings:
     default_locale: str = "zh-CN"
     warm_charts: bool = False
     timezone: str = DEFAULT_TIMEZONE
+    public_url: str = ""
+    growth_reference: str = DEFAULT_REFERENCE
+    """``who`` or ``ws423``: the reference charts open on (``health.growth_reference``)."""
 
     def __post_init__(self) -> None:
         zone_named(self.timezone)  # a bad name fails at start-up, naming the variable
+        reference_named(self.growth_reference)  # likewise
+        if self.public_url and not self.public_url.startswith(("https://", "http://")):
+            raise ValueError(
+                "CHILDHEALTH_PUBLIC_URL must start with https:// (or http://), "
+                f"not {self.public_url!r}"
+            )
 
     @classmethod
     def from_env(cls) -> Settings:
         """Settings from ``CHILDHEALTH_DATABASE_URL``, ``CHILDHEALTH_SECRET_KEY``,
         ``CHILDHEALTH_COOKIE_SECURE`` (default on), ``CHILDHEALTH_SESSION_DIR``,
         ``CHILDHEALTH_DEBUG``, ``CHILDHEALTH_TODAY`` (ISO date), ``CHILDHEALTH_SESSION_IDLE_S``
-        and ``CHILDHEALTH_SESSION_MAX_AGE_S`` (whole seconds), ``CHILDHEALTH_TIMEZONE`` (IANA)."""
+        and ``CHILDHEALTH_SESSION_MAX_AGE_S`` (whole seconds), ``CHILDHEALTH_TIMEZONE`` (IANA),
+        ``CHILDHEALTH_PUBLIC_URL`` (the service's public address, for links)."""
         today = os.environ.get("CHILDHEALTH_TODAY", "").strip()
         return cls(
             database_url=os.environ.get("CHILDHEALTH_DATABASE_URL", "").strip(),
@@ -79,6 +93,8 @@ class Settings:
             session_idle_s=_seconds("CHILDHEALTH_SESSION_IDLE_S", cls.session_idle_s),
             session_max_age_s=_seconds("CHILDHEALTH_SESSION_MAX_AGE_S", cls.session_max_age_s),
             timezone=os.environ.get(TIMEZONE_VARIABLE, "").strip() or DEFAULT_TIMEZONE,
+            public_url=os.environ.get("CHILDHEALTH_PUBLIC_URL", "").strip().rstrip("/"),
+            growth_reference=reference_named(os.environ.get(REFERENCE_VARIABLE, "")),
         )
 
     def clock(self) -> Clock:

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from api import audit
 from api.access import CHILD_ROLES, CLINICIANS, PARENT, ChildNotFoundError, child_for
+from api.context import public_base
 from api.controllers.base import PageController, page_get, page_post
 from api.errors import problem
 from api.i18n import gettext
@@ -147,7 +148,7 @@ def _summary_page(
         active = links.active_links(visit.db, int(visit.child.id), "summary", visit.at.now)  # type: ignore[arg-type]
         sharing = {"active": active, "until": max((a.expires_at for a in active), default=None)}
         if new is not None:
-            url = f"{str(request.base_url).rstrip('/')}{SHARED_PATH}/{new.token}"
+            url = f"{public_base(request)}{SHARED_PATH}/{new.token}"
             sharing |= {"url": url, "qr": _qr_svg(url), "until": new.link.expires_at}
     return render(request, "summary.html", status_code=status_code, sharing=sharing, **context)
 
