@@ -29,7 +29,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from api.access import PARENT, PUBLIC
-from api.context import clock_of, lang, moment
+from api.context import clock_of, lang, moment, public_base
 from api.controllers.base import PageController, page_get, page_post
 from api.database import begin_write
 from api.errors import problem
@@ -68,7 +68,7 @@ def reminder_view(item: Reminder, today: dt.date, language: str) -> dict[str, An
 
 def feed_url(request: Request[Any, Any, Any], token: str, language: str) -> str:
     """The feed's https address on this service (``?lang=en`` for an English feed)."""
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request)
     query = "?lang=en" if language == "en" else ""
     return f"{base}/calendar/{token}{FEED_SUFFIX}{query}"
 
