@@ -13,14 +13,24 @@ Three instruments (``reference_data/instruments/``), one entry point, :func:`ass
   and of autism screening at 18 and 24 months (advice flags). Each age band also carries 2-3
   everyday activities for the family (:func:`activities_for`).
 - ``who-motor-windows`` (WHO MGRS 2006): a milestone still "not yet" when the age in months is
-  beyond its 99th percentile → refer (``DEV_MOTOR_WINDOW_MISSED``); crawling never refers.
+  beyond its 99th percentile → refer (``DEV_MOTOR_WINDOW_MISSED``); a milestone achieved at an
+  age beyond its 99th percentile (the age at achievement given with a "yes", e.g. walked alone
+  at 18.5 months, P99 17.6) → refer (``DEV_MOTOR_ACHIEVED_LATE``); crawling never refers. Since
+  ``who-motor-rule-2006.2`` a child older than the table's last band is scored on that band
+  (every window has closed: still "not yet" refers) instead of being refused as out of range;
+  both rules are shared/domain/screening.md 1c ("not achieved by P99" covers a child still not
+  doing it at any later age and one who achieved it late; WHO MGRS, Acta Paediatrica 2006,
+  Suppl 450: 86-95, windows of achievement).
 
 Ages (see :mod:`screening.vocabulary`): age bands are chosen on **calendar completed
 months**, of the corrected age (counted from 40 weeks) when the baby was born before 37 weeks and
 the corrected age is under 24 completed months, else of the chronological age. The WHO motor
 windows compare fractional months (``days / 30.4375``) of the same age with P99, strictly: "not
 achieved by P99" means an age above P99. A baby who has not reached 40 weeks yet is screened at
-corrected age 0.
+corrected age 0. An age at achievement is given in months since birth (what a family remembers,
+one decimal is enough) and compared in the same way: for a baby born before 37 weeks it is first
+made a corrected age (minus the weeks short of 40, in days / 30.4375) when that corrected age is
+under 24 months, as the windows themselves are (:func:`achieved_age_used`).
 
 Act early (:func:`act_early_message_id`): what the family should do, and by when, follows the
 outcome of the scored result, never the answers again: refer → contact the clinic now; discuss
@@ -53,6 +63,8 @@ _ITEM_FLAG = {
     "any_not_yet_discuss": "DEV_MILESTONE_NOT_YET",
     "p99_window": "DEV_MOTOR_WINDOW_MISSED",
 }
+LATE_FLAG = "DEV_MOTOR_ACHIEVED_LATE"
+"""A motor milestone achieved, but at an age beyond its window's 99th percentile."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -81,6 +93,16 @@ class MissingAnswerError(ScreeningInputError, message_id="error.development.miss
 
 class InvalidAnswerError(ScreeningInputError, message_id="error.development.invalid_answer"):
     """An answer value that the item does not accept."""
+
+
+class AchievedAgeError(
+    ScreeningInputError,
+    message_id="error.development.achieved_age",
+    reasons=("not_a_number", "not_asked", "not_achieved", "after_today"),
+):
+    """An age at achievement that cannot be used (``item`` names the milestone, ``value`` the
+    age given in months): not a positive number, given to an instrument without windows, given
+    for a milestone not answered "yes", or later than the child's age now (``age_months``)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,6 +143,8 @@ class DevelopmentResult:
     flags: tuple[Flag, ...]
     answers: Mapping[str, str] = field(hash=False)
     not_sure_items: tuple[str, ...] = ()
+    achieved_months: Mapping[str, float] = field(default_factory=dict, hash=False)
+    """Item id → the age at achievement given, months since birth (WHO motor windows)."""
 
     @property
     def act_early(self) -> str | None:
@@ -203,10 +227,14 @@ def age_used(
 
 
 def choose_band(inst: Instrument, age: AgeUsed) -> Band:
-    """The band whose window holds the age's completed months."""
+    """The band whose window holds the age's completed months; for the WHO motor windows
+    (``p99_window``) a child older than the last band is scored on the last band (every window
+    has closed by then: a milestone still not achieved refers, shared/domain/screening.md 1c)."""
     for band in inst.bands:
         if band.contains(age.completed_months):
             return band
+    if inst.rule_kind == "p99_window" and age.completed_months > inst.bands[-1].high_months:
+        return inst.bands[-1]
     raise AgeOutOfRangeError(
         instrument=inst.code,
         months=age.completed_months,
@@ -254,6 +282,58 @@ def check_answers(
     if missing:
         raise MissingAnswerError(items=", ".join(missing), band=band.id)
     return dict(answers)
+
+
+def achieved_age_used(inst: Instrument, age: AgeUsed, achieved_months: float) -> float:
+    """The age at achievement the windows compare with P99, in fractional months: the age
+    given (months since birth) or, for a baby born before ``inst``'s preterm limit, that age
+    minus the weeks short of 40 (``age_days - corrected_age_days`` days / 30.4375) when the
+    result is under the instrument's corrected-age limit (24 months); never below 0."""
+    if age.corrected_age_days is None:
+        return achieved_months
+    corrected = achieved_months - vocabulary.months_from_days(age.age_days - age.corrected_age_days)
+    return max(corrected, 0.0) if corrected < inst.corrected_until_months else achieved_months
+
+
+def check_achieved(
+    inst: Instrument,
+    band: Band,
+    answers: Mapping[str, str],
+    achieved: Mapping[str, object] | None,
+    age: AgeUsed,
+) -> dict[str, float]:
+    """The ages at achievement as item id → months since birth, refused with
+    :class:`AchievedAgeError` (or :class:`UnknownItemError` for an id the band lacks) when one
+    cannot be used; ``None`` or an empty mapping gives ``{}``."""
+    if not achieved:
+        return {}
+    if not isinstance(achieved, Mapping):
+        raise AchievedAgeError(reason="not_a_number", item="-", value=type(achieved).__name__)
+    band_items = {i.id for i in band.items}
+    now = round(vocabulary.months_from_days(age.age_days), 2)
+    out: dict[str, float] = {}
+    for item_id, value in achieved.items():
+        if item_id not in band_items:
+            raise UnknownItemError(item=item_id, instrument=inst.code)
+        if inst.rule_kind != "p99_window":
+            raise AchievedAgeError(reason="not_asked", item=item_id, value=value)
+        number = _months_number(value)
+        if number is None:
+            raise AchievedAgeError(reason="not_a_number", item=item_id, value=value)
+        if answers.get(item_id) != "yes":
+            raise AchievedAgeError(reason="not_achieved", item=item_id, value=number)
+        if number > vocabulary.months_from_days(age.age_days):
+            raise AchievedAgeError(reason="after_today", item=item_id, value=number, age_months=now)
+        out[item_id] = number
+    return out
+
+
+def _months_number(value: object) -> float | None:
+    """A positive finite number of months, else None (booleans and text are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if number > 0 and number == number and number != float("inf") else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,10 +388,30 @@ def _positive_items(
     ]
 
 
+def late_items(
+    inst: Instrument, band: Band, achieved: Mapping[str, float], age: AgeUsed
+) -> list[str]:
+    """Milestones that refer, achieved at an age (:func:`achieved_age_used`) strictly beyond
+    their P99, in band order (the same strict comparison as a "not yet": at P99 exactly is
+    inside the window)."""
+    return [
+        i.id
+        for i in band.items
+        if i.refers
+        and i.id in achieved
+        and i.p99_months is not None
+        and achieved_age_used(inst, age, achieved[i.id]) > i.p99_months
+    ]
+
+
 def score(
-    inst: Instrument, band: Band, answers: Mapping[str, str], age: AgeUsed
+    inst: Instrument,
+    band: Band,
+    answers: Mapping[str, str],
+    age: AgeUsed,
+    achieved: Mapping[str, float] | None = None,
 ) -> tuple[Flag, ...]:
-    """The flags of already-checked answers (see :func:`assess`)."""
+    """The flags of already-checked answers and ages at achievement (see :func:`assess`)."""
     common = {
         "instrument": inst.code,
         "instrument_version": inst.version,
@@ -329,6 +429,14 @@ def score(
     if positive:
         flags.append(
             rule(_ITEM_FLAG[inst.rule_kind]).flag(item_ids=positive, values=values, **common)
+        )
+    late = late_items(inst, band, achieved or {}, age) if inst.rule_kind == "p99_window" else []
+    if late:
+        shown = ", ".join(f"{achieved[i]:g}" for i in late)  # type: ignore[index]
+        flags.append(
+            rule(LATE_FLAG).flag(
+                item_ids=late, values={**values, "achieved_months": shown}, **common
+            )
         )
     for question in inst.global_questions:
         if answers.get(question.id) == question.positive:
@@ -348,13 +456,16 @@ def assess(
     answers: Mapping[str, str],
     band_id: str | None = None,
     version: str | None = None,
+    achieved_months: Mapping[str, object] | None = None,
 ) -> DevelopmentResult:
     """Score one administration of ``instrument_code`` (its default version unless ``version``).
 
     ``answers`` maps item ids (FHIR ``linkId``) to answer values of the instrument (``yes``/``no``
     for warning signs and global questions, ``yes``/``not_sure``/``not_yet`` for the checklist,
     ``yes``/``not_yet`` for motor milestones). ``band_id``, when given, is the band the form was
-    built for; it must be the child's band on ``assessment_date``.
+    built for; it must be the child's band on ``assessment_date``. ``achieved_months`` (WHO
+    motor windows only) maps a milestone answered ``yes`` to the age it was achieved at, in
+    months since birth (:func:`check_achieved`); beyond its P99 it refers.
     """
     inst = reference.instrument(instrument_code, version)
     if sex not in ("M", "F"):
@@ -369,7 +480,8 @@ def assess(
     if band_id is not None and band_id != band.id:
         raise WrongAgeBandError(item="-", given=band_id, expected=band.id)
     checked = check_answers(inst, band, answers, age)
-    flags = score(inst, band, checked, age)
+    achieved = check_achieved(inst, band, checked, achieved_months, age)
+    flags = score(inst, band, checked, age, achieved)
     return DevelopmentResult(
         instrument=inst.code,
         instrument_version=inst.version,
@@ -381,4 +493,5 @@ def assess(
         flags=flags,
         answers=MappingProxyType(checked),
         not_sure_items=tuple(i.id for i in band.items if checked.get(i.id) == "not_sure"),
+        achieved_months=MappingProxyType(achieved),
     )

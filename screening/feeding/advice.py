@@ -49,6 +49,7 @@ class FeedingResult:
     advice: tuple[str, ...]  # message ids, most important first
     bank_version: str
     indicators_version: str
+    meal_count_at_least: int | None = None  # lower bound of meal_count (a "times not known" = 1)
 
 
 # advice flags in priority order (most important first), with the indicator status that raises
@@ -173,6 +174,7 @@ def assess_recall(recall: Recall, bank: RecallBank | None = None) -> FeedingResu
         national_diversity_met=national_met,
         meal_count=_cell(frames.meals.iloc[0], int),
         meal_target=_cell(frames.meal_target.iloc[0], int),
+        meal_count_at_least=_cell(frames.meals_at_least.iloc[0], int),
         flags=tuple(flags),
         advice=tuple(advice),
         bank_version=bank.version,

@@ -3,7 +3,9 @@ format), and its vectorised check.
 
 Columns: ``age_days`` (int64), the answers as pandas nullable booleans (NA = "don't know"), the
 counts as ``Int64``, ``birth_asked`` (bool); liquid and food answers are ``liquid_<id>`` /
-``food_<id>``, with ``_times`` and ``_sweetened`` where the question bank asks them.
+``food_<id>``, with ``_times`` and ``_sweetened`` where the question bank asks them;
+``solid_feeds_taken`` (nullable boolean: solids eaten, times perhaps not known) is optional in a
+frame given to :func:`validate_frame` (absent: "don't know" for every row).
 """
 
 from __future__ import annotations
@@ -56,6 +58,19 @@ def completed_months(age_days: pd.Series) -> pd.Series:
     return np.floor(age_days.astype("float64") / DAYS_PER_MONTH).astype("int64")
 
 
+def max_solid_feeds(months: pd.Series, bank: RecallBank) -> pd.Series:
+    """The most solid/semi-solid/soft feeds a day a recall may report at each age in completed
+    months (the question bank's ``max_solid_feeds``; more is an impossible recall)."""
+    return pd.Series(
+        np.select(
+            [months < below for below, _ in bank.max_solid_feeds],
+            [most for _, most in bank.max_solid_feeds],
+            default=bank.max_solid_feeds[-1][1],
+        ),
+        index=months.index,
+    )
+
+
 def recall_columns(bank: RecallBank | None = None) -> dict[str, str]:
     """Column name → pandas dtype of a recall frame for ``bank`` (the format
     :func:`screening.feeding.aggregate.aggregate` reads)."""
@@ -66,6 +81,7 @@ def recall_columns(bank: RecallBank | None = None) -> dict[str, str]:
         "bottle_with_nipple": BOOL,
         "vitamin_d": BOOL,
         "solid_feeds": COUNT,
+        "solid_feeds_taken": BOOL,
         "birth_asked": "bool",
     }
     cols.update(dict.fromkeys(BIRTH_FIELDS, BOOL))
@@ -87,6 +103,7 @@ def recalls_to_frame(recalls: Iterable[Recall], bank: RecallBank | None = None) 
             "bottle_with_nipple": r.bottle_with_nipple,
             "vitamin_d": r.vitamin_d,
             "solid_feeds": r.solid_feeds,
+            "solid_feeds_taken": r.solid_feeds_taken,
             "birth_asked": r.birth is not None,
         }
         if r.birth is not None:
@@ -105,6 +122,8 @@ def validate_frame(frame: pd.DataFrame, bank: RecallBank | None = None) -> pd.Da
     label and how many rows share it; returns the frame with the columns in their dtypes."""
     bank = bank or reference.recall_bank()
     columns = recall_columns(bank)
+    if "solid_feeds_taken" not in frame.columns:  # optional: frames written before it
+        frame = frame.assign(solid_feeds_taken=pd.Series(pd.NA, index=frame.index, dtype=BOOL))
     for name in columns:
         if name not in frame.columns:
             raise MissingFieldError(field=name)
@@ -131,15 +150,9 @@ def validate_frame(frame: pd.DataFrame, bank: RecallBank | None = None) -> pd.Da
                 rows=int(mask.sum()),
             )
 
-    limit = pd.Series(
-        np.select(
-            [months < below for below, _ in bank.max_solid_feeds],
-            [most for _, most in bank.max_solid_feeds],
-            default=bank.max_solid_feeds[-1][1],
-        ),
-        index=typed.index,
-    )
+    limit = max_solid_feeds(months, bank)
     solid = typed["solid_feeds"]
+    solid_taken = typed["solid_feeds_taken"]
     fail(solid < 0, "solid_feeds", "negative")
     fail(solid > limit, "solid_feeds", "more_than_possible_at_age")
     for key, item_id, attribute, _ in item_columns(bank):
@@ -156,6 +169,10 @@ def validate_frame(frame: pd.DataFrame, bank: RecallBank | None = None) -> pd.Da
     foods = typed[[column("foods", f.id) for f in bank.foods]]
     fail(foods.eq(True).any(axis=1) & (solid == 0), "solid_feeds", "zero_with_foods_eaten")
     fail(foods.eq(False).all(axis=1) & (solid > 0), "solid_feeds", "feeds_without_any_food")
+    fail(solid_taken.eq(False) & (solid > 0), "solid_feeds", "times_for_item_not_taken")
+    fail(solid_taken.eq(True) & (solid == 0), "solid_feeds", "taken_zero_times")
+    fail(solid_taken.eq(False) & foods.eq(True).any(axis=1), "solid_feeds", "zero_with_foods_eaten")
+    fail(solid_taken.eq(True) & foods.eq(False).all(axis=1), "solid_feeds", "some_without_food")
     asked = typed["birth_asked"]
     for name in BIRTH_FIELDS:
         fail(~asked & typed[name].notna(), name, "birth_answer_without_birth_questions")

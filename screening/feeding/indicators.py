@@ -4,6 +4,18 @@
 and Kleene logic, so a "don't know" only makes an indicator unknown when the answer could change
 it; one recall is a frame of one row. Age: WHO completed months, ``floor(age_days / 30.4375)``.
 
+Counts (MMF, MMFF) are bounds, ``low <= count <= high`` per recall: a count given is both; a
+liquid or food not taken is 0; one *taken with the number of times not known* counts as at least
+one feed (shared/domain/screening.md 2, as the WHO/UNICEF 2021 guide counts a food or milk
+consumed at least once; its number of times is unknown, not zero), at most the question bank's
+limit (``max_times_per_liquid``); "don't know" whether taken is 0 to that limit. Solid feeds left
+blank are at least 1 when solids were eaten (``solid_feeds_taken`` or any food "yes"), 0 when
+every food is "no" or ``solid_feeds_taken`` is "no", at most the bank's ``max_solid_feeds`` at
+the age. A threshold is decided (:func:`_decide`) when the lower bound already reaches it (met)
+or the upper bound cannot (not met); it is unknown only when neither holds. Example: not
+breastfed, 3 solid feeds, formula taken with times unknown → at least 4 feeds, one of them
+solid: MMF met; MMFF (>= 2 milk feeds) stays unknown.
+
 Indicators ("met" is the definition holding; for SwB, UFC, ZVF and BoF being met is undesirable):
 
 =======  ==========  ====================================================================
@@ -40,7 +52,14 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from screening import reference
-from screening.feeding.frame import BOOL, COUNT, column, completed_months, validate_frame
+from screening.feeding.frame import (
+    BOOL,
+    COUNT,
+    column,
+    completed_months,
+    max_solid_feeds,
+    validate_frame,
+)
 from screening.reference import MILK_KINDS, RecallBank
 
 INDICATORS: tuple[str, ...] = (
@@ -98,20 +117,32 @@ def _count_at_least(columns: list[pd.Series], k: int) -> pd.Series:
     return out
 
 
-def _times(taken: pd.Series, times: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(known count, unknown?) of a milk feed: 0 when not taken; unknown when taken is
-    "don't know" or its times are."""
-    known = times.where(taken.eq(True), 0).fillna(0).astype("int64")
-    unknown = taken.isna() | (taken.eq(True) & times.isna())
-    return known, unknown.astype(bool)
+def _times(taken: pd.Series, times: pd.Series, most: int) -> tuple[pd.Series, pd.Series]:
+    """(lower, upper bound) of one milk feed's times: the count when taken with times given; 0
+    when not taken; 1 to ``most`` when taken with the times not known; 0 to ``most`` when
+    taken is "don't know"."""
+    yes, no = _is(taken, True), _is(taken, False)
+    given = yes & times.notna().to_numpy()
+    count = times.fillna(0).astype("int64").to_numpy()
+    low = np.where(given, count, np.where(yes, 1, 0))
+    high = np.where(given, count, np.where(no, 0, most))
+    return (
+        pd.Series(low, index=taken.index, dtype="int64"),
+        pd.Series(high, index=taken.index, dtype="int64"),
+    )
 
 
-def _at_least(low: pd.Series, unknown: pd.Series, k: ArrayLike) -> pd.Series:
-    """Kleene "the count is >= k" (k per row or one for all) from a lower bound and an unknown
-    flag."""
+def _is(answers: pd.Series, value: bool) -> np.ndarray:
+    """Where a nullable boolean column is ``value`` ("don't know" is neither), as numpy bools."""
+    return answers.eq(value).fillna(False).to_numpy(dtype=bool)
+
+
+def _decide(low: pd.Series, high: pd.Series, k: ArrayLike) -> pd.Series:
+    """Kleene "the count is >= k" (k per row or one for all) from its bounds: met when the lower
+    bound reaches k, not met when the upper bound cannot, else unknown (NA)."""
     out = pd.Series(pd.NA, index=low.index, dtype=BOOL)
-    out[low >= k] = True
-    out[(low < k) & ~unknown] = False
+    out[low.to_numpy() >= k] = True
+    out[high.to_numpy() < k] = False
     return out
 
 
@@ -134,7 +165,9 @@ class IndicatorFrames:
     ``applicable``: bool per indicator (age range, the non-breastfed branch of MMFF, birth
     questions asked); ``groups``: the 8 food groups (nullable boolean, columns 1-8);
     ``meals``: the feeds MMF counts (solid feeds if breastfed, solid + milk feeds if not; NA when
-    unknown or outside 6-23 months) and ``meal_target`` its minimum (2, 3 or 4; NA likewise).
+    not known exactly or outside 6-23 months), ``meal_target`` its minimum (2, 3 or 4; NA outside
+    6-23 months or when breastfeeding is "don't know") and ``meals_at_least`` the lower bound of
+    the feeds counted (NA likewise; equal to ``meals`` when that is known).
     """
 
     value: pd.DataFrame
@@ -142,18 +175,36 @@ class IndicatorFrames:
     groups: pd.DataFrame
     meals: pd.Series
     meal_target: pd.Series
+    meals_at_least: pd.Series
 
 
 def _milk_feeds(t: pd.DataFrame, bank: RecallBank) -> tuple[pd.Series, pd.Series]:
-    """(known count, unknown?) of all milk feeds: every liquid and food asked with times."""
-    known = pd.Series(0, index=t.index, dtype="int64")
-    unknown = pd.Series(False, index=t.index)
+    """(lower, upper bound) of all milk feeds: every liquid and food asked with times."""
+    low = pd.Series(0, index=t.index, dtype="int64")
+    high = pd.Series(0, index=t.index, dtype="int64")
     timed = [("liquids", q.id) for q in bank.liquids if q.with_times]
     timed += [("foods", f.id) for f in bank.foods if f.with_times]
     for key, item_id in timed:
-        k, u = _times(t[column(key, item_id)], t[column(key, item_id, "times")])
-        known, unknown = known + k, unknown | u
-    return known, unknown
+        lo, hi = _times(
+            t[column(key, item_id)], t[column(key, item_id, "times")], bank.max_times_per_liquid
+        )
+        low, high = low + lo, high + hi
+    return low, high
+
+
+def _solid_feeds(t: pd.DataFrame, bank: RecallBank, months: pd.Series) -> tuple[pd.Series, ...]:
+    """(lower, upper bound) of the solid, semi-solid or soft feeds (see the module docstring)."""
+    solid = t["solid_feeds"]
+    foods = t[[column("foods", f.id) for f in bank.foods]]
+    eaten = _is(t["solid_feeds_taken"], True) | foods.eq(True).fillna(False).any(axis=1).to_numpy()
+    none = _is(t["solid_feeds_taken"], False) | foods.eq(False).fillna(False).all(axis=1).to_numpy()
+    given = solid.notna().to_numpy()
+    count = solid.fillna(0).astype("int64").to_numpy()
+    low = np.where(given, count, np.where(eaten, 1, 0))
+    high = np.where(given, count, np.where(none, 0, max_solid_feeds(months, bank)))
+    return pd.Series(low, index=t.index, dtype="int64"), pd.Series(
+        high, index=t.index, dtype="int64"
+    )
 
 
 def indicator_frame(frame: pd.DataFrame, bank: RecallBank | None = None) -> IndicatorFrames:
@@ -171,19 +222,18 @@ def indicator_frame(frame: pd.DataFrame, bank: RecallBank | None = None) -> Indi
 
     any_liquid = _any([t[column("liquids", q.id)] for q in bank.liquids], idx)
     food_cols = [t[column("foods", f.id)] for f in bank.foods]
-    solid_any = _any([*food_cols, t["solid_feeds"] > 0], idx)
+    solid_any = _any([*food_cols, t["solid_feeds"] > 0, t["solid_feeds_taken"].fillna(False)], idx)
 
-    milk_known, milk_unknown = _milk_feeds(t, bank)
-    solid_known = t["solid_feeds"].fillna(0).astype("int64")
-    solid_unknown = t["solid_feeds"].isna()
+    milk_low, milk_high = _milk_feeds(t, bank)
+    solid_low, solid_high = _solid_feeds(t, bank, months)
 
     mdd = _count_at_least([groups[g] for g in FOOD_GROUPS], MDD_MIN_GROUPS)
     need_bf = np.where(months <= 8, 2, 3)
-    mmf_bf = _at_least(solid_known, solid_unknown, need_bf)
-    mmf_nonbf = _at_least(
-        solid_known + milk_known, solid_unknown | milk_unknown, MMF_NOT_BREASTFED
-    ) & _at_least(solid_known, solid_unknown, 1)
-    mmff = _at_least(milk_known, milk_unknown, MMFF_MIN)
+    mmf_bf = _decide(solid_low, solid_high, need_bf)
+    mmf_nonbf = _decide(solid_low + milk_low, solid_high + milk_high, MMF_NOT_BREASTFED) & _decide(
+        solid_low, solid_high, 1
+    )
+    mmff = _decide(milk_low, milk_high, MMFF_MIN)
     mmf = (bf & mmf_bf) | (~bf & mmf_nonbf)
 
     sweet_parts = [kind("juice", "sweet_drink")]
@@ -223,14 +273,16 @@ def indicator_frame(frame: pd.DataFrame, bank: RecallBank | None = None) -> Indi
     feeding_age = (months >= low) & (months <= high) & bf.notna()
     is_bf = bf.fillna(False).to_numpy(dtype=bool)
     target = pd.Series(np.where(is_bf, need_bf, MMF_NOT_BREASTFED), index=idx, dtype=COUNT)
-    meals = pd.Series(
-        np.where(is_bf, solid_known, solid_known + milk_known), index=idx, dtype=COUNT
+    meals_low = pd.Series(np.where(is_bf, solid_low, solid_low + milk_low), index=idx, dtype=COUNT)
+    meals_high = pd.Series(
+        np.where(is_bf, solid_high, solid_high + milk_high), index=idx, dtype=COUNT
     )
-    meals_unknown = solid_unknown | (~is_bf & milk_unknown)
+    exact = meals_low.eq(meals_high)
     return IndicatorFrames(
         value,
         applicable,
         groups,
-        meals.where(feeding_age & ~meals_unknown, pd.NA),
+        meals_low.where(feeding_age & exact, pd.NA),
         target.where(feeding_age, pd.NA),
+        meals_low.where(feeding_age, pd.NA),
     )

@@ -5,6 +5,11 @@ question bank ``reference_data/instruments/feeding-recall/`` (liquids, a China-a
 mapped to the 8 food groups and to the sentinel unhealthy foods). Every answer is ``True``,
 ``False`` or ``None`` = "don't know", which is *missing*, never "no". Values (counts, ages,
 contradictions) are checked, vectorised, by :func:`screening.feeding.frame.validate_frame`.
+
+"Taken, number of times not known" is an answer of its own (shared/domain/screening.md 2): a
+liquid or food ``Consumed(taken=True, times=None)``, and for the solid feeds
+``solid_feeds=None`` with ``solid_feeds_taken=True`` (optional, ``None`` when not asked). It
+counts as at least one feed (see :mod:`screening.feeding.indicators`).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class ImpossibleRecallError(
         "sweetened_but_not_taken",
         "zero_with_foods_eaten",
         "feeds_without_any_food",
+        "some_without_food",
         "birth_answer_without_birth_questions",
         "never_breastfed",
     ),
@@ -125,13 +131,16 @@ class Recall:
     solid_feeds: int | None
     vitamin_d: Answer
     birth: BirthAnswers | None = None
+    solid_feeds_taken: Answer = None
+    """Ate solid, semi-solid or soft food yesterday (``True`` with ``solid_feeds=None``: some,
+    number of times not known); ``None`` when not asked or "don't know"."""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], bank: RecallBank | None = None) -> Recall:
         """Build a recall from plain data (e.g. a JSON body), refusing missing fields, unknown
         ids and wrongly typed values with a specific error. Liquids and foods are mappings of
         id → ``{"taken": true|false|null, "times": n, "sweetened": …}``; every id of the
-        question bank must be present."""
+        question bank must be present. ``solid_feeds_taken`` is optional."""
         bank = bank or reference.recall_bank()
         for name in REQUIRED_FIELDS:
             if name not in data:
@@ -152,6 +161,7 @@ class Recall:
             solid_feeds=data["solid_feeds"],
             vitamin_d=data["vitamin_d"],
             birth=birth,
+            solid_feeds_taken=data.get("solid_feeds_taken"),
         )
         check_types(recall, bank)
         return recall
@@ -197,7 +207,7 @@ def check_types(recall: Recall, bank: RecallBank) -> None:
     :func:`screening.feeding.frame.validate_frame`)."""
     age = recall.age_days
     _check(isinstance(age, int) and not isinstance(age, bool), "age_days", age)
-    for name in ("breastfed", "bottle_with_nipple", "vitamin_d"):
+    for name in ("breastfed", "bottle_with_nipple", "vitamin_d", "solid_feeds_taken"):
         _check(_is_answer(getattr(recall, name)), name, getattr(recall, name))
     _check(_is_count(recall.solid_feeds), "solid_feeds", recall.solid_feeds)
     for key, spec in item_specs(bank).items():

@@ -238,7 +238,7 @@ def test_food_group_wheel_and_national_groups() -> None:
             3,
             {"animal_milk": Consumed(True, None)},
             None,
-            Status.UNKNOWN,
+            Status.MET,  # 3 solid + milk taken, times not known: at least 4 (was unknown)
             4,
             None,
         ),
