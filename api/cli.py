@@ -52,6 +52,9 @@ def _register() -> None:
     from api.commands import reminders
 
     reminders.register(app)
+    from api.commands import call_list
+
+    call_list.register(app)
     # Command modules are added here as they land.
 
 

@@ -6,15 +6,20 @@ and the CSV read back."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
 import re
 
+import pytest
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from health.models import AuditEntry, Child
+from health.clock import Moment
+from health.models import AuditEntry, Child, User
 from health.models.outreach import ContactAttempt
-from tests.api.api_world import World, login, world_db
+from health.services.call_list import AttemptEntry, record_contact_attempt
+from tests.api.api_world import TODAY, World, login, world_db
 
 HTML = {"accept": "text/html"}
 PHONE = "100-0000-0007"  # made up: no real number starts with 100
@@ -153,3 +158,56 @@ def test_the_csv_reads_back_in_chinese_and_english(app_client: TestClient, world
     english = list(csv.reader(io.StringIO(en.content.decode("utf-8-sig"))))
     assert english[0][:4] == ["Child ID", "Name", "Age", "Check"]
     assert english[2][0] == "K-T1" and english[2][7] == "yes" and english[2][3] == "24-month check"
+
+
+def test_the_command_line_gives_the_clinics_list_with_its_columns(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from health import db
+
+    _phone(world)
+    with world_db(world) as session:
+        doctor = session.exec(select(User).where(User.username == "doctor1")).one()
+        child = session.get(Child, world.t1_child)
+        assert child is not None
+        moment = Moment(now=dt.datetime(2026, 6, 14, 23, 30, tzinfo=dt.UTC), today=TODAY)
+        record_contact_attempt(session, child, AttemptEntry("routine_24m", "unreachable"),
+                               clinic_id=world.clinic1, by_user_id=int(doctor.id),  # type: ignore[arg-type]
+                               role="doctor", at=moment)  # fmt: skip
+    monkeypatch.setenv(db.ENV_VAR, f"sqlite:///{world.db_file}")
+    monkeypatch.setenv("CHILDHEALTH_TIMEZONE", "Asia/Shanghai")
+    db.get_engine.cache_clear()
+    try:
+        runner = CliRunner()
+        out = runner.invoke(app, ["call-list", "--clinic", "C1", "--on", "2026-06-15",
+                                  "--within", "30"])  # fmt: skip
+        assert out.exit_code == 0, out.output
+        assert out.output.splitlines() == [
+            "child_id,check,opens,window_end,days_left,age_days,closing,pivotal,guardian_phone,"
+            "last_attempt_on,last_result,booked_on",
+            f"K-OWN,routine_6m,2026-05-17,2026-07-01,16,196,true,false,{PHONE},,,",
+            "K-T1,routine_24m,2026-05-01,2026-07-01,16,744,true,true,,2026-06-15,unreachable,",
+        ]  # 23:30 UTC on 14 June is 07:30 on 15 June in Shanghai
+        week = runner.invoke(app, ["call-list", "--clinic", "C1", "--on", "2026-06-15",
+                                   "--within", "7", "--format", "json"])  # fmt: skip
+        rows = json.loads(week.output)
+        assert [(r["child_id"], r["check"], r["window_end"], r["days_left"]) for r in rows] == [
+            ("K-T1", "routine_24m", "2026-07-01", 16)
+        ]
+        facility = runner.invoke(app, ["call-list", "--facility", "F1", "--on", "2026-06-15",
+                                       "--within", "30"])  # fmt: skip
+        assert "guardian_phone" not in facility.output and PHONE not in facility.output
+        unknown = runner.invoke(app, ["call-list", "--clinic", "NOPE", "--on", "2026-06-15"])
+        assert unknown.exit_code == 2 and "unknown clinic 'NOPE'" in unknown.output
+        bad = runner.invoke(app, ["call-list", "--clinic", "C1", "--on", "15/06/2026"])
+        assert bad.exit_code == 2 and "--on must be a date" in bad.output
+    finally:
+        db.get_engine().dispose()
+        db.get_engine.cache_clear()
+    with world_db(world) as session:
+        cli = session.exec(select(AuditEntry).where(AuditEntry.role == "cli")).all()
+        entries = [(a.action, a.object_ref) for a in cli]
+    assert entries == [("calls.list", "2"), ("calls.list", "1"), ("calls.list", "1")]
