@@ -14,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.access import ADMIN, CHILD_ROLES, DOCTOR, ENTERING, PARENT
+from api.context import settings_of
 from api.controllers.base import PageController, page_get, page_post
 from api.errors import ServiceInputError
 from api.pages.calendar import home_context
+from api.pages.entries import measurement_entry
 from api.pages.render import Form, error_text, parse_date, render
 from api.request_scope import Caller, Visit
 from api.services import charts, forms, views
@@ -34,7 +36,7 @@ from api.services.present import (
 )
 from health import pipeline
 from health.errors import ImplausibleMeasurementError, RecordError
-from health.models import Area, Case, CaseEvent, ChildCreate, Clinic, MeasurementCreate, User
+from health.models import Area, Case, CaseEvent, ChildCreate, Clinic, User
 from health.models.enums import AreaLevel, CaseStatus
 from health.registry import add_guardian, create_child, phone_number
 from health.services.channel import family_outcomes
@@ -216,10 +218,17 @@ class ChildPages(PageController):
 
     @page_get("/")
     def child_page(
-        self, request: Request, visit: NamedDependency[Visit], chart: FromQuery[str] = "wfa"
+        self,
+        request: Request,
+        visit: NamedDependency[Visit],
+        chart: FromQuery[str] = "wfa",
+        reference: FromQuery[str] = "",
     ) -> Template:
-        """Results of the latest measurement as the pipeline stored them, the growth chart,
-        flags (doctors: with evidence)."""
+        """Results of the latest measurement as the pipeline stored them, the growth chart
+        (against ``reference``: who or ws423; default the deployment's), flags (doctors: with
+        evidence)."""
+        if reference not in charts.REFERENCES:
+            reference = settings_of(request).growth_reference
         context = _child_context(request, visit)
         professional = visit.user.role in (DOCTOR, ADMIN)
         doctor = _doctor_context(visit) if professional else {"flags": [], "answer_sets": []}
@@ -231,7 +240,11 @@ class ChildPages(PageController):
             **doctor,
             professional=professional,
             chart=chart if chart in charts.CHARTS else "wfa",
-            chart_html=charts.chart_html(visit.child, rows, chart, language) if rows else "",
+            chart_html=(
+                charts.chart_html(visit.child, rows, chart, language, reference) if rows else ""
+            ),
+            reference=reference,
+            references=charts.REFERENCES,
             history=views.measurement_history(visit.db, int(visit.child.id), visit.user.id),  # type: ignore[arg-type]
             charts=charts.CHARTS,
             indicator_name=lambda code: indicator_name(code, language),
@@ -255,21 +268,7 @@ class ChildPages(PageController):
     ) -> Response[Any]:
         """Save a measurement; every refused field comes back in words next to it, all at
         once, with the entry kept; implausible values come back with a confirm step."""
-        language, errors = visit.language, {}
-        values = {name: forms.number(data, name, errors, language) for name in forms.MEASURE_VALUES}
-        try:
-            measured_on = parse_date(data, "measured_on", visit.at.today)
-        except ServiceInputError:
-            measured_on, errors["measured_on"] = visit.at.today, forms.date_error(language)
-        entry = None
-        try:
-            entry = MeasurementCreate(
-                measured_on=measured_on, source=visit.author.source,
-                measure=str(data.get("measure") or "") or None,
-                oedema=data.get("oedema") == "yes", **values,
-            )  # fmt: skip
-        except ValidationError as exc:
-            errors = forms.validation_errors(exc, language) | errors
+        entry, errors = measurement_entry(data, visit)
         error, confirm = "", False
         if entry is not None and not errors:
             try:
