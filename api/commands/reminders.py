@@ -12,7 +12,7 @@ counts only.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -73,6 +73,23 @@ def send_reminders(
         f"sent: {sent.sent} ({chosen.channel}), failed: {sent.failed}, "
         f"moved to a later day: {sent.postponed}"
     )
+
+
+def demo_pass(engine: Any, clock: Any) -> str:
+    """One outbox pass for ``childhealth serve --demo`` (the few demo families: cheap), with
+    the configured sender and quiet hours; the line to print, or why no pass ran."""
+    from health.db import session_scope
+    from health.notify import SenderSettingError, load_sender
+    from health.services import notifications
+
+    try:
+        sender = load_sender()
+        quiet = notifications.quiet_hours_from_env()
+    except (SenderSettingError, notifications.QuietHoursSettingError) as error:
+        return f"Reminders: not sent ({error})"
+    with session_scope(engine, write=True) as session:
+        made, sent = notifications.send_reminders(session, sender, clock.moment(), clock, quiet)
+    return f"Reminders for the demo families: {made.made} made, {sent.sent} sent ({sender.channel})"
 
 
 def register(app: typer.Typer) -> None:

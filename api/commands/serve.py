@@ -39,6 +39,9 @@ def _demo(clock: Clock) -> None:
     typer.echo(f"Demo accounts (password '{DEMO_PASSWORD}'):")
     for username, role in users:
         typer.echo(f"  {role:<9} {username}")
+    from api.commands.reminders import demo_pass
+
+    typer.echo(demo_pass(engine, clock))  # the demo parents see their reminders at once
 
 
 def _check_settings() -> None:

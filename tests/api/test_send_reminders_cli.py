@@ -72,3 +72,18 @@ def test_send_reminders_bad_input_is_one_line(
     out = CliRunner().invoke(app, ["send-reminders", *args])
     assert out.exit_code == 2
     assert out.output.startswith(message) and "Traceback" not in out.output
+
+
+def test_the_demo_runs_one_pass_at_start_up(outbox_file: Path) -> None:
+    """``childhealth serve --demo`` prints this line after the accounts (10:00 local)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from api.commands.reminders import demo_pass
+    from health.clock import Clock
+
+    instant = dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC)
+    clock = Clock(zone=ZoneInfo("Asia/Shanghai"), source=lambda: instant)
+    line = demo_pass(db.get_engine(), clock)
+    assert line == "Reminders for the demo families: 2 made, 2 sent (file)"
+    assert len(outbox_file.read_text(encoding="utf-8").splitlines()) == 2
