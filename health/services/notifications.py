@@ -20,7 +20,8 @@ holding one of its rows (waiting or sent) is skipped.
 **Delivering** (:func:`deliver`): nothing in quiet hours; each waiting row whose time has come
 goes to the sender as a :class:`health.notify.Message` in the guardian's language, with a text
 from the screening catalogue that names neither the child nor any health detail
-(``notify.reminder``). A family that already got one that local day waits for the next. Sent:
+(``notify.reminder``). A row the guardian already read on the home page is not sent. A family
+that already got one that local day waits for the next. Sent:
 ``sent_at``, ``channel``, ``attempts`` + 1. Failed (the sender raised): ``attempts`` + 1 and
 ``send_after`` moved on by 10 minutes doubling per attempt, at most a day, out of quiet hours;
 the family's other rows wait for the next pass. The logs get row ids only.
@@ -299,7 +300,11 @@ def deliver(
     query = (
         select(Notification, User.locale)
         .join(User, User.id == Notification.user_id)
-        .where(Notification.sent_at.is_(None), Notification.send_after <= now)
+        .where(
+            Notification.sent_at.is_(None),
+            Notification.read_at.is_(None),  # seen in the app already: nothing to send
+            Notification.send_after <= now,
+        )
         .order_by(Notification.send_after, Notification.id)
     )
     waiting = session.execute(query if limit is None else query.limit(limit)).all()

@@ -359,5 +359,7 @@ def test_the_inbox_lists_unread_rows_whose_time_has_come(
         (a.id, "reminder.check.months", {"months": 6}, d("2026-05-17"))
     ]  # B's waits for tomorrow, in the app too
     assert mark_read(session, int(user.id), [items[0].id], utc(2026, 6, 15, 3, 0)) == 1  # type: ignore[arg-type]
+    # read in the app before any sender got to it: nothing left to send
+    assert deliver(session, Recorder(), utc(2026, 6, 15, 3, 0), CLOCK).sent == 0
     assert inbox(session, int(user.id), utc(2026, 6, 16, 1, 0))[0].name_params == {"months": 18}  # type: ignore[arg-type]
     assert len(inbox(session, int(user.id), utc(2026, 6, 16, 1, 0))) == 1  # type: ignore[arg-type]
