@@ -211,3 +211,19 @@ def test_the_command_line_gives_the_clinics_list_with_its_columns(
         cli = session.exec(select(AuditEntry).where(AuditEntry.role == "cli")).all()
         entries = [(a.action, a.object_ref) for a in cli]
     assert entries == [("calls.list", "2"), ("calls.list", "1"), ("calls.list", "1")]
+
+
+def test_a_bad_horizon_is_a_problem_and_the_bureau_is_refused(
+    app_client: TestClient, world: World
+) -> None:
+    doctor = login(app_client, "doctor1")
+    for value in ("400", "-1", "soon"):
+        bad = doctor.get("/api/v1/call-list", params={"within": value})
+        assert bad.status_code == 400, value
+        assert bad.headers["content-type"].startswith("application/problem+json")
+    unknown = doctor.post(f"/api/v1/children/{world.t1_child}/contact-attempts",
+                          json={"check": "routine_5m", "result": "reached"})  # fmt: skip
+    assert unknown.status_code == 422 and unknown.json()["field"] == "check"
+    bureau = login(app_client, "bureau_p")
+    assert bureau.get("/api/v1/call-list").status_code == 403
+    assert bureau.get("/doctor/calls", headers=HTML).status_code == 403
