@@ -15,6 +15,7 @@ from api.services.figures import PHONE_CONFIG, figure_block
 from growth_charts import charts, value_at_z
 from growth_charts.age import DAYS_PER_MONTH, LENGTH_HEIGHT_SWITCH_DAY
 from growth_charts.charts import growth_chart
+from growth_charts.ws423_charts import ws423_chart
 from health.models import (
     Child,
     Measurement,
@@ -23,6 +24,8 @@ from health.models.enums import MeasurementStatus
 from health.pipeline import ages_of
 
 CHARTS = ("wfa", "lhfa", "wflh", "hcfa", "bmi")
+REFERENCES = ("who", "ws423")
+"""The growth references a chart can be drawn against (``health.growth_reference``)."""
 AGE_DAY_CHARTS = ("wfa", "lhfa", "hcfa", "bmi")
 """Charts whose axis is the age in days (shown in months)."""
 
@@ -100,11 +103,44 @@ def _chart_html(
     return figure_block(data + "]", json.dumps(layout_spec), config, narrow=PHONE_CONFIG)
 
 
-def chart_html(child: Child, rows: list[Measurement], code: str, lang: str) -> str:
+@lru_cache(maxsize=32)
+def _ws423_reference_chart(code: str, sex: str, lang: str) -> tuple[str, str]:
+    """JSON of the WS/T 423-2022 SD lines (traces without the closing bracket) and layout."""
+    figure = ws423_chart(code, sex, lang=lang)  # type: ignore[arg-type]
+    figure.update_layout(margin={"l": 40, "r": 20, "t": 40, "b": 40}, height=360)
+    spec = figure.to_plotly_json()
+    return to_json_plotly(spec["data"])[:-1], to_json_plotly(spec["layout"])
+
+
+def _ws423_chart_html(child: Child, rows: list[Measurement], code: str, lang: str) -> str:
+    """The WS/T 423-2022 chart of ``code`` with the child's points at the ages the service uses
+    everywhere (``_points``: corrected for a baby born early, to 24 months); points outside the
+    standard's tables (past 84 months, heads past 36 months) get no z on hover."""
+    chart, xs, ys, _ = _points(child, rows, code)
+    data, layout = _ws423_reference_chart(chart, str(child.sex), lang)
+    if xs:
+        points = ws423_chart(
+            chart,
+            str(child.sex),
+            ages_or_lengths=xs,
+            values=ys,
+            lang=lang,  # type: ignore[arg-type]
+        )
+        data = data + "," + to_json_plotly(points.to_plotly_json()["data"][-1])
+    config = {"responsive": True, "displaylogo": False}
+    return figure_block(data + "]", layout, config, narrow=PHONE_CONFIG)
+
+
+def chart_html(
+    child: Child, rows: list[Measurement], code: str, lang: str, reference: str = "who"
+) -> str:
     """The growth chart of ``code`` with the child's points, as an HTML fragment that needs
-    ``/static/plotly.min.js`` and ``/static/figures.js`` loaded once on the page."""
+    ``/static/plotly.min.js`` and ``/static/figures.js`` loaded once on the page; ``reference``
+    ``ws423`` draws it against China's WS/T 423-2022 instead of WHO's standards."""
     if code not in CHARTS:
         code = "wfa"
+    if reference == "ws423":
+        return _ws423_chart_html(child, rows, code, lang)
     chart, xs, ys, actual = _points(child, rows, code)
     x_range = y_range = None
     if chart in ("wfa", "lhfa", "hcfa", "bmi") and xs:
