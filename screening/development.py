@@ -258,6 +258,12 @@ def _required(inst: Instrument, band: Band, age: AgeUsed) -> list[str]:
     return items + [q.id for q in inst.global_questions]
 
 
+def required_items(inst: Instrument, band: Band, age: AgeUsed) -> tuple[str, ...]:
+    """The item ids (and global questions) a form must have answered at ``age``: every item of
+    the band, except, for the WHO motor windows, milestones whose window has not opened yet."""
+    return tuple(_required(inst, band, age))
+
+
 def check_answers(
     inst: Instrument, band: Band, answers: Mapping[str, str], age: AgeUsed
 ) -> dict[str, str]:

@@ -29,6 +29,13 @@ class MilestonesIn(BaseModel):
     instrument: str = Field(default=pipeline.PARENT_MILESTONES, max_length=64)
     administered_on: dt.date
     answers: dict[Id, Annotated[str, StringConstraints(max_length=32)]] = Field(max_length=200)
+    achieved_months: dict[Id, float] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="WHO motor windows: milestone id → the age it was achieved at, in months "
+        "since birth (e.g. 18.5), for milestones answered yes; after the 99th-centile age it "
+        "refers",
+    )
 
 
 class FeedingIn(BaseModel):
@@ -40,6 +47,10 @@ class QuestionOut(BaseModel):
     id: str
     text: str
     answers: list[str]
+    required: bool = Field(True, description="Must be answered today")
+    takes_achieved_age: bool = Field(
+        False, description="A yes may carry the age it was achieved at (achieved_months)"
+    )
 
 
 class MilestoneFormOut(BaseModel):
@@ -64,6 +75,7 @@ class QuestionnairesController(Controller):
         recorded = visit.record(
             pipeline.record_milestones, instrument=data.instrument,
             administered_on=data.administered_on, answers=data.answers,
+            achieved_months=data.achieved_months,
         )  # fmt: skip
         scoring = recorded.scoring
         administration = MilestoneAdministrationPublic.model_validate(
@@ -73,6 +85,7 @@ class QuestionnairesController(Controller):
             "administration": administration.model_dump(mode="json"),
             "outcome": str(scoring.outcome),
             "band": scoring.nominal_age,
+            "achieved_months": dict(scoring.achieved_months),
             "flags": flag_texts(recorded.flags, visit.language),
             "case_opened": recorded.case is not None,
         }
@@ -87,7 +100,13 @@ class QuestionnairesController(Controller):
         items = [(i, form.item_answers) for i in form.band.items]
         items += [(q, form.global_answers) for q in form.instrument.global_questions]
         questions = [
-            QuestionOut(id=q.id, text=q.text.get(visit.language), answers=list(answers))
+            QuestionOut(
+                id=q.id,
+                text=q.text.get(visit.language),
+                answers=list(answers),
+                required=q.id in form.required,
+                takes_achieved_age=form.takes_achieved_age and q in form.band.items,
+            )
             for q, answers in items
         ]
         inst = form.instrument
@@ -111,6 +130,7 @@ class QuestionnairesController(Controller):
             "indicators": {k: str(v) for k, v in scoring.indicators.items()},
             "groups_count": scoring.groups_count,
             "meal_count": scoring.meal_count,
+            "meal_count_at_least": scoring.meal_count_at_least,
             "meal_target": scoring.meal_target,
             "flags": flag_texts(recorded.flags, visit.language),
             "advice": [text(m, visit.language) for m in scoring.advice],

@@ -43,10 +43,33 @@ def _tri(value: Any) -> bool | None:
     return {"yes": True, "no": False}.get(str(value or ""))
 
 
+SOME = ".some"
+"""The suffix of a count's checkbox "had some, not sure how many times"
+(``liquids.<id>.times.some``, ``foods.<id>.times.some``, ``solid_feeds.some``): taken, number
+of times not known."""
+SOME_BUT_NO = "‘Had some, not sure how many times’ is ticked, but the answer is ‘no’."
+SOME_AND_TIMES = (
+    "A number of times is written, so please leave ‘had some, not sure how many times’ unticked."
+)
+
+
+def _some(
+    form: dict[str, Any], name: str, count: int | None, errors: FieldErrors, language: str
+) -> bool:
+    """Whether the count ``name`` has "had some, not sure how many times" ticked; ticked with a
+    number written too adds a sentence under the checkbox."""
+    ticked = str(form.get(f"{name}{SOME}") or "") == "yes"
+    if ticked and count is not None:
+        errors[f"{name}{SOME}"] = gettext(language, SOME_AND_TIMES)
+    return ticked
+
+
 def feeding_entry(form: dict[str, Any], language: str) -> tuple[dict[str, Any], FieldErrors]:
-    """The recall's answers from the form (``yes``/``no``/``unknown`` radios, counts) and every
-    count that is not a whole number (text, ``-3``, ``1.5``), each as a sentence under its
-    field name. An unanswered question is "don't know" (missing), never "no"."""
+    """The recall's answers from the form (``yes``/``no``/``unknown`` radios, counts, and the
+    "had some, not sure how many times" checkbox of each count: taken, times not known) and
+    every count that is not a whole number (text, ``-3``, ``1.5``) or contradicts its checkbox,
+    each as a sentence under its field name. An unanswered question is "don't know" (missing),
+    never "no"; a ticked checkbox answers its question "yes"."""
     bank = reference.recall_bank()
     errors: FieldErrors = {}
 
@@ -55,6 +78,10 @@ def feeding_entry(form: dict[str, Any], language: str) -> tuple[dict[str, Any], 
         out: dict[str, Any] = {"taken": _tri(form.get(name))}
         if spec.with_times:
             times = forms.count(form, f"{name}.times", errors, language)
+            if _some(form, f"{name}.times", times, errors, language):
+                if out["taken"] is False:
+                    errors[f"{name}.times{SOME}"] = gettext(language, SOME_BUT_NO)
+                out["taken"] = True
             if out["taken"]:
                 out["times"] = times
         if getattr(spec, "asks_sweetened", False) and out["taken"]:
@@ -69,6 +96,8 @@ def feeding_entry(form: dict[str, Any], language: str) -> tuple[dict[str, Any], 
         "solid_feeds": forms.count(form, "solid_feeds", errors, language),
         "vitamin_d": _tri(form.get("vitamin_d")),
     }
+    if _some(form, "solid_feeds", answers["solid_feeds"], errors, language):
+        answers["solid_feeds_taken"] = True
     return answers, errors
 
 
@@ -192,6 +221,103 @@ def checklist_refusal(exc: ScreeningInputError, language: str) -> FieldErrors:
     return {}
 
 
+MOTOR_AGE_FIELD = "age:{}"
+"""The form field of a motor milestone's age at achievement (months since birth)."""
+MOTOR_ANSWER_LABELS = {"yes": "Yes, can do it", "not_yet": "Not yet"}
+
+
+def motor_entry(
+    form: dict[str, Any], language: str
+) -> tuple[dict[str, str], dict[str, float], FieldErrors]:
+    """The WHO motor milestones' answers (``a:<item>`` radios) and ages at achievement
+    (``age:<item>``, months since birth, a comma for the point is fine, empty when not given),
+    with every age that is not a number as a sentence under its field."""
+    errors: FieldErrors = {}
+    answers = {k[2:]: str(v) for k, v in form.items() if k.startswith("a:") and str(v)}
+    achieved: dict[str, float] = {}
+    for key in form:
+        if key.startswith("age:"):
+            value = forms.number(form, key, errors, language)
+            if value is not None:
+                achieved[key[4:]] = value
+    return answers, achieved, errors
+
+
+def motor_refusal(exc: ScreeningInputError, language: str) -> FieldErrors:
+    """A motor milestones refusal as form field → sentence: an age at achievement under its
+    age field, an unanswered or wrongly answered milestone under its radios; empty for any
+    other refusal."""
+    if exc.message_id.startswith("error.development.achieved_age") and "item" in exc.params:
+        sentence = text(exc.message_id, language, **exc.params)
+        return {MOTOR_AGE_FIELD.format(exc.params["item"]): sentence}
+    return {f"a:{k}": v for k, v in checklist_refusal(exc, language).items()}
+
+
+def _motor(
+    request: Request,
+    visit: Visit,
+    recorded: Any = None,
+    error: str = "",
+    status_code: int = 200,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: FieldErrors | None = None,
+) -> Template:
+    """The WHO motor milestones for the child's age today (each with "yes"/"not yet" and, for a
+    "yes", the age it was first done), filled with ``form``; the result of ``recorded``: the
+    outcome in words, what to do and by when, the milestones that caused a flag and the flags'
+    advice."""
+    language, sex = visit.language, str(visit.child.sex)
+    inst, band, required = reference.instrument(pipeline.MOTOR_WINDOWS), None, ()
+    try:
+        checklist = pipeline.checklist_for(visit.child, pipeline.MOTOR_WINDOWS, visit.at.today)
+        inst, band, required = checklist.instrument, checklist.band, checklist.required
+    except ScreeningInputError as exc:
+        error = error or error_text(request, exc)
+    scoring = recorded.scoring if recorded else None
+    items: dict[str, str] = {}
+    if band is not None:
+        items = {i.id: for_child(str(i.text.get(language)), sex, language) for i in band.items}
+    labels = {v: gettext(language, MOTOR_ANSWER_LABELS.get(v, v)) for v in inst.answer_values}
+    return render(
+        request,
+        "motor.html",
+        status_code=status_code,
+        child=visit.child,
+        inst=inst,
+        band=band,
+        items=items,
+        required=set(required),
+        result=scoring,
+        outcome=gettext(language, OUTCOME_LABELS[scoring.outcome.value]) if scoring else "",
+        act_early=text(scoring.act_early, language) if scoring and scoring.act_early else "",
+        causing=[items[i] for i in scoring.causing_items if i in items] if scoring else [],
+        form=form or {},
+        answer_labels=labels,
+        age_note=_motor_age_note(visit, language),
+        errors=errors or {},
+        error=error,
+        flags=flag_texts(recorded.flags, language) if recorded else [],
+    )
+
+
+def _motor_age_note(visit: Visit, language: str) -> str:
+    """For a baby born early: the windows are for the corrected age (until 24 months); the age
+    at achievement is still written as months since birth."""
+    if visit.at.today < visit.child.birth_date:
+        return ""
+    age = checklist_age(visit.child, pipeline.MOTOR_WINDOWS, visit.at.today)
+    if not age.corrected:
+        return ""
+    return gettext(
+        language,
+        "Your baby was born early, so these milestones are judged at the corrected age "
+        "({corrected}). Write the age a skill was learned as months since birth; the service "
+        "corrects it.",
+        corrected=age_text(age.days, language),
+    )
+
+
 def _milestone_age_note(visit: Visit, language: str) -> str:
     """For a baby born early whose checklist is chosen on the corrected age: which age that is,
     beside the age since birth."""
@@ -255,7 +381,11 @@ def _unanswered(form: dict[str, Any], language: str) -> str:
     bank = reference.recall_bank()
     names = [*TOP_LABELS.keys() - {"solid_feeds"}]
     names += [f"liquids.{q.id}" for q in bank.liquids] + [f"foods.{f.id}" for f in bank.foods]
-    n = sum(1 for name in names if not str(form.get(name) or ""))
+    n = sum(
+        1
+        for name in names
+        if not str(form.get(name) or "") and str(form.get(f"{name}.times{SOME}") or "") != "yes"
+    )
     if not n:
         return ""
     return gettext(
@@ -316,6 +446,32 @@ class QuestionnairePages(PageController):
             return _milestones(request, visit, error=error_text(request, exc), status_code=422,
                                answers=answers)  # fmt: skip
         return _milestones(request, visit, recorded, answers=answers)
+
+    @page_get("/motor")
+    def motor_form(self, request: Request, visit: NamedDependency[Visit]) -> Template:
+        return _motor(request, visit)
+
+    @page_post("/motor")
+    def motor_submit(self, request: Request, visit: NamedDependency[Visit], data: Form) -> Template:
+        """Score the WHO motor milestones with the ages at achievement and show the result with
+        the input kept; every age that is not a number, and then the rule's refusal, comes back
+        under its field in words."""
+        answers, achieved, errors = motor_entry(data, visit.language)
+        if errors:
+            return _motor(request, visit, status_code=422, form=data, errors=errors)
+        try:
+            recorded = visit.record(pipeline.record_milestones,
+                                    instrument=pipeline.MOTOR_WINDOWS,
+                                    administered_on=visit.at.today, answers=answers,
+                                    achieved_months=achieved)  # fmt: skip
+        except ScreeningInputError as exc:
+            errors = motor_refusal(exc, visit.language)
+            if errors:
+                return _motor(request, visit, status_code=422, form=data, errors=errors)
+            return _motor(request, visit, error_text(request, exc), 422, form=data)
+        except REFUSALS as exc:
+            return _motor(request, visit, error_text(request, exc), 422, form=data)
+        return _motor(request, visit, recorded, form=data)
 
     @page_get("/feeding")
     def feeding_form(self, request: Request, visit: NamedDependency[Visit]) -> Template:

@@ -11,6 +11,7 @@ from health.pipeline.checks import record_check
 from health.pipeline.indicators import INDICATORS, IndicatorResult
 from health.pipeline.measurement import RULE_SET, measurement_result, record_measurement
 from health.pipeline.questionnaires import (
+    MOTOR_WINDOWS,
     PARENT_MILESTONES,
     Checklist,
     checklist_for,
@@ -38,6 +39,7 @@ from health.pipeline.withdraw import (
 
 __all__ = [
     "INDICATORS",
+    "MOTOR_WINDOWS",
     "PARENT_MILESTONES",
     "RULE_SET",
     "Ages",

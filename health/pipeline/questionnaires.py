@@ -22,6 +22,11 @@ from screening.reference import Band, Instrument, Text
 
 PARENT_MILESTONES = "milestone-checklist"
 """The instrument parents answer (the others are for professionals)."""
+MOTOR_WINDOWS = "who-motor-windows"
+"""The WHO motor milestone windows (a milestone may be given with the age it was achieved)."""
+ACHIEVED_SUFFIX = ".achieved_months"
+"""A stored answer ``<item id>.achieved_months`` holds the age at achievement (months since
+birth, as given) beside the item's own answer ``yes`` (no column of its own)."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,14 @@ class Checklist:
     band: Band
     item_answers: tuple[str, ...]
     global_answers: tuple[str, ...]
+    required: tuple[str, ...] = ()
+    """Item and question ids that must be answered today (WHO motor windows: only milestones
+    whose window has opened)."""
+
+    @property
+    def takes_achieved_age(self) -> bool:
+        """Whether a "yes" may carry the age it was achieved at (the WHO motor windows)."""
+        return self.instrument.rule_kind == "p99_window"
 
 
 def checklist_for(child: Child, instrument: str, on: dt.date) -> Checklist:
@@ -46,7 +59,8 @@ def checklist_for(child: Child, instrument: str, on: dt.date) -> Checklist:
         assessment_date=on,
     )
     band = development.choose_band(inst, age)
-    return Checklist(inst, band, tuple(inst.answer_values), development.GLOBAL_ANSWER_VALUES)
+    return Checklist(inst, band, tuple(inst.answer_values), development.GLOBAL_ANSWER_VALUES,
+                     development.required_items(inst, band, age))  # fmt: skip
 
 
 def _store(
@@ -68,9 +82,13 @@ def record_milestones(
     answers: Mapping[str, str],
     by: Author,
     at: Moment,
+    achieved_months: Mapping[str, object] | None = None,
 ) -> MilestoneResult:
     """Score ``instrument`` (an instrument code) for the child's age on ``administered_on``,
-    store the answers and route warning signs / "not yet" answers to the case."""
+    store the answers and route warning signs / "not yet" answers to the case.
+    ``achieved_months`` (WHO motor windows): item id → the age it was achieved at, months since
+    birth, for items answered ``yes``; stored as ``<item id>.achieved_months`` answers. A
+    milestone achieved after its P99, or not achieved by a child older than the table, refers."""
     ages = ages_on(child, administered_on, at.today, "administered_on")
     scoring = development.assess(
         instrument,
@@ -79,6 +97,7 @@ def record_milestones(
         gestational_weeks=child.gestational_weeks,
         assessment_date=administered_on,
         answers=answers,
+        achieved_months=achieved_months,
     )
     row = MilestoneAdministration(
         instrument=f"{scoring.instrument}@{scoring.instrument_version}",
@@ -96,6 +115,11 @@ def record_milestones(
         MilestoneAnswer(administration_id=row.id, item_code=item, answer=answer)  # type: ignore[arg-type]
         for item, answer in scoring.answers.items()
     )
+    session.add_all(
+        MilestoneAnswer(administration_id=row.id, item_code=f"{item}{ACHIEVED_SUFFIX}",  # type: ignore[arg-type]
+                        answer=f"{months:g}")
+        for item, months in scoring.achieved_months.items()
+    )  # fmt: skip
     case = _store(session, child, row, flags, "milestone", at)
     return QuestionnaireResult(row, ages, scoring, flags, case)
 
