@@ -61,6 +61,7 @@ from health.models import Area, AreaAncestor, Check, Child, Clinic, Facility
 from health.models.enums import AREA_LEVELS
 from health.periods import Period, add_years
 from health.schedule import CoverageParams, Schedule, load_schedule
+from health.suppression import SMALL_COUNT
 from screening.vocabulary import add_months_array
 
 PRIOR_CHILDREN = 20.0
@@ -218,6 +219,8 @@ def _pending(
 
 def _of_unit(values: NDArray[Any], unit: NDArray[np.int64], fallback: float) -> NDArray[Any]:
     """Each child's unit's value (``fallback`` for a child without a unit)."""
+    if values.size == 0:  # no unit to forecast: every child is outside the units
+        return np.full(unit.size, fallback, dtype=float)
     return np.where(unit >= 0, values[np.maximum(unit, 0)], fallback)
 
 
@@ -467,7 +470,7 @@ def load_children(
     child = np.array([r[0] for r in checks], dtype=np.int64)
     where = np.searchsorted(ids, child)
     where = np.minimum(where, max(ids.size - 1, 0))
-    found = (ids.size > 0) & (ids[where] == child) if ids.size else np.zeros(0, dtype=bool)
+    found = ids[where] == child if ids.size else np.zeros(child.size, dtype=bool)
     return Children(
         birth,
         unit,
@@ -506,3 +509,60 @@ def forecast(
         unit_ids=[u[0] for u in units], params=params,
     )  # fmt: skip
     return project(kids, [(c, n) for _, c, n in units], year, on, params, schedule)
+
+
+@dataclass(frozen=True)
+class ReleasedForecast:
+    """A forecast row as bureaus see it (:func:`release`): the denominator and the children
+    counted are never shown; with ``suppressed`` every figure is None; ``extra_hidden`` when
+    ``extra_children_needed`` (then None) was 1–4."""
+
+    unit_code: str
+    unit_name: str
+    indicator: str
+    projected_rate: float | None
+    low: float | None
+    high: float | None
+    target: float
+    meets_target: bool | None
+    status: Status | None
+    extra_children_needed: int | None
+    extra_hidden: bool
+    suppressed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as a plain dict."""
+        return asdict(self)
+
+
+def release(
+    rows: list[ForecastRow], hidden: dict[tuple[str, str], bool], threshold: int = SMALL_COUNT
+) -> list[ReleasedForecast]:
+    """The rows a bureau may see, by the small-count rule of coverage.md §5 (threshold
+    :data:`health.suppression.SMALL_COUNT`). ``hidden[(unit code, indicator)]`` says whether
+    the unit's coverage row of the year so far, as released (``health.release``), hides a
+    count; a unit missing from it is hidden.
+
+    - Hidden entirely when the year's row hides a count (the forecast's low end is the counted
+      children over the denominator when the interval is clipped there, so it would give the
+      hidden count back) or when the forecast's denominator is 1–4 children.
+    - ``extra_children_needed`` of 1–4 is hidden (like the gap); 0 and 5 or more are shown
+      (None for a unit without children in the denominator).
+    - The denominator and the children counted are never released (the year's own row shows
+      them where they may be shown)."""
+    out = []
+    for r in rows:
+        small = 0 < r.denominator < threshold
+        if hidden.get((r.unit_code, r.indicator), True) or small:
+            out.append(ReleasedForecast(r.unit_code, r.unit_name, r.indicator, None, None, None,
+                                        r.target, None, None, None, False, True))  # fmt: skip
+            continue
+        extra_small = 0 < r.extra_children_needed < threshold
+        extra = None if extra_small or r.denominator == 0 else r.extra_children_needed
+        out.append(
+            ReleasedForecast(
+                r.unit_code, r.unit_name, r.indicator, r.projected_rate, r.low, r.high,
+                r.target, r.meets_target, r.status, extra, extra_small, False,
+            )
+        )  # fmt: skip
+    return out

@@ -17,6 +17,7 @@ from api.access import ADMIN, BUREAU
 from api.controllers.base import api_get
 from api.request_scope import Caller
 from api.services import dashboard as dash
+from health.forecast import ReleasedForecast
 from health.release import ReleasedRow
 
 AreaCode = Annotated[str | None, QueryParameter(description="Area code (default: your area)")]
@@ -78,6 +79,44 @@ def _rows(rows: list[ReleasedRow]) -> list[CoverageRowOut]:
     return [CoverageRowOut.of(r) for r in rows]
 
 
+class ForecastRowOut(BaseModel):
+    """Where one indicator of one unit will stand on 31 December, forecast today (method:
+    ``docs/forecast.md``). Hidden entirely (``suppressed`` true, figures null) when the unit's
+    row of the year so far hides a count or the forecast counts 1 to 4 children."""
+
+    unit_code: str
+    unit_name: str
+    indicator: str
+    projected_rate: float | None = Field(description="Projected year-end rate (0–1), or null")
+    low: float | None = Field(description="80 % interval of the year-end rate, low end, or null")
+    high: float | None = Field(description="80 % interval, high end (0–1), or null")
+    target: float = Field(description="Target rate (0–1)")
+    meets_target: bool | None = Field(description="Whether the projected rate reaches the target")
+    status: str | None = Field(
+        description="on_track (the interval's low end reaches the target), will_miss (its "
+        "high end is below it), at_risk (otherwise); null when hidden or no child counts"
+    )
+    extra_children_needed: int | None = Field(
+        description="Children beyond those expected who must be seen to reach the target; "
+        "null when 1 to 4 (extra_hidden) or when the row is hidden"
+    )
+    extra_hidden: bool
+    suppressed: bool
+
+    @classmethod
+    def of(cls, row: ReleasedForecast) -> ForecastRowOut:
+        """The row as released by ``health.forecast.release``."""
+        return cls(**row.as_dict())
+
+
+class ForecastOut(BaseModel):
+    """The year-end forecast of the year under way, made today (no counts of children)."""
+
+    made_on: dt.date = Field(description="The day the forecast was made (local today)")
+    totals: list[ForecastRowOut]
+    rows: list[ForecastRowOut] = Field(description="The same units as the dashboard's rows")
+
+
 class DashboardOut(BaseModel):
     """Counts only: no child, name or birth date; small counts hidden (see the rows)."""
 
@@ -94,6 +133,10 @@ class DashboardOut(BaseModel):
         "current one counted to today. Each quarter is counted on its own, by the year's "
         "definitions applied to the quarter and its last day (0-6 y: children under 7 on "
         "that day with a check dated in the quarter, so well below the year's figure)"
+    )
+    forecast: ForecastOut | None = Field(
+        default=None,
+        description="Where the year will end, for the current year asked before 31 December",
     )
 
 
@@ -122,6 +165,13 @@ class CoverageController(Controller):
             totals=_rows(view.totals),
             rows=_rows(view.rows),
             trend={label: _rows(rows) for label, rows in view.trend},
+            forecast=None
+            if view.forecast_on is None
+            else ForecastOut(
+                made_on=view.forecast_on,
+                totals=[ForecastRowOut.of(r) for r in view.forecast_totals],
+                rows=[ForecastRowOut.of(r) for r in view.forecast_rows],
+            ),
         )
 
     @api_get("/coverage.csv", media_type="text/csv")

@@ -27,6 +27,12 @@ EMPTY = {  # a row whose denominator is 0, in words instead of "– –  0/0 0"
     "newborn_visit": "No newborns in the period",
 }
 
+OUTLOOKS = {  # health.forecast's status of a unit's year, in words
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "will_miss": "Will miss",
+}
+
 
 class BureauPages(PageController):
     """Coverage of an area against the 95 % target, by sub-area, clinic or facility."""
@@ -74,6 +80,7 @@ class BureauPages(PageController):
             mark=MARK,  # a hidden count: the same notation in every language and in the CSV
             selector=period_choices(caller.language, caller.at.today),
             empty=EMPTY,
+            outlooks={k: gettext(caller.language, v) for k, v in OUTLOOKS.items()},
         )
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from api.access import ADMIN, CurrentUser
 from api.errors import ChildNotFoundError, ServiceInputError
 from api.i18n import gettext
-from health import release
+from health import forecast, release
 from health.clock import Moment
 from health.coverage import INDICATORS
 from health.models import Area, AreaAncestor
@@ -58,6 +58,13 @@ class Dashboard:
     computed_at: dt.datetime
     trend_partial: Period | None = None
     """The days counted of the trend's last quarter when it is still under way (to today)."""
+    forecast_on: dt.date | None = None
+    """The day the year-end forecast was made (today), or None when the view has none (a
+    quarter, a month, another year than today's, or 31 December)."""
+    forecast_totals: list[forecast.ReleasedForecast] = field(default_factory=list)
+    """The area's own forecast per indicator, as released (:func:`health.forecast.release`)."""
+    forecast_rows: list[forecast.ReleasedForecast] = field(default_factory=list)
+    """The forecast of each unit of ``rows``, as released."""
     last_visits: dict[str, dt.date] = field(default_factory=dict)
     """The facility table's last visit of the clinic's health advisor per facility code (a
     facility never visited is absent); empty for the other groupings."""
@@ -175,13 +182,19 @@ def dashboard(
     trend = [(q.label, figures.areas(q).of(area.code)) for q in quarters]
     last = quarters[-1]
     partial = last.counted(today) if last.counted(today) != last.whole else None
-    visited = (
-        last_visits_by_code(session, {r.unit_code for r in rows}) if by == "facility" else {}
-    )
+    visited = last_visits_by_code(session, {r.unit_code for r in rows}) if by == "facility" else {}
+    totals = areas.of(area.code)
+    ahead: dict[str, Any] = {}
+    if period.kind == "year" and period.year == today.year and (today.month, today.day) < (12, 31):
+        ahead = {
+            "forecast_on": today,
+            "forecast_totals": figures.outlook(area.code, "area", area.level, totals),
+            "forecast_rows": figures.outlook(area.code, by, child_level or area.level, rows),
+        }
     return Dashboard(
         area, ancestors(session, area, user), period, areas.period, by, child_level,
-        areas.of(area.code), rows, trend, figures.oldest or at.now, partial, last_visits=visited,
-        screens=figures.screens(period).of(area.code),
+        totals, rows, trend, figures.oldest or at.now, partial, last_visits=visited,
+        screens=figures.screens(period).of(area.code), **ahead,
     )  # fmt: skip
 
 
@@ -252,6 +265,27 @@ class _Figures:
                 totals,  # type: ignore[arg-type]
             ),
         )
+
+    def outlook(
+        self, code: str, by: str, level: str, shown: list[ReleasedRow]
+    ) -> list[forecast.ReleasedForecast]:
+        """The year-end forecast made today of the units of ``shown`` (the areas of ``level``
+        in area ``code``, or its clinics or facilities), released against ``shown`` (the
+        units' rows of the year so far, as released)."""
+        today = self.at.today
+        rows = self._cached(
+            ("forecast", code, by, level),
+            lambda: forecast.forecast(
+                self.session,
+                today.year,
+                today,
+                by=by,  # type: ignore[arg-type]
+                level=level,
+                within_area=code,
+            ),
+        )
+        hidden = {(r.unit_code, r.indicator): r.suppressed for r in shown}
+        return forecast.release(rows, hidden)
 
 
 def cell(value: int | None) -> str | int:
