@@ -242,6 +242,29 @@ def reminder_name_of(key: str) -> tuple[str, dict[str, int]]:
     raise ValueError(f"no reminder item has the key {key!r}")
 
 
+def screening_due(
+    birth: dt.date, gestational_weeks: float | None, today: dt.date
+) -> list[Reminder]:
+    """The screening items due on ``today``: those of the band the instrument puts the child in
+    today (:func:`screening_reminders` filtered by ``due_on``, bands being contiguous), with
+    only that band's window worked out (two bisections instead of all the bands')."""
+    inst = reference.instrument(CHECKLIST)
+    position = _band_position(inst, birth, gestational_weeks, today)
+    if not 0 <= position < len(inst.bands) or not inst.bands[position].reminders:
+        return []
+    band = inst.bands[position]
+    opens = _first_day(inst, birth, gestational_weeks, position)
+    closes = _first_day(inst, birth, gestational_weeks, position + 1) - dt.timedelta(days=1)
+    out = [
+        Reminder("screening", f"screening.{SCREENING_KEYS[name]}.{band.nominal}",
+                 SCREENING_MESSAGES[name], opens, closes,
+                 MappingProxyType({"months": band.low_months}))
+        for name in band.reminders
+        if name in SCREENING_MESSAGES
+    ]  # fmt: skip
+    return sorted(out, key=_sort_key)
+
+
 def due_reminders(
     session: Session, scope: ColumnElement[bool], today: dt.date, clock: Clock
 ) -> dict[int, list[Reminder]]:
@@ -250,7 +273,8 @@ def due_reminders(
     filtered by ``due_on``, computed for all children together. Checks: one
     :func:`health.schedule.due_entries` call (numpy over all children) per scheduled check, so
     that two checks of different kinds due on one day are both listed; screening windows: once
-    per distinct birth date and gestation; rechecks and re-measure requests: one query each.
+    per distinct birth date and gestation, the current band only (:func:`screening_due`);
+    rechecks and re-measure requests: one query each.
     Children without a due item are left out."""
     kids = session.execute(
         select(Child.id, Child.birth_date, Child.gestational_weeks, Child.registered_on)
@@ -282,7 +306,7 @@ def due_reminders(
     for k in kids:
         groups.setdefault((k.birth_date, k.gestational_weeks), []).append(int(k.id))
     for (birth, weeks), members in groups.items():
-        due = [i for i in screening_reminders(birth, weeks, today) if i.due_on(today)]
+        due = screening_due(birth, weeks, today)
         for child_id in members if due else ():
             out.setdefault(child_id, []).extend(due)
     rechecks = session.execute(

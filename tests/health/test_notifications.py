@@ -256,9 +256,15 @@ def test_the_set_based_items_are_the_childs_due_reminders(
     window is still open too)."""
     _, a, b = family
     newborn = add_child(session, "K-N", "2026-05-18")  # day 28 on 2026-06-15
-    for today in (d("2026-06-15"), d("2026-07-10"), d("2026-12-01")):
-        many = due_reminders(session, Child.id.in_([a.id, b.id, newborn.id]), today, CLOCK)
-        for child in (a, b, newborn):
+    early = add_child(session, "K-32W", "2025-12-01")  # 32 weeks: corrected age until 24 months
+    early.gestational_weeks = 32
+    session.flush()
+    everyone = (a, b, newborn, early)
+    days = ("2026-06-15", "2026-07-10", "2026-10-26", "2026-12-01", "2027-01-25", "2027-01-26",
+            "2028-01-25", "2028-01-26", "2028-05-31", "2028-06-01")  # fmt: skip
+    for today in map(d, days):
+        many = due_reminders(session, Child.id.in_([c.id for c in everyone]), today, CLOCK)
+        for child in everyone:
             one = [i for i in child_reminders(session, child, today, CLOCK) if i.due_on(today)]
             assert many.get(int(child.id), []) == one  # type: ignore[arg-type]
     keys = [i.key for i in due_reminders(session, Child.id == newborn.id, d("2026-06-15"), CLOCK)[
