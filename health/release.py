@@ -28,7 +28,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from health.coverage import INDICATORS, By, CoverageRow, coverage, newborn_by_month
+from health.coverage import (
+    INDICATORS,
+    SCREENS,
+    By,
+    CoverageRow,
+    coverage,
+    newborn_by_month,
+    screening_coverage,
+)
 from health.models import Area
 from health.periods import CalendarPeriod, Period
 from health.schedule import CoverageParams, load_schedule
@@ -236,3 +244,43 @@ def unit_release(
         found.pop(total_key)
         decided |= found
     return [released(r, decided[(r.unit_code, r.indicator)]) for r in rows]
+
+
+@dataclass(frozen=True)
+class ScreenRelease:
+    """Every area's screening-test coverage of one counted period with its decisions, keyed by
+    ``(area code, indicator)`` (indicator ``screen_<screen>``)."""
+
+    period: Period
+    rows: dict[tuple[str, str], CoverageRow]
+    hidden: dict[tuple[str, str], Hidden]
+
+    def of(self, code: str) -> list[ReleasedRow]:
+        """The released rows of area ``code``, one per screen (in :data:`SCREENS` order)."""
+        keys = [(code, f"screen_{s}") for s in SCREENS]
+        return [released(self.rows[k], self.hidden[k]) for k in keys if k in self.rows]
+
+
+def screen_release(
+    session: Session,
+    period: CalendarPeriod,
+    today: dt.date,
+    tree: AreaTree,
+    params: CoverageParams | None = None,
+    threshold: int = SMALL_COUNT,
+) -> ScreenRelease:
+    """Screening-test coverage of every area for ``period`` counted on ``today``, each screen
+    suppressed over the area tree of the period (the rule of the management rates: a screen
+    due in two quarters counts in both, so each period is solved on its own tree)."""
+    counted = period.counted(today)
+    rows = {
+        (r.unit_code, r.indicator): r
+        for r in screening_coverage(session, counted, level="all", params=params)
+    }
+    hidden: dict[tuple[str, str], Hidden] = {}
+    for screen in SCREENS:
+        indicator = f"screen_{screen}"
+        counts = {(code, indicator): counts_of(rows[(code, indicator)]) for code in tree}
+        relations = _tree_relations(tree, lambda code, i=indicator: (code, i))
+        hidden |= suppress(counts, relations, threshold=threshold)
+    return ScreenRelease(counted, rows, hidden)

@@ -58,3 +58,64 @@ def test_parents_and_other_clinics_cannot_record_checks(
     other = login(app_client, "doctor2")
     assert other.post(f"/api/v1/children/{world.t1_child}/checks", json=body,
                       headers=key()).status_code == 404  # fmt: skip
+
+
+def test_the_check_form_saves_results_and_refuses_inline(
+    app_client: TestClient, world: World
+) -> None:
+    client = login(app_client, "doctor1")
+    page = client.get(f"/children/{world.t1_child}", headers=HTML).text
+    assert f'href="/children/{world.t1_child}/check"' in page
+    form = client.get(f"/children/{world.t1_child}/check", headers=HTML)
+    assert form.status_code == 200 and "听力筛查" in form.text and "红光反射" in form.text
+    bad = {
+        "check_date": "2026-06-01",
+        "kind": "routine",
+        "hearing_left": "maybe",
+        "acuity_left": "4.9",
+        "caries_teeth": "two",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+    refused = client.post(f"/children/{world.t1_child}/check", data=bad, headers=HTML)
+    assert refused.status_code == 422
+    text = refused.text
+    assert 'id="caries_teeth-error"' in text  # the count, before anything is stored
+    assert 'value="4.9"' in text  # the input kept
+    bad["caries_teeth"] = "1"
+    bad["idempotency_key"] = uuid.uuid4().hex
+    refused = client.post(f"/children/{world.t1_child}/check", data=bad, headers=HTML)
+    assert refused.status_code == 422
+    assert 'id="hearing_left-error"' in refused.text and "请从选项中选择一个结果" in refused.text
+    good = {
+        "check_date": "2026-06-01",
+        "kind": "routine",
+        "hearing_left": "pass",
+        "hearing_right": "refer",
+        "visual_behaviour": "normal",
+        "caries_teeth": "0",
+        "vitamin_d_given": "yes",
+        "hb_g_l": "118",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+    saved = client.post(f"/children/{world.t1_child}/check", data=good, headers=HTML,
+                        follow_redirects=False)  # fmt: skip
+    assert saved.status_code == 303, saved.text[:500]
+    (stored,) = client.get(f"/api/v1/children/{world.t1_child}/checks").json()
+    assert (stored["hearing_right"], stored["caries_teeth"], stored["vitamin_d_given"],
+            stored["hb_g_l"]) == ("refer", 0, True, 118.0)  # fmt: skip
+    child_page = client.get(f"/children/{world.t1_child}", headers=HTML).text
+    assert "听力筛查右耳未通过" in child_page  # the flag, in words, on the doctor's page
+
+
+def test_bureau_sees_screening_coverage_with_small_counts_hidden(
+    app_client: TestClient, world: World
+) -> None:
+    """Three resident children, each with a hearing screen due in 2026 (6 and 24 months):
+    every count is below 5, so the table shows <5 and no rate."""
+    client = login(app_client, "bureau_p")
+    page = client.get("/bureau?year=2026&part=", headers=HTML).text
+    start = page.index('id="screening-coverage"')
+    table = page[start : page.index("</section>", start)]
+    assert "听力筛查" in table and "血红蛋白" in table
+    hearing = table[table.index('data-screen="screen_hearing"') :].split("</tr>")[0]
+    assert hearing.count("&lt;5") == 2 and "%" not in hearing
