@@ -92,3 +92,29 @@ def test_bureaus_get_small_counts_hidden_and_not_recoverable(counted: Session) -
     hearing = release.of("P")[0]
     assert hearing.indicator == "screen_hearing"
     assert hearing.suppressed and hearing.numerator is None and hearing.rate is None
+
+
+def test_released_screens_show_large_counts_and_never_give_a_hidden_one_back(
+    session: Session,
+) -> None:
+    """Six children of T1 and two of T2, each with its 36-month hearing screen due (born
+    2022-06-15: due 2025-06-15) and done: T1 6/6 is shown, T2 2/2 hidden, and in every sum
+    of the tree (area = its sub-areas) either nothing or at least two parts are hidden."""
+    build_geography(session)
+    for i, area in enumerate(["T1"] * 6 + ["T2"] * 2):
+        child = add_child(session, f"h{i}", "2022-06-15", area)
+        check(session, child, "2025-06-20", hearing_left="pass", hearing_right="pass")
+    session.flush()
+    tree = area_tree(session)
+    release = screen_release(session, CalendarPeriod(2025), dt.date(2026, 1, 10), tree)
+    hearing = {code: release.of(code)[0] for code in tree}
+    exact = {code: (release.rows[(code, "screen_hearing")].numerator,
+                    release.rows[(code, "screen_hearing")].denominator) for code in tree}  # fmt: skip
+    assert exact["T1"] == (6, 6) and exact["T2"] == (2, 2) and exact["P"] == (8, 8)
+    assert hearing["T2"].numerator is None and hearing["T2"].denominator is None
+    for up in {p for p in tree.values() if p is not None}:
+        parts = [up, *(c for c, p in tree.items() if p == up)]
+        hidden = sum(1 for c in parts if hearing[c].denominator is None)
+        assert hidden != 1, (up, hidden)
+    shown = [c for c in tree if hearing[c].denominator is not None]
+    assert all(hearing[c].denominator == exact[c][1] for c in shown)
