@@ -5,9 +5,14 @@
 
 Generates the exchange folder (vectorised), then for each database, in a fresh child process:
 migrate an empty database, ``import_folder`` (rows/s of checks.csv), coverage for 2024 at every
-area level and per clinic and facility (seconds), and the process's peak resident memory.
+area level and per clinic and facility (seconds), the year-end forecast of one county
+(``health.forecast``, made on 30 June and 30 September 2024: its townships, its clinics, the
+county itself; seconds, best of ``--repeat``), and the process's peak resident memory.
+``--reports forecast`` skips the six coverage reports; ``--no-measurements`` leaves the check
+rows without measurements (a quicker import; the figures do not use them).
 PostgreSQL uses a private schema in database ``test`` on 127.0.0.1:5432 (dropped afterwards).
-Goals: ≥ 100,000 check rows/s; < 5 s per coverage report; memory flat in the number of children.
+Goals: ≥ 100,000 check rows/s; < 5 s per coverage report; < 5 s for a county's forecast;
+memory flat in the number of children.
 """
 
 from __future__ import annotations
@@ -35,18 +40,42 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def generate(folder: str, children: int, seed: int, queue: mp.Queue) -> None:
+COUNTY = "P0101"  # the first county of the synthetic province (12 townships)
+
+
+def generate(folder: str, children: int, seed: int, measurements: bool, queue: mp.Queue) -> None:
     from health.synthetic import Layout, write_folder
     from health.synthetic import generate as pieces
 
     start = time.perf_counter()
     layout = Layout(cities=10, counties_per_city=8, townships_per_county=12,
                     facilities_per_township=2)  # fmt: skip
-    rows = write_folder(Path(folder), pieces(children, TODAY, seed=seed, layout=layout))
+    rows = write_folder(
+        Path(folder), pieces(children, TODAY, seed=seed, layout=layout, measurements=measurements)
+    )
     queue.put({"rows": rows, "seconds": time.perf_counter() - start, "peak_mib": peak_mib()})
 
 
-def run_backend(backend: str, folder: str, workdir: str, queue: mp.Queue) -> None:
+def time_forecasts(session, repeat: int) -> dict:  # type: ignore[no-untyped-def]
+    """Seconds (best of ``repeat``) of a county's forecast on each day and grouping."""
+    from health.forecast import forecast
+
+    out = {}
+    for on in (dt.date(YEAR, 6, 30), dt.date(YEAR, 9, 30)):
+        for label, by, level in (("townships", "area", "township"), ("clinics", "clinic", "county"),
+                                 ("county", "area", "county")):  # fmt: skip
+            best, rows = float("inf"), []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                rows = forecast(session, YEAR, on, by=by, level=level, within_area=COUNTY)
+                best = min(best, time.perf_counter() - t)
+            out[(on.isoformat(), label)] = (best, len(rows), rows)
+    return out
+
+
+def run_backend(
+    backend: str, folder: str, workdir: str, reports: str, repeat: int, queue: mp.Queue
+) -> None:
     from sqlalchemy import text
     from sqlmodel import Session
 
@@ -81,11 +110,23 @@ def run_backend(backend: str, folder: str, workdir: str, queue: mp.Queue) -> Non
         timings = {}
         period = Period.year(YEAR)
         with Session(engine) as session:
+            if "forecast" in reports:
+                found = time_forecasts(session, repeat)
+                result["forecast"] = {k: v[:2] for k, v in found.items()}
+                county = found[(f"{YEAR}-09-30", "county")][2]
+                result["county_forecast"] = [
+                    (r.indicator, r.denominator, round(r.projected_rate or 0, 4),
+                     round(r.low or 0, 4), round(r.high or 0, 4), r.status,
+                     r.extra_children_needed)
+                    for r in county
+                ]  # fmt: skip
             for level in ("province", "city", "county", "township", "all"):
+                if "coverage" not in reports:
+                    break
                 t = time.perf_counter()
                 rows = coverage(session, period, level=level)
                 timings[level] = (time.perf_counter() - t, len(rows))
-            for by in ("clinic", "facility"):
+            for by in ("clinic", "facility") if "coverage" in reports else ():
                 t = time.perf_counter()
                 rows = coverage(session, period, by=by)
                 timings[by] = (time.perf_counter() - t, len(rows))
@@ -118,22 +159,31 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--seed", type=int, default=20240101)
     parser.add_argument("--workdir", default=None, help="Folder for files (default: a temp dir)")
+    parser.add_argument("--reports", default="coverage,forecast", help="coverage, forecast")
+    parser.add_argument("--repeat", type=int, default=3, help="Runs of each forecast (best)")
+    parser.add_argument("--no-measurements", action="store_true")
     args = parser.parse_args()
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="childhealth-bench-"))
     folder = workdir / "exchange"
     try:
-        gen = in_child(generate, str(folder), args.children, args.seed)
+        gen = in_child(generate, str(folder), args.children, args.seed, not args.no_measurements)
         size = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
         print(f"generated {gen['rows']} in {gen['seconds']:.1f} s ({size:.0f} MiB of CSV)")
         for backend in args.backends.split(","):
-            r = in_child(run_backend, backend, str(folder), str(workdir))
+            r = in_child(run_backend, backend, str(folder), str(workdir), args.reports, args.repeat)
             print(f"\n== {backend}")
             print(f"import: {r['import_seconds']:.1f} s, {r['check_rows_per_s']:,.0f} check rows/s "
                   f"({r['all_rows_per_s']:,.0f} rows/s over all files)")  # fmt: skip
             for unit, (seconds, n) in r["coverage"].items():
                 print(f"coverage by {unit:<9} {seconds:6.2f} s  ({n} rows)")
             total = sum(s for u, (s, _) in r["coverage"].items() if u != "all")
-            print(f"coverage, the six reports one by one: {total:.2f} s")
+            if r["coverage"]:
+                print(f"coverage, the six reports one by one: {total:.2f} s")
+            for (on, label), (seconds, n) in r.get("forecast", {}).items():
+                print(f"forecast of county {COUNTY} made {on}, by {label:<9} {seconds:6.2f} s  "
+                      f"({n} rows)")  # fmt: skip
+            for row in r.get("county_forecast", []):
+                print(f"  county {COUNTY} on {YEAR}-09-30: {row}")
             print(f"province {YEAR}: {r['province']}")
             print(f"peak memory of the import+coverage process: {r['peak_mib']:.0f} MiB")
     finally:
