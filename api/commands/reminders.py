@@ -12,19 +12,21 @@ counts only.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from api.commands.clock import command_clock
 from api.commands.errors import fail
+from health.clock import Clock, Moment
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
-def _moment(on: str | None, at: str | None):  # type: ignore[no-untyped-def]
+def _moment(on: str | None, at: str | None) -> tuple[Clock, Moment]:
     """The pass's clock and instant: the local date ``on`` and local time ``at`` when given
     (either alone: the other from the clock); one-line errors for bad values."""
-    from health.clock import Clock, Moment
-
     clock = command_clock()
     try:
         day = dt.date.fromisoformat(on) if on else None
@@ -75,7 +77,7 @@ def send_reminders(
     )
 
 
-def demo_pass(engine: Any, clock: Any) -> str:
+def demo_pass(engine: Engine, clock: Clock) -> str:
     """One outbox pass for ``childhealth serve --demo`` (the few demo families: cheap), with
     the configured sender and quiet hours; the line to print, or why no pass ran."""
     from health.db import session_scope

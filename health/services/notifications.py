@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from health.clock import Clock, Moment
@@ -148,7 +148,7 @@ class MakeReport:
     families: int
 
 
-def _guardian_scope(today: dt.date):  # type: ignore[no-untyped-def]
+def _guardian_scope(today: dt.date) -> Select[tuple[int, int, str]]:
     """Active parent accounts and their children under :data:`UNDER_YEARS` on ``today``."""
     return (
         select(Guardianship.user_id, Guardianship.child_id, User.locale)
