@@ -51,8 +51,8 @@ class SchedulePages(PageController):
         check), and its enrolled children by name with their age and next check (from
         :func:`health.services.schedule.schedule_for_child`), and what the doctor asked of the
         facility for each (recheck date, advice: :func:`health.services.channel.facility_actions`,
-        audited ``facility.actions`` with the number of children; never a flag, diagnosis or
-        note) and the day of the clinic's last visit."""
+        audited ``facility.actions`` with the number of children when there is one; never a
+        flag, diagnosis or note) and the day of the clinic's last visit."""
         db, user, today = caller.db, caller.user, caller.at.today
         facility = db.get(Facility, user.facility_id) if user.facility_id else None
         clinic = db.get(Clinic, facility.clinic_id) if facility is not None else None
@@ -66,7 +66,8 @@ class SchedulePages(PageController):
             for child in enrolled
         ]
         actions = facility_actions(db, [int(c.id) for c in enrolled])  # type: ignore[arg-type]
-        audit.record_list(request, db, user, "facility.actions", len(actions))
+        if actions:  # a list naming no child tells nothing about one
+            audit.record_list(request, db, user, "facility.actions", len(actions))
         visited = last_visits(db, [int(facility.id)]) if facility is not None else {}  # type: ignore[arg-type]
         return render(
             request,

@@ -327,3 +327,23 @@ def test_the_visits_json_api(app_client: TestClient, world: World) -> None:
     with world_db(world) as db:
         assert len(db.exec(select(FacilityVisit).where(col(FacilityVisit.id) > 0)).all()) == 1
     assert len(_audit(world, "facility_visit.record")) == 1
+
+
+def test_the_outcome_json_api_takes_the_advice_and_the_notes_audience(
+    app_client: TestClient, world: World
+) -> None:
+    doctor = login(app_client, "doctor2")
+    url = f"/api/v1/cases/{world.other_case}/outcome"
+    bad = doctor.post(url, json={"outcome": "advice", "facility_advice": "a\u2066b"})
+    assert bad.status_code == 422
+    assert (bad.json()["field"], bad.json()["message_id"]) == (
+        "facility_advice", "error.record.note_characters",
+    )  # fmt: skip
+    body = {"outcome": "advice", "outcome_note": "多晒太阳", "note_for_family": True,
+            "facility_advice": "户外活动每天 2 小时"}  # fmt: skip
+    made = doctor.post(url, json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["facility_advice"] == "户外活动每天 2 小时"
+    said = _section(login(app_client, "parent2").get(f"/children/{world.other_child}",
+                    headers=HTML).text, "doctor-outcomes")  # fmt: skip
+    assert "医生给了照顾孩子的建议。" in said and "医生想告诉您：多晒太阳" in said
