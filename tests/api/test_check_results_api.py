@@ -119,3 +119,30 @@ def test_bureau_sees_screening_coverage_with_small_counts_hidden(
     assert "听力筛查" in table and "血红蛋白" in table
     hearing = table[table.index('data-screen="screen_hearing"') :].split("</tr>")[0]
     assert hearing.count("&lt;5") == 2 and "%" not in hearing
+
+
+FIELDS = (
+    "check_date", "kind", "clinic_code", "weight_kg", "length_cm", "measure", "head_cm", "hb_g_l",
+    "hearing_left", "hearing_right", "red_reflex", "eye_position", "visual_behaviour",
+    "acuity_left", "acuity_right", "caries_teeth", "vitamin_d_given",
+)  # fmt: skip
+
+
+def test_hostile_values_in_any_field_get_no_server_error(
+    app_client: TestClient, world: World
+) -> None:
+    """Each field of the JSON body and of the form, one at a time, with the hostile corpus of
+    the fuzz tests: refused in words (4xx) or stored, never a 5xx."""
+    from tests.reliability.test_fuzz_api import HOSTILE_VALUES
+
+    client = login(app_client, "doctor1")
+    url = f"/api/v1/children/{world.t1_child}/checks"
+    for field in FIELDS:
+        for value in HOSTILE_VALUES:
+            body = {"check_date": "2026-05-01", "kind": "routine", field: value}
+            got = client.post(url, json=body, headers=key())
+            assert got.status_code < 500, (field, value, got.text[:300])
+            form = {k: str(v) for k, v in body.items()} | {"idempotency_key": uuid.uuid4().hex}
+            page = client.post(f"/children/{world.t1_child}/check", data=form, headers=HTML,
+                               follow_redirects=False)  # fmt: skip
+            assert page.status_code < 500, (field, value, page.text[:300])
