@@ -36,8 +36,9 @@ from api.services.present import (
 )
 from health import pipeline
 from health.errors import ImplausibleMeasurementError, RecordError
-from health.models import Area, Case, CaseEvent, ChildCreate, Clinic, User
+from health.models import Area, Case, CaseEvent, ChildCreate, Clinic, Measurement, User
 from health.models.enums import AreaLevel, CaseStatus
+from health.pipeline.indicators import ReferenceIndicator, ws423_indicators
 from health.registry import add_guardian, create_child, phone_number
 from health.services.channel import family_outcomes
 from health.services.questionnaires import answer_sets
@@ -210,6 +211,18 @@ def _doctor_context(
     }
 
 
+def _ws423_rows(visit: Visit, latest: Measurement | None) -> tuple[ReferenceIndicator, ...]:
+    """The latest measurement against WS/T 423-2022 (``ws423_indicators``), at the age the
+    pipeline uses (``pipeline.ages_of``); empty without one."""
+    if latest is None:
+        return ()
+    age = pipeline.ages_of(visit.child, latest.measured_on).used_days
+    return ws423_indicators(
+        str(visit.child.sex), float(age), latest.weight_kg, latest.length_cm, latest.measure,
+        latest.head_cm, latest.rule_set,
+    )  # fmt: skip
+
+
 class ChildPages(PageController):
     """One child: results and chart, entering a measurement (the summary: ``summary.py``)."""
 
@@ -245,6 +258,8 @@ class ChildPages(PageController):
             ),
             reference=reference,
             references=charts.REFERENCES,
+            ws423_rows=_ws423_rows(visit, context.get("latest")) if reference == "ws423" else (),
+            ws423_words=charts.WS423_CATEGORY_WORDS,
             history=views.measurement_history(visit.db, int(visit.child.id), visit.user.id),  # type: ignore[arg-type]
             charts=charts.CHARTS,
             indicator_name=lambda code: indicator_name(code, language),

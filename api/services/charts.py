@@ -26,6 +26,13 @@ from health.pipeline import ages_of
 CHARTS = ("wfa", "lhfa", "wflh", "hcfa", "bmi")
 REFERENCES = ("who", "ws423")
 """The growth references a chart can be drawn against (``health.growth_reference``)."""
+WS423_CATEGORY_WORDS = {
+    "severe_underweight": "Severely underweight", "underweight": "Underweight",
+    "severe_stunting": "Severe stunting", "stunting": "Stunting",
+    "severe_wasting": "Severe wasting", "wasting": "Wasting", "overweight": "Overweight",
+    "obesity": "Obesity", "normal": "Within the usual range", "": "",
+}  # fmt: skip
+"""Catalogue ids (English) of the WS/T 423-2022 categories (``growth_charts.ws423``)."""
 AGE_DAY_CHARTS = ("wfa", "lhfa", "hcfa", "bmi")
 """Charts whose axis is the age in days (shown in months)."""
 

@@ -14,7 +14,11 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from growth_charts import classify, percentile, round_z
+import numpy as np
+
+from growth_charts import RULE_SETS, children, classify, compute, percentile, round_z
+from growth_charts.ws423 import REFERENCE as WS423
+from growth_charts.ws423 import batch_columns
 from screening import growth as growth_rules
 from screening.flags import GROWTH_RULES_VERSION, Flag
 
@@ -133,3 +137,55 @@ def stored_columns(z: Mapping[str, float]) -> dict[str, float]:
         if engine_code in ENGINE_CODES and value is not None and not math.isnan(value):
             out.setdefault(ENGINE_CODES[engine_code][2], float(round_z(float(value))))
     return out
+
+
+@dataclass(frozen=True)
+class ReferenceIndicator:
+    """One indicator of one measurement against a second reference (``reference`` ``ws423``):
+    ``z`` rounded to 2 decimals, ``category`` the standard's code (``underweight`` …,
+    ``normal``; ``""`` for head circumference, which has none). Flags are not raised on it."""
+
+    code: str
+    reference: str
+    z: float
+    category: str
+
+
+_WS423_COLUMNS = (("wfa", "zwei", "gwei"), ("lhfa", "zlen", "glen"), ("wflh", "zwfl", "gwfl"),
+                  ("bmi", "zbmi", "gbmi"), ("hcfa", "zhc", ""))  # fmt: skip
+
+
+def ws423_indicators(
+    sex: str,
+    age_days: float,
+    weight_kg: float | None,
+    length_cm: float | None,
+    measure: str | None,
+    head_cm: float | None,
+    rule_set: str = "who-anthro",
+) -> tuple[ReferenceIndicator, ...]:
+    """The measurement against China's WS/T 423-2022 (``growth_charts.ws423``), at ``age_days``
+    (the age the pipeline used), in :data:`INDICATORS` order; indicators outside the
+    standard's tables are left out. Length is corrected for position as for WHO, by the
+    engine rule set of ``rule_set`` (the stored ``who-anthro+growth-flags-…`` names it)."""
+    kids = children(
+        np.array([sex]), age_days=[age_days],
+        weight=[np.nan if weight_kg is None else weight_kg],
+        lenhei=[np.nan if length_cm is None else length_cm],
+        measure=np.array([(measure or "").lower()]),
+        headc=[np.nan if head_cm is None else head_cm],
+    )  # fmt: skip
+    engine_rules = rule_set.split("+", 1)[0]  # stored as "who-anthro+growth-flags-1.0"
+    who = compute(kids, engine_rules if engine_rules in RULE_SETS else "who-anthro")  # type: ignore[arg-type]
+    day = math.floor(age_days + 0.5)  # half up, as every age lookup
+    columns = batch_columns(
+        kids.sex, kids.age_days, kids.weight, who["clenhei"], who["cbmi"], kids.headc,
+        np.zeros(1, dtype=bool), np.array([day < 731]),
+    )  # fmt: skip
+    out = []
+    for code, z_column, category_column in _WS423_COLUMNS:
+        z = float(columns[z_column][0])
+        if not math.isnan(z):
+            category = str(columns[category_column][0]) if category_column else ""
+            out.append(ReferenceIndicator(code, WS423, z, category))
+    return tuple(out)

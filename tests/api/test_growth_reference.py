@@ -92,10 +92,22 @@ def test_the_selector_on_the_page_switches_the_chart_and_keeps_the_indicator(
         assert "WS/T 423-2022" in _figure(page)["layout"]["title"]["text"]
         assert '?chart=wfa&amp;reference=ws423#chart"' in page  # indicator tabs keep it
         assert '?chart=lhfa&amp;reference=who#chart"' in page
+        # the latest result against the standard, hand-computed: 182 days = 5.9795 months,
+        # boys' rows 5 and 6 months; weight 6.9 kg between −2 SD 6.7938 and −1 SD 7.5918,
+        # length 64.5 cm between −2 SD 63.9651 and −1 SD 66.2651
+        listed = re.search(r'<ul class="indicators" id="ws423-results">(.*?)</ul>', page, re.S)
+        assert listed, "the WS/T results are listed with the WS/T chart"
+        items = re.findall(r"<li>(.*?)</li>", listed[1])
+        assert [item.split(": ", 1)[1] for item in items[:2]] == [
+            "z = -1.87 · 正常范围",
+            "z = -1.77 · 正常范围",
+        ]
+        assert "按WS/T 423-2022评价" in page
         # an unknown reference falls back to the deployment's, never an error
         page = client.get(f"/children/{world.own_child}/?reference=cdc")
         assert page.status_code == 200
         assert "WS/T 423-2022" not in _figure(page.text)["layout"]["title"]["text"]
+        assert "ws423-results" not in page.text
 
 
 def test_a_deployment_on_ws423_opens_its_charts_on_ws423(world: World) -> None:
