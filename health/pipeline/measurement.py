@@ -9,12 +9,23 @@ Implausible values never open a case: the row waits in status ``remeasure`` with
 :class:`~health.models.RemeasureRequest` and the advice flag ``GROWTH_IMPLAUSIBLE``. The next
 measurement settles it: a plausible value replaces it; an implausible one taken by a
 professional (clinic or facility) confirms it, and its flags are then raised as usual.
+
+A home value far off the child's own trajectory (``screening.growth.trajectory``: WHO velocity
+z or conditional gain z beyond ±4 against the latest accepted earlier value; withdrawn and
+waiting rows do not count) takes the same path with its ``GROWTH_TRAJECTORY_*`` advice flag,
+without the confirm step (the value is within WHO's limits). A second home value off the
+trajectory in the same direction confirms the first (the family measured again and found it
+again); a professional's value is never questioned. An accepted weight is also judged for the
+doctor: WHO weight velocity below the 5th centile over a covered interval is a review flag.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session, col, select
 
+from growth_charts.age import corrected_age_days
 from health.clock import Moment
 from health.errors import ImplausibleMeasurementError, RecordError
 from health.models import Child, Measurement, MeasurementCreate, RemeasureRequest
@@ -22,12 +33,19 @@ from health.models.enums import MeasurementStatus, RequestStatus
 from health.models.records import MeasurementBase
 from health.pipeline.ages import Ages, ages_of, ages_on
 from health.pipeline.author import Author
-from health.pipeline.indicators import ENGINE_CODES, IMPLAUSIBLE, indicator_results, stored_columns
+from health.pipeline.indicators import (
+    ENGINE_CODES,
+    IMPLAUSIBLE,
+    IndicatorResult,
+    indicator_results,
+    stored_columns,
+)
 from health.pipeline.results import MeasurementResult
 from health.pipeline.stored import flags_of_source
 from health.services.cases import raise_flags
 from screening import growth as growth_rules
 from screening.flags import GROWTH_RULES_VERSION, Flag
+from screening.growth import trajectory
 
 RULE_SET = f"who-anthro+{GROWTH_RULES_VERSION}"
 """The engine's rule set and the growth flag rules' version, stored on every measurement."""
@@ -102,6 +120,10 @@ def record_measurement(
     if confirmed and implausible is not None:
         flags = _flags(z, ages, data, confirmed=True)
         implausible = None
+    judged = None if implausible is not None else _trajectory(session, child, ages, data, by)
+    off_track = judged.remeasure if judged is not None else ()
+    if off_track and _repeat_confirms(session, int(child.id), pending, judged):  # type: ignore[arg-type]
+        confirmed, off_track = True, ()
     row = Measurement(
         **data.model_dump(exclude={"source"}),
         **stored_columns(z),
@@ -112,13 +134,16 @@ def record_measurement(
         facility_id=by.facility_id,
         age_days=ages.days,
         implausible=implausible is not None or confirmed,
-        status=MeasurementStatus.remeasure if implausible else MeasurementStatus.accepted,
+        status=(
+            MeasurementStatus.remeasure if implausible or off_track else MeasurementStatus.accepted
+        ),
         rule_set=RULE_SET,
         created_at=at.now,
     )
     session.add(row)
     session.flush()
-    _settle(session, pending, confirmed=confirmed, implausible=implausible is not None, at=at)
+    waiting = implausible is not None or bool(off_track)
+    _settle(session, pending, confirmed=confirmed, implausible=waiting, at=at)
     request = None
     if implausible is not None:
         flags = (implausible,)
@@ -129,19 +154,128 @@ def record_measurement(
             requested_at=at.now,
         )
         session.add(request)
+    elif off_track:
+        flags = off_track
+        request = RemeasureRequest(
+            child_id=child.id,  # type: ignore[arg-type]
+            measurement_id=row.id,  # type: ignore[arg-type]
+            indicators=_indicators_using(z, _suspect(off_track)),
+            requested_at=at.now,
+        )
+        session.add(request)
     elif data.weight_kg is not None:
-        flags = (*flags, *_series_flags(session, child))
+        review = judged.review if judged is not None else ()
+        flags = (*flags, *_series_flags(session, child), *review)
     case = raise_flags(session, child, flags, source_kind="measurement", source_id=row.id,
                        at=at, actor_id=by.actor_id)  # fmt: skip
     return MeasurementResult(
         measurement=row,
         ages=ages,
         rule_set=RULE_SET,
-        indicators=indicator_results(z, flags),
+        indicators=_marked(indicator_results(z, flags), _suspect(flags)),
         flags=tuple(flags),
         case=case,
         remeasure=request,
     )
+
+
+def _earlier_points(session: Session, child: Child) -> dict[str, list[trajectory.TrajectoryPoint]]:
+    """The child's accepted, not withdrawn values by measure, at the age the rules read
+    (corrected before 37 weeks), for the trajectory rules."""
+    rows = session.exec(
+        select(
+            Measurement.age_days,
+            Measurement.weight_kg,
+            Measurement.length_cm,
+            Measurement.measure,
+            Measurement.head_cm,
+        )
+        .where(
+            Measurement.child_id == child.id,
+            Measurement.status == MeasurementStatus.accepted,
+            col(Measurement.withdrawn_at).is_(None),
+        )
+        .order_by(col(Measurement.age_days), col(Measurement.id))
+    ).all()
+    weeks = child.gestational_weeks if child.gestational_weeks is not None else float("nan")
+    out: dict[str, list[trajectory.TrajectoryPoint]] = {m: [] for m in trajectory.MEASURES}
+    for age, weight, length, measure, head in rows:
+        used = max(int(corrected_age_days(float(age), weeks)), 0)
+        if weight is not None:
+            out["weight"].append(trajectory.TrajectoryPoint(used, float(weight)))
+        if length is not None:
+            out["length"].append(
+                trajectory.TrajectoryPoint(used, float(length), str(measure or "") or None)
+            )
+        if head is not None:
+            out["head"].append(trajectory.TrajectoryPoint(used, float(head)))
+    return out
+
+
+def _trajectory(
+    session: Session, child: Child, ages: Ages, data: MeasurementBase, by: Author
+) -> trajectory.Judgement:
+    """The trajectory rules for the new values against the child's earlier accepted ones."""
+    new: dict[str, trajectory.TrajectoryPoint] = {}
+    if data.weight_kg is not None:
+        new["weight"] = trajectory.TrajectoryPoint(ages.used_days, float(data.weight_kg))
+    if data.length_cm is not None:
+        position = str(data.measure) if data.measure else None
+        new["length"] = trajectory.TrajectoryPoint(ages.used_days, float(data.length_cm), position)
+    if data.head_cm is not None:
+        new["head"] = trajectory.TrajectoryPoint(ages.used_days, float(data.head_cm))
+    if not new:
+        return trajectory.Judgement((), ())
+    return trajectory.judge(
+        str(child.sex), _earlier_points(session, child), new, professional=by.professional
+    )
+
+
+_TRAJECTORY_CODES = frozenset(trajectory.FLAG_OF.values())
+
+
+def _suspect(flags: tuple[Flag, ...] | list[Flag]) -> frozenset[str]:
+    """The measurements a trajectory re-measure flag among ``flags`` names."""
+    return frozenset(
+        str(f.evidence.values.get("measure")) for f in flags if f.code in _TRAJECTORY_CODES
+    )
+
+
+def _indicators_using(z: dict[str, float], suspect: frozenset[str]) -> list[str]:
+    """The engine codes of ``z`` that read a suspect measurement (the request's indicators)."""
+    used = growth_rules.MEASUREMENTS_USED
+    return sorted(code for code in z if code in used and used[code] & suspect)
+
+
+def _marked(
+    indicators: tuple[IndicatorResult, ...], suspect: frozenset[str]
+) -> tuple[IndicatorResult, ...]:
+    """Indicators reading a measurement off the child's trajectory say "please measure again"
+    (``result.implausible``), as for values beyond WHO's limits."""
+    if not suspect:
+        return indicators
+    used = growth_rules.MEASUREMENTS_USED
+    return tuple(
+        replace(i, sentence_id="result.implausible") if used[i.engine_code] & suspect else i
+        for i in indicators
+    )
+
+
+def _repeat_confirms(
+    session: Session, child_id: int, pending: list[RemeasureRequest],
+    judged: trajectory.Judgement,
+) -> bool:  # fmt: skip
+    """Whether a home value off the trajectory repeats a waiting one: every measurement it
+    questions is questioned, in the same direction, by a pending trajectory request."""
+    waiting: set[tuple[str, str]] = set()
+    for request in pending:
+        for flag in flags_of_source(session, child_id, "measurement", request.measurement_id):
+            if flag.code in _TRAJECTORY_CODES:
+                values = flag.evidence.values
+                waiting.add((str(values.get("measure")), str(values.get("direction"))))
+    asked = {(str(f.evidence.values["measure"]), str(f.evidence.values["direction"]))
+             for f in judged.remeasure}  # fmt: skip
+    return bool(asked) and asked <= waiting
 
 
 def _settle(
@@ -205,7 +339,7 @@ def measurement_result(session: Session, child: Child, row: Measurement) -> Meas
         measurement=row,
         ages=ages,
         rule_set=row.rule_set,
-        indicators=indicator_results(_z(child, ages, row), flags),
+        indicators=_marked(indicator_results(_z(child, ages, row), flags), _suspect(flags)),
         flags=flags,
         case=open_case_of(session, int(child.id)),  # type: ignore[arg-type]
         remeasure=request,

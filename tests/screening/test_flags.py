@@ -101,6 +101,7 @@ def _produced_flags() -> list[Flag]:
     flags += growth.series_flags([WeightPoint(0, 3.0), WeightPoint(5, 2.6)])
     flags += growth.series_flags([WeightPoint(0, 3.0), WeightPoint(25, 2.9)])
     flags += growth.anaemia(95, age_days=400).flags
+    flags += _trajectory_flags()
     flags += checks.check_flags(
         age_days=1500, hearing_left="refer", hearing_right="refer", red_reflex="abnormal",
         eye_position="abnormal", visual_behaviour="abnormal", acuity_left=4.5, acuity_right=4.8,
@@ -121,6 +122,20 @@ def _produced_flags() -> list[Flag]:
         flags += current
         flags += feeding.escalate(current, current, growth_faltering=True)
     return flags
+
+
+def _trajectory_flags() -> list:
+    """Each trajectory rule once: home weight, length and head off the trajectory (velocity
+    and conditional z), and a professional's weight velocity below the 5th centile."""
+    from screening.growth.trajectory import TrajectoryPoint as P
+    from screening.growth.trajectory import judge
+
+    off = judge("M", {"weight": [P(61, 5.6)], "length": [P(100, 60.0, "L")],
+                      "head": [P(61, 39.0)]},
+                {"weight": P(91, 8.6), "length": P(130, 70.0, "L"), "head": P(122, 46.0)},
+                professional=False)  # fmt: skip
+    slow = judge("M", {"weight": [P(61, 5.6)]}, {"weight": P(91, 5.7)}, professional=True)
+    return [*off.remeasure, *slow.review]
 
 
 def test_every_produced_flag_has_both_texts_filled() -> None:
