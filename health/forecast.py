@@ -16,8 +16,12 @@ Method (``docs/forecast.md`` gives the reasoning and the back-test):
    chance that it is done on one of the ``r`` window days after ``on`` that count is
    ``p = q r / w / (1 − q e / w)``. ``r`` stops at 31 December for the infant and 0–6 rates
    (a check dated after the year does not count) and runs to the window's end for a newborn
-   visit (it may fall in the next year). Late catch-up visits after a window closed are not
-   counted (the forecast errs low by them).
+   visit (it may fall in the next year). A check that misses its window may still come late,
+   in the :data:`LATE_DAYS` after it (stopped where the next check of the kind opens): the
+   same formula over that stretch with the unit's late rate ``ℓ`` (estimated like ``q``,
+   among children whose late stretch ended in the last 12 months without a visit in the
+   window), so ``p = p_window + (1 − P(window)) × p_late``; late visits count for the infant
+   and 0–6 rates, never for the newborn visit (28 days is its definition).
 3. **Each child.** Already counted on ``on`` → 1. Infant management: the child needs
    ``need = due − routine checks dated from 1 January to on`` more routine checks; the number
    of its pending routine checks that happen is Poisson-binomial in their ``p``; the child's
@@ -39,8 +43,8 @@ Method (``docs/forecast.md`` gives the reasoning and the back-test):
 
 Units: area at any level (children by residence), clinic (the responsible clinic on ``on``) or
 facility (enrolled on ``on``), as :func:`health.coverage.per_child` assigns them; resident
-children only. Exact figures, for the analysts' command line and for release through
-:mod:`api.services.dashboard`, which hides what the small-count rule hides.
+children only. Exact figures, for the analysts' command line; bureaus see them through
+:func:`release` (the small-count rule of coverage.md §5).
 """
 
 from __future__ import annotations

@@ -196,3 +196,56 @@ def test_cli_refusals(args: list[str], message: str) -> None:
     result = CliRunner().invoke(app, ["forecast", "--year", "2024", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_made_on_31_december_it_is_the_years_figure(session: Session) -> None:
+    """Nothing is left to happen in the year for the infant and 0–6 rates: the forecast is the
+    coverage of the year (the hand-counted world of test_health_coverage, leap year 2024,
+    checks in 2025 that do not count, a non-resident child, a child turning 7 on 31 December)."""
+    from health.coverage import coverage
+    from health.periods import Period
+    from tests.health.test_health_coverage import province
+
+    province.__wrapped__(session)  # type: ignore[attr-defined]
+    year_end = dt.date(2024, 12, 31)
+    exact = {(r.unit_code, r.indicator): r for r in coverage(session, Period.year(2024),
+                                                             level="county")}  # fmt: skip
+    rows = forecast(session, 2024, year_end, level="county")
+    for r in rows:
+        if r.indicator == "newborn_visit":
+            continue  # a visit on day 28 may still come in January
+        e = exact[(r.unit_code, r.indicator)]
+        assert (r.denominator, r.counted) == (e.denominator, e.numerator)
+        assert r.projected == e.numerator
+        if e.denominator:
+            assert r.low == r.high == r.projected_rate == pytest.approx(e.rate)
+            assert r.extra_children_needed == e.gap
+
+
+def test_a_leap_day_birth_stands_in_on_28_february() -> None:
+    births = np.array(["2023-08-01", "2024-02-29"], "datetime64[D]")
+    kids = Children(births, np.array([0, 0]), np.zeros(0, np.int64),
+                    np.zeros(0, "datetime64[D]"), np.zeros(0, object))  # fmt: skip
+    more, added = with_births_to_come(kids, 2025, dt.date(2025, 2, 27))
+    assert added == 1 and more.birth[2] == np.datetime64("2025-02-28")
+
+
+def test_release_hides_what_the_year_hides_and_small_counts() -> None:
+    from health.forecast import ForecastRow, release
+
+    def row(code: str, d: int, extra: int) -> ForecastRow:
+        return ForecastRow(code, code, "newborn_visit", d, 0, 0.9 * d, 0.9, 0.85, 0.95, 0.95,
+                           False, "at_risk", extra)  # fmt: skip
+
+    rows = [row("A", 40, 3), row("B", 40, 5), row("C", 40, 0), row("D", 4, 1), row("E", 40, 2),
+            row("F", 0, 0)]  # fmt: skip
+    hidden = {(c, "newborn_visit"): c == "E" for c in "ABCDEF"}  # the year hides E
+    out = {r.unit_code: r for r in release(rows, hidden)}
+    assert (out["A"].extra_children_needed, out["A"].extra_hidden) == (None, True)
+    assert out["A"].projected_rate == 0.9 and out["A"].status == "at_risk"
+    assert out["B"].extra_children_needed == 5 and out["C"].extra_children_needed == 0
+    for code in "DE":  # a denominator of 4; the year's row hides a count
+        assert out[code].suppressed and out[code].projected_rate is None
+        assert out[code].status is None and out[code].extra_children_needed is None
+    assert not out["F"].suppressed and out["F"].extra_children_needed is None
+    assert release([row("G", 40, 0)], {})[0].suppressed  # a unit the year does not show
