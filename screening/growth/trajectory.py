@@ -83,7 +83,7 @@ def cole_correlation(measure: str, start_days: ArrayLike, end_days: ArrayLike) -
     """
     t1 = np.asarray(start_days, dtype=np.float64) / DAYS_PER_MONTH
     t2 = np.asarray(end_days, dtype=np.float64) / DAYS_PER_MONTH
-    t1, t2 = np.broadcast_arrays(t1, t2)
+    t1, t2 = (np.atleast_1d(a) for a in np.broadcast_arrays(t1, t2))
     if measure not in COLE_COEFFICIENTS:
         return np.full(t1.shape, np.nan)
     b0, b1, b2, b3, b4, b5 = COLE_COEFFICIENTS[measure]
