@@ -192,9 +192,8 @@ def _interpolate(keys: Array, sd: Array, sex: NDArray[np.int8], x: Array, clamp:
     upper = np.clip(np.searchsorted(keys, xs, side="right"), 1, keys.size - 1)
     lower = upper - 1
     share = (xs - keys[lower]) / (keys[upper] - keys[lower])
-    table_sd = sd[sex[rows]]
-    low = table_sd[np.arange(rows.size), lower]
-    high = table_sd[np.arange(rows.size), upper]
+    low = sd[sex[rows], lower]  # (rows, 7): fancy indexing on sex and row together
+    high = sd[sex[rows], upper]
     out[rows] = low + share[:, None] * (high - low)
     return out
 
