@@ -62,8 +62,9 @@ def ws423_frame(frame: pd.DataFrame, rules: RuleSet = "who-anthro") -> pd.DataFr
             appended[name] = values
         elif name in ("clenhei", "cbmi"):
             appended[name] = np.round(values, 4)
-        else:
-            appended[name] = values
+        else:  # z as WHO's batch writes them: 2 decimals, no trailing zeros (-2, 0.5, 3.85)
+            text = np.char.mod("%g", np.where(np.isnan(values), 0.0, values) + 0.0)
+            appended[name] = np.where(np.isnan(values), "", text)
     return pd.concat([out, appended], axis=1)
 
 

@@ -42,6 +42,9 @@ def test_appends_the_ws423_columns_after_the_input(tmp_path) -> None:
     assert lines[0] == HEADER + "," + ",".join(BATCH_COLUMNS)
     out = pd.read_csv(target, keep_default_na=False, dtype=str)
     assert list(out["note"]) == ["x", "", "with, comma", "", ""]
+    assert lines[2].endswith(
+        ",72.6,14.6089,-1,0,-2,0,-1.87,0,-1.79,0,-1,0,normal,normal,normal,normal"
+    )
     first = out.iloc[0]
     assert [float(first[c]) for c in ("zwei", "zlen", "zhc")] == [0.0, 0.0, 0.0]
     assert (first["gwei"], first["glen"]) == ("normal", "normal")
