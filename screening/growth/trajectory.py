@@ -198,7 +198,7 @@ class TrajectoryPoint:
 class Judgement:
     """What the trajectory rules say about a new entry: ``remeasure`` (advice flags, one per
     suspect measurement; an entry with any asks to be measured again) and ``review`` (the
-    weight velocity flag for the doctor, when the entry is accepted)."""
+    weight velocity flag for the doctor, raised only once the entry is accepted)."""
 
     remeasure: tuple[Flag, ...]
     review: tuple[Flag, ...]
@@ -291,7 +291,8 @@ def judge(
 ) -> Judgement:
     """The trajectory rules for one new entry (``new``: measure → point; ``earlier``: measure →
     the child's accepted earlier points). A professional's entry gets no re-measure flag; the
-    velocity review is judged only when no re-measure is asked."""
+    velocity review is always judged, and raised by the pipeline only for an accepted entry (a
+    value waiting for a re-measure is no evidence yet; a confirmed repeat is)."""
     remeasure: list[Flag] = []
     if not professional:
         for measure in MEASURES:
@@ -300,7 +301,7 @@ def judge(
                 if found is not None:
                     remeasure.append(found)
     review: list[Flag] = []
-    if not remeasure and "weight" in new:
+    if "weight" in new:
         low = velocity_review(sex, earlier.get("weight", ()), new["weight"])
         if low is not None:
             review.append(low)
