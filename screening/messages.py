@@ -30,8 +30,8 @@ def band_words(nominal: str, lang: str = "zh-CN") -> str:
     match = BAND_CODE.fullmatch(str(nominal))
     if match is None:
         return str(nominal)
-    unit = "months" if match.group(2) == "m" else "years"
-    return text(f"age.band.{unit}", lang, n=int(match.group(1)))
+    message_id = "age.band.months" if match.group(2) == "m" else "age.band.years"
+    return text(message_id, lang, n=int(match.group(1)))
 
 
 def text(message_id: str, lang: str = "zh-CN", /, **params: Any) -> str:

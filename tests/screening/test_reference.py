@@ -258,6 +258,7 @@ def used_message_ids() -> set[str]:
     ids |= {f"food_group.{g}" for g in screening.feeding.FOOD_GROUPS}
     ids |= {f"outcome.development.{o.value}" for o in screening.development.Outcome}
     ids |= set(screening.development.ACT_EARLY.values())
+    ids |= {"age.band.months", "age.band.years"}  # screening.messages.band_words
     return ids
 
 
