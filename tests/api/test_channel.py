@@ -56,11 +56,11 @@ def test_the_advice_for_the_nursery_is_stored_and_shown_in_the_outcome_history(
         case = db.get(Case, world.other_case)
         assert case.facility_advice == "午餐后 请加一份蛋羹\n每周称体重"  # line breaks kept as LF
     history = _section(client.get(f"/children/{world.other_child}", headers=HTML).text, "outcomes")
-    assert "<th>给托育机构的建议</th>" in history and "午餐后 请加一份蛋羹" in history
+    assert '<p class="facility-advice">给托育机构的建议：午餐后 请加一份蛋羹' in history
     english = _section(
         client.get(f"/children/{world.other_child}", params=EN, headers=HTML).text, "outcomes"
     )
-    assert "<th>Advice for the nursery</th>" in english and "每周称体重" in english
+    assert "Advice for the nursery: 午餐后" in english and "每周称体重" in english
     assert len(_audit(world, "case.outcome")) == 1
 
 
