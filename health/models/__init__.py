@@ -52,7 +52,7 @@ from health.models.records import (
     MilestoneAdministrationPublic,
     MilestoneAnswer,
 )
-from health.models.stores import IdempotencyRecord, SignInThrottle
+from health.models.stores import IdempotencyRecord, KeyValue, SignInThrottle
 
 __all__ = [
     "Area",
@@ -89,6 +89,7 @@ __all__ = [
     "FlagRecord",
     "Guardianship",
     "IdempotencyRecord",
+    "KeyValue",
     "Measurement",
     "MeasurementCreate",
     "MeasurementPublic",

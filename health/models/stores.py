@@ -1,7 +1,7 @@
 """What the web service shares between its processes in the database: the answers of
-idempotent writes (``Idempotency-Key``) and the sign-in throttle's failure counts. Neither holds
-personal data: keys are the client's random tokens or hashes, usernames and addresses are
-stored as sha256 hashes only."""
+idempotent writes (``Idempotency-Key``), the sign-in throttle's failure counts and the key/value
+store of sessions and caches (``kv_store``). None holds a name or a password: keys are the
+client's random tokens or hashes, usernames and addresses are stored as sha256 hashes only."""
 
 from __future__ import annotations
 
@@ -43,3 +43,16 @@ class SignInThrottle(SQLModel, table=True):
     failures: int = 0
     last_failure_at: dt.datetime
     blocked_until: dt.datetime | None = None
+
+
+class KeyValue(SQLModel, table=True):
+    """One entry of the web service's shared key/value store (``api.stores.DatabaseStore``):
+    server-side sessions and short-lived caches. ``key`` is ``<namespace>:<key>``; an entry is
+    gone once ``expires_at`` (UTC) has passed; ``expires_at`` empty means it never expires."""
+
+    __tablename__ = "kv_store"
+    __table_args__ = (Index("ix_kv_store_expires_at", "expires_at"),)
+
+    key: str = Field(max_length=255, primary_key=True)
+    value: bytes = Field(sa_type=LargeBinary)
+    expires_at: dt.datetime | None = None
