@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from litestar import Controller, Request
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from api import audit
-from api.access import DOCTOR, MAX_ID
+from api.access import ADMIN, BUREAU, DOCTOR, MAX_ID
 from api.controllers.base import api_get, api_post
 from api.request_scope import Caller
+from api.services.dashboard import area_in_scope
 from health.services import facility_visits as visits
 
 
@@ -73,3 +75,35 @@ class FacilityVisitsController(Controller):
         db.commit()
         entry = next(v for v in visits.clinic_visits(db, made.clinic_id) if v.id == made.id)
         return VisitOut(**vars(entry))
+
+
+class LastVisitOut(BaseModel):
+    """Output: a facility and the day of the latest visit of its clinic's health advisor."""
+
+    facility_code: str
+    facility: str
+    last_visited_on: dt.date | None = Field(description="Empty: not visited")
+
+
+class FacilityLastVisitsController(Controller):
+    """For a bureau: when each facility of an area was last visited (dates only, no child)."""
+
+    path = "/api/v1/facilities/last-visits"
+    tags = ["coverage"]
+    opt = {"roles": (BUREAU, ADMIN)}
+
+    @api_get("/")
+    def last_visits(
+        self,
+        caller: NamedDependency[Caller],
+        area: Annotated[
+            str | None,
+            QueryParameter(description="Area code, default your own", max_length=32),
+        ] = None,
+    ) -> list[LastVisitOut]:
+        """Every facility in the area (your own or one below it; any other is 404) by name,
+        with the day of its last visit."""
+        chosen = area_in_scope(caller.db, caller.user, area)
+        rows = visits.area_last_visits(caller.db, int(chosen.id))  # type: ignore[arg-type]
+        return [LastVisitOut(facility_code=r.code, facility=r.name,
+                             last_visited_on=r.last_visited_on) for r in rows]  # fmt: skip

@@ -21,7 +21,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from health.errors import RecordError
-from health.models import Enrolment, Facility, FacilityVisit, User
+from health.models import AreaAncestor, Enrolment, Facility, FacilityVisit, User
 from health.registry import plain_text
 
 NOTE_LENGTH = 500  # the column's length
@@ -182,3 +182,31 @@ def last_visits_by_code(session: Session, codes: Iterable[str]) -> dict[str, dt.
         .group_by(col(Facility.code))
     ).all()
     return {str(code): day for code, day in rows}
+
+
+@dataclass(frozen=True)
+class FacilityLastVisit:
+    """A facility of an area (code and name) and the day of its latest visit (None: never
+    visited)."""
+
+    code: str
+    name: str
+    last_visited_on: dt.date | None
+
+
+def area_last_visits(session: Session, area_id: int) -> list[FacilityLastVisit]:
+    """Every facility in the area ``area_id`` or below it, by name, with the day of its latest
+    visit (one grouped query)."""
+    latest = (
+        select(FacilityVisit.facility_id, func.max(FacilityVisit.visited_on).label("day"))
+        .group_by(col(FacilityVisit.facility_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(Facility.code, Facility.name, latest.c.day)
+        .join(AreaAncestor, col(AreaAncestor.area_id) == Facility.area_id)
+        .outerjoin(latest, latest.c.facility_id == Facility.id)
+        .where(AreaAncestor.ancestor_id == area_id)
+        .order_by(col(Facility.name), col(Facility.code))
+    ).all()
+    return [FacilityLastVisit(str(code), str(name), day) for code, name, day in rows]

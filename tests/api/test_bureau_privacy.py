@@ -59,6 +59,9 @@ def _secrets(children: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+LAST_VISIT_KEYS = {"facility_code", "facility", "last_visited_on"}
+
+
 def _keys(value: Any) -> set[str]:
     if isinstance(value, dict):
         return set(value) | {k for v in value.values() for k in _keys(v)}
@@ -82,6 +85,7 @@ def test_bureau_reachable_routes_are_known(app_client) -> None:
     assert _bureau_get_paths(app_client.app) == [
         "/api/v1/coverage",
         "/api/v1/coverage.csv",
+        "/api/v1/facilities/last-visits",
         "/api/v1/me",
         "/bureau",
     ]
@@ -108,6 +112,10 @@ def test_no_child_identity_in_any_bureau_response(app_client, world: World, user
             if kind.startswith("application/json") and path != "/api/v1/me":
                 data = json.loads(body)
                 assert not _keys(data) & CHILD_KEYS, (path, sorted(_keys(data) & CHILD_KEYS))
+                if path == "/api/v1/facilities/last-visits":  # facilities and dates only
+                    assert all(set(r) == LAST_VISIT_KEYS for r in data), data
+                    checked += 1
+                    continue
                 rows = [*data["totals"], *data["rows"]]
                 rows += [r for trend in data["trend"].values() for r in trend]
                 assert {r["indicator"] for r in rows} <= set(INDICATORS)  # no condition figure

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from sqlmodel import col, select
 
 from api.services.present import flag_name
-from health.models import AuditEntry, Case, FacilityVisit, FlagRecord
+from health.models import AuditEntry, Case, FacilityVisit, FlagRecord, User
 from screening.reference import load_all
 from tests.api.api_world import World, login, world_db
 
@@ -347,3 +347,29 @@ def test_the_outcome_json_api_takes_the_advice_and_the_notes_audience(
     said = _section(login(app_client, "parent2").get(f"/children/{world.other_child}",
                     headers=HTML).text, "doctor-outcomes")  # fmt: skip
     assert "医生给了照顾孩子的建议。" in said and "医生想告诉您：多晒太阳" in said
+
+
+def test_the_bureau_reads_each_facilitys_last_visit_as_json(
+    app_client: TestClient, world: World
+) -> None:
+    doctor = login(app_client, "doctor1")
+    for day in ("2026-06-01", "2026-06-12", "2026-06-05"):
+        body = {"facility_id": world.facility1, "visited_on": day, "children_seen": 1}
+        assert doctor.post("/api/v1/facility-visits", json=body).status_code == 201
+    bureau = login(app_client, "bureau_p")
+    assert bureau.get("/api/v1/facilities/last-visits").json() == [
+        {"facility_code": "F1", "facility": "Nursery 1", "last_visited_on": "2026-06-12"}
+    ]
+    assert bureau.get("/api/v1/facilities/last-visits", params={"area": "T2"}).json() == []
+    county_a = login(app_client, "bureau_a")  # county P11 holds T1
+    assert county_a.get("/api/v1/facilities/last-visits", params={"area": "T2"}).status_code == 404
+    with world_db(world) as db:
+        advisor = db.exec(select(User).where(User.username == "doctor1")).one()
+        db.add(FacilityVisit(facility_id=world.facility1, clinic_id=world.clinic1,
+                             advisor_id=advisor.id, visited_on=dt.date(2026, 6, 14),
+                             children_seen=0,
+                             created_at=dt.datetime(2026, 6, 14, tzinfo=dt.UTC)))  # fmt: skip
+    assert county_a.get("/api/v1/facilities/last-visits").json()[0]["last_visited_on"] == (
+        "2026-06-14"
+    )
+    assert login(app_client, "doctor1").get("/api/v1/facilities/last-visits").status_code == 403
