@@ -55,6 +55,9 @@ def _register() -> None:
     from api.commands import call_list
 
     call_list.register(app)
+    from api.commands import fhir
+
+    fhir.register(app)
     # Command modules are added here as they land.
 
 

@@ -43,7 +43,13 @@ OUTBOX_PASSES = ("reminders.make",)
 """A pass of the reminder outbox over the families' children (no actor, role ``outbox``;
 ``object_kind`` notifications, ``object_ref``: how many reminders it made, never for whom)."""
 
+FHIR_TRANSFERS = ("export.fhir", "import.fhir")
+"""An area's records written as FHIR NDJSON (``object_kind`` area, ``object_ref`` its code) and
+measurements imported from FHIR (``object_kind`` measurements, ``object_ref`` how many), both
+from the command line (role ``cli``)."""
+
 AUDIT_ACTIONS = (
+    *FHIR_TRANSFERS,
     *CONTACT_RECORDS,
     *OUTBOX_PASSES,
     "child.read", "case.outcome", "export.coverage", "user.sign_out_everywhere", *LIST_READS,
