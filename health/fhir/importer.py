@@ -53,6 +53,8 @@ UNITS = {
 }
 FIELD = {"weight": "weight_kg", "length": "length_cm", "height": "length_cm", "head": "head_cm"}
 USABLE_STATUS = ("final", "amended", "corrected")
+STATUSES = ("registered", "preliminary", *USABLE_STATUS, "cancelled", "entered-in-error", "unknown")
+"""The R4B Observation statuses (``fhir.resources`` does not check the code)."""
 TOLERANCE = 5e-4
 """Two values are the same when they differ by less than this (kg or cm)."""
 
@@ -214,6 +216,9 @@ class _Reader:
     def _observation(self, file: str, name: str, obs: dict[str, Any]) -> None:
         codes = [c.get("code") for c in (obs.get("code") or {}).get("coding") or []
                  if c.get("system") == LOINC and c.get("code") in IMPORTED]  # fmt: skip
+        if obs.get("status") not in STATUSES:
+            self.refuse(file, name, f"status {obs.get('status')!r} is not an Observation status")
+            return
         if not codes or obs.get("status") not in USABLE_STATUS:
             self.summary.skipped += 1
             return
