@@ -57,7 +57,7 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from health.coverage import INDICATORS, By, CoverageRequestError, per_child
@@ -432,9 +432,11 @@ def load_children(
     params: CoverageParams,
 ) -> Children:
     """The resident children under 7 on ``on`` living in the scope, with the unit of each
-    (:func:`health.coverage.per_child` on the period 1 January to ``on``), and their checks
+    (:func:`health.coverage.per_child` on a period ending ``on``), and their checks
     dated from a year and seven months before ``on`` to ``on`` (two queries)."""
-    children = per_child(Period(dt.date(year, 1, 1), on), params, links=by != "area")
+    # the period of one day, ``on``: the same children and units as any period ending on
+    # ``on``, with the per-child check counts (not used here) over one day only
+    children = per_child(Period(on, on), params, links=by != "area")
     if scope_id is not None:
         children = children.where(
             children.selected_columns.area_id.in_(
@@ -461,15 +463,12 @@ def load_children(
     lookup = np.vectorize(lambda v: position.get(int(v), -1), otypes=[np.int64])
     unit = lookup(raw) if raw.size else raw
     since = on - dt.timedelta(days=HISTORY_DAYS + 220)
-    stmt = (
-        select(K.c.child_id, K.c.check_date, K.c.kind)
-        .select_from(K.join(C, C.c.id == K.c.child_id))
-        .where(and_(K.c.check_date >= since, K.c.check_date <= on), C.c.resident.is_(True))
+    mine = select(C.c.id).where(C.c.resident.is_(True))
+    if scope_id is not None:  # the scope's children first, then their checks by child
+        mine = mine.where(C.c.area_id.in_(select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)))
+    stmt = select(K.c.child_id, K.c.check_date, K.c.kind).where(
+        K.c.child_id.in_(mine), and_(K.c.check_date >= since, K.c.check_date <= on)
     )
-    if scope_id is not None:
-        stmt = stmt.where(
-            or_(C.c.area_id.in_(select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)))
-        )
     checks = session.execute(stmt).all()
     child = np.array([r[0] for r in checks], dtype=np.int64)
     where = np.searchsorted(ids, child)
