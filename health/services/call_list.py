@@ -57,6 +57,7 @@ WITHIN_CHOICES = (7, 14, 30)
 MAX_WITHIN = 366
 NOTE_LENGTH = 500
 BOOK_WITHIN_DAYS = 365  # a booked visit lies from today to a year ahead
+CHUNK = 900  # ids bound per IN list (SQLite's historical limit is 999 parameters)
 UnitKind = Literal["clinic", "facility"]
 
 
@@ -196,11 +197,15 @@ def call_list(
     ids = np.array([k.id for k in kids], dtype=np.int64)
     births = _dates([k.birth_date for k in kids])
     order = np.argsort(ids)
-    records = session.execute(
-        select(Check.child_id, Check.check_date, Check.kind).where(
-            Check.child_id.in_(select(Child.id).where(in_scope))
+    records = [
+        row
+        for start in range(0, n, CHUNK)  # the children's ids, bound: each an index lookup
+        for row in session.execute(
+            select(Check.child_id, Check.check_date, Check.kind).where(
+                Check.child_id.in_([int(i) for i in ids[start : start + CHUNK]])
+            )
         )
-    ).all()
+    ]
     rows_of = order[np.searchsorted(ids[order], np.array([r[0] for r in records], np.int64))]
     dates = _dates([r[1] for r in records])
     kinds = np.array([str(r[2]) for r in records], dtype=object)
@@ -305,8 +310,8 @@ def _gap(numerator: int, denominator: int, target: float) -> int:
 def _last_attempts(session: Session, child_ids: list[int]) -> dict[int, LastAttempt]:
     """The latest contact attempt of each child of ``child_ids`` (by instant, then id)."""
     out: dict[int, LastAttempt] = {}
-    for start in range(0, len(child_ids), 900):  # SQLite binds at most 999 parameters
-        chunk = child_ids[start : start + 900]
+    for start in range(0, len(child_ids), CHUNK):
+        chunk = child_ids[start : start + CHUNK]
         for row in session.execute(
             select(ContactAttempt.child_id, ContactAttempt.attempted_at, ContactAttempt.result,
                    ContactAttempt.check_code, ContactAttempt.booked_on)
