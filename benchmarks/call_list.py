@@ -9,8 +9,10 @@ Generates the exchange folder (``health.synthetic``, the layout of ``benchmarks/
 per backend in a child process, gives the largest clinic 300 contact attempts, then times
 :func:`health.services.call_list.call_list` for that clinic on the data's "today" with windows
 closing within 7, 14 and 30 days (the first, cold call and the best of 5 warm ones) and the
-same for its largest facility. PostgreSQL uses a private schema in database ``test`` on
-127.0.0.1:5432 (dropped afterwards). Goal: under 1 s for one clinic's list on both databases.
+same for its largest facility, and the clinic's list as the web asks for it (with the
+doctor's scope of ``api.access`` on top, "web"). PostgreSQL uses a private schema in
+database ``test`` on 127.0.0.1:5432 (dropped afterwards). Goal: under 1 s for one clinic's
+list on both databases.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ def _add_attempts(session, clinic_id: int, count: int) -> int:  # type: ignore[n
 def _time_lists(engine) -> dict:  # type: ignore[no-untyped-def]
     from sqlmodel import Session
 
+    from api.access import CurrentUser, child_scope
     from health.services.call_list import Unit, call_list
 
     out: dict = {}
@@ -106,13 +109,17 @@ def _time_lists(engine) -> dict:  # type: ignore[no-untyped-def]
         clinic_id, clinic_code, facility_id, facility_code = _largest_units(session)
         out["clinic"], out["facility"] = clinic_code, facility_code
         out["attempts"] = _add_attempts(session, clinic_id, 300)
-        for kind, unit_id in (("clinic", clinic_id), ("facility", facility_id)):
+        doctor = CurrentUser(id=0, username="bench", role="doctor", clinic_id=clinic_id)
+        web = child_scope(doctor)  # what the web adds: the guard's scope of the doctor
+        for kind, unit_id, scope in (("clinic", clinic_id, None), ("facility", facility_id, None),
+                                     ("web", clinic_id, web)):  # fmt: skip
+            unit = Unit("clinic" if kind == "web" else kind, unit_id)  # type: ignore[arg-type]
             for within in (7, 14, 30):
                 times = []
                 for _ in range(1 + REPEATS):
                     session.rollback()  # a fresh read transaction, as each request has
                     t = time.perf_counter()
-                    listed = call_list(session, Unit(kind, unit_id), TODAY, within)  # type: ignore[arg-type]
+                    listed = call_list(session, unit, TODAY, within, scope=scope)
                     times.append(time.perf_counter() - t)
                 out[(kind, within)] = {
                     "cold": times[0],
