@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import threading
 from pathlib import Path
@@ -19,8 +18,6 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import File
 from litestar.static_files import create_static_files_router
-from litestar.stores.file import FileStore
-from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -41,6 +38,7 @@ from api.request_scope import (
 from api.security_headers import add_security_headers
 from api.sessions import SignInSessionConfig
 from api.settings import Settings
+from api.stores import store_for
 from health.clock import Clock
 
 HERE = Path(__file__).parent
@@ -129,28 +127,6 @@ def _openapi(swagger: Path | None) -> OpenAPIConfig:
     )
 
 
-class SessionFolderError(RuntimeError):
-    """The folder for session files cannot be made or written (a one-line message)."""
-
-
-def session_store(folder: str) -> FileStore | MemoryStore:
-    """Sessions in files under ``folder``, created now (``var/sessions`` by default, relative to
-    the working directory, whatever the database URL); in memory when ``folder`` is empty."""
-    if not folder:
-        return MemoryStore()
-    path = Path(folder)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise SessionFolderError(
-            f"CHILDHEALTH_SESSION_DIR: cannot create the session folder {path}: {reason}"
-        ) from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise SessionFolderError(f"CHILDHEALTH_SESSION_DIR: cannot write to {path}")
-    return FileStore(path)
-
-
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     """The service for ``settings`` (default: from the environment); ``clock`` replaces the
     settings' clock (tests pin the instant)."""
@@ -160,7 +136,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     logs.configure()
     engine = engine_for(settings.database_url)
     db_config = sqlalchemy_config(engine)
-    store = session_store(settings.session_dir)
+    store = store_for(settings.store_url, engine)  # shared by every process: no files
     sessions = SignInSessionConfig(
         key=SESSION_COOKIE,
         secure=settings.cookie_secure,
@@ -201,7 +177,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             cookie_secure=settings.cookie_secure,
             cookie_samesite="lax",
         ),
-        stores={"sessions": store},
+        stores={
+            "sessions": store.with_namespace("sessions"),
+            "cache": store.with_namespace("cache"),
+        },
         template_config=TemplateConfig(
             directory=HERE / "templates",
             engine=JinjaTemplateEngine,

@@ -5,6 +5,12 @@ the id a browser brought along when it signs in. This backend stores nothing and
 for anonymous requests, and, when :func:`rotate` was called during the request (sign-in),
 deletes the old session and stores the data under a fresh random id (no session fixation).
 
+Sessions live in the store every process shares (``api.stores``: the database by default,
+Valkey/Redis with ``CHILDHEALTH_STORE_URL``), so any process recognises a session begun on
+another. :class:`SharedSessionMiddleware` writes a request's session once its response has
+started, after the request's own database transaction has ended. A cookie of a session that is
+over (or unknown) is cleared and nothing is stored for it.
+
 A session ends (is loaded as empty, i.e. signed out) when it has been idle for longer than
 ``Settings.session_idle_s`` or is older than ``Settings.session_max_age_s`` (absolute lifetime,
 counted from sign-in), whatever the browser does with its cookie. Times are wall-clock seconds
@@ -14,12 +20,15 @@ from :data:`clock`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.base import SessionMiddleware
 from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
@@ -64,33 +73,71 @@ class SignInSessionBackend(ServerSideSessionBackend):
         data[SEEN] = now
         return data
 
-    async def store_in_message(
+    async def prepare(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
-    ) -> None:
+    ) -> list[Callable[[], Awaitable[None]]]:
+        """Set the response's session cookie in ``message`` and return the store writes that go
+        with it (run by :class:`SharedSessionMiddleware` once the response has started)."""
         cookie = connection.cookies.get(self.config.key)
         had_session = bool(cookie) and cookie != "null"
         empty = scope_session is Empty or not scope_session
         if empty and not had_session:
-            return  # anonymous request: nothing to store, no cookie
-        if empty or not connection.scope.get("state", {}).get(_ROTATE):
-            await super().store_in_message(scope_session, message, connection)
-            return
-        now = clock()
-        scope_session[STARTED] = scope_session[SEEN] = now  # type: ignore[index]
+            return []  # anonymous request: nothing to store, no cookie
         store = self.config.get_store_from_app(connection.scope["app"])
-        if had_session:
-            await self.delete(str(cookie), store=store)
-        session_id = self.generate_session_id()
-        await self.set(session_id, self.serialize_data(scope_session, connection.scope), store)
         params = dict(
             extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys())
         )
-
         headers = MutableScopeHeaders.from_message(message)
+        if empty:  # signed out, or the cookie of a session that is over: forget it everywhere
+            gone = Cookie(value="null", key=self.config.key, expires=0, **params)
+            headers.add("Set-Cookie", gone.to_header(header=""))
+            return [partial(self.delete, str(cookie), store)]
+        writes: list[Callable[[], Awaitable[None]]] = []
+        if connection.scope.get("state", {}).get(_ROTATE):
+            now = clock()
+            scope_session[STARTED] = scope_session[SEEN] = now  # type: ignore[index]
+            if had_session:
+                writes.append(partial(self.delete, str(cookie), store))
+            session_id = self.generate_session_id()
+        else:
+            session_id = self.get_session_id(connection)
+        data = self.serialize_data(scope_session, connection.scope)
+        writes.append(partial(self.set, session_id, data, store))
         headers.add(
             "Set-Cookie",
             Cookie(value=session_id, key=self.config.key, **params).to_header(header=""),
         )
+        return writes
+
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
+    ) -> None:
+        """:meth:`prepare` and its store writes at once (Litestar's interface)."""
+        for write in await self.prepare(scope_session, message, connection):
+            await write()
+
+
+class SharedSessionMiddleware(SessionMiddleware):
+    """Litestar's session middleware, writing the session to the shared store only after the
+    response has started: the app's before-send hook has then ended the request's own database
+    transaction (committed or rolled back), so on SQLite the session write never waits for a
+    write lock its own request holds."""
+
+    def create_send_wrapper(
+        self, connection: ASGIConnection
+    ) -> Callable[[Message], Awaitable[None]]:
+        backend: SignInSessionBackend = self.backend  # type: ignore[assignment]
+
+        async def wrapped_send(message: Message) -> None:
+            if message["type"] != "http.response.start":
+                await connection.send(message)
+                return
+            writes = await backend.prepare(connection.scope.get("session"), message, connection)
+            await connection.send(message)  # runs the before-send hooks (commit or rollback)
+            for write in writes:
+                await write()  # before the body: the client sees its answer after the write
+
+        return wrapped_send
 
 
 @dataclass
@@ -98,3 +145,8 @@ class SignInSessionConfig(ServerSideSessionConfig):
     """:class:`ServerSideSessionConfig` with :class:`SignInSessionBackend`."""
 
     _backend_class = SignInSessionBackend  # type: ignore[assignment]
+
+    @property
+    def middleware(self) -> DefineMiddleware:
+        """:class:`SharedSessionMiddleware` with :class:`SignInSessionBackend`."""
+        return DefineMiddleware(SharedSessionMiddleware, backend=self._backend_class(config=self))

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from health.clock import DEFAULT_TIMEZONE, TIMEZONE_VARIABLE, Clock, zone_named
 from health.growth_reference import DEFAULT_REFERENCE, REFERENCE_VARIABLE, reference_named
+
+SESSION_DIR_VARIABLE = "CHILDHEALTH_SESSION_DIR"
+SESSION_DIR_WARNING = (
+    "CHILDHEALTH_SESSION_DIR is no longer used: sessions live in the shared store "
+    "(the database, or CHILDHEALTH_STORE_URL); unset it"
+)
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -34,8 +40,10 @@ def _seconds(name: str, default: int) -> int:
 class Settings:
     """What ``create_app`` needs.
 
-    ``database_url`` empty means the default SQLite file (see ``health.db``); ``session_dir``
-    empty keeps sessions in memory (one process; tests), else in files shared by workers.
+    ``database_url`` empty means the default SQLite file (see ``health.db``). ``store_url``
+    (``CHILDHEALTH_STORE_URL``) is where sessions and caches are shared by every process and
+    machine: empty means the database itself (table ``kv_store``), ``redis://…`` /
+    ``valkey://…`` a Valkey/Redis server (see :mod:`api.stores`). No file is shared.
     ``cookie_secure`` should only be False on plain-HTTP loopback (demo, browser tests).
     ``today`` pins the local date the service considers "today" (tests, demo); None means the
     clock. ``timezone`` is the deployment's IANA zone: "today" is the local date there, and
@@ -52,7 +60,7 @@ class Settings:
     database_url: str = ""
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     cookie_secure: bool = True
-    session_dir: str = ""
+    store_url: str = ""
     session_max_age_s: int = 8 * 3600
     session_idle_s: int = 30 * 60
     debug: bool = False
@@ -67,6 +75,10 @@ class Settings:
     def __post_init__(self) -> None:
         zone_named(self.timezone)  # a bad name fails at start-up, naming the variable
         reference_named(self.growth_reference)  # likewise
+        if self.store_url:
+            from api.stores import redis_url
+
+            redis_url(self.store_url)  # likewise: StoreConfigError (a ValueError) in one line
         if self.public_url and not self.public_url.startswith(("https://", "http://")):
             raise ValueError(
                 "CHILDHEALTH_PUBLIC_URL must start with https:// (or http://), "
@@ -76,17 +88,20 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         """Settings from ``CHILDHEALTH_DATABASE_URL``, ``CHILDHEALTH_SECRET_KEY``,
-        ``CHILDHEALTH_COOKIE_SECURE`` (default on), ``CHILDHEALTH_SESSION_DIR``,
+        ``CHILDHEALTH_COOKIE_SECURE`` (default on), ``CHILDHEALTH_STORE_URL``,
         ``CHILDHEALTH_DEBUG``, ``CHILDHEALTH_TODAY`` (ISO date), ``CHILDHEALTH_SESSION_IDLE_S``
         and ``CHILDHEALTH_SESSION_MAX_AGE_S`` (whole seconds), ``CHILDHEALTH_TIMEZONE`` (IANA),
-        ``CHILDHEALTH_PUBLIC_URL`` (the service's public address, for links)."""
+        ``CHILDHEALTH_PUBLIC_URL`` (the service's public address, for links).
+        ``CHILDHEALTH_SESSION_DIR`` is no longer read (sessions are in the shared store): when
+        it is set, a warning says so."""
+        if os.environ.get(SESSION_DIR_VARIABLE, "").strip():
+            logging.getLogger("childhealth").warning(SESSION_DIR_WARNING)
         today = os.environ.get("CHILDHEALTH_TODAY", "").strip()
         return cls(
             database_url=os.environ.get("CHILDHEALTH_DATABASE_URL", "").strip(),
             secret_key=os.environ.get("CHILDHEALTH_SECRET_KEY", "") or secrets.token_hex(32),
             cookie_secure=_flag("CHILDHEALTH_COOKIE_SECURE", True),
-            session_dir=os.environ.get("CHILDHEALTH_SESSION_DIR", "")
-            or str(Path("var") / "sessions"),
+            store_url=os.environ.get("CHILDHEALTH_STORE_URL", "").strip(),
             debug=_flag("CHILDHEALTH_DEBUG", False),
             today=dt.date.fromisoformat(today) if today else None,
             warm_charts=_flag("CHILDHEALTH_WARM_CHARTS", True),

@@ -45,14 +45,32 @@ def _demo(clock: Clock) -> None:
 
 
 def _check_settings() -> None:
-    """Read the settings and make the session folder as the app will (one-line errors)."""
-    from api.app import SessionFolderError, session_store
+    """Read the settings and reach the shared store as the app will (one-line errors)."""
+    import asyncio
+
     from api.settings import Settings
+    from api.stores import StoreConfigError, redis_url
 
     try:
-        session_store(Settings.from_env().session_dir)
-    except (ValueError, SessionFolderError) as error:
+        settings = Settings.from_env()
+    except ValueError as error:
         fail(str(error))
+    if not settings.store_url:
+        return  # the database: reached (and migrated) by the app itself
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    async def ping() -> None:
+        client = Redis.from_url(redis_url(settings.store_url), socket_connect_timeout=3)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(ping())
+    except (OSError, RedisError, StoreConfigError) as error:
+        fail(f"CHILDHEALTH_STORE_URL: cannot reach the store: {error}")
 
 
 def serve(

@@ -11,6 +11,7 @@ that copy) are defined here and taken into a folder's tests by its conftest.py.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 import shutil
 import socket
@@ -176,9 +177,11 @@ def copy_of(world: World, target: Path) -> World:
 
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:
-    """The app's settings for a test database: a fixed secret, sessions in memory and ``today``
-    pinned to :data:`TODAY`."""
-    fixed = {"secret_key": "t" * 32, "session_dir": "", "today": TODAY}
+    """The app's settings for a test database: a fixed secret, sessions in the shared store
+    (the database, or ``$CHILDHEALTH_STORE_URL`` when the suite runs on Valkey/Redis) and
+    ``today`` pinned to :data:`TODAY`."""
+    store_url = os.environ.get("CHILDHEALTH_STORE_URL", "").strip()
+    fixed = {"secret_key": "t" * 32, "store_url": store_url, "today": TODAY}
     return Settings(database_url=database_url, **(fixed | overrides))
 
 

@@ -1,30 +1,19 @@
 """Responses with personal data are never stored by a cache; the access log records the status
-the client got (a CSRF refusal included); session files get their folder at start-up."""
+the client got (a CSRF refusal included)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-import pytest
-from argon2 import PasswordHasher
-from litestar.testing import TestClient
-from sqlmodel import Session
-
-from api.app import CSRF_COOKIE, CSRF_HEADER, SessionFolderError, create_app
+from api.app import CSRF_HEADER
 from api.logs import JsonFormatter
-from api.settings import Settings
-from health.models import UserCreate
-from health.registry import create_user
-from tests.api.api_world import BASE_URL, World, login
+from tests.api.api_world import World, login
 
 HTML = {"accept": "text/html"}
-STRONG = "Juniper kettle 42 orbit"
 
 
 def _not_stored(response) -> bool:  # type: ignore[no-untyped-def]
@@ -98,48 +87,3 @@ def test_the_access_log_records_the_status_the_client_got(app_client, world: Wor
     ]
     assert isinstance(lines[0]["ms"], float) and lines[1]["ms"] is None
     assert refused.headers["server-timing"].startswith("app;dur=")
-
-
-def _sign_in(client: TestClient, username: str, password: str) -> int:
-    client.get("/health")
-    client.headers[CSRF_HEADER] = client.cookies[CSRF_COOKIE]
-    body = {"username": username, "password": password}
-    return client.post("/api/v1/auth/login", json=body).status_code
-
-
-def test_sign_in_works_with_the_database_elsewhere_and_no_session_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    elsewhere, run = tmp_path / "data", tmp_path / "run"
-    elsewhere.mkdir()
-    run.mkdir()
-    monkeypatch.chdir(run)  # a fresh working directory: no var/ at all
-    monkeypatch.setenv("CHILDHEALTH_DATABASE_URL", f"sqlite:///{elsewhere / 'ch.db'}")
-    monkeypatch.setenv("CHILDHEALTH_SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("CHILDHEALTH_WARM_CHARTS", "0")
-    monkeypatch.delenv("CHILDHEALTH_SESSION_DIR", raising=False)
-    app = create_app(Settings.from_env())
-    folder = run / "var" / "sessions"
-    assert folder.is_dir()  # made at start-up
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(STRONG)
-    with Session(app.state["engine"]) as db:
-        create_user(db, UserCreate(username="mother", role="parent", password=STRONG),
-                    now=dt.datetime.now(dt.UTC), password_hash=cheap)  # fmt: skip
-        db.commit()
-    with TestClient(app, base_url=BASE_URL) as client:
-        assert _sign_in(client, "mother", STRONG) == 201
-        assert client.get("/api/v1/me").json()["username"] == "mother"
-    assert any(folder.iterdir())  # the session is stored there
-
-
-def test_a_session_folder_that_cannot_be_made_stops_start_up_in_one_line(tmp_path: Path) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'ch.db'}",
-                        session_dir=str(blocker / "sessions"))  # fmt: skip
-    with pytest.raises(SessionFolderError) as caught:
-        create_app(settings)
-    message = str(caught.value)
-    assert "\n" not in message
-    assert message.startswith("CHILDHEALTH_SESSION_DIR: cannot create the session folder ")
-    assert str(blocker / "sessions") in message

@@ -1,0 +1,245 @@
+"""The key/value store every process and machine of the web service shares: server-side
+sessions (namespace ``sessions``) and any short-lived cache.
+
+By default it is the service's own database (:class:`DatabaseStore`, table ``kv_store``), so N
+processes on M machines that share the database share their users' sessions and no file is
+shared. ``CHILDHEALTH_STORE_URL=redis://…`` (or ``valkey://…``, ``rediss://``, ``valkeys://``
+with TLS) puts the store in Valkey/Redis instead, through Litestar's ``RedisStore``
+(:func:`store_for`).
+
+Expiry is in whole or fractional seconds from :data:`DatabaseStore.clock` (wall-clock seconds
+since the epoch, shared by every process: tests pin it); an entry whose ``expires_at`` has been
+reached (``now >= expires_at``) is gone. Expired rows are removed when read, and all of them at
+most every :data:`PURGE_EVERY_S` seconds by a write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from litestar.stores.base import NamespacedStore, Store
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from health.models import KeyValue
+
+STORE_URL_VARIABLE = "CHILDHEALTH_STORE_URL"
+ROOT_NAMESPACE = "childhealth"
+PURGE_EVERY_S = 300.0
+MAX_KEY_LENGTH = 255
+_REDIS_SCHEMES = {"redis": "redis", "rediss": "rediss", "valkey": "redis", "valkeys": "rediss"}
+
+T = TypeVar("T")
+
+
+class StoreConfigError(ValueError):
+    """``CHILDHEALTH_STORE_URL`` names a store this service cannot use (a one-line message)."""
+
+
+def _seconds(value: int | float | dt.timedelta | None) -> float | None:
+    """A lifetime in seconds; None, zero or less means "no expiry" (as Litestar's stores)."""
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+    return seconds if seconds > 0 else None
+
+
+class DatabaseStore(NamespacedStore):
+    """Litestar :class:`~litestar.stores.base.Store` on the ``kv_store`` table of ``engine``
+    (SQLite or PostgreSQL). Keys are stored as ``<namespace>:<key>``; a child namespace of
+    ``a`` is ``a.b`` and :meth:`delete_all` on ``a`` empties ``a`` and every child of it.
+
+    Calls run the database work in a worker thread, so the event loop never waits on it.
+    """
+
+    __slots__ = ("_engine", "_last_purge", "clock")
+
+    def __init__(
+        self,
+        engine: Engine,
+        namespace: str = ROOT_NAMESPACE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not namespace or any(c in namespace for c in ":.%"):
+            raise ValueError(f"a store namespace is a plain word, not {namespace!r}")
+        self._engine = engine
+        self.namespace = namespace
+        self.clock = clock
+        self._last_purge = float("-inf")
+
+    def with_namespace(self, namespace: str) -> DatabaseStore:
+        """The store of the child namespace ``<this>.<namespace>`` (same table, same clock)."""
+        if not namespace or any(c in namespace for c in ":.%"):
+            raise ValueError(f"a store namespace is a plain word, not {namespace!r}")
+        child = DatabaseStore(self._engine, clock=self.clock)
+        child.namespace = f"{self.namespace}.{namespace}"
+        return child
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _key(self, key: str) -> str:
+        full = f"{self.namespace}:{key}"
+        if len(full) > MAX_KEY_LENGTH:
+            raise ValueError(
+                f"a store key is at most {MAX_KEY_LENGTH} characters with its namespace"
+            )
+        return full
+
+    def _now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        return await anyio.to_thread.run_sync(work)
+
+    def _upsert(
+        self, session: Session, key: str, value: bytes, expires_at: dt.datetime | None
+    ) -> None:
+        dialect = session.get_bind().dialect.name
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        statement = module.insert(KeyValue).values(key=key, value=value, expires_at=expires_at)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["key"], set_={"value": value, "expires_at": expires_at}
+            )
+        )
+
+    @staticmethod
+    def _alive(expires_at: dt.datetime | None, now: dt.datetime) -> bool:
+        if expires_at is not None and expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=dt.UTC)
+        return expires_at is None or now < expires_at
+
+    # -- synchronous work (one short transaction each) -------------------------------------
+
+    def _set(self, key: str, value: bytes, lifetime_s: float | None) -> None:
+        now = self._now()
+        expires_at = None if lifetime_s is None else now + dt.timedelta(seconds=lifetime_s)
+        with Session(self._engine) as session:
+            self._upsert(session, key, value, expires_at)
+            if self.clock() - self._last_purge >= PURGE_EVERY_S:
+                session.execute(delete(KeyValue).where(KeyValue.expires_at <= now))
+                self._last_purge = self.clock()
+            session.commit()
+
+    def _get(self, key: str, renew_s: float | None) -> bytes | None:
+        now = self._now()
+        with Session(self._engine) as session:
+            row = session.execute(
+                select(KeyValue.value, KeyValue.expires_at).where(KeyValue.key == key)
+            ).first()
+            if row is None:
+                return None
+            if not self._alive(row.expires_at, now):
+                session.execute(
+                    delete(KeyValue).where(KeyValue.key == key, KeyValue.expires_at <= now)
+                )
+                session.commit()
+                return None
+            if renew_s is not None and row.expires_at is not None:
+                session.execute(
+                    update(KeyValue)
+                    .where(KeyValue.key == key)
+                    .values(expires_at=now + dt.timedelta(seconds=renew_s))
+                )
+                session.commit()
+            return bytes(row.value)
+
+    def _expires_at(self, key: str) -> tuple[bool, dt.datetime | None]:
+        """Whether ``key`` is there and alive, and its expiry instant."""
+        now = self._now()
+        with Session(self._engine) as session:
+            row = session.execute(select(KeyValue.expires_at).where(KeyValue.key == key)).first()
+        if row is None or not self._alive(row.expires_at, now):
+            return False, None
+        expires_at = row.expires_at
+        if expires_at is not None and expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=dt.UTC)
+        return True, expires_at
+
+    def _delete(self, key: str) -> None:
+        with Session(self._engine) as session:
+            session.execute(delete(KeyValue).where(KeyValue.key == key))
+            session.commit()
+
+    def _delete_all(self) -> None:
+        own, children = f"{self.namespace}:", f"{self.namespace}."
+        with Session(self._engine) as session:
+            session.execute(
+                delete(KeyValue).where(
+                    (func.substr(KeyValue.key, 1, len(own)) == own)
+                    | (func.substr(KeyValue.key, 1, len(children)) == children)
+                )
+            )
+            session.commit()
+
+    # -- the Store interface ----------------------------------------------------------------
+
+    async def set(
+        self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None
+    ) -> None:
+        """Store ``value`` under ``key`` (replacing any), gone after ``expires_in`` seconds
+        (None or 0: never)."""
+        data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        await self._run(partial(self._set, self._key(key), data, _seconds(expires_in)))
+
+    async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
+        """The value of ``key``, None when absent or expired; ``renew_for`` seconds restart the
+        lifetime of a value that has one."""
+        return await self._run(partial(self._get, self._key(key), _seconds(renew_for)))
+
+    async def delete(self, key: str) -> None:
+        """Remove ``key`` (nothing happens when it is absent)."""
+        await self._run(partial(self._delete, self._key(key)))
+
+    async def delete_all(self) -> None:
+        """Remove every key of this namespace and of its child namespaces."""
+        await self._run(self._delete_all)
+
+    async def exists(self, key: str) -> bool:
+        """Whether ``key`` holds a value that has not expired."""
+        alive, _ = await self._run(partial(self._expires_at, self._key(key)))
+        return alive
+
+    async def expires_in(self, key: str) -> int | None:
+        """Whole seconds until ``key`` expires (rounded down, as Litestar's stores), None when
+        it is absent, expired or never expires."""
+        alive, expires_at = await self._run(partial(self._expires_at, self._key(key)))
+        if not alive or expires_at is None:
+            return None
+        return int(expires_at.timestamp() - self.clock())
+
+
+def redis_url(url: str) -> str:
+    """The redis-py URL of a Valkey/Redis ``url``: ``valkey://`` → ``redis://``,
+    ``valkeys://`` → ``rediss://``; StoreConfigError for any other scheme."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in _REDIS_SCHEMES or not rest:
+        raise StoreConfigError(
+            f"{STORE_URL_VARIABLE} must be empty (the database) or a redis://, rediss://, "
+            f"valkey:// or valkeys:// address, not {url.split('@')[-1]!r}"
+        )
+    return f"{_REDIS_SCHEMES[scheme.lower()]}://{rest}"
+
+
+def store_for(url: str, engine: Engine) -> NamespacedStore:
+    """The service's root store: Valkey/Redis at ``url`` (namespace ``childhealth``), or, when
+    ``url`` is empty, the database of ``engine``. Children: ``.with_namespace("sessions")``."""
+    if not url:
+        return DatabaseStore(engine)
+    address = redis_url(url)
+    from litestar.stores.redis import RedisStore  # redis is needed only with a URL
+
+    return RedisStore.with_client(address, namespace=ROOT_NAMESPACE)
+
+
+def describe(store: Store) -> str:
+    """Where ``store`` keeps its entries, for a start-up line (no password)."""
+    if isinstance(store, DatabaseStore):
+        return f"the database (table kv_store, namespace {store.namespace})"
+    return type(store).__name__
