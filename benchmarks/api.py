@@ -80,7 +80,6 @@ def main() -> None:
             **os.environ,
             "CHILDHEALTH_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
             "CHILDHEALTH_COOKIE_SECURE": "0",
-            "CHILDHEALTH_SESSION_DIR": f"{tmp}/sessions",
             "CHILDHEALTH_TODAY": "2026-06-15",
             "CHILDHEALTH_SECRET_KEY": "b" * 32,
             "CHILDHEALTH_WARM_CHARTS": "1",

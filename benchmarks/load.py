@@ -124,7 +124,7 @@ def postgres_reachable() -> bool:
 
 def server_env(url: str, tmp: Path) -> dict[str, str]:
     return {**os.environ, "CHILDHEALTH_DATABASE_URL": url, "CHILDHEALTH_COOKIE_SECURE": "0",
-            "CHILDHEALTH_SESSION_DIR": str(tmp / "sessions"), "CHILDHEALTH_TODAY": str(TODAY),
+            "CHILDHEALTH_TODAY": str(TODAY),
             "CHILDHEALTH_SECRET_KEY": "l" * 64}  # fmt: skip
 
 

@@ -40,7 +40,6 @@ def main() -> None:
         env = {
             **os.environ,
             "CHILDHEALTH_DATABASE_URL": f"sqlite:///{tmp}/demo.db",
-            "CHILDHEALTH_SESSION_DIR": f"{tmp}/sessions",
             "CHILDHEALTH_COOKIE_SECURE": "0",
         }
         childhealth = [sys.executable, "-m", "api.cli"]

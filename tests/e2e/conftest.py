@@ -45,7 +45,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, obje
         **os.environ,
         "CHILDHEALTH_DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
         "CHILDHEALTH_COOKIE_SECURE": "0",
-        "CHILDHEALTH_SESSION_DIR": str(folder / "sessions"),
         "CHILDHEALTH_TODAY": TODAY.isoformat(),
         "CHILDHEALTH_SECRET_KEY": "e2e-secret-" + "x" * 20,
     }

@@ -48,7 +48,6 @@ def serve_world(folder: Any, world: Any) -> Iterator[tuple[str, Any]]:
         **os.environ,
         "CHILDHEALTH_DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
         "CHILDHEALTH_COOKIE_SECURE": "0",
-        "CHILDHEALTH_SESSION_DIR": str(folder / "sessions"),
         "CHILDHEALTH_TODAY": TODAY.isoformat(),
         "CHILDHEALTH_TIMEZONE": "Asia/Shanghai",
         "CHILDHEALTH_SECRET_KEY": "e2e-secret-" + "x" * 20,
