@@ -238,9 +238,12 @@ class _Reader:
             units = ", ".join(UNITS[kind])
             self.refuse(file, name, f"needs a valueQuantity in {units} (got {unit or 'none'})")
             return
-        on = self._date(obs)
+        try:
+            on = self._date(obs)
+        except ValueError:
+            on = None
         if on is None:
-            self.refuse(file, name, "needs effectiveDateTime (a date)")
+            self.refuse(file, name, "needs effectiveDateTime (a day: YYYY-MM-DD)")
             return
         value = round(float(quantity["value"]) * factor, 3)
         self.values.append(_Value(file, name, child, on, kind, value))

@@ -277,7 +277,7 @@ def _line(resource: dict[str, Any]) -> str:
 def test_refusals_name_file_resource_and_reason_and_store_nothing(
     world: World, tmp_path: Path
 ) -> None:
-    """Five bad resources, five refusals (file, line or id, reason); the good Observation of
+    """Six bad resources, six refusals (file, line or id, reason); the good Observation of
     the same file is not stored either."""
     system = identifier_system()
     patient = {
@@ -308,6 +308,7 @@ def test_refusals_name_file_resource_and_reason_and_store_nothing(
     }
     broken = good | {"id": "w4", "status": "done"}
     typed = good | {"id": "w5", "valueQuantity": {"value": "heavy"}}
+    month = good | {"id": "w6", "effectiveDateTime": "2026-05"}
     file = tmp_path / "input.ndjson"
     file.write_text(
         "\n".join(
@@ -320,6 +321,7 @@ def test_refusals_name_file_resource_and_reason_and_store_nothing(
                 _line(broken),
                 _line(future),
                 _line(typed),
+                _line(month),
             ]
         )
         + "\n"
@@ -333,7 +335,8 @@ def test_refusals_name_file_resource_and_reason_and_store_nothing(
     assert got["Observation/w2 (line 4)"] == "needs a valueQuantity in kg, g (got [lb_av])"
     assert got["Observation/w4 (line 6)"] == "status 'done' is not an Observation status"
     assert got["line 8"].startswith("not valid FHIR R4B: valueQuantity.value")
-    assert len(got) == 5  # the future date is refused by the pipeline once the rest is clean
+    assert got["Observation/w6 (line 9)"] == "needs effectiveDateTime (a day: YYYY-MM-DD)"
+    assert len(got) == 6  # the future date is refused by the pipeline once the rest is clean
     file.write_text("\n".join([_line(patient), _line(good), _line(future)]) + "\n")
     with world_db(world) as db, pytest.raises(FhirImportError) as late:
         import_fhir(db, file, clock=_clock())
