@@ -308,3 +308,22 @@ def test_no_file_is_written_under_var_and_the_old_session_dir_warns(
     with Session(app.state["engine"]) as db:
         stored = db.scalars(select(KeyValue.key)).all()
     assert len(stored) == 1 and stored[0].startswith("childhealth.sessions:")
+
+
+def test_serve_stops_in_one_line_when_the_store_cannot_be_reached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    monkeypatch.setenv("CHILDHEALTH_SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("CHILDHEALTH_STORE_URL", f"redis://127.0.0.1:{_free_port()}/0")
+    result = CliRunner().invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: CHILDHEALTH_STORE_URL: cannot reach")
+    monkeypatch.setenv("CHILDHEALTH_STORE_URL", "memcached://cache:11211")
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code != 0
+    assert "CHILDHEALTH_STORE_URL must be empty (the database) or a redis://" in result.output
