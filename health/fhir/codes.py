@@ -43,7 +43,7 @@ MEASURED: Mapping[str, tuple[str, str, str, str]] = {
     "length": ("8306-3", "Body height --lying", "cm", "length_cm"),
     "height": ("8302-2", "Body height", "cm", "length_cm"),
     "head": ("9843-4", "Head Occipital-frontal circumference", "cm", "head_cm"),
-    "muac": ("56072-2", "Circumference Mid upper arm - right", "cm", "muac_cm"),
+    "muac": ("56072-2", "Mid upper arm circumference", "cm", "muac_cm"),
     "bmi": ("39156-5", "Body mass index (BMI) [Ratio]", "kg/m2", ""),
 }
 """Each measured (or, for BMI, calculated) value as a LOINC Observation."""

@@ -375,3 +375,14 @@ def test_import_command_reports_refusals(world: World, tmp_path: Path) -> None:
     bad = _cli(["import-fhir", str(file)], world.db_file)
     assert bad.exit_code == 2
     assert f"refused: {file}: Observation/w1 (entry[0]): subject Patient/missing" in bad.output
+
+
+def test_identifier_system_of_the_deployment() -> None:
+    """``CHILDHEALTH_FHIR_SYSTEM`` first, then the public address, then the project's URN."""
+    assert identifier_system({"CHILDHEALTH_FHIR_SYSTEM": "urn:oid:2.16.156.1"}) == (
+        "urn:oid:2.16.156.1"
+    )
+    assert identifier_system({"CHILDHEALTH_PUBLIC_URL": "https://ch.example.cn/"}) == (
+        "https://ch.example.cn/fhir/sid/child-code"
+    )
+    assert identifier_system({}) == "urn:childhealth:fhir:sid:child-code"
