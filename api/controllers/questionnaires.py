@@ -17,6 +17,7 @@ from api.request_scope import Visit
 from api.services.present import AnswerSetView, answer_set_views, flag_texts
 from health import pipeline
 from health.models import FeedingRecallPublic, MilestoneAdministrationPublic
+from health.pipeline.questionnaires import MilestoneSummary, milestone_summary
 from health.services.questionnaires import answer_sets
 from screening.messages import text
 
@@ -61,6 +62,17 @@ class MilestoneFormOut(BaseModel):
     questions: list[QuestionOut]
 
 
+def _advice(summary: MilestoneSummary, language: str) -> dict[str, Any]:
+    """The family's part of a scored checklist: the items answered "not yet" / "not sure"
+    (ids), what to do and by when (words, or None) and the activities for the age (words)."""
+    return {
+        "not_yet": list(summary.not_yet),
+        "not_sure": list(summary.not_sure),
+        "act_early": text(summary.act_early, language) if summary.act_early else None,
+        "activities": [a.get(language) for a in summary.activities],
+    }
+
+
 class QuestionnairesController(Controller):
     """A child's milestone checklists and feeding recalls."""
 
@@ -88,6 +100,7 @@ class QuestionnairesController(Controller):
             "achieved_months": dict(scoring.achieved_months),
             "flags": flag_texts(recorded.flags, visit.language),
             "case_opened": recorded.case is not None,
+            **_advice(milestone_summary(scoring), visit.language),
         }
 
     @api_get("/milestones/form", tags=["development"])

@@ -10,7 +10,7 @@ import re
 
 from screening import reference
 from screening.messages import text
-from tests.api.api_world import World, login
+from tests.api.api_world import TODAY, World, login
 
 HTML = {"accept": "text/html"}
 MS = reference.instrument("milestone-checklist")
@@ -153,3 +153,20 @@ def test_the_doctor_sees_the_lost_skill_as_a_referral_in_words(app_client, world
     assert "regression is an abnormal screen at any age" in flags and "refer." in flags
     assert "Has your child lost any skill they once had?" in flags  # the question, not its id
     assert "ms-lost-skill" not in flags and "DEV_LOST_SKILL" not in flags
+
+
+def test_the_json_answer_carries_the_advice_and_activities_too(app_client, world: World) -> None:
+    client = login(app_client, "parent1")
+    client.cookies.set("lang", "en")
+    item = MS.band("ms-6m").items[0]
+    answers = {k.removeprefix("a:"): v for k, v in _form(**{item.id: "not_yet"}).items()}
+    made = client.post(
+        f"/api/v1/children/{world.own_child}/milestones",
+        json={"instrument": "milestone-checklist", "administered_on": TODAY.isoformat(),
+              "answers": answers},  # fmt: skip
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["not_yet"] == [item.id] and body["not_sure"] == []
+    assert body["act_early"] == text("act_early.development.discuss", "en")
+    assert body["activities"] == [a.en for a in MS.band("ms-6m").activities]
