@@ -36,6 +36,7 @@ from api.services.present import (
 from health import pipeline
 from health.models import Child
 from health.services import links
+from health.services.channel import family_outcomes
 from health.services.schedule import schedule_for_child
 from health.services.summary import latest_feeding, latest_milestones, open_flags
 from screening.flags import Flag
@@ -123,7 +124,10 @@ def summary_context(visit: Visit) -> dict[str, Any]:
         "milestones": _milestones(visit),
         "feeding": _feeding(visit, professional, {f["text"] for f in flags}),
         "open_flags": flags,
-        "outcome": outcomes[0] if outcomes else None,
+        "outcome": (outcomes[0] if outcomes else None) if professional else None,
+        "family_outcome": None
+        if professional
+        else next(iter(family_outcomes(db, child_id, limit=1)), None),
         "outcome_words": OUTCOME_WORDS,
         "missed": ("、" if language == "zh-CN" else ", ").join(
             check_name(s.code, language) for s in statuses if s.status == "missed"

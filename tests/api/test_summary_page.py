@@ -134,11 +134,25 @@ def test_summary_in_english(app_client, world: World) -> None:
 def test_summary_names_the_doctors_latest_outcome(app_client, world: World) -> None:
     doctor = login(app_client, "doctor2")
     closed = doctor.post(f"/api/v1/cases/{world.other_case}/outcome",
-                         json={"outcome": "advice", "outcome_note": "喂养指导"})  # fmt: skip
+                         json={"outcome": "advice", "outcome_note": "喂养指导",
+                               "note_for_family": True})  # fmt: skip
     assert closed.status_code in (200, 201), closed.text
     parent = login(app_client, "parent2")
     text = visible(parent.get(f"/children/{world.other_child}/summary", headers=HTML).text)
     assert "医生最近的处理结果" in text and "已给予指导" in text and "喂养指导" in text
+
+
+def test_the_summary_keeps_the_doctors_own_note_from_the_family(app_client, world: World) -> None:
+    doctor = login(app_client, "doctor2")
+    closed = doctor.post(f"/api/v1/cases/{world.other_case}/outcome",
+                         json={"outcome": "advice", "outcome_note": "家长焦虑，需随访"})  # fmt: skip
+    assert closed.status_code in (200, 201), closed.text
+    parent = login(app_client, "parent2")
+    text = visible(parent.get(f"/children/{world.other_child}/summary", headers=HTML).text)
+    assert "已给予指导" in text and "家长焦虑" not in text
+    doctor = login(app_client, "doctor2")
+    own = visible(doctor.get(f"/children/{world.other_child}/summary", headers=HTML).text)
+    assert "家长焦虑，需随访" in own
 
 
 def _pinned_client(world: World, instant: list[dt.datetime]) -> TestClient:
