@@ -8,6 +8,7 @@ its working directory (no ``var/``)."""
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -17,13 +18,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from alembic.script import ScriptDirectory
+from sqlalchemy import select, text
 from sqlmodel import Session
 
 from api.app import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from health.db import make_engine
+from health.migrate import alembic_config
 from health.models import KeyValue
-from tests.api.api_world import PASSWORD, TODAY, build, postgres_world
+from tests.api.api_world import PASSWORD, PG_URL, TODAY, build, postgres_reachable, postgres_world
 from tests.api.test_shared_store import redis_server
 from tests.e2e.browsing import wait_until_up
 
@@ -139,3 +142,47 @@ def test_two_serve_processes_share_sessions_through_redis(tmp_path: Path) -> Non
             assert _kv_keys(url) == []  # the session was in Redis, not in the database
         assert _redis_keys(store) == []
     assert list((tmp_path / "one").iterdir()) == list((tmp_path / "two").iterdir()) == []
+
+
+MIGRATE = "import sys; from health.db import make_engine; from health.migrate import upgrade; " \
+    "upgrade(make_engine(sys.argv[1]))"  # fmt: skip
+
+
+def _migrate_together(url: str, processes: int = 3) -> None:
+    """``processes`` fresh processes migrate ``url`` at once (as the workers of N ``serve``
+    processes do at start-up): every one succeeds and the schema is at the head revision."""
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-c", MIGRATE, url], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        for _ in range(processes)
+    ]
+    failures = [p.stderr.read().decode()[-800:] for p in running if p.wait(120) != 0]  # type: ignore[union-attr]
+    assert failures == []
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        versions = [
+            row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+        ]
+    engine.dispose()
+    assert versions == [ScriptDirectory.from_config(alembic_config()).get_current_head()]
+
+
+@pytest.mark.postgres
+def test_processes_starting_together_migrate_one_after_the_other_on_postgres() -> None:
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 (database test, user postgres)")
+    schema = f"ch_migrate_{secrets.token_hex(5)}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        _migrate_together(f"{PG_URL}?options=-csearch_path%3D{schema}")
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_processes_starting_together_migrate_one_after_the_other_on_sqlite(tmp_path: Path) -> None:
+    _migrate_together(f"sqlite:///{tmp_path / 'fresh.db'}")
