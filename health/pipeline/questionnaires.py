@@ -17,6 +17,7 @@ from health.pipeline.author import Author
 from health.pipeline.results import FeedingRecallResult, MilestoneResult, QuestionnaireResult
 from health.services.cases import raise_flags
 from screening import development, feeding, reference
+from screening.feeding import single as single_recall
 from screening.flags import Flag
 from screening.reference import Band, Instrument, Text
 
@@ -126,9 +127,10 @@ def record_milestones(
 
 def score_recall(answers: Mapping[str, Any], age_days: int) -> feeding.FeedingResult:
     """The IYCF scoring of one recall's answers at ``age_days`` (stored recalls are read back
-    through this same function)."""
+    through this same function), on plain values (``screening.feeding.single``: the frame
+    path's exact result without a one-row DataFrame)."""
     recall = feeding.Recall.from_mapping({**answers, "age_days": age_days})
-    return feeding.assess_recall(recall)
+    return single_recall.assess_one(recall)
 
 
 def stored_recall_scoring(row: FeedingRecall) -> feeding.FeedingResult:
