@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 from litestar.stores.base import NamespacedStore, Store
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -91,6 +91,15 @@ class DatabaseStore(NamespacedStore):
             )
         return full
 
+    def _commit(self, session: Session) -> None:
+        """Commit one short write. On PostgreSQL the commit does not wait for the write-ahead
+        log to reach the disk (``synchronous_commit = off``, this transaction only): a crash may
+        lose the last fraction of a second of session updates, which signs those browsers out
+        or forgets a renewal, never a record."""
+        if self._engine.dialect.name == "postgresql":
+            session.execute(text("SET LOCAL synchronous_commit = off"))
+        session.commit()
+
     def _now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.clock(), dt.UTC)
 
@@ -125,36 +134,42 @@ class DatabaseStore(NamespacedStore):
             if self.clock() - self._last_purge >= PURGE_EVERY_S:
                 session.execute(delete(KeyValue).where(KeyValue.expires_at <= now))
                 self._last_purge = self.clock()
-            session.commit()
+            self._commit(session)
+
+    def _read(self, statement: Any) -> Any:
+        """The first row of one read, outside a transaction on PostgreSQL (autocommit: no
+        ``BEGIN`` and ``ROLLBACK`` round trips), else None."""
+        with self._engine.connect() as connection:
+            if self._engine.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            return connection.execute(statement).first()
 
     def _get(self, key: str, renew_s: float | None) -> bytes | None:
         now = self._now()
-        with Session(self._engine) as session:
-            row = session.execute(
-                select(KeyValue.value, KeyValue.expires_at).where(KeyValue.key == key)
-            ).first()
-            if row is None:
-                return None
-            if not self._alive(row.expires_at, now):
+        row = self._read(select(KeyValue.value, KeyValue.expires_at).where(KeyValue.key == key))
+        if row is None:
+            return None
+        if not self._alive(row.expires_at, now):
+            with Session(self._engine) as session:
                 session.execute(
                     delete(KeyValue).where(KeyValue.key == key, KeyValue.expires_at <= now)
                 )
-                session.commit()
-                return None
-            if renew_s is not None and row.expires_at is not None:
+                self._commit(session)
+            return None
+        if renew_s is not None and row.expires_at is not None:
+            with Session(self._engine) as session:
                 session.execute(
                     update(KeyValue)
-                    .where(KeyValue.key == key)
+                    .where(KeyValue.key == key, KeyValue.expires_at.is_not(None))
                     .values(expires_at=now + dt.timedelta(seconds=renew_s))
                 )
-                session.commit()
-            return bytes(row.value)
+                self._commit(session)
+        return bytes(row.value)
 
     def _expires_at(self, key: str) -> tuple[bool, dt.datetime | None]:
         """Whether ``key`` is there and alive, and its expiry instant."""
         now = self._now()
-        with Session(self._engine) as session:
-            row = session.execute(select(KeyValue.expires_at).where(KeyValue.key == key)).first()
+        row = self._read(select(KeyValue.expires_at).where(KeyValue.key == key))
         if row is None or not self._alive(row.expires_at, now):
             return False, None
         expires_at = row.expires_at
@@ -165,7 +180,7 @@ class DatabaseStore(NamespacedStore):
     def _delete(self, key: str) -> None:
         with Session(self._engine) as session:
             session.execute(delete(KeyValue).where(KeyValue.key == key))
-            session.commit()
+            self._commit(session)
 
     def _delete_all(self) -> None:
         own, children = f"{self.namespace}:", f"{self.namespace}."
@@ -176,7 +191,7 @@ class DatabaseStore(NamespacedStore):
                     | (func.substr(KeyValue.key, 1, len(children)) == children)
                 )
             )
-            session.commit()
+            self._commit(session)
 
     # -- the Store interface ----------------------------------------------------------------
 
