@@ -58,6 +58,9 @@ def _register() -> None:
     from api.commands import fhir
 
     fhir.register(app)
+    from api.commands import partitions
+
+    partitions.register(app)
     # Command modules are added here as they land.
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import health.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from health.partitions import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -18,6 +19,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,  # PostgreSQL's yearly partitions are not model tables
     )
     with context.begin_transaction():
         context.run_migrations()
