@@ -195,6 +195,8 @@ class OutcomeEntry:
     note: str | None
     note_for_family: bool = False
     facility_advice: str | None = None
+    case_id: int | None = None
+    """The case of the outcome (a referral's letter: ``/cases/{id}/referral.pdf``)."""
 
 
 OUTCOME_ACTIONS = ("recheck_planned", "closed", WITHDRAWN_CLOSE)
@@ -231,6 +233,7 @@ def outcome_history(session: Session, child_id: int) -> list[OutcomeEntry]:
                 note=note,
                 note_for_family=detail.get("note_for_family") is True,
                 facility_advice=detail.get("facility_advice") or None,
+                case_id=case.id,
             )
         )
     return out

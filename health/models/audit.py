@@ -48,7 +48,12 @@ FHIR_TRANSFERS = ("export.fhir", "import.fhir")
 measurements imported from FHIR (``object_kind`` measurements, ``object_ref`` how many), both
 from the command line (role ``cli``)."""
 
+DOCUMENT_READS = ("pdf.summary", "pdf.referral")
+"""A child's summary or referral letter made as a PDF for someone other than the child's
+guardian (``object_ref``: the child's id)."""
+
 AUDIT_ACTIONS = (
+    *DOCUMENT_READS,
     *FHIR_TRANSFERS,
     *CONTACT_RECORDS,
     *OUTBOX_PASSES,
