@@ -81,6 +81,7 @@ class BureauPages(PageController):
             selector=period_choices(caller.language, caller.at.today),
             empty=EMPTY,
             outlooks={k: gettext(caller.language, v) for k, v in OUTLOOKS.items()},
+            period_words=dash.period_words(view.period, caller.language),
         )
 
 

@@ -126,11 +126,6 @@ def test_1_the_period_selector_changes_the_figures_and_the_address(site, desk) -
     assert all("period=2026-Q1" in (a.get_attribute("href") or "") for a in tabs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the heading shows the chosen period as a code ('2026-Q1', '2026-02') where the "
-    "trend and the CSV say it in words ('2026年第1季度')",
-)
 def test_1b_the_chosen_period_is_named_in_words(site, desk) -> None:
     base, _ = site
     page = desk
