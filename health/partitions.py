@@ -142,8 +142,9 @@ def ensure_years(conn: Connection, spec: Partitioned, wanted: Iterable[int]) -> 
 
 
 def create_ahead(conn: Connection, today: dt.date, ahead: int) -> dict[str, list[int]]:
-    """For each partitioned table: the partitions of this year and the ``ahead`` years after it
-    (and the default one); the years created, per table. Refuses when the tables are not
+    """For each partitioned table: the partitions of this year and the ``ahead`` years after it,
+    of the years whose rows wait in the default partition (their rows move), and the default
+    one; the years created, per table. Refuses when the tables are not
     partitioned (SQLite, or a PostgreSQL database before migration 0009)."""
     if ahead < 0:
         raise PartitionError("--ahead must be 0 or more years")
@@ -153,7 +154,13 @@ def create_ahead(conn: Connection, today: dt.date, ahead: int) -> dict[str, list
     for spec in TABLES:
         if not is_partitioned(conn, spec.table):
             raise PartitionError(f"{spec.table} is not partitioned: run the migrations first")
-        made[spec.table] = ensure_years(conn, spec, range(today.year, today.year + ahead + 1))
+        waiting = []  # years whose rows sit in the default partition
+        if conn.execute(
+            text("SELECT to_regclass(:t)"), {"t": partition_name(spec.table, None)}
+        ).scalar():
+            waiting = years_present(conn, spec, partition_name(spec.table, None))
+        wanted = {*range(today.year, today.year + ahead + 1), *waiting}
+        made[spec.table] = ensure_years(conn, spec, wanted)
     return made
 
 

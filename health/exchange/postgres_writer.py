@@ -1,8 +1,15 @@
 """The import's writer for PostgreSQL: COPY, and no per-row foreign-key checks for big files.
 
 - Bulk rows go in with ``COPY … FROM STDIN (FORMAT csv)``.
-- Checks of children created by this load, in a batch whose children have no check yet, are
-  copied straight into ``checks``; any other batch goes to a staging table and an upsert.
+- Checks of children created by this load go straight into ``checks`` through one COPY that
+  stays open across batches (psycopg's queued writer sends a batch from a thread while the next
+  one is read and validated, so the server and Python work at the same time); the checks of
+  children already in the database go to a staging table and an upsert. A check key comes once
+  per file (``validate.CheckRepeats``) and a new child has no check yet, so a new child's check
+  can never conflict. Into the partitioned ``checks`` (migration 0009) the COPY routes each row
+  to its year's partition.
+- The children of the checks file are looked up once (the repeat scan reads the file first) and
+  kept for the checks pass: that pass needs the connection for nothing but the COPY.
 - Big files (``big``) drop the foreign keys of the table they fill and add them back, validated
   in one set-based pass, before the transaction ends (per-row trigger checks would triple the
   load time). Small files keep them: re-validating a big table would cost more than it saves.
@@ -13,34 +20,29 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
+from psycopg import Copy, Cursor
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, text
 
 from health.exchange.validate import CHECK_FIELDS, Rows
 from health.exchange.writer import CHECK_KEY, CHECK_UPDATES, TABLES, Writer
 
 
-class _NewChildren:
-    """Which children created by this load already received checks in an earlier batch (one
-    byte per new child: 1 MB per million), so that a batch of only untouched new children can
-    be copied without an upsert."""
-
-    def __init__(self, first: int, last: int) -> None:
-        self.first = first
-        self.seen = np.zeros(max(last - first + 1, 0), dtype=bool)
-
-    def only_new(self, child_ids: pa.Array) -> bool:
-        """Whether every id is a new child not seen in an earlier batch; marks them seen."""
-        rel = np.asarray(child_ids, dtype=np.int64) - self.first
-        inside = (rel >= 0) & (rel < self.seen.size)
-        result = bool(rel.size) and bool(inside.all()) and not self.seen[rel].any()
-        self.seen[rel[inside]] = True
-        return result
+def _csv(columns: Mapping[str, pa.Array]) -> bytes:
+    """The rows of ``columns`` as CSV without a header (what ``COPY … (FORMAT csv)`` reads)."""
+    buffer = io.BytesIO()
+    pcsv.write_csv(
+        pa.table(dict(columns)),
+        buffer,
+        write_options=pcsv.WriteOptions(include_header=False, quoting_style="needed"),
+    )
+    return buffer.getvalue()
 
 
 class PostgresWriter(Writer):
@@ -54,13 +56,17 @@ class PostgresWriter(Writer):
         "bool": "BOOLEAN",
         "real": "DOUBLE PRECISION",
     }
-    # one array parameter: no long IN list to parse and plan
-    CHILDREN_BY_CODE = text("SELECT code, id, birth_date FROM children WHERE code = ANY(:codes)")
+    # one array parameter: no long IN list to parse and plan; the date as ISO text already
+    CHILDREN_BY_CODE = text(
+        "SELECT code, id, birth_date::text FROM children WHERE code = ANY(:codes)"
+    )
 
     def __init__(self, conn: Connection) -> None:
         super().__init__(conn)
         self.first_new_child = 1  # children with an id from here on are created by this load
-        self._fresh = _NewChildren(1, 0)  # set for each checks file
+        self._known: dict[str, tuple[int, str]] = {}  # children looked up for the checks file
+        # the open COPY into checks: its cursor, context manager and Copy
+        self._copy: tuple[Cursor, AbstractContextManager[Copy], Copy] | None = None
 
     def _max_child_id(self) -> int:
         return int(
@@ -76,16 +82,47 @@ class PostgresWriter(Writer):
                 self.conn.exec_driver_sql(f"ANALYZE {table}")
 
     def _append(self, table: str, columns: Mapping[str, pa.Array]) -> None:
-        buffer = io.BytesIO()
-        pcsv.write_csv(
-            pa.table(dict(columns)),
-            buffer,
-            write_options=pcsv.WriteOptions(include_header=False, quoting_style="needed"),
-        )
+        self._end_copy()
         raw = self.conn.connection.dbapi_connection
         copy = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
         with raw.cursor() as cur, cur.copy(copy) as cp:  # type: ignore[union-attr]
-            cp.write(buffer.getvalue())
+            cp.write(_csv(columns))
+
+    def _copy_checks(self, columns: Mapping[str, pa.Array]) -> None:
+        """Send rows to the COPY into ``checks`` that stays open across batches (opened on the
+        first call); the queued writer sends them from a thread, so this returns at once."""
+        if self._copy is None:
+            raw = self.conn.connection.dbapi_connection
+            cur = raw.cursor()  # type: ignore[union-attr]
+            sql = f"COPY checks ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+            manager = cur.copy(sql, writer=QueuedLibpqWriter(cur))
+            self._copy = (cur, manager, manager.__enter__())
+        self._copy[2].write(_csv(columns))
+
+    def _end_copy(self, error: BaseException | None = None) -> None:
+        """Finish the open COPY into ``checks`` (wait for the server to take every row), or
+        abort it with ``error``; the connection is free for other statements afterwards."""
+        if self._copy is None:
+            return
+        cur, manager, _ = self._copy
+        self._copy = None
+        try:
+            if error is None:
+                manager.__exit__(None, None, None)
+            else:
+                manager.__exit__(type(error), error, error.__traceback__)
+        finally:
+            cur.close()
+
+    def children(self, codes: list[str]) -> dict[str, tuple[int, str]]:
+        """As :meth:`Writer.children`, remembering what was found for the rest of the checks
+        file (children do not change while it loads); only codes not seen yet are queried."""
+        missing = [c for c in codes if c not in self._known]
+        if missing:
+            self._end_copy()
+            self._known.update(super().children(missing))
+        known = self._known
+        return {c: known[c] for c in codes if c in known}
 
     @contextmanager
     def _foreign_keys_suspended(self, table: str, big: bool) -> Iterator[None]:
@@ -105,21 +142,34 @@ class PostgresWriter(Writer):
         for name, definition in rows:
             self.conn.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
+    def merge_children(self, *, big: bool) -> int:
+        self._known.clear()  # ids change here
+        return super().merge_children(big=big)
+
     @contextmanager
     def loading_checks(self, *, big: bool) -> Iterator[None]:
         self._stage("stage_checks", CHECK_FIELDS, with_lines=False)
-        self._fresh = _NewChildren(self.first_new_child, self._max_child_id())
         with super().loading_checks(big=big):
-            yield
+            try:
+                yield
+            except BaseException as error:
+                self._end_copy(error)
+                raise
+            self._end_copy()
         self.conn.exec_driver_sql("DROP TABLE stage_checks")
+        self._known.clear()
 
     def add_checks(self, rows: Rows) -> int:
-        if self._fresh.only_new(rows.columns["child_id"]):
-            # children created by this load and not in an earlier batch: they have no check to
-            # merge with, so the rows are copied straight in
-            self._append("checks", rows.columns)
+        new = np.asarray(rows.columns["child_id"], dtype=np.int64) >= self.first_new_child
+        if new.all():  # children created by this load: nothing to merge with
+            self._copy_checks(rows.columns)
             return len(rows)
+        changed = 0
+        if new.any():
+            fresh, rows = rows.keep(new), rows.keep(~new)
+            self._copy_checks(fresh.columns)
+            changed += len(fresh)
         self._append("stage_checks", rows.columns)
-        changed = self._merge("checks", "stage_checks", CHECK_KEY, CHECK_UPDATES)
+        changed += self._merge("checks", "stage_checks", CHECK_KEY, CHECK_UPDATES)
         self.conn.exec_driver_sql("TRUNCATE stage_checks")
         return changed

@@ -306,21 +306,6 @@ def test_big_file_path_restores_indexes_and_foreign_keys(
         assert conn.execute(text("SELECT COUNT(*) FROM checks")).scalar() == 11
 
 
-def test_new_children_tracker() -> None:
-    """A batch goes the COPY path only when all its children are new and untouched."""
-    import pyarrow as pa
-
-    from health.exchange.postgres_writer import _NewChildren
-
-    fresh = _NewChildren(first=10, last=19)
-    assert fresh.only_new(pa.array([10, 11, 11]))
-    assert not fresh.only_new(pa.array([11, 12]))  # 11 already has checks from this load
-    assert not fresh.only_new(pa.array([9, 13]))  # 9 existed before: upsert, 13 now seen
-    assert not fresh.only_new(pa.array([13]))
-    assert fresh.only_new(pa.array([14, 19]))
-    assert not fresh.only_new(pa.array([20]))
-
-
 def test_checks_split_over_batches(
     engine: Engine, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
