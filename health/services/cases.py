@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
 from health.clock import Clock, Moment, zone_from_env
@@ -118,43 +118,103 @@ def raise_flags(
     if not serious:
         session.flush()
         return None
-    case = open_case_of(session, child.id)  # type: ignore[arg-type]
-    if case is None:
-        case = _open(session, child, serious, at, actor_id)
+    case, open_flags = _case_and_open_flags(session, int(child.id))  # type: ignore[arg-type]
     clinic_id = responsible_clinic_id(session, child, at.today)
-    if case.clinic_id != clinic_id:
-        _event(session, case, "rerouted", now, actor_id, clinic_from=case.clinic_id,
-               clinic_to=clinic_id)  # fmt: skip
-        case.clinic_id = clinic_id
-    open_flags = {
-        f.code: f
-        for f in session.exec(
-            select(FlagRecord).where(
-                FlagRecord.case_id == case.id, col(FlagRecord.resolved_at).is_(None)
-            )
-        )
-    }
+    # the trail, worked out before the one upsert of the case (its id is known after it)
+    events: list[tuple[str, dict[str, Any]]] = []
+    severity = min((str(f.severity) for f in serious), key=SEVERITY_RANK.__getitem__)
+    if case is not None:
+        severity = case.severity
+        if case.clinic_id != clinic_id:
+            events.append(("rerouted", {"clinic_from": case.clinic_id, "clinic_to": clinic_id}))
+    added: dict[str, list[Any]] = {}
     for flag in serious:
-        existing = open_flags.get(flag.code)
-        if existing is not None:
-            existing.evidence = evidence_dict(flag)
-            existing.source_kind, existing.source_id = source_kind, source_id
-            _event(session, case, "flag_updated", now, actor_id, code=flag.code)
-            continue
-        record = _record(child, flag, source_kind, source_id, now, case_id=case.id)
-        session.add(record)
-        open_flags[flag.code] = record
-        _event(session, case, "flag_added", now, actor_id, code=flag.code,
-               severity=str(flag.severity))  # fmt: skip
-        worse = _more_urgent(str(flag.severity), case.severity)
-        if worse != case.severity:
-            _event(session, case, "escalated", now, actor_id, severity_from=case.severity,
-                   severity_to=worse)  # fmt: skip
-            case.severity = worse  # type: ignore[assignment]
-    case.updated_at = now
-    session.add(case)
-    session.flush()
+        if flag.code in open_flags or flag.code in added:
+            events.append(("flag_updated", {"code": flag.code}))
+        else:
+            events.append(("flag_added", {"code": flag.code, "severity": str(flag.severity)}))
+            worse = _more_urgent(str(flag.severity), severity)
+            if worse != severity:
+                events.append(("escalated", {"severity_from": severity, "severity_to": worse}))
+                severity = worse
+        added.setdefault(flag.code, []).append(flag)
+    read = case
+    case = _upsert_case(session, child, severity=severity, clinic_id=clinic_id, at=at)
+    if read is None and _same_instant(case.opened_at, now):  # the case this call opened
+        events.insert(0, ("opened", {"severity": case.severity, "clinic_id": case.clinic_id}))
+    new_flags = []
+    for code, same in added.items():
+        record = open_flags.get(code)
+        if record is None:  # a new flag: stored as first raised, with the last one's evidence
+            record = _record(child, same[0], source_kind, source_id, now, case_id=case.id)
+            new_flags.append(record)
+        record.evidence = evidence_dict(same[-1])
+        record.source_kind, record.source_id = source_kind, source_id
+    session.flush()  # the refreshed flags, if any
+    _insert_all(session, new_flags)
+    _insert_all(session, [
+        CaseEvent(case_id=case.id, at=now, actor_id=actor_id, action=action,
+                  detail=_plain(detail))
+        for action, detail in events
+    ])  # fmt: skip
     return case
+
+
+def _insert_all(session: Session, rows: Sequence[Any]) -> None:
+    """New rows of one table in one executemany ``INSERT`` (no ids fetched back: nothing reads
+    them in this transaction)."""
+    if rows:
+        session.execute(insert(type(rows[0])), [r.model_dump(exclude={"id"}) for r in rows])
+
+
+def _case_and_open_flags(session: Session, child_id: int) -> tuple[Case | None, dict[str, Any]]:
+    """The child's open case and its open flags by code, in one query (an outer join)."""
+    rows = session.exec(
+        select(Case, FlagRecord)
+        .outerjoin(
+            FlagRecord,
+            (col(FlagRecord.case_id) == col(Case.id)) & col(FlagRecord.resolved_at).is_(None),
+        )
+        .where(Case.child_id == child_id, Case.status == CaseStatus.open)
+        .order_by(col(FlagRecord.id))
+    ).all()
+    case = rows[0][0] if rows else None
+    return case, {flag.code: flag for _, flag in rows if flag is not None}
+
+
+def _same_instant(a: dt.datetime, b: dt.datetime) -> bool:
+    """Whether two instants are equal (a naive one is UTC, as SQLite gives them back)."""
+    return a.replace(tzinfo=a.tzinfo or dt.UTC) == b.replace(tzinfo=b.tzinfo or dt.UTC)
+
+
+def _upsert_case(
+    session: Session, child: Child, *, severity: str, clinic_id: int | None, at: Moment
+) -> Case:
+    """One statement for the child's open case: ``INSERT … ON CONFLICT`` on the partial unique
+    index (one open case per child) ``DO UPDATE`` its severity, clinic and ``updated_at``,
+    ``RETURNING`` the row into the session. A case another request opened meanwhile (the index
+    refuses a second one) is updated instead."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    values = {
+        "child_id": child.id, "clinic_id": clinic_id, "status": str(CaseStatus.open),
+        "severity": severity, "opened_at": at.now, "updated_at": at.now,
+        "oldest_flag_at": at.now,
+    }  # fmt: skip
+    stmt = upsert(Case).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["child_id"],
+        index_where=text("status = 'open'"),
+        set_={
+            "severity": stmt.excluded.severity,
+            "clinic_id": stmt.excluded.clinic_id,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    ).returning(Case)
+    return session.execute(stmt, execution_options={"populate_existing": True}).scalar_one()
 
 
 def _store_advice(
@@ -225,34 +285,6 @@ def _record(
         evidence=evidence_dict(flag),
         raised_at=now,
     )
-
-
-def _open(
-    session: Session, child: Child, flags: Sequence[Any], at: Moment, actor_id: int | None
-) -> Case:
-    """Create the child's open case; if a concurrent request created it first (the partial
-    unique index refuses a second open case), use that one."""
-    severity = min((str(f.severity) for f in flags), key=SEVERITY_RANK.__getitem__)
-    case = Case(
-        child_id=child.id,  # type: ignore[arg-type]
-        clinic_id=responsible_clinic_id(session, child, at.today),
-        status=CaseStatus.open,
-        severity=severity,  # type: ignore[arg-type]
-        opened_at=at.now,
-        updated_at=at.now,
-        oldest_flag_at=at.now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(case)
-            session.flush()
-    except IntegrityError:
-        existing = open_case_of(session, child.id)  # type: ignore[arg-type]
-        if existing is None:
-            raise
-        return existing
-    _event(session, case, "opened", at.now, actor_id, severity=severity, clinic_id=case.clinic_id)
-    return case
 
 
 def close_case(
