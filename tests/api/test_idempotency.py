@@ -218,6 +218,8 @@ def test_every_write_documents_the_header(app_client) -> None:
         "/api/v1/children/{child_id}/measurements/{measurement_id}/withdraw",
         "/api/v1/children/{child_id}/measurements/{measurement_id}/correct",
         "/api/v1/children/{child_id}/checks",
+        "/api/v1/children/{child_id}/contact-attempts",
+        "/api/v1/facility-visits",
     }
     header = next(x for x in writes["/api/v1/children"]["parameters"] if x["name"] == KEY)
     assert header["in"] == "header" and header["schema"]["maxLength"] == 255
