@@ -70,6 +70,7 @@ def test_the_facility_sees_its_enrolled_children_without_phone(
     assert "guardian_phone" not in listed.text and PHONE not in listed.text
     page = staff.get("/facility/calls?within=30", headers=HTML).text
     assert "Xiaoming" in page and PHONE not in page and 'class="call-form"' not in page
+    assert 'href="/facility/calls"' in staff.get("/facility", headers=HTML).text
     sheet = staff.get("/api/v1/call-list.csv", params={"within": 30}).text
     assert PHONE not in sheet and "监护人电话" not in sheet
     refused = staff.post(f"/api/v1/children/{world.own_child}/contact-attempts",
