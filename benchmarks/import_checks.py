@@ -1,0 +1,155 @@
+"""Benchmark: the exchange import of a synthetic province on PostgreSQL, before and after.
+
+    .venv/bin/python benchmarks/import_checks.py                        # 200,000 children
+    .venv/bin/python benchmarks/import_checks.py --children 1000000 --before 84e23b0
+
+Generates the exchange folder once (``health.synthetic``, about 8.5 checks per child), then, each
+in a fresh schema of database ``test`` on 127.0.0.1:5432 and a fresh child process:
+
+- **before**: the PostgreSQL writer of commit ``--before`` (default: the last one before the COPY
+  stream) on the schema of revision 0008 (unpartitioned ``checks``);
+- **after**: the writer of the working tree on the head schema, ``checks`` partitioned by year
+  with the file's years created first (what ``childhealth partitions`` leaves).
+
+It prints the check rows per second of the whole import (the figure of issue 16) and of the
+checks file alone, and, after the import, ``pg_total_relation_size`` of ``checks`` (all
+partitions, indexes and TOAST) per row: the bytes per check of ``docs/sizing.md``.
+No timed asserts: figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import multiprocessing as mp
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TODAY = dt.date(2025, 3, 1)
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BEFORE = "84e23b0"  # partitions in, the import's writer not changed yet
+
+
+def generate(folder: Path, children: int) -> dict[str, int]:
+    """The exchange folder of a province of ``children`` children (as benchmarks/coverage.py)."""
+    from health.synthetic import Layout, generate, write_folder
+
+    layout = Layout(cities=10, counties_per_city=8, townships_per_county=12,
+                    facilities_per_township=2)  # fmt: skip
+    return write_folder(folder, generate(children, TODAY, seed=1, layout=layout))
+
+
+def _old_writer(revision: str) -> type:
+    """``PostgresWriter`` as it was at ``revision`` (loaded from git, not installed)."""
+    source = subprocess.run(
+        ["git", "show", f"{revision}:health/exchange/postgres_writer.py"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    spec = importlib.util.spec_from_loader("health.exchange._postgres_writer_before", loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    exec(compile(source, f"{revision}:postgres_writer.py", "exec"), module.__dict__)
+    return module.PostgresWriter
+
+
+def run(variant: str, folder: str, before: str, queue: mp.Queue) -> None:
+    """One import in a fresh schema; puts its figures on ``queue``."""
+    from sqlalchemy import text
+
+    from health import partitions
+    from health.db import make_engine
+    from health.exchange import import_folder, loader
+    from health.migrate import upgrade
+
+    if variant == "before":
+        loader.WRITERS["postgresql"] = _old_writer(before)
+    checks_file = loader._LOADS["checks.csv"]
+    spent = {}
+
+    def timed(load, path):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        try:
+            return checks_file(load, path)
+        finally:
+            spent["checks"] = time.perf_counter() - start
+
+    loader._LOADS["checks.csv"] = timed
+    schema = f"bench_imp_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        upgrade(engine, "0008" if variant == "before" else "head")
+        if variant == "after":
+            with engine.begin() as conn:
+                spec = partitions.BY_NAME["checks"]
+                partitions.ensure_years(conn, spec, range(TODAY.year - 8, TODAY.year + 2))
+        start = time.perf_counter()
+        summary = import_folder(engine, Path(folder), today=TODAY)
+        seconds = time.perf_counter() - start
+        with engine.connect() as conn:
+            size = conn.execute(text("SELECT pg_total_relation_size('checks')")).scalar()
+            if variant == "after":  # a partitioned table's size is the sum of its partitions
+                size = conn.execute(
+                    text(
+                        "SELECT SUM(pg_total_relation_size(inhrelid)) FROM pg_inherits "
+                        "WHERE inhparent = 'checks'::regclass"
+                    )
+                ).scalar()
+            rows = conn.execute(text("SELECT COUNT(*) FROM checks")).scalar()
+        queue.put({"variant": variant, "seconds": seconds, "checks_seconds": spent["checks"],
+                   "checks": summary.read["checks.csv"], "stored": rows,
+                   "bytes": int(size)})  # fmt: skip
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=200_000)
+    parser.add_argument("--before", default=BEFORE, help="git revision of the 'before' writer")
+    parser.add_argument("--repeat", type=int, default=1, help="imports per variant (best kept)")
+    args = parser.parse_args()
+    ctx = mp.get_context("spawn")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "exchange"
+        t = time.perf_counter()
+        files = generate(folder, args.children)
+        print(f"generated {files['children.csv']:,} children, {files['checks.csv']:,} checks "
+              f"in {time.perf_counter() - t:.1f} s")  # fmt: skip
+        best: dict[str, dict] = {}
+        for _ in range(args.repeat):
+            for variant in ("before", "after"):  # alternating: the same load on the machine
+                queue = ctx.Queue()
+                proc = ctx.Process(target=run, args=(variant, str(folder), args.before, queue))
+                proc.start()
+                result = queue.get()
+                proc.join()
+                if variant not in best or result["seconds"] < best[variant]["seconds"]:
+                    best[variant] = result
+        for variant in ("before", "after"):
+            r = best[variant]
+            print(
+                f"{variant:>6}: import {r['seconds']:6.1f} s = {r['checks'] / r['seconds']:9,.0f} "
+                f"check rows/s; checks file {r['checks_seconds']:6.1f} s = "
+                f"{r['checks'] / r['checks_seconds']:9,.0f} rows/s; checks on disk "
+                f"{r['bytes'] / r['stored']:.0f} bytes/row ({r['bytes'] / 2**20:,.0f} MiB)"
+            )
+        ratio = best["before"]["seconds"] / best["after"]["seconds"]
+        print(f"after / before: {ratio:.2f}× the import's speed")
+
+
+if __name__ == "__main__":
+    main()
