@@ -239,7 +239,11 @@ def to_svg(spec: dict[str, Any], *, width: float = WIDTH, height: float = HEIGHT
                     f'fill="{fill}" stroke="{colour}" stroke-width="1.2"/>'
                 )
         if trace.get("showlegend", True) and trace.get("name"):
-            kind = "band" if trace.get("fill") else ("marker" if mode == "markers" else "line")
+            symbol = (trace.get("marker") or {}).get("symbol")
+            hollow = isinstance(symbol, str) and symbol.endswith("-open")
+            kind = "band" if trace.get("fill") else "line"
+            if "markers" in mode:
+                kind = "open" if hollow else ("marker" if "lines" not in mode else "both")
             swatch = str(trace.get("fillcolor") or colour)
             legend.append((_text(trace["name"]), swatch, kind))
         previous = points
@@ -290,16 +294,20 @@ def to_svg(spec: dict[str, Any], *, width: float = WIDTH, height: float = HEIGHT
         )
     at_x, at_y = left, height - 10
     for name, swatch, kind in legend:
-        if kind == "band":
+        if kind == "band":  # a filled swatch; a line, a marker, both or a hollow marker below
             out.append(
                 f'<rect x="{at_x:g}" y="{at_y - 7:g}" width="14" height="8" fill="{swatch}"/>'
             )
-        elif kind == "marker":
-            out.append(f'<circle cx="{at_x + 7:g}" cy="{at_y - 3:g}" r="3" fill="{swatch}"/>')
-        else:
+        if kind in ("line", "both"):
             out.append(
                 f'<line x1="{at_x:g}" x2="{at_x + 14:g}" y1="{at_y - 3:g}" '
                 f'y2="{at_y - 3:g}" stroke="{swatch}" stroke-width="2"/>'
+            )
+        if kind in ("marker", "open", "both"):
+            fill = "#fff" if kind == "open" else swatch
+            out.append(
+                f'<circle cx="{at_x + 7:g}" cy="{at_y - 3:g}" r="3" fill="{fill}" '
+                f'stroke="{swatch}" stroke-width="1.2"/>'
             )
         out.append(f'<text x="{at_x + 18:g}" y="{at_y:g}">{name}</text>')
         at_x += (
