@@ -70,7 +70,8 @@ def _sqlite_setup(engine: Engine) -> None:
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    """An engine for ``url`` (default: :func:`database_url`). Creates the SQLite file's folder."""
+    """An engine for ``url`` (default: :func:`database_url`). Creates the SQLite file's folder;
+    PostgreSQL gets the pool of :func:`pool_settings` (``kwargs`` override it)."""
     url = normalise_url(url or database_url())
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -79,7 +80,43 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _sqlite_setup(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    pool = pool_settings()
+    if "poolclass" in kwargs:  # a pool of the caller's choice (e.g. NullPool) takes no sizes
+        pool = {"pool_pre_ping": True}
+    return create_engine(url, **{**pool, **kwargs})
+
+
+WORKERS_VAR = "CHILDHEALTH_WORKERS"
+"""Worker processes of ``childhealth serve --workers N`` (set by the command for its workers)."""
+CONNECTIONS_VAR = "CHILDHEALTH_DB_MAX_CONNECTIONS"
+CONNECTIONS_DEFAULT = 90
+"""The connections all workers may hold together: PostgreSQL's default ``max_connections``
+(100) less its reserved and administrative head room."""
+
+
+def pool_settings(workers: int | None = None, cores: int | None = None) -> dict[str, Any]:
+    """Connection pool of one worker process on PostgreSQL (SQLite keeps SQLAlchemy's own).
+
+    A worker runs its sync handlers in threads; a database-bound request holds one connection,
+    and more than about two per core of the worker's share of the machine only queue inside
+    the database. So ``pool_size = max(5, 2 × ceil(cores / workers))`` kept open, and as many
+    again as overflow for bursts, both capped so that ``workers × (pool_size + max_overflow)``
+    stays within :data:`CONNECTIONS_VAR` (default :data:`CONNECTIONS_DEFAULT`); a request
+    waits at most 10 s for a connection; connections are checked before use (pre-ping) and
+    renewed after 30 minutes. Example: 2 cores, 1 worker → 5 + 5; 16 cores, 4 workers →
+    8 + 8; 64 workers → 1 + 0 each."""
+    workers = max(1, workers or int(os.environ.get(WORKERS_VAR, "1") or 1))
+    cores = max(1, cores or os.cpu_count() or 1)
+    budget = max(workers, int(os.environ.get(CONNECTIONS_VAR, CONNECTIONS_DEFAULT)))
+    share = budget // workers
+    size = min(max(5, 2 * -(-cores // workers)), share)
+    return {
+        "pool_size": size,
+        "max_overflow": max(0, min(size, share - size)),
+        "pool_timeout": 10,
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+    }
 
 
 def is_sqlite(engine: Engine) -> bool:

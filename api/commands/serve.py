@@ -93,6 +93,7 @@ def serve(
     _check_settings()  # a bad setting stops here, in one line (not in every worker)
     if workers > 1 and not os.environ.get("CHILDHEALTH_SECRET_KEY"):
         fail("several workers need CHILDHEALTH_SECRET_KEY so that they share the CSRF secret")
+    os.environ["CHILDHEALTH_WORKERS"] = str(workers)  # sizes each worker's pool (health.db)
     uvicorn.run(
         "api.app:create_app",
         factory=True,

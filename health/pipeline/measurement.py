@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from growth_charts.age import corrected_age_days
@@ -83,15 +84,32 @@ def _check_entry(data: MeasurementCreate) -> None:
         )
 
 
-def _pending(session: Session, child_id: int) -> list[RemeasureRequest]:
-    return list(
-        session.exec(
-            select(RemeasureRequest).where(
-                RemeasureRequest.child_id == child_id,
-                RemeasureRequest.status == RequestStatus.pending,
-            )
-        ).all()
-    )
+Row = tuple[int, int, float | None, float | None, str | None, float | None]
+"""An accepted earlier measurement: id, age in days, weight, length, position, head."""
+
+
+def _history(session: Session, child_id: int) -> tuple[list[RemeasureRequest], list[Row]]:
+    """In one query: the child's pending re-measure requests, and its accepted, not withdrawn
+    measurements in the series rules' order (age, then entry) — an outer join of each
+    measurement to the pending request waiting on it."""
+    accepted = (Measurement.status == MeasurementStatus.accepted) & col(
+        Measurement.withdrawn_at
+    ).is_(None)
+    rows = session.exec(
+        select(
+            Measurement.id, Measurement.age_days, Measurement.weight_kg, Measurement.length_cm,
+            Measurement.measure, Measurement.head_cm, accepted, RemeasureRequest,
+        )
+        .outerjoin(RemeasureRequest, (col(RemeasureRequest.measurement_id) == col(Measurement.id))
+                   & (RemeasureRequest.child_id == child_id)
+                   & (RemeasureRequest.status == RequestStatus.pending))
+        .where(Measurement.child_id == child_id, accepted | col(RemeasureRequest.id).is_not(None))
+        .order_by(col(Measurement.age_days), col(Measurement.id))
+    ).all()  # fmt: skip
+    pending = sorted({r[7].id: r[7] for r in rows if r[7] is not None}.values(),
+                     key=lambda r: r.id)  # fmt: skip
+    series = {r[0]: (r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows if r[6]}
+    return pending, list(series.values())
 
 
 def record_measurement(
@@ -115,12 +133,12 @@ def record_measurement(
     implausible = next((f for f in flags if f.code == IMPLAUSIBLE), None)
     if implausible is not None and not confirm:
         raise ImplausibleMeasurementError([ENGINE_CODES[c][0] for c in implausible.evidence.z])
-    pending = _pending(session, int(child.id))  # type: ignore[arg-type]
+    pending, history = _history(session, int(child.id))  # type: ignore[arg-type]
     confirmed = bool(pending) and by.professional
     if confirmed and implausible is not None:
         flags = _flags(z, ages, data, confirmed=True)
         implausible = None
-    judged = None if implausible is not None else _trajectory(session, child, ages, data, by)
+    judged = None if implausible is not None else _trajectory(history, child, ages, data, by)
     off_track = judged.remeasure if judged is not None else ()
     if off_track and _repeat_confirms(session, int(child.id), pending, judged):  # type: ignore[arg-type]
         confirmed, off_track = True, ()
@@ -143,7 +161,7 @@ def record_measurement(
     session.add(row)
     session.flush()
     waiting = implausible is not None or bool(off_track)
-    _settle(session, pending, confirmed=confirmed, implausible=waiting, at=at)
+    superseded = _settle(session, pending, confirmed=confirmed, implausible=waiting, at=at)
     request = None
     if implausible is not None:
         flags = (implausible,)
@@ -165,7 +183,9 @@ def record_measurement(
         session.add(request)
     elif data.weight_kg is not None:
         review = judged.review if judged is not None else ()
-        flags = (*flags, *_series_flags(session, child), *review)
+        earlier = [r for r in history if r[0] not in superseded]
+        new: Row = (int(row.id), ages.days, row.weight_kg, None, None, None)  # type: ignore[arg-type]
+        flags = (*flags, *_series_flags(child, [*earlier, new]), *review)
     case = raise_flags(session, child, flags, source_kind="measurement", source_id=row.id,
                        at=at, actor_id=by.actor_id)  # fmt: skip
     return MeasurementResult(
@@ -179,27 +199,14 @@ def record_measurement(
     )
 
 
-def _earlier_points(session: Session, child: Child) -> dict[str, list[trajectory.TrajectoryPoint]]:
-    """The child's accepted, not withdrawn values by measure, at the age the rules read
-    (corrected before 37 weeks), for the trajectory rules."""
-    rows = session.exec(
-        select(
-            Measurement.age_days,
-            Measurement.weight_kg,
-            Measurement.length_cm,
-            Measurement.measure,
-            Measurement.head_cm,
-        )
-        .where(
-            Measurement.child_id == child.id,
-            Measurement.status == MeasurementStatus.accepted,
-            col(Measurement.withdrawn_at).is_(None),
-        )
-        .order_by(col(Measurement.age_days), col(Measurement.id))
-    ).all()
+def _earlier_points(
+    history: list[Row], child: Child
+) -> dict[str, list[trajectory.TrajectoryPoint]]:
+    """The child's accepted, not withdrawn values (``history``, in age order) by measure, at
+    the age the rules read (corrected before 37 weeks), for the trajectory rules."""
     weeks = child.gestational_weeks if child.gestational_weeks is not None else float("nan")
     out: dict[str, list[trajectory.TrajectoryPoint]] = {m: [] for m in trajectory.MEASURES}
-    for age, weight, length, measure, head in rows:
+    for _, age, weight, length, measure, head in history:
         used = max(int(corrected_age_days(float(age), weeks)), 0)
         if weight is not None:
             out["weight"].append(trajectory.TrajectoryPoint(used, float(weight)))
@@ -213,7 +220,7 @@ def _earlier_points(session: Session, child: Child) -> dict[str, list[trajectory
 
 
 def _trajectory(
-    session: Session, child: Child, ages: Ages, data: MeasurementBase, by: Author
+    history: list[Row], child: Child, ages: Ages, data: MeasurementBase, by: Author
 ) -> trajectory.Judgement:
     """The trajectory rules for the new values against the child's earlier accepted ones."""
     new: dict[str, trajectory.TrajectoryPoint] = {}
@@ -227,7 +234,7 @@ def _trajectory(
     if not new:
         return trajectory.Judgement((), ())
     return trajectory.judge(
-        str(child.sex), _earlier_points(session, child), new, professional=by.professional
+        str(child.sex), _earlier_points(history, child), new, professional=by.professional
     )
 
 
@@ -281,36 +288,31 @@ def _repeat_confirms(
 def _settle(
     session: Session, pending: list[RemeasureRequest], *, confirmed: bool, implausible: bool,
     at: Moment,
-) -> None:  # fmt: skip
+) -> set[int]:  # fmt: skip
     """The new value settles earlier requests: a professional's confirms them, a plausible one
-    replaces them (the old row becomes ``superseded``); another implausible one leaves them."""
+    replaces them (the old rows become ``superseded``, in one ``UPDATE``); another implausible
+    one leaves them. Returns the ids of the rows superseded."""
     if not confirmed and implausible:
-        return
+        return set()
     for request in pending:
         request.status = RequestStatus.confirmed if confirmed else RequestStatus.replaced
         request.resolved_at = at.now
-        if request.status == RequestStatus.replaced:
-            old = session.get(Measurement, request.measurement_id)
-            if old is not None:
-                old.status = MeasurementStatus.superseded
-                session.add(old)
         session.add(request)
-
-
-def _series_flags(session: Session, child: Child) -> tuple[Flag, ...]:
-    """Faltering, rapid gain and early weight loss over the child's accepted weights (a
-    withdrawn entry does not count)."""
-    rows = session.exec(
-        select(Measurement.age_days, Measurement.weight_kg)
-        .where(
-            Measurement.child_id == child.id,
-            col(Measurement.weight_kg).is_not(None),
-            Measurement.status == MeasurementStatus.accepted,
-            col(Measurement.withdrawn_at).is_(None),
+    replaced = {r.measurement_id for r in pending if r.status == RequestStatus.replaced}
+    if replaced:
+        session.execute(
+            update(Measurement)
+            .where(col(Measurement.id).in_(replaced))
+            .values(status=MeasurementStatus.superseded)
         )
-        .order_by(col(Measurement.age_days), col(Measurement.id))
-    ).all()
-    by_day = {int(a): float(w) for a, w in rows}  # the latest weight of a day wins
+    return replaced
+
+
+def _series_flags(child: Child, series: list[Row]) -> tuple[Flag, ...]:
+    """Faltering, rapid gain and early weight loss over the child's accepted weights
+    (``series``: the accepted, not withdrawn rows with the new one, in age then entry order)."""
+    weights = sorted((r for r in series if r[2] is not None), key=lambda r: (r[1], r[0]))
+    by_day = {int(r[1]): float(r[2]) for r in weights}  # type: ignore[arg-type]  # latest wins
     if len(by_day) < 2:
         return ()
     points = growth_rules.weight_series(

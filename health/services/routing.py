@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_
+from sqlalchemy import case, or_
 from sqlmodel import Session, col, select
 
 from health.models import Child, Clinic, Enrolment, Facility
@@ -27,10 +27,27 @@ def enrolled_facility(session: Session, child_id: int, on: dt.date) -> Facility 
 
 
 def responsible_clinic_id(session: Session, child: Child, on: dt.date) -> int | None:
-    """Id of the clinic whose queue gets the child's case; None when no clinic serves it."""
-    facility = enrolled_facility(session, child.id, on)  # type: ignore[arg-type]
-    if facility is not None:
-        return facility.clinic_id
-    return session.exec(
-        select(col(Clinic.id)).where(Clinic.area_id == child.area_id).order_by(col(Clinic.id))
-    ).first()
+    """Id of the clinic whose queue gets the child's case; None when no clinic serves it.
+    One statement: the clinic of :func:`enrolled_facility` when the child is enrolled on
+    ``on``, else the township's clinic with the lowest id."""
+    enrolled = (
+        select(col(Facility.clinic_id))
+        .join(Enrolment, col(Enrolment.facility_id) == col(Facility.id))
+        .where(
+            Enrolment.child_id == child.id,
+            or_(col(Enrolment.start_date).is_(None), col(Enrolment.start_date) <= on),
+            or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) >= on),
+        )
+    )
+    facility_clinic = enrolled.order_by(col(Enrolment.start_date).desc(), col(Facility.id)).limit(1)
+    township = (
+        select(col(Clinic.id))
+        .where(Clinic.area_id == child.area_id)
+        .order_by(col(Clinic.id))
+        .limit(1)
+    )
+    chosen = case(
+        (enrolled.exists(), facility_clinic.scalar_subquery()),
+        else_=township.scalar_subquery(),
+    )
+    return session.execute(select(chosen)).scalar()
