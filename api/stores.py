@@ -15,14 +15,16 @@ most every :data:`PURGE_EVERY_S` seconds by a write.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
+import weakref
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from litestar.stores.base import NamespacedStore, Store
+from litestar.stores.base import NamespacedStore
 from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -242,19 +244,82 @@ def redis_url(url: str) -> str:
     return f"{_REDIS_SCHEMES[scheme.lower()]}://{rest}"
 
 
+class RedisStores(NamespacedStore):
+    """Litestar's ``RedisStore`` on the Valkey/Redis server at ``url``, one client per event
+    loop: redis-py's asyncio connections belong to the loop that opened them, and a process
+    may run more than one loop (uvicorn runs one; a test client opens one per session). Keys
+    are ``<namespace>:<key>``, a child namespace of ``a`` is ``a_b`` (as ``RedisStore``)."""
+
+    __slots__ = ("_clients", "_stores", "url")
+
+    def __init__(
+        self,
+        url: str,
+        namespace: str = ROOT_NAMESPACE,
+        clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] | None = None,
+    ) -> None:
+        self.url = redis_url(url)
+        self.namespace = namespace
+        self._clients = weakref.WeakKeyDictionary() if clients is None else clients
+        self._stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def with_namespace(self, namespace: str) -> RedisStores:
+        """The child namespace ``<this>_<namespace>``, sharing this one's clients."""
+        return RedisStores(self.url, f"{self.namespace}_{namespace}", self._clients)
+
+    def _store(self) -> Any:
+        from litestar.stores.redis import RedisStore  # redis is needed only with a URL
+        from redis.asyncio import Redis
+
+        loop = asyncio.get_running_loop()
+        store = self._stores.get(loop)
+        if store is None:
+            client = self._clients.get(loop)
+            if client is None:
+                client = self._clients[loop] = Redis.from_url(self.url, decode_responses=False)
+            store = self._stores[loop] = RedisStore(client, namespace=self.namespace)
+        return store
+
+    async def set(
+        self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None
+    ) -> None:
+        """As ``RedisStore.set`` (``expires_in`` in seconds; None: never)."""
+        await self._store().set(key, value, expires_in)
+
+    async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
+        """As ``RedisStore.get``."""
+        return await self._store().get(key, renew_for)  # type: ignore[no-any-return]
+
+    async def delete(self, key: str) -> None:
+        """As ``RedisStore.delete``."""
+        await self._store().delete(key)
+
+    async def delete_all(self) -> None:
+        """As ``RedisStore.delete_all`` (this namespace and its children)."""
+        await self._store().delete_all()
+
+    async def exists(self, key: str) -> bool:
+        """As ``RedisStore.exists``."""
+        return await self._store().exists(key)  # type: ignore[no-any-return]
+
+    async def expires_in(self, key: str) -> int | None:
+        """As ``RedisStore.expires_in`` (-1 for a key without expiry)."""
+        return await self._store().expires_in(key)  # type: ignore[no-any-return]
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Close this loop's client (``async with store:`` in scripts and tests)."""
+        loop = asyncio.get_running_loop()
+        self._stores.pop(loop, None)
+        client = self._clients.pop(loop, None)
+        if client is not None:
+            await client.aclose(close_connection_pool=True)
+
+
 def store_for(url: str, engine: Engine) -> NamespacedStore:
     """The service's root store: Valkey/Redis at ``url`` (namespace ``childhealth``), or, when
     ``url`` is empty, the database of ``engine``. Children: ``.with_namespace("sessions")``."""
     if not url:
         return DatabaseStore(engine)
-    address = redis_url(url)
-    from litestar.stores.redis import RedisStore  # redis is needed only with a URL
-
-    return RedisStore.with_client(address, namespace=ROOT_NAMESPACE)
-
-
-def describe(store: Store) -> str:
-    """Where ``store`` keeps its entries, for a start-up line (no password)."""
-    if isinstance(store, DatabaseStore):
-        return f"the database (table kv_store, namespace {store.namespace})"
-    return type(store).__name__
+    return RedisStores(url)
