@@ -10,6 +10,9 @@
   to its year's partition.
 - The children of the checks file are looked up once (the repeat scan reads the file first) and
   kept for the checks pass: that pass needs the connection for nothing but the COPY.
+- A big checks file into an empty ``checks`` (a deployment's first load) has nothing to merge
+  with: every row is copied, and the primary and unique keys are dropped and built once at the
+  end (with the secondary indexes, ``writer.py``); every key is unique in the file already.
 - Big files (``big``) drop the foreign keys of the table they fill and add them back, validated
   in one set-based pass, before the transaction ends (per-row trigger checks would triple the
   load time). Small files keep them: re-validating a big table would cost more than it saves.
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import ClassVar
 
 import numpy as np
@@ -65,6 +68,7 @@ class PostgresWriter(Writer):
         super().__init__(conn)
         self.first_new_child = 1  # children with an id from here on are created by this load
         self._known: dict[str, tuple[int, str]] = {}  # children looked up for the checks file
+        self._empty = False  # a big checks file into an empty checks table
         # the open COPY into checks: its cursor, context manager and Copy
         self._copy: tuple[Cursor, AbstractContextManager[Copy], Copy] | None = None
 
@@ -76,6 +80,8 @@ class PostgresWriter(Writer):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self.conn.begin():
+            # memory for the sorted builds of the keys and indexes put back after a big file
+            self.conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
             self.first_new_child = 1 + self._max_child_id()  # ids only grow
             yield
             for table in TABLES:  # fresh statistics for the planner after a bulk change
@@ -129,12 +135,21 @@ class PostgresWriter(Writer):
         if not big:
             yield
             return
+        with self._constraints_suspended(table, "f"):
+            yield
+
+    @contextmanager
+    def _constraints_suspended(self, table: str, kinds: str) -> Iterator[None]:
+        """Drop the constraints of ``table`` of the ``pg_constraint.contype`` letters in
+        ``kinds`` (``f`` foreign keys; ``p``, ``u`` primary and unique keys) and add them back,
+        validated in one pass (a sorted index build for a key), when the block ends."""
         rows = self.conn.execute(
             text(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE contype = 'f' AND conrelid = CAST(:t AS regclass)"
+                "WHERE contype = ANY(:kinds) AND conrelid = CAST(:t AS regclass) "
+                "AND conparentid = 0"
             ),
-            {"t": table},
+            {"t": table, "kinds": list(kinds)},
         ).all()
         for name, _ in rows:
             self.conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
@@ -149,7 +164,13 @@ class PostgresWriter(Writer):
     @contextmanager
     def loading_checks(self, *, big: bool) -> Iterator[None]:
         self._stage("stage_checks", CHECK_FIELDS, with_lines=False)
-        with super().loading_checks(big=big):
+        # a big file into an empty table: no check to merge with, every row is copied and the
+        # keys are built once at the end (a sorted build, not millions of insertions)
+        self._empty = (
+            big and not self.conn.execute(text("SELECT EXISTS (SELECT FROM checks)")).scalar()
+        )
+        keys = self._constraints_suspended("checks", "pu") if self._empty else nullcontext()
+        with super().loading_checks(big=big), keys:
             try:
                 yield
             except BaseException as error:
@@ -161,7 +182,7 @@ class PostgresWriter(Writer):
 
     def add_checks(self, rows: Rows) -> int:
         new = np.asarray(rows.columns["child_id"], dtype=np.int64) >= self.first_new_child
-        if new.all():  # children created by this load: nothing to merge with
+        if self._empty or new.all():  # children created by this load: nothing to merge with
             self._copy_checks(rows.columns)
             return len(rows)
         changed = 0

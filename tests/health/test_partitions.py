@@ -310,3 +310,45 @@ def test_import_copies_into_year_partitions_all_or_nothing(
     with pg_engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM checks")).scalar() == 11
         assert conn.execute(text("SELECT COUNT(*) FROM children WHERE code = 'c20'")).scalar() == 0
+
+
+@pg_only
+def test_big_file_into_empty_checks_builds_the_keys_once(
+    pg_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big file into an empty checks table is copied whole, its keys dropped and built again
+    at the end: the same keys after, the same rows, a reload changes nothing, a reload with one
+    changed value changes one row (the upsert needs the unique key back)."""
+    from health.exchange import loader, reader
+
+    def keys() -> dict[str, str]:
+        with pg_engine.connect() as conn:
+            found = conn.execute(
+                text(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = 'checks'::regclass"
+                )
+            )
+            return {name: definition for name, definition in found}
+
+    with pg_engine.begin() as conn:
+        _truncate_all(conn)
+        partitions.ensure_years(conn, partitions.BY_NAME["checks"], [2024, 2025])
+    before = keys()
+    monkeypatch.setattr(loader, "FK_SUSPEND_BYTES", 0)
+    monkeypatch.setattr(reader, "BLOCK_SIZE", 200)  # several batches
+    first = import_folder(pg_engine, write(tmp_path / "a", FOLDER), today=TODAY)
+    assert first.changed["checks.csv"] == 11
+    assert keys() == before
+    assert _per_partition(pg_engine, "checks") == {"checks_y2024": 10, "checks_y2025": 1}
+    assert import_folder(pg_engine, tmp_path / "a", today=TODAY).changed["checks.csv"] == 0
+    changed = dict(FOLDER)
+    changed["checks.csv"] = changed["checks.csv"].replace(
+        "c11,2024-08-09,routine,CL1,12.0", "c11,2024-08-09,routine,CL1,12.5"
+    )
+    assert (
+        import_folder(pg_engine, write(tmp_path / "b", changed), today=TODAY).changed["checks.csv"]
+        == 1
+    )
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM checks")).scalar() == 11
