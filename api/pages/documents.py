@@ -182,6 +182,45 @@ class ReferralDocuments(PageController):
         return pdf_response(pdf_of(html), f"referral-case-{case.id}.pdf")
 
 
+def _forecast_svgs(outlook: dash.Dashboard, names: dict[str, str]) -> dict[str, str]:
+    """Per indicator, a vector chart of each unit's projected year-end rate (dot, percent) with
+    its 80 % interval (bar) and the target line; units whose forecast is hidden are left out
+    (the table says why). Empty when no unit has a shown forecast."""
+    out: dict[str, str] = {}
+    for indicator in INDICATORS:
+        shown = [
+            f
+            for f in [*outlook.forecast_totals, *outlook.forecast_rows]
+            if f.indicator == indicator and not f.suppressed and f.projected_rate is not None
+        ]
+        if not shown:
+            continue
+        bars_x: list[str | None] = []
+        bars_y: list[float | None] = []
+        for f in shown:
+            if f.low is not None and f.high is not None:
+                bars_x += [f.unit_name, f.unit_name, None]
+                bars_y += [100 * f.low, 100 * f.high, None]
+        target = 100 * shown[0].target
+        spec = {
+            "data": [
+                {"x": bars_x, "y": bars_y, "mode": "lines", "showlegend": False,
+                 "line": {"color": "#7a8a99", "width": 5}},
+                {"x": [f.unit_name for f in shown], "y": [100 * f.projected_rate for f in shown],
+                 "mode": "markers", "name": names[indicator], "marker": {"color": "#1b4f72"}},
+            ],
+            "layout": {
+                "xaxis": {"type": "category"},
+                "yaxis": {"range": [0, 100]},
+                "shapes": [{"yref": "y", "y0": target, "y1": target, "line": {"color": "#b00"}}],
+                "annotations": [{"xref": "paper", "x": 1, "yref": "y", "y": target,
+                                 "text": f"{target:g} %", "font": {"color": "#b00"}}],
+            },
+        }  # fmt: skip
+        out[indicator] = to_svg(spec, height=190.0)
+    return out
+
+
 class ReportDocuments(PageController):
     """The bureau's coverage report of an area for a period."""
 
@@ -240,6 +279,7 @@ class ReportDocuments(PageController):
             "trend_svg": trend,
             "trend_partial": first.trend_partial,
             "outlook": outlook,
+            "forecast_svgs": _forecast_svgs(outlook, names) if outlook else {},
             "outlooks": {k: gettext(language, v) for k, v in OUTLOOKS.items()},
             "empty": EMPTY,
             "mark": MARK,

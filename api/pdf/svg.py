@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import math
 import re
@@ -29,6 +30,7 @@ MARGIN = {"l": 54.0, "r": 56.0, "t": 26.0, "b": 58.0}
 MAX_POINTS = 240
 """Most points kept per line inside the shown range (the curves have one per day)."""
 FONT = "Noto Sans CJK SC, sans-serif"
+_CLIPS = itertools.count(1)  # one clip path id per drawing of a document
 _BLOCK = re.compile(r'<script type="application/json" id="[^"]+">(.*?)</script>', re.S)
 _DTYPES = {
     "f8": np.float64,
@@ -137,10 +139,14 @@ def to_svg(spec: dict[str, Any], *, width: float = WIDTH, height: float = HEIGHT
     categories: list[str] = []
     if category:
         for _, xs, _ in traces:
-            categories += [str(v) for v in xs if str(v) not in categories]
+            for v in xs:
+                if v is not None and str(v) not in categories:
+                    categories.append(str(v))
 
     def x_of(value: Any) -> float | None:
-        return float(categories.index(str(value))) if category else _number(value)
+        if category:
+            return None if value is None else float(categories.index(str(value)))
+        return _number(value)
 
     x_low, x_high = (
         (-0.5, len(categories) - 0.5)
@@ -163,11 +169,12 @@ def to_svg(spec: dict[str, Any], *, width: float = WIDTH, height: float = HEIGHT
     def py(y: float) -> float:
         return top + (y_high - y) / (y_high - y_low) * plot_h
 
+    clip = f"plot-{next(_CLIPS)}"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" width="{width:g}" '
         f'height="{height:g}" viewBox="0 0 {width:g} {height:g}" font-family="{FONT}" '
         'font-size="10">',
-        f'<defs><clipPath id="plot"><rect x="{left:g}" y="{top:g}" width="{plot_w:g}" '
+        f'<defs><clipPath id="{clip}"><rect x="{left:g}" y="{top:g}" width="{plot_w:g}" '
         f'height="{plot_h:g}"/></clipPath></defs>',
         f'<rect x="{left:g}" y="{top:g}" width="{plot_w:g}" height="{plot_h:g}" fill="#fff" '
         'stroke="#999" stroke-width="0.6"/>',
@@ -191,7 +198,7 @@ def to_svg(spec: dict[str, Any], *, width: float = WIDTH, height: float = HEIGHT
             f'<text x="{px(tick):.1f}" y="{top + plot_h + 13:g}" text-anchor="middle">'
             f"{label}</text>"
         )
-    out.append('<g clip-path="url(#plot)">')
+    out.append(f'<g clip-path="url(#{clip})">')
     previous: list[tuple[float, float] | None] = []
     legend: list[tuple[str, str, str]] = []
     for index, (trace, xs, ys) in enumerate(traces):

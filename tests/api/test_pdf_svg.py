@@ -44,3 +44,16 @@ def test_a_page_figure_block_gives_its_spec_back() -> None:
     assert spec["data"][0]["name"] == "<b>x</b>" and spec["layout"]["title"]["text"] == "T"
     svg = to_svg(spec)
     assert "<b>" not in svg and re.search(r">x</text>", svg)  # labels as plain text
+
+
+def test_a_category_axis_names_each_category_once() -> None:
+    data = [
+        {"x": ["A", "A", None, "B", "B", None], "y": [10, 20, None, 30, 40, None], "mode": "lines"},
+        {"x": ["A", "B"], "y": [15, 35], "mode": "markers"},
+    ]
+    layout = {"xaxis": {"type": "category"}, "yaxis": {"range": [0, 100]}}
+    svg = to_svg({"data": data, "layout": layout})
+    # two categories over 570 px: centres at 54 + 570 × (0.5/2) and × (1.5/2)
+    assert re.findall(r'text-anchor="middle">([AB])</text>', svg) == ["A", "B"]
+    assert '<polyline points="196.5,220.4 196.5,198.8"' in svg
+    assert '<circle cx="481.5" cy="166.4"' in svg
