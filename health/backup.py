@@ -265,17 +265,43 @@ def _pg_restore(source: Path, parsed: URL) -> str:
     except BackupError as error:
         raise BackupError(f"{source}: the backup is damaged or cut short ({error})") from None
     revision = _check_revision(source, stored)
-    _run(
-        [
-            _tool("pg_restore"),
-            "--clean",
-            "--if-exists",
-            "--single-transaction",
-            "--no-owner",
-            f"--dbname={dsn}",
-            str(source),
-        ],
-        env,
-        "pg_restore",
-    )
+    with tempfile.TemporaryDirectory() as scratch:
+        order = Path(scratch) / "toc.list"
+        order.write_text(_partition_safe_order(source, env), encoding="utf-8")
+        _run(
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--single-transaction",
+                "--no-owner",
+                f"--use-list={order}",
+                f"--dbname={dsn}",
+                str(source),
+            ],
+            env,
+            "pg_restore",
+        )
     return revision
+
+
+def _partition_safe_order(dump: Path, env: dict[str, str]) -> str:
+    """The archive's table of contents with the keys of the partitioned tables
+    (``health.partitions``) moved after every other key: ``--clean`` drops in reverse order,
+    so it drops a parent's key (and with it its partitions' keys) first, instead of a
+    partition's key, which PostgreSQL refuses ("cannot drop inherited constraint"). Restoring
+    in this order is valid too: the partitions' keys, then the parent's, then their attachment."""
+    from health.partitions import BY_NAME
+
+    listing = _run([_tool("pg_restore"), "--list", str(dump)], env, "pg_restore")
+    lines = [ln for ln in listing.stdout.decode().splitlines() if ln and not ln.startswith(";")]
+
+    def parent_key(line: str) -> bool:  # "<id>; <cat> <oid> CONSTRAINT <schema> <table> <name>"
+        f = line.split()
+        return f[3:4] == ["CONSTRAINT"] and len(f) > 5 and f[5] in BY_NAME
+
+    moved = [ln for ln in lines if parent_key(ln)]
+    rest = [ln for ln in lines if not parent_key(ln)]
+    keys = [i for i, ln in enumerate(rest) if ln.split()[3:4] == ["CONSTRAINT"]]
+    after = keys[-1] + 1 if keys else len(rest)
+    return "\n".join([*rest[:after], *moved, *rest[after:]]) + "\n"
