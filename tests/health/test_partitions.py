@@ -352,3 +352,20 @@ def test_big_file_into_empty_checks_builds_the_keys_once(
     )
     with pg_engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM checks")).scalar() == 11
+
+
+@pg_only
+def test_geography_upserts_count_rows_changed(pg_engine: Engine, tmp_path: Path) -> None:
+    """Areas, clinics and facilities go in one executemany each: 6, 2 and 1 rows the first
+    time, none again, one when a clinic's name changes."""
+    with pg_engine.begin() as conn:
+        _truncate_all(conn)
+    first = import_folder(pg_engine, write(tmp_path / "a", FOLDER), today=TODAY)
+    counts = {n: first.changed[n] for n in ("areas.csv", "clinics.csv", "facilities.csv")}
+    assert counts == {"areas.csv": 6, "clinics.csv": 2, "facilities.csv": 1}
+    again = import_folder(pg_engine, tmp_path / "a", today=TODAY)
+    assert again.changed == dict.fromkeys(FOLDER, 0)
+    renamed = dict(FOLDER)
+    renamed["clinics.csv"] = renamed["clinics.csv"].replace("CL1,Clinic one", "CL1,Clinic 1")
+    third = import_folder(pg_engine, write(tmp_path / "b", renamed), today=TODAY)
+    assert third.changed["clinics.csv"] == 1
