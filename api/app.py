@@ -36,7 +36,7 @@ from api.request_scope import (
     replay_or_claim,
 )
 from api.security_headers import add_security_headers
-from api.sessions import SignInSessionConfig
+from api.sessions import SignInSessionConfig, install_session_writes
 from api.settings import Settings
 from api.stores import store_for
 from health.clock import Clock
@@ -207,4 +207,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         debug=settings.debug,
     )
     document_idempotency(app)
+    install_session_writes(app)  # after the database plugin's hook, which ends the transaction
     return app

@@ -7,9 +7,9 @@ deletes the old session and stores the data under a fresh random id (no session 
 
 Sessions live in the store every process shares (``api.stores``: the database by default,
 Valkey/Redis with ``CHILDHEALTH_STORE_URL``), so any process recognises a session begun on
-another. :class:`SharedSessionMiddleware` writes a request's session once its response has
-started, after the request's own database transaction has ended. A cookie of a session that is
-over (or unknown) is cleared and nothing is stored for it.
+another. :class:`SharedSessionMiddleware` writes a request's session after the request's own
+database transaction has ended and before its response leaves the process. A cookie of a
+session that is over (or unknown) is cleared and nothing is stored for it.
 
 A session ends (is loaded as empty, i.e. signed out) when it has been idle for longer than
 ``Settings.session_idle_s`` or is older than ``Settings.session_max_age_s`` (absolute lifetime,
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware import DefineMiddleware
@@ -33,10 +34,12 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
-from litestar.types import Empty, Message, ScopeSession
+from litestar.types import Empty, Message, Scope, ScopeSession
+from litestar.utils import ensure_async_callable
 from litestar.utils.dataclass import extract_dataclass_items
 
 _ROTATE = "childhealth.rotate_session"
+_PENDING = "childhealth.session_writes"
 STARTED = "started"  # sign-in time, seconds since the epoch
 SEEN = "seen"  # last request's time, seconds since the epoch
 
@@ -119,9 +122,12 @@ class SignInSessionBackend(ServerSideSessionBackend):
 
 class SharedSessionMiddleware(SessionMiddleware):
     """Litestar's session middleware, writing the session to the shared store only after the
-    response has started: the app's before-send hook has then ended the request's own database
-    transaction (committed or rolled back), so on SQLite the session write never waits for a
-    write lock its own request holds."""
+    request's own database transaction has ended (committed or rolled back by the database
+    plugin's before-send hook), so on SQLite the session write never waits for a write lock
+    its own request holds. The writes run in :func:`write_session` (a before-send hook after
+    the database plugin's: :func:`install_session_writes`), that is before the response's first
+    byte leaves the process, so a client never acts on an answer (a 204 sign-out included)
+    before its session is stored; without that hook, right after the before-send hooks."""
 
     def create_send_wrapper(
         self, connection: ASGIConnection
@@ -133,11 +139,29 @@ class SharedSessionMiddleware(SessionMiddleware):
                 await connection.send(message)
                 return
             writes = await backend.prepare(connection.scope.get("session"), message, connection)
-            await connection.send(message)  # runs the before-send hooks (commit or rollback)
-            for write in writes:
-                await write()  # before the body: the client sees its answer after the write
+            state = connection.scope.setdefault("state", {})
+            state[_PENDING] = writes
+            await connection.send(message)  # the before-send hooks: commit, then write_session
+            for write in state.pop(_PENDING, None) or ():
+                await write()
 
         return wrapped_send
+
+
+async def write_session(message: Message, scope: Scope) -> None:
+    """Before-send hook: the session writes :class:`SharedSessionMiddleware` left for this
+    response (it runs after the database plugin's hook, see :func:`install_session_writes`)."""
+    if message["type"] != "http.response.start":
+        return
+    for write in scope.get("state", {}).pop(_PENDING, None) or ():
+        await write()
+
+
+def install_session_writes(app: Litestar) -> None:
+    """Run :func:`write_session` last among ``app``'s before-send hooks, after the database
+    plugin's (which ends the request's transaction; plugins add theirs while the app is made,
+    so this is called on the finished app)."""
+    app.before_send.append(ensure_async_callable(write_session))
 
 
 @dataclass

@@ -327,3 +327,18 @@ def test_serve_stops_in_one_line_when_the_store_cannot_be_reached(
     result = CliRunner().invoke(app, ["serve"])
     assert result.exit_code != 0
     assert "CHILDHEALTH_STORE_URL must be empty (the database) or a redis://" in result.output
+
+
+def test_the_session_is_written_after_the_transaction_ends_and_before_the_answer_leaves(
+    world: World,
+) -> None:
+    """The session write is the last before-send hook: after the database plugin's (so its
+    request's write lock is released), before the first byte goes out (so a client acting on a
+    204 sign-out finds the session gone on every process)."""
+    from api.sessions import write_session
+
+    with serve(f"sqlite:///{world.db_file}") as client:
+        hooks = [getattr(h, "func", h) for h in client.app.before_send]
+    names = [getattr(h, "__qualname__", "") for h in hooks]
+    assert hooks[-1] is write_session
+    assert any(n.startswith("autocommit_handler_maker") for n in names[:-1])
