@@ -369,3 +369,31 @@ def test_geography_upserts_count_rows_changed(pg_engine: Engine, tmp_path: Path)
     renamed["clinics.csv"] = renamed["clinics.csv"].replace("CL1,Clinic one", "CL1,Clinic 1")
     third = import_folder(pg_engine, write(tmp_path / "b", renamed), today=TODAY)
     assert third.changed["clinics.csv"] == 1
+
+
+@pg_only
+def test_partitions_command_on_postgresql(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``childhealth partitions --ahead 3`` names what it created; run again, nothing."""
+    from api.cli import app
+    from health import db
+
+    monkeypatch.setenv(db.ENV_VAR, pg_engine.info_url)  # type: ignore[attr-defined]
+    monkeypatch.setenv("CHILDHEALTH_TIMEZONE", "Asia/Shanghai")
+    year = dt.datetime.now(dt.UTC).year
+    db.get_engine.cache_clear()
+    try:
+        first = CliRunner().invoke(app, ["partitions", "--ahead", "3"])
+        again = CliRunner().invoke(app, ["partitions", "--ahead", "3"])
+    finally:
+        db.get_engine().dispose()
+        db.get_engine.cache_clear()
+    assert first.exit_code == 0, first.output
+    assert f"checks: created {year + 2}, {year + 3};" in first.output or (
+        "checks: created none" in first.output  # an earlier test made them already
+    )
+    assert f"–{year + 3} and a default one" in first.output
+    assert again.exit_code == 0
+    assert "checks: created none (all there)" in again.output
+    assert "audit_log: created none (all there)" in again.output
