@@ -164,7 +164,8 @@ def _insert_all(session: Session, rows: Sequence[Any]) -> None:
     """New rows of one table in one executemany ``INSERT`` (no ids fetched back: nothing reads
     them in this transaction)."""
     if rows:
-        session.execute(insert(type(rows[0])), [r.model_dump(exclude={"id"}) for r in rows])
+        columns = [c.key for c in type(rows[0]).__table__.columns if c.key != "id"]
+        session.execute(insert(type(rows[0])), [{k: getattr(r, k) for k in columns} for r in rows])
 
 
 def _case_and_open_flags(session: Session, child_id: int) -> tuple[Case | None, dict[str, Any]]:
@@ -228,9 +229,10 @@ def _store_advice(
     """Store the advice flags of one record: per record, or as the child's standing advice
     (one open flag per rule) for :data:`STANDING_ADVICE_SOURCES`."""
     if source_kind not in STANDING_ADVICE_SOURCES:
-        for flag in advice:
-            session.add(_record(child, flag, source_kind, source_id, now, case_id=None))
+        _insert_all(session, [_record(child, f, source_kind, source_id, now, case_id=None)
+                              for f in advice])  # fmt: skip
         return
+    new: list[FlagRecord] = []
     standing: dict[str, FlagRecord] = {}
     for record in session.exec(
         select(FlagRecord)
@@ -251,7 +253,7 @@ def _store_advice(
     for flag in advice:
         existing = standing.pop(flag.code, None)
         if existing is None:
-            session.add(_record(child, flag, source_kind, source_id, now, case_id=None))
+            new.append(_record(child, flag, source_kind, source_id, now, case_id=None))
             continue
         existing.evidence = evidence_dict(flag)
         existing.source_id, existing.raised_at = source_id, now
@@ -261,6 +263,7 @@ def _store_advice(
     for gone in standing.values():  # no longer raised by the newest record of the kind
         gone.resolved_at = now
         session.add(gone)
+    _insert_all(session, new)  # one executemany for the new advice flags
 
 
 def _record(

@@ -118,7 +118,7 @@ def test_a_flagged_submission_upserts_the_case_in_one_statement(session: Session
 def test_an_implausible_submission_stores_its_request(session: Session, kids) -> None:
     seen = submit(session, kids[2], weight_kg=2.0)  # beyond WHO's limits, confirmed
     assert seen == [
-        "SELECT measurements", "INSERT measurements", "INSERT flags", "INSERT remeasure_requests",
+        "SELECT measurements", "INSERT measurements", "INSERT remeasure_requests", "INSERT flags",
     ]  # fmt: skip
     assert session.exec(select(Case)).all() == []
     # a plausible value replaces it: the old row is superseded by one UPDATE
@@ -155,3 +155,30 @@ def test_serve_tells_the_workers_how_many_they_are(monkeypatch: pytest.MonkeyPat
     assert pool_settings(cores=2)["pool_size"] == 4  # max(5, 2) capped by 12 // 3
     engine = make_engine("postgresql://nobody@127.0.0.1:1/none")  # no connection is made
     assert (engine.pool.size(), engine.pool._max_overflow) == (4, 0)  # type: ignore[attr-defined]
+
+
+def test_a_recalls_advice_flags_go_in_one_statement(session: Session, kids) -> None:
+    from health.models import FeedingRecall
+    from health.pipeline.questionnaires import record_feeding
+    from tests.api.api_world import breast_milk_only
+
+    # 200 days (6 completed months), breast milk only: solids not started, MMF, MDD, egg or
+    # flesh, MAD not met, no vegetable or fruit (6 advice flags), stored in one INSERT
+    with counted(session) as seen:
+        record_feeding(session, kids[0], recalled_on=TODAY, answers=breast_milk_only(),
+                       by=HOME, at=AT)  # fmt: skip
+        session.commit()
+    assert seen == [
+        "SELECT feeding_recalls",  # the previous recall
+        "SELECT flags",  # an open faltering flag
+        "INSERT feeding_recalls",
+        "SELECT flags",  # the child's standing feeding advice
+        "INSERT flags",
+    ]
+    stored = session.exec(select(FlagRecord).order_by(FlagRecord.id)).all()
+    assert [f.code for f in stored] == [
+        "FEED_SOLIDS_NOT_STARTED", "FEED_MMF_NOT_MET", "FEED_MDD_NOT_MET",
+        "FEED_NO_EGG_OR_FLESH", "FEED_MAD_NOT_MET", "FEED_NO_VEGETABLE_OR_FRUIT",
+    ]  # fmt: skip
+    [recall] = session.exec(select(FeedingRecall)).all()
+    assert {f.source_id for f in stored} == {recall.id}
