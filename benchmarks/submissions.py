@@ -39,7 +39,9 @@ TODAY = dt.date(2026, 6, 15)
 
 
 def _world():
-    spec = importlib.util.spec_from_file_location("api_world_bench", ROOT / "tests/api/api_world.py")
+    spec = importlib.util.spec_from_file_location(
+        "api_world_bench", ROOT / "tests/api/api_world.py"
+    )
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     sys.modules[spec.name] = module  # type: ignore[union-attr]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
