@@ -1,9 +1,9 @@
-"""Refresh the README screenshots from the demo: a parent's result page on a phone and a
-bureau's dashboard on a desktop, taken with Debian's Chromium (``/usr/bin/chromium``).
+"""Refresh the README screenshots from the demo, taken with Debian's Chromium
+(``/usr/bin/chromium``): on a phone, a parent's result page and the child's summary; on a
+desktop, a doctor's queue and a flagged child's page, a facility's list and a bureau's dashboard.
 
 Run: ``.venv/bin/python scripts/screenshots.py`` (seeds a demo province into a temporary
-database, serves it on a free loopback port, writes ``docs/parent-results.png`` and
-``docs/bureau-dashboard.png``).
+database, serves it on a free loopback port, writes the ``docs/*.png`` named in :data:`SHOTS`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from growth_charts import value_at_z  # noqa: E402
 from tests.e2e.browsing import sign_in, wait_until_up  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+SHOTS = ("parent-results.png", "parent-summary.png", "doctor-queue.png", "doctor-child.png",
+         "facility.png", "bureau-dashboard.png")  # fmt: skip
 PASSWORD = "childhealth-demo"  # health.demo.DEMO_PASSWORD
 
 
@@ -70,7 +72,22 @@ def main() -> None:
                         phone.click("#measure-form button[type=submit]")
                 phone.wait_for_selector(".plotly-graph-div .main-svg", timeout=15000)
                 phone.screenshot(path=str(ROOT / "docs/parent-results.png"), full_page=True)
+                phone.goto(phone.url.split("?")[0].rstrip("/") + "/summary")
+                phone.screenshot(path=str(ROOT / "docs/parent-summary.png"), full_page=True)
                 desk = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+                sign_in(desk, base, "doctor-1", PASSWORD)
+                desk.goto(base + "/doctor")
+                desk.screenshot(path=str(ROOT / "docs/doctor-queue.png"), full_page=True)
+                first = desk.locator("main table a[href^='/children/']").first
+                if first.count():
+                    first.click()
+                    desk.wait_for_selector("#flags")
+                desk.screenshot(path=str(ROOT / "docs/doctor-child.png"), full_page=True)
+                desk.context.clear_cookies()
+                sign_in(desk, base, "facility-1", PASSWORD)
+                desk.goto(base + "/facility")
+                desk.screenshot(path=str(ROOT / "docs/facility.png"), full_page=True)
+                desk.context.clear_cookies()
                 sign_in(desk, base, "bureau-province", PASSWORD)
                 desk.wait_for_selector(".plotly-graph-div .main-svg", timeout=15000)
                 desk.screenshot(path=str(ROOT / "docs/bureau-dashboard.png"), full_page=True)
@@ -78,8 +95,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
-    print(f"screenshots written on {dt.date.today()}: docs/parent-results.png, "
-          "docs/bureau-dashboard.png")  # fmt: skip
+    print(f"screenshots written on {dt.date.today()}: " + ", ".join(f"docs/{n}" for n in SHOTS))
 
 
 if __name__ == "__main__":
