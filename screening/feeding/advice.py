@@ -155,15 +155,33 @@ def assess_recall(recall: Recall, bank: RecallBank | None = None) -> FeedingResu
         code: _status(value[code].iloc[0], bool(applicable[code].iloc[0])) for code in INDICATORS
     }
     wheel = {g: _cell(groups[g].iloc[0]) for g in FOOD_GROUPS}
+    meals = (_cell(frames.meals.iloc[0], int), _cell(frames.meal_target.iloc[0], int),
+             _cell(frames.meals_at_least.iloc[0], int))  # fmt: skip
+    return feeding_result(recall, bank, months, statuses, wheel, meals)
+
+
+def feeding_result(
+    recall: Recall,
+    bank: RecallBank,
+    months: int,
+    statuses: dict[str, Status],
+    wheel: dict[str, bool | None],
+    meals: tuple[int | None, int | None, int | None],
+) -> FeedingResult:
+    """The one recall's :class:`FeedingResult` from its indicator statuses, food-group wheel
+    and ``meals`` (count, target, count at least): its advice flags, the national diversity
+    count and the advice ids in order (flags first, else "all good", then the age's advice).
+    Shared by the frame path (:func:`assess_recall`) and the plain one
+    (:func:`screening.feeding.single.assess_one`)."""
     flags = _flags(recall, bank, months, statuses)
     national, national_met = _national(wheel, months)
-
     advice = [f.parent_message_id for f in flags if f.code != "FEED_MAD_NOT_MET"]
     if not advice:
         advice.append(ADVICE_ALL_GOOD)
     for low, high, ids in _AGE_ADVICE:
         if low <= months <= high:
             advice.extend(ids)
+    meal_count, meal_target, meal_count_at_least = meals
     return FeedingResult(
         age_days=recall.age_days,
         completed_months=months,
@@ -172,9 +190,9 @@ def assess_recall(recall: Recall, bank: RecallBank | None = None) -> FeedingResu
         groups_count=sum(1 for v in wheel.values() if v is True),
         national_groups_count=national,
         national_diversity_met=national_met,
-        meal_count=_cell(frames.meals.iloc[0], int),
-        meal_target=_cell(frames.meal_target.iloc[0], int),
-        meal_count_at_least=_cell(frames.meals_at_least.iloc[0], int),
+        meal_count=meal_count,
+        meal_target=meal_target,
+        meal_count_at_least=meal_count_at_least,
         flags=tuple(flags),
         advice=tuple(advice),
         bank_version=bank.version,

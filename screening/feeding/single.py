@@ -19,18 +19,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from screening import reference
-from screening.feeding.advice import (
-    _AGE_ADVICE,
-    ADVICE_ALL_GOOD,
-    FeedingResult,
-    Status,
-    _flags,
-    _national,
-)
+from screening.feeding.advice import FeedingResult, Status, feeding_result
 from screening.feeding.frame import MAX_MONTHS, column, item_columns
 from screening.feeding.indicators import (
     AGE_RANGE,
@@ -297,27 +289,6 @@ def assess_one(recall: Recall, bank: RecallBank | None = None) -> FeedingResult:
     months = ind.months
     statuses = {code: _status(ind.value[code], ind.applicable[code]) for code in INDICATORS}
     wheel = {g: ind.groups[g] for g in FOOD_GROUPS}
-    flags = _flags(recall, bank, months, statuses)
-    national, national_met = _national(wheel, months)
-    advice = [f.parent_message_id for f in flags if f.code != "FEED_MAD_NOT_MET"]
-    if not advice:
-        advice.append(ADVICE_ALL_GOOD)
-    for low, high, ids in _AGE_ADVICE:
-        if low <= months <= high:
-            advice.extend(ids)
-    return FeedingResult(
-        age_days=recall.age_days,
-        completed_months=months,
-        indicators=MappingProxyType(statuses),
-        food_groups=MappingProxyType(wheel),
-        groups_count=sum(1 for v in wheel.values() if v is True),
-        national_groups_count=national,
-        national_diversity_met=national_met,
-        meal_count=ind.meals,
-        meal_target=ind.meal_target,
-        meal_count_at_least=ind.meals_at_least,
-        flags=tuple(flags),
-        advice=tuple(advice),
-        bank_version=bank.version,
-        indicators_version=bank.indicators_version,
+    return feeding_result(
+        recall, bank, months, statuses, wheel, (ind.meals, ind.meal_target, ind.meals_at_least)
     )
