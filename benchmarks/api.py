@@ -51,9 +51,7 @@ def _client(base: str, username: str, password: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=30)
     client.get("/health")
     client.headers["x-csrftoken"] = client.cookies["childhealth_csrf"]
-    response = client.post(
-        "/api/v1/auth/login", json={"username": username, "password": password}
-    )
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
     response.raise_for_status()
     return client
 

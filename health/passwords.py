@@ -26,8 +26,7 @@ TOO_SHORT = "The password is too short: use at least {min_length} characters."
 ONLY_DIGITS = "The password may not consist of digits only."
 SAME_AS_USERNAME = "The password may not be the same as the username."
 REPEATED = (
-    "The password repeats a character or a pattern: "
-    "a few unrelated words make a strong password."
+    "The password repeats a character or a pattern: a few unrelated words make a strong password."
 )
 COMMON = (
     "The password is too common: it is built on a well-known password, a word, a name "

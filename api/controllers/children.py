@@ -95,9 +95,7 @@ class ChildrenController(Controller):
     opt = {"roles": CHILD_ROLES}
 
     @api_get("/")
-    def list_children(
-        self, request: Request, caller: NamedDependency[Caller]
-    ) -> list[ChildPublic]:
+    def list_children(self, request: Request, caller: NamedDependency[Caller]) -> list[ChildPublic]:
         """Children in the caller's scope (youngest first, at most 500). Audited
         (``children.list``, the number of children) unless the caller is a parent."""
         return [_child_out(c) for c in views.children_read(request, caller)]

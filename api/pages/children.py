@@ -52,9 +52,7 @@ REFUSALS = (ServiceInputError, RecordError, ScreeningInputError, ValidationError
 def _places(db: Session, county: str | None) -> dict[str, Any]:
     """Counties to choose from and, once one is chosen, its townships."""
     counties = list(
-        db.execute(
-            select(Area).where(Area.level == AreaLevel.county).order_by(Area.name)
-        ).scalars()
+        db.execute(select(Area).where(Area.level == AreaLevel.county).order_by(Area.name)).scalars()
     )
     chosen = next((c for c in counties if c.code == county), None)
     townships = []

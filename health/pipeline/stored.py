@@ -33,9 +33,7 @@ def flag_of(record: FlagRecord) -> Flag:
     )
 
 
-def flags_of_source(
-    session: Session, child_id: int, kind: str, source_id: int
-) -> tuple[Flag, ...]:
+def flags_of_source(session: Session, child_id: int, kind: str, source_id: int) -> tuple[Flag, ...]:
     """The flags stored for one record (``kind`` measurement, check, milestone, feeding), most
     severe first."""
     rows: Iterable[FlagRecord] = session.exec(

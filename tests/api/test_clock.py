@@ -82,9 +82,10 @@ def test_instants_are_stored_in_utc(world: World) -> None:
     with client_at(world, MORNING) as client:
         login(client, "parent1")
         body = {"measured_on": "2026-06-15", "source": "home", "weight_kg": 7.2}
-        assert client.post(
-            f"/api/v1/children/{world.own_child}/measurements", json=body
-        ).status_code == 201
+        assert (
+            client.post(f"/api/v1/children/{world.own_child}/measurements", json=body).status_code
+            == 201
+        )
     engine = create_engine(f"sqlite:///{world.db_file}")
     with engine.connect() as conn:
         created = conn.execute(text("SELECT max(created_at) FROM measurements")).scalar()

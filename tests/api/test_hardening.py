@@ -162,9 +162,7 @@ def test_delay_rule_at_its_edges() -> None:
 def test_session_id_changes_at_every_sign_in(app_client) -> None:
     client = login(app_client, "parent1")
     first = client.cookies.get("childhealth_session")
-    response = client.post(
-        "/api/v1/auth/login", json={"username": "doctor1", "password": PASSWORD}
-    )
+    response = client.post("/api/v1/auth/login", json={"username": "doctor1", "password": PASSWORD})
     second = response.cookies.get("childhealth_session")
     assert first and second and first != second
     client.cookies.set("childhealth_session", first, domain="testserver.local")

@@ -162,8 +162,11 @@ def test_the_json_answer_carries_the_advice_and_activities_too(app_client, world
     answers = {k.removeprefix("a:"): v for k, v in _form(**{item.id: "not_yet"}).items()}
     made = client.post(
         f"/api/v1/children/{world.own_child}/milestones",
-        json={"instrument": "milestone-checklist", "administered_on": TODAY.isoformat(),
-              "answers": answers},  # fmt: skip
+        json={
+            "instrument": "milestone-checklist",
+            "administered_on": TODAY.isoformat(),
+            "answers": answers,
+        },
     )
     assert made.status_code == 201, made.text
     body = made.json()

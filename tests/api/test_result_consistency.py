@@ -22,9 +22,7 @@ REVIEW = "Your child-health clinic will review it."
 
 def _child(client: TestClient, days_old: int) -> int:
     born = (TODAY - dt.timedelta(days=days_old)).isoformat()
-    made = client.post(
-        "/api/v1/children", json={"sex": "F", "birth_date": born, "area_code": "T1"}
-    )
+    made = client.post("/api/v1/children", json={"sex": "F", "birth_date": born, "area_code": "T1"})
     assert made.status_code == 201, made.text
     return int(made.json()["id"])
 

@@ -144,8 +144,8 @@ def test_summary_names_the_doctors_latest_outcome(app_client, world: World) -> N
 
 def test_the_summary_keeps_the_doctors_own_note_from_the_family(app_client, world: World) -> None:
     doctor = login(app_client, "doctor2")
-    closed = doctor.post(f"/api/v1/cases/{world.other_case}/outcome",
-                         json={"outcome": "advice", "outcome_note": "家长焦虑，需随访"})  # fmt: skip
+    note = {"outcome": "advice", "outcome_note": "家长焦虑，需随访"}
+    closed = doctor.post(f"/api/v1/cases/{world.other_case}/outcome", json=note)
     assert closed.status_code in (200, 201), closed.text
     parent = login(app_client, "parent2")
     text = visible(parent.get(f"/children/{world.other_child}/summary", headers=HTML).text)

@@ -35,9 +35,7 @@ def golden_files() -> list[tuple[str, int, str]]:
     """``(file, rows, sha256)`` of each row of the table in tests/golden/who/README.md."""
     text = (WHO / "README.md").read_text(encoding="utf-8")
     return [
-        (m["file"], int(m["rows"]), m["sha"])
-        for m in map(GOLDEN_ROW.match, text.splitlines())
-        if m
+        (m["file"], int(m["rows"]), m["sha"]) for m in map(GOLDEN_ROW.match, text.splitlines()) if m
     ]
 
 
@@ -52,6 +50,7 @@ def test_golden_file_is_unchanged(name: str, rows: int, sha: str):
     data = (WHO / name).read_bytes()
     assert hashlib.sha256(data).hexdigest() == sha, f"{name} differs from the file of record"
     assert data.count(b"\n") - 1 == rows
+
 
 R_COLUMNS = ["zlen", "zwei", "zwfl", "zbmi", "zhc", "zac", "zts", "zss",
              "flen", "fwei", "fwfl", "fbmi", "fhc", "fac", "fts", "fss"]  # fmt: skip

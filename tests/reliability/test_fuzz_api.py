@@ -154,9 +154,7 @@ def _fuzz(operation: Any, mode: GenerationMode, send: Any, ids: dict[str, list[i
 
 
 @pytest.mark.parametrize("role", list(ACCOUNTS))
-def test_every_operation_answers_as_documented(
-    role: str, role_app: Litestar, world: World
-) -> None:
+def test_every_operation_answers_as_documented(role: str, role_app: Litestar, world: World) -> None:
     """Generated requests of every operation, as ``role``: each answer is documented."""
     username = ACCOUNTS[role]
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", role_app)
