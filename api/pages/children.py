@@ -159,7 +159,9 @@ def _child_context(request: Request, visit: Visit) -> dict[str, Any]:
         "child": visit.child,
         "rows": rows,
         "latest": latest.measurement if latest else None,
-        "indicators": indicator_views(latest, visit.language),
+        "indicators": indicator_views(
+            latest, visit.language, clinician=visit.user.role in (DOCTOR, ADMIN)
+        ),
         "advice": flag_texts(latest.flags, visit.language) if latest else [],
         "statuses": statuses,
         "upcoming": upcoming,

@@ -149,7 +149,7 @@ def _referral(request: Request, caller: Caller, case: Case) -> dict[str, Any]:
         ],
         "measurements": rows[-6:],
         "latest": latest.measurement if latest else None,
-        "indicators": indicator_views(latest, language),
+        "indicators": indicator_views(latest, language, clinician=True),
         "chart_svg": _chart_svg(block),
         "institution": case.outcome_note or "",
         "doctor": (doctor.display_name or doctor.username) if doctor else "",

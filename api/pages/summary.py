@@ -119,7 +119,7 @@ def summary_context(visit: Visit) -> dict[str, Any]:
         "professional": professional,
         "ages": pipeline.ages_of(child, visit.at.today),
         "latest": latest.measurement if latest else None,
-        "indicators": indicator_views(latest, language),
+        "indicators": indicator_views(latest, language, clinician=professional),
         "chart_html": charts.chart_html(child, rows, "wfa", language) if rows else "",
         "milestones": _milestones(visit),
         "feeding": _feeding(visit, professional, {f["text"] for f in flags}),

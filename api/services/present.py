@@ -44,18 +44,24 @@ def _tone(sentence_id: str) -> str:
     return "ok"
 
 
-def indicator_view(result: IndicatorResult, language: str) -> IndicatorView:
+def indicator_view(
+    result: IndicatorResult, language: str, clinician: bool = False
+) -> IndicatorView:
+    """``result`` in words: the parent's sentence, or the clinician's (``clinician``)."""
+    sentence_id = result.clinician_sentence_id if clinician else result.sentence_id
     return IndicatorView(
         **vars(result),
         name=indicator_name(result.code, language),
-        sentence=text(result.sentence_id, language),
+        sentence=text(sentence_id, language),
         tone=_tone(result.sentence_id),
     )
 
 
-def indicator_views(result: MeasurementResult | None, language: str) -> list[IndicatorView]:
-    """Every indicator of ``result`` (none without a result)."""
-    return [indicator_view(i, language) for i in result.indicators] if result else []
+def indicator_views(
+    result: MeasurementResult | None, language: str, clinician: bool = False
+) -> list[IndicatorView]:
+    """Every indicator of ``result`` (none without a result), for a parent or a clinician."""
+    return [indicator_view(i, language, clinician) for i in result.indicators] if result else []
 
 
 def flag_texts(flags: Iterable[Flag], language: str) -> list[dict[str, Any]]:

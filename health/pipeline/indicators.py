@@ -48,7 +48,8 @@ class IndicatorResult:
     ``z_unrounded`` the engine's value;
     ``percentile`` is 0-100 (1 decimal); ``classification`` the engine's WHO class code;
     ``flag_codes`` the raised flags about this indicator; ``sentence_id`` the catalogue id of
-    the parent's sentence (``result.*``)."""
+    the parent's sentence (``result.*``), ``clinician_sentence_id`` the clinician's (the name
+    and cut-off of the most severe flag, ``flag.<code>.name``, else ``result.clinician.*``)."""
 
     code: str
     reference: str
@@ -59,6 +60,7 @@ class IndicatorResult:
     classification: str
     flag_codes: tuple[str, ...]
     sentence_id: str
+    clinician_sentence_id: str
 
 
 def _about(flag: Flag, engine_code: str, indicator: str) -> bool:
@@ -96,6 +98,28 @@ def sentence_id(z: float, classification: str, flags: Iterable[Flag], suspect: b
     return "result.tall" if classification == "very_tall" else f"result.{side}"
 
 
+CLINICIAN_SENTENCES = {
+    "implausible": "result.clinician.implausible",
+    "usual": "result.clinician.usual",
+    "low": "result.clinician.low",
+    "high": "result.clinician.high",
+}
+
+
+def clinician_sentence_id(z: float, flags: Iterable[Flag], suspect: bool) -> str:
+    """The clinician's words for one indicator (``z`` WHO-rounded): the implausible-value note;
+    else the name and cut-off of the most severe raised flag about it; else where z lies
+    (−2 ≤ z ≤ +2, below −2 or above +2 with no alert)."""
+    if suspect:
+        return CLINICIAN_SENTENCES["implausible"]
+    found = sorted(flags, key=lambda f: -f.severity.rank)
+    if found and found[0].severity.rank > 0:
+        return f"flag.{found[0].code.lower()}.name"
+    if -2 <= z <= 2:
+        return CLINICIAN_SENTENCES["usual"]
+    return CLINICIAN_SENTENCES["low" if z < 0 else "high"]
+
+
 def indicator_results(z: Mapping[str, float], flags: Iterable[Flag]) -> tuple[IndicatorResult, ...]:
     """Every indicator with a z in ``z`` (engine codes → unrounded z), in :data:`INDICATORS`
     order, each with its sentence chosen from ``flags`` (the flags that were raised)."""
@@ -111,6 +135,7 @@ def indicator_results(z: Mapping[str, float], flags: Iterable[Flag]) -> tuple[In
         rounded = float(round_z(float(value)))
         classification = str(classify(growth_rules.engine_code(engine_code), [rounded])[0])
         about = [f for f in flags if _about(f, engine_code, indicator)]
+        suspect_value = bool(growth_rules.MEASUREMENTS_USED[engine_code] & suspect)
         out[indicator] = IndicatorResult(
             code=indicator,
             reference=reference,
@@ -120,12 +145,8 @@ def indicator_results(z: Mapping[str, float], flags: Iterable[Flag]) -> tuple[In
             percentile=round(float(percentile([rounded])[0]), 1),
             classification=classification,
             flag_codes=tuple(f.code for f in about),
-            sentence_id=sentence_id(
-                rounded,
-                classification,
-                about,
-                bool(growth_rules.MEASUREMENTS_USED[engine_code] & suspect),
-            ),
+            sentence_id=sentence_id(rounded, classification, about, suspect_value),
+            clinician_sentence_id=clinician_sentence_id(rounded, about, suspect_value),
         )
     return tuple(out[code] for code in INDICATORS if code in out)
 

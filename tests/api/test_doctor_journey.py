@@ -218,3 +218,24 @@ def test_a_refused_outcome_page_is_audited_as_a_read(app_client: TestClient, wor
         ("child", str(world.other_child))
     ]
     assert client.get("/api/v1/audit", params={"action": "case.outcome"}).json() == []
+
+
+def test_the_latest_result_speaks_to_the_doctor_as_a_clinician(
+    app_client: TestClient, world: World
+) -> None:
+    """The indicator list says the flag's name and cut-off to a doctor, where a parent reads
+    "see a doctor today"; an indicator without a flag says where its z lies."""
+    from screening.messages import text
+
+    parent = login(app_client, "parent1")
+    low = {"measured_on": "2026-06-10", "weight_kg": "5.2", "length_cm": "66", "measure": "L"}
+    assert parent.post(f"/children/{world.own_child}/measure", headers=HTML, data=low,
+                       follow_redirects=False).status_code == 303  # fmt: skip
+    own = parent.get(f"/children/{world.own_child}", headers=HTML).text
+    assert text("result.low.urgent", "zh-CN") in own
+    doctor = login(app_client, "doctor1")
+    page = doctor.get(f"/children/{world.own_child}", headers=HTML).text
+    results = page.split('class="indicators"')[1].split("</ul>")[0]
+    assert "重度消瘦（身长/身高别体重Z &lt; -3）" in results
+    assert text("result.low.urgent", "zh-CN") not in page and "请今天就带孩子" not in page
+    assert "您的孩子" not in page

@@ -24,6 +24,7 @@ from health.pipeline import (
     measurement_result,
     record_measurement,
 )
+from health.pipeline.indicators import CLINICIAN_SENTENCES
 from health.registry import create_child
 from screening.flags import GROWTH_RULES_VERSION
 from tests.health.health_builders import build_geography
@@ -164,6 +165,7 @@ def test_every_result_and_record_message_is_used() -> None:
     owned = {m for m in load_all().messages if m.startswith(prefixes)}
     sentences = {f"result.{s}" for s in ("usual", "low", "high", "tall", "implausible")}
     sentences |= {f"result.{side}.{level}" for side in ("low", "high") for level in PROMISES}
+    sentences |= set(CLINICIAN_SENTENCES.values())
     names = {f"indicator.{code}" for code in INDICATORS}
     root = Path(__file__).resolve().parents[2]
     source = "\n".join(p.read_text() for d in ("health", "api") for p in (root / d).rglob("*.py"))
