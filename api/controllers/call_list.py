@@ -37,7 +37,8 @@ class AttemptOut(BaseModel):
 
 
 class CallOut(BaseModel):
-    """A child to call about one scheduled check (no phone: the facility's view)."""
+    """A child to call about one scheduled check; the guardian's phone for clinic roles only
+    (always empty in a facility's list)."""
 
     child_id: int
     child_code: str = Field(description="The exchange id of the child")
@@ -49,12 +50,9 @@ class CallOut(BaseModel):
     closing: bool = Field(description="The window closes within the list's horizon")
     pivotal: bool = Field(description="Needed for the unit to reach 95 % this year")
     last_attempt: AttemptOut | None = None
-
-
-class ClinicCallOut(CallOut):
-    """A child to call, with the guardian's phone (clinic roles only)."""
-
-    guardian_phone: str | None = Field(description="Guardian's phone; empty: none on file")
+    guardian_phone: str | None = Field(
+        default=None, description="Guardian's phone (clinic roles; empty: none on file)"
+    )
 
 
 class StandingOut(BaseModel):
@@ -69,19 +67,13 @@ class StandingOut(BaseModel):
 
 
 class CallListOut(BaseModel):
-    """A facility's call list (no phone numbers)."""
+    """A unit's call list (phone numbers for clinic roles only)."""
 
     on: dt.date
     within: int
     count: int
     standing: StandingOut
     rows: list[CallOut]
-
-
-class ClinicCallListOut(CallListOut):
-    """A clinic's call list, with the guardians' phones."""
-
-    rows: list[ClinicCallOut]  # type: ignore[assignment]
 
 
 class ContactAttemptIn(BaseModel):
@@ -108,7 +100,7 @@ def _row(r: CallRow, phone: bool) -> CallOut:
         last_attempt=AttemptOut(attempted_at=last.attempted_at, result=last.result,
                                 check=last.check, booked_on=last.booked_on) if last else None,
     )  # fmt: skip
-    return ClinicCallOut(**values, guardian_phone=r.guardian_phone) if phone else CallOut(**values)
+    return CallOut(**values, guardian_phone=r.guardian_phone if phone else None)
 
 
 class CallListController(Controller):
@@ -120,15 +112,14 @@ class CallListController(Controller):
     @api_get("/call-list", opt={"roles": CALL_ROLES})
     def get_call_list(
         self, request: Request, caller: NamedDependency[Caller], within: Within = 14
-    ) -> ClinicCallListOut | CallListOut:
+    ) -> CallListOut:
         """Children whose check window closes within ``within`` days without a visit, and
         those without whom the unit cannot reach 95 % this year, by days left; the guardian's
         phone for clinic roles only. Audited (``calls.list``, the number of children)."""
         listed = calls.calls_read(request, caller, within)
         phone = caller.user.role != FACILITY
         rows = [_row(r, phone) for r in listed.rows]
-        out = ClinicCallListOut if phone else CallListOut
-        return out(
+        return CallListOut(
             on=listed.on, within=within, count=len(rows),
             standing=StandingOut(**vars(listed.standing)), rows=rows,  # type: ignore[arg-type]
         )  # fmt: skip

@@ -212,8 +212,14 @@ def test_4_refused_outcomes_are_explained_next_to_the_form_with_the_entry_kept(s
     rows = page.locator("#outcomes tbody tr")
     assert rows.count() == 2  # newest first, the recheck kept below
     assert rows.nth(0).locator("td").all_inner_texts()[1:] == [
-        "doctor1", "已转诊", "", "转诊至县妇幼保健院",
+        "doctor1", "已转诊", "", "转诊至县妇幼保健院 转诊单（PDF）",
     ]  # fmt: skip
+    assert (
+        rows.nth(0)
+        .locator("a.referral-pdf")
+        .get_attribute("href", timeout=5000)
+        .endswith("/referral.pdf")
+    )
     assert rows.nth(1).locator("td").all_inner_texts()[2] == "预约复查"
     assert page.locator("#outcome form").count() == 0  # the referral closed the case
 

@@ -148,7 +148,8 @@ def test_migration_partitions_keeps_rows_keys_and_goes_back(private_pg: Engine) 
         assert conn.execute(text("SELECT COUNT(*) FROM audit_log")).scalar() == 2
         pkey = conn.execute(
             text(
-                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'checks_pkey'"
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conname = 'checks_pkey' AND conrelid = 'checks'::regclass"  # this schema
             )
         ).scalar()
         assert pkey == "PRIMARY KEY (id)"

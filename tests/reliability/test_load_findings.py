@@ -7,7 +7,8 @@ import sqlite3
 import pytest
 from litestar.testing import TestClient
 
-from screening import feeding
+from api.stores import DatabaseStore
+from screening.feeding import single as single_recall
 from tests.api.api_world import World, breast_milk_only, login
 
 
@@ -23,13 +24,13 @@ def test_feeding_recall_is_scored_once_per_submission(
     first = app_client.post(url, json={"recalled_on": "2026-06-13", "answers": recall})
     assert first.status_code == 201, first.text
     calls: list[int] = []
-    original = feeding.assess_recall
+    original = single_recall.assess_one  # one recall is scored on plain values
 
     def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(feeding, "assess_recall", counted)
+    monkeypatch.setattr(single_recall, "assess_one", counted)
     second = app_client.post(url, json={"recalled_on": "2026-06-14", "answers": recall})
     assert second.status_code == 201, second.text
     assert len(calls) == 2  # the new recall and the previous one
@@ -46,10 +47,8 @@ def test_failed_write_releases_the_sqlite_lock_before_the_response_is_sent(
     the session store's await, where another request of the same worker began a write and
     waited for that lock synchronously (event loop blocked: a 30 s busy-timeout deadlock).
     The probe checks, at the session store's write, that the database's write lock is free."""
-    from litestar.stores.memory import MemoryStore
-
     probes: list[str] = []
-    original = MemoryStore.set
+    original = DatabaseStore.set
 
     async def probing_set(self, key, value, expires_in=None):  # type: ignore[no-untyped-def]
         other = sqlite3.connect(world.db_file, timeout=0, isolation_level=None)
@@ -64,7 +63,7 @@ def test_failed_write_releases_the_sqlite_lock_before_the_response_is_sent(
         return await original(self, key, value, expires_in)
 
     login(app_client, "parent1")
-    monkeypatch.setattr(MemoryStore, "set", probing_set)
+    monkeypatch.setattr(DatabaseStore, "set", probing_set)
     implausible = {"measured_on": "2026-06-01", "source": "home", "weight_kg": 30.0,
                    "length_cm": 60.0, "measure": "L"}  # fmt: skip
     url = f"/api/v1/children/{world.own_child}/measurements"
