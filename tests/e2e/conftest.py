@@ -4,16 +4,12 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.api.api_world import TODAY, build
-from tests.e2e.browsing import wait_until_up
+from tests.api.api_world import build
+from tests.e2e.browsing import serve_world
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -24,13 +20,8 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -40,27 +31,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, obje
         pytest.skip("Debian chromium is not installed (/usr/bin/chromium)")
     folder = tmp_path_factory.mktemp("e2e")
     world = build(folder / "e2e.db")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CHILDHEALTH_DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
-        "CHILDHEALTH_COOKIE_SECURE": "0",
-        "CHILDHEALTH_TODAY": TODAY.isoformat(),
-        "CHILDHEALTH_SECRET_KEY": "e2e-secret-" + "x" * 20,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        if not wait_until_up(base):
-            pytest.fail("the server did not start")
-        yield base, world
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    yield from serve_world(folder, world)
 
 
 @pytest.fixture(scope="session")

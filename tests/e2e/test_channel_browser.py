@@ -21,8 +21,7 @@ from health.models import Child, MeasurementCreate
 from health.models.enums import Source
 from health.pipeline import Author, record_measurement
 from tests.api.api_world import TODAY, build, world_db
-from tests.e2e.browsing import sign_in
-from tests.e2e.test_journey_parent import serve_world
+from tests.e2e.browsing import serve_world, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

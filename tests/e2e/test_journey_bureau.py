@@ -32,8 +32,7 @@ from health.pipeline import Author
 from health.pipeline.checks import record_check
 from health.registry import create_child
 from tests.api.api_world import TODAY, build, world_db
-from tests.e2e.browsing import sign_in
-from tests.e2e.test_journey_parent import serve_world
+from tests.e2e.browsing import serve_world, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -30,8 +30,7 @@ from health.pipeline import Author, record_measurement
 from health.pipeline.questionnaires import checklist_for, record_milestones
 from health.registry import create_child
 from tests.api.api_world import TODAY, build, world_db
-from tests.e2e.browsing import sign_in
-from tests.e2e.test_journey_parent import serve_world
+from tests.e2e.browsing import serve_world, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

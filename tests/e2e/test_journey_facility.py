@@ -20,8 +20,7 @@ import pytest
 from health.models import ChildCreate, Facility
 from health.registry import create_child, enrol
 from tests.api.api_world import build, world_db
-from tests.e2e.browsing import sign_in
-from tests.e2e.test_journey_parent import serve_world
+from tests.e2e.browsing import serve_world, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -11,17 +11,13 @@ months")."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.api.api_world import TODAY, build
-from tests.e2e.browsing import sign_in, wait_until_up
-from tests.e2e.conftest import ROOT, _free_port
+from tests.api.api_world import build
+from tests.e2e.browsing import serve_world, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -38,33 +34,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     folder = tmp_path_factory.mktemp("journey_parent")
     world = build(folder / "e2e.db")
     yield from serve_world(folder, world)
-
-
-def serve_world(folder: Any, world: Any) -> Iterator[tuple[str, Any]]:
-    """Run the app on ``folder``/e2e.db (today pinned to the world's, the time zone
-    Asia/Shanghai) and yield ``(base URL, world)``; the other journeys' modules use it too."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CHILDHEALTH_DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
-        "CHILDHEALTH_COOKIE_SECURE": "0",
-        "CHILDHEALTH_TODAY": TODAY.isoformat(),
-        "CHILDHEALTH_TIMEZONE": "Asia/Shanghai",
-        "CHILDHEALTH_SECRET_KEY": "e2e-secret-" + "x" * 20,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        if not wait_until_up(base):
-            pytest.fail("the server did not start")
-        yield base, world
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
