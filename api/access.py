@@ -31,14 +31,15 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session
 
 from api import audit
 from api.errors import ChildNotFoundError
-from health.models import Case, Child, Clinic, Enrolment, Facility, Guardianship, User
+from health.models import Case, Child, Enrolment, Guardianship, User
 from health.models.enums import Source
 from health.services.accounts import session_valid
+from health.services.scopes import clinic_children, facility_children
 
 PUBLIC = ("*",)
 PARENT, DOCTOR, FACILITY, BUREAU, ADMIN = "parent", "doctor", "facility", "bureau", "admin"
@@ -153,11 +154,9 @@ def child_scope(user: CurrentUser) -> ColumnElement[bool]:
     if user.role == PARENT:
         return exists().where(Guardianship.child_id == Child.id, Guardianship.user_id == user.id)
     if user.role == DOCTOR:
-        township = select(Clinic.area_id).where(Clinic.id == user.clinic_id).scalar_subquery()
-        linked = select(Facility.id).where(Facility.clinic_id == user.clinic_id)
-        return or_(Child.area_id == township, open_enrolment(Enrolment.facility_id.in_(linked)))
+        return clinic_children(user.clinic_id)
     if user.role == FACILITY:
-        return open_enrolment(Enrolment.facility_id == user.facility_id)
+        return facility_children(user.facility_id)
     return Child.id.is_(None)  # bureau: never a child
 
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, func, select, union
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from health.clock import Moment
@@ -50,6 +50,7 @@ from health.registry import plain_text
 from health.schedule import ScheduledCheck, due_entries, load_schedule
 from health.services import audit
 from health.services.schedule import DUE_UNDER_YEARS
+from health.services.scopes import clinic_children, facility_children
 from screening.vocabulary import add_years
 
 WITHIN_CHOICES = (7, 14, 30)
@@ -140,22 +141,10 @@ class CallList:
 
 
 def unit_scope(unit: Unit) -> ColumnElement[bool]:
-    """The children a unit's staff may see (as the web guard's scopes): a clinic's township and
-    the children enrolled now at its linked facilities; a facility's enrolled children."""
+    """The children a unit's staff may see (:mod:`health.services.scopes`, as the web guard)."""
     if unit.kind == "facility":
-        return Child.id.in_(
-            select(Enrolment.child_id).where(
-                Enrolment.facility_id == unit.id, Enrolment.end_date.is_(None)
-            )
-        )
-    township = select(Clinic.area_id).where(Clinic.id == unit.id).scalar_subquery()
-    linked = select(Facility.id).where(Facility.clinic_id == unit.id)
-    enrolled = select(Enrolment.child_id).where(
-        Enrolment.end_date.is_(None), Enrolment.facility_id.in_(linked)
-    )
-    # a union of two index reads (township; enrolments of the linked facilities) rather than
-    # an OR, which both databases answer by reading every child
-    return Child.id.in_(union(select(Child.id).where(Child.area_id == township), enrolled))
+        return facility_children(unit.id)
+    return clinic_children(unit.id)
 
 
 def _dates(values: list[dt.date | None]) -> np.ndarray:
