@@ -11,6 +11,8 @@ import datetime as dt
 from sqlalchemy import DDL, Index, event
 from sqlmodel import Field, SQLModel
 
+from health.models.ids import BIG_ID
+
 LIST_READS = {
     "children.list": "children",  # the children in the caller's scope
     "cases.list": "case-queue",  # the open cases of the doctor's clinic
@@ -95,7 +97,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_action_at", "action", "at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     at: dt.datetime
     actor_id: int | None = Field(default=None, foreign_key="users.id")
     role: str = Field(max_length=16)

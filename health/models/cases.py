@@ -10,6 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, String, text
 from sqlmodel import Field, SQLModel
 
 from health.models.enums import CaseStatus, Outcome, Severity, sql_in
+from health.models.ids import BIG_ID
 
 
 class FlagBase(SQLModel):
@@ -21,7 +22,7 @@ class FlagBase(SQLModel):
     parent_message_id: str = Field(default="", max_length=128)
     clinician_message_id: str = Field(default="", max_length=128)
     source_kind: str = Field(max_length=32, description="measurement, milestone, feeding, ...")
-    source_id: int | None = None
+    source_id: int | None = Field(default=None, sa_type=BIG_ID)  # the id of a source_kind row
 
 
 class FlagPublic(FlagBase):
@@ -45,9 +46,9 @@ class FlagRecord(FlagBase, table=True):
         Index("ix_flags_case", "case_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     child_id: int = Field(foreign_key="children.id")
-    case_id: int | None = Field(default=None, foreign_key="cases.id")
+    case_id: int | None = Field(default=None, foreign_key="cases.id", sa_type=BIG_ID)
     evidence: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     raised_at: dt.datetime
     resolved_at: dt.datetime | None = None
@@ -114,7 +115,7 @@ class Case(CaseBase, table=True):
         Index("ix_cases_clinic_status", "clinic_id", "status"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     child_id: int = Field(foreign_key="children.id")
     clinic_id: int | None = Field(default=None, foreign_key="clinics.id")
     opened_at: dt.datetime
@@ -131,8 +132,8 @@ class CaseEvent(SQLModel, table=True):
     __tablename__ = "case_events"
     __table_args__ = (Index("ix_case_events_case", "case_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id")
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
+    case_id: int = Field(foreign_key="cases.id", sa_type=BIG_ID)
     at: dt.datetime
     actor_id: int | None = Field(default=None, foreign_key="users.id")
     action: str = Field(max_length=32)
@@ -151,9 +152,9 @@ class RemeasureRequest(SQLModel, table=True):
         Index("ix_remeasure_child", "child_id", "status"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     child_id: int = Field(foreign_key="children.id")
-    measurement_id: int = Field(foreign_key="measurements.id")
+    measurement_id: int = Field(foreign_key="measurements.id", sa_type=BIG_ID)
     indicators: list[str] = Field(sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", max_length=16)
     requested_at: dt.datetime

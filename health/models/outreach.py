@@ -8,6 +8,8 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from health.models.ids import BIG_ID
+
 CONTACT_RESULTS = ("reached", "booked", "refused", "unreachable")
 NOTIFICATION_KINDS = ("check_due", "screening_age", "recheck", "remeasure")
 
@@ -25,7 +27,7 @@ class ContactAttempt(SQLModel, table=True):
         Index("ix_contact_attempts_clinic", "clinic_id", "attempted_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     child_id: int = Field(foreign_key="children.id")
     clinic_id: int = Field(foreign_key="clinics.id")
     check_code: str = Field(max_length=32, description="The scheduled check, e.g. routine_6m")
@@ -51,7 +53,7 @@ class Notification(SQLModel, table=True):
         Index("ix_notifications_user", "user_id", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     user_id: int = Field(foreign_key="users.id", description="The guardian it is for")
     child_id: int = Field(foreign_key="children.id")
     kind: str = Field(max_length=24)

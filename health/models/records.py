@@ -9,6 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, String, UniqueConst
 from sqlmodel import Field, SQLModel
 
 from health.models.enums import CheckKind, Measure, MeasurementStatus, Source, sql_in
+from health.models.ids import BIG_ID
 
 
 class ChildRecordPublic(SQLModel):
@@ -23,7 +24,7 @@ class ChildRecordColumns(SQLModel):
     """Columns of every record about a child: its id, the child, the account that entered it,
     the child's age on the day and when it was stored."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     child_id: int = Field(foreign_key="children.id")
     entered_by_id: int | None = Field(default=None, foreign_key="users.id")
     age_days: int
@@ -93,7 +94,10 @@ class Measurement(ChildRecordColumns, MeasurementBase, table=True):
     )
     withdrawn_by_id: int | None = Field(default=None, foreign_key="users.id")
     corrects_id: int | None = Field(
-        default=None, foreign_key="measurements.id", description="The entry this one corrects"
+        default=None,
+        foreign_key="measurements.id",
+        sa_type=BIG_ID,
+        description="The entry this one corrects",
     )
 
 
@@ -158,7 +162,7 @@ class Check(CheckBase, table=True):
         Index("ix_checks_date_child_kind", "check_date", "child_id", "kind"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     child_id: int = Field(foreign_key="children.id")
     clinic_id: int | None = Field(default=None, foreign_key="clinics.id")
 
@@ -195,7 +199,9 @@ class MilestoneAnswer(SQLModel, table=True):
 
     __tablename__ = "milestone_answers"
 
-    administration_id: int = Field(foreign_key="milestone_administrations.id", primary_key=True)
+    administration_id: int = Field(
+        foreign_key="milestone_administrations.id", primary_key=True, sa_type=BIG_ID
+    )
     item_code: str = Field(max_length=64, primary_key=True)
     answer: str = Field(max_length=32)
 

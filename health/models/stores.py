@@ -10,6 +10,8 @@ import datetime as dt
 from sqlalchemy import Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from health.models.ids import BIG_ID
+
 
 class IdempotencyRecord(SQLModel, table=True):
     """One write of one account under one key: in progress while ``status_code`` is empty,
@@ -21,7 +23,7 @@ class IdempotencyRecord(SQLModel, table=True):
         Index("ix_idempotency_records_expires_at", "expires_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     user_id: int = Field(foreign_key="users.id")
     key: str = Field(max_length=255, description="The client's key, or auto:<fingerprint>")
     fingerprint: str = Field(max_length=64, description="sha256 of method, path and body")
