@@ -89,14 +89,20 @@ SIX_MONTHS = 182  # days old
 # ---- the models, without a database -----------------------------------------------------------
 
 
+def is_id(column: str) -> bool:
+    """Whether a column holds an id (``id``, ``<something>_id``), not a count or a value."""
+    return column == "id" or column.endswith("_id")
+
+
 def test_the_models_say_bigint_on_postgresql_and_the_rowid_on_sqlite() -> None:
-    """The model types agree with the list above; every foreign key to a 64-bit id is 64-bit
-    itself; on SQLite each of them is plain INTEGER (a one-column INTEGER primary key is the
-    rowid alias that numbers rows)."""
+    """The model types of the ids agree with the list above; every foreign key to a 64-bit id
+    is 64-bit itself; on SQLite each of them is plain INTEGER (a one-column INTEGER primary key
+    is the rowid alias that numbers rows)."""
     found: dict[str, set[str]] = {}
     for table in SQLModel.metadata.tables.values():
         for column in table.columns:
-            if isinstance(column.type.dialect_impl(postgresql.dialect()), BigInteger):
+            on_postgresql = column.type.dialect_impl(postgresql.dialect())
+            if is_id(column.name) and isinstance(on_postgresql, BigInteger):
                 found.setdefault(table.name, set()).add(column.name)
                 assert column.type.compile(dialect=sqlite.dialect()) == "INTEGER"
             for key in column.foreign_keys:
@@ -186,12 +192,12 @@ def _sequences(conn) -> dict[str, tuple[str, int]]:  # type: ignore[no-untyped-d
 
 
 def _id_types(conn) -> dict[tuple[str, str], str]:  # type: ignore[no-untyped-def]
-    """The type of every integer column of the model tables (partitions left out)."""
+    """The type of every integer id column of the model tables (partitions left out)."""
     models = set(SQLModel.metadata.tables)
     return {
         key: kind
         for key, kind in _columns(conn).items()
-        if key[0] in models and kind in ("integer", "bigint")
+        if key[0] in models and is_id(key[1]) and kind in ("integer", "bigint")
     }
 
 
@@ -407,7 +413,7 @@ def test_the_migration_keeps_rows_and_goes_back_only_while_ids_fit(private_pg: E
     with engine.connect() as conn:
         assert set(_id_types(conn).values()) == {"integer"}
     _seed_0009(engine)
-    upgrade(engine)
+    upgrade(engine, "0010")
     with engine.begin() as conn:
         types = _id_types(conn)
         assert {k for k, kind in types.items() if kind == "bigint"} == _expected_bigint()
@@ -443,6 +449,6 @@ def test_the_migration_keeps_rows_and_goes_back_only_while_ids_fit(private_pg: E
         assert set(_id_types(conn).values()) == {"integer"}
         assert set(_sequences(conn).values()) == {("integer", INT_MAX)}
         assert conn.execute(text("SELECT COUNT(*) FROM remeasure_requests")).scalar() == 1
-    upgrade(engine)  # and up again
+    upgrade(engine, "0010")  # and up again
     with engine.connect() as conn:
         assert _id_types(conn)["checks", "id"] == "bigint"
