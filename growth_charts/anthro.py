@@ -219,18 +219,35 @@ def _compute_block(
         _who2007(out, sex, months, clenhei, weight, bmi, block)
 
 
+FUSED_BLOCK_ROWS = 1 << 13  # the fused path's scratch rows stay in the L2 cache (measured)
+FUSED_MIN_ROWS = 512  # from this many rows the fused (numba) kernels run; below, numpy
+Engine = Literal["auto", "numpy", "fused"]
+
+
 def compute(
-    kids: Children, rules: RuleSet = "who-anthro", *, rounded: bool = False
+    kids: Children,
+    rules: RuleSet = "who-anthro",
+    *,
+    rounded: bool = False,
+    engine: Engine = "auto",
 ) -> dict[str, Array]:
     """Every WHO column of ``anthro_zscores`` plus the WHO 2007 ones.
 
     Returns ``clenhei``, ``cbmi``, ``c9mo_flag`` and the z arrays keyed by WHO's column names
     (``zlen`` … ``zss``, ``zhfa``, ``zwfa``, ``zbfa``): unrounded by default; with ``rounded``,
     WHO's output instead (z to 2 decimals, each followed by its implausible-value flag).
+    ``engine``: ``auto`` runs the fused kernels (``growth_charts.fused``) from
+    ``FUSED_MIN_ROWS`` rows and numpy below (one child: no compiled code to load); both give
+    the same bits.
     """
     if rules not in RULE_SETS:
         raise UnknownRuleSetError(rules)
     n = kids.sex.size
+    if engine == "fused" or (engine == "auto" and n >= FUSED_MIN_ROWS):
+        from growth_charts.fused import any_finite
+
+        present = {name for name in MEASUREMENTS if any_finite(getattr(kids, name))}
+        return _compute_fused(kids, rules, rounded, present)
     present = {name for name in MEASUREMENTS if np.isfinite(getattr(kids, name)).any()}
     computed = [z for z, needs in _NEEDS.items() if needs <= present]
     # columns every block writes in full start empty (no extra pass over memory); the rest NaN
@@ -249,6 +266,117 @@ def compute(
     if rounded:
         return {name: out[name] for name in OUTPUT_ORDER}
     return out
+
+
+def _contiguous(values: np.ndarray, block: slice, dtype: type) -> np.ndarray:
+    """A block of an input as a writeable C array (one compiled kernel for every input)."""
+    part = np.ascontiguousarray(values[block], dtype=dtype)
+    return part if part.flags.writeable else part.copy()
+
+
+def _compute_fused(
+    kids: Children, rules: RuleSet, rounded: bool, present: set[str]
+) -> dict[str, Array]:
+    """``compute`` through the fused kernels: one output matrix, one row per column."""
+    from growth_charts import fused
+
+    n = kids.sex.size
+    names = OUTPUT_ORDER if rounded else ["clenhei", "cbmi", "c9mo_flag", *_Z_ORDER]
+    index = {name: k for k, name in enumerate(names)}
+    matrix = np.empty((len(names), n))
+    out = {name: matrix[k] for k, name in enumerate(names)}
+    c_rows = np.array([index["clenhei"], index["cbmi"], index["c9mo_flag"]], np.int64)
+    z_rows = np.array([index[z] for z in _Z_ORDER], np.int64)
+    flag_rows = np.array([index.get(flag_name(z), -1) for z in _Z_ORDER], np.int64)
+    wanted = [_NEEDS[z] <= present for z in _Z_ORDER]
+    # 0: NaN; 1: as computed (unrounded, or a WHO 2007 column whose measurement is absent)
+    modes = np.array([(2 if rounded else 1) if ok else (1 if z in WHO2007_COLUMNS else 0)
+                      for z, ok in zip(_Z_ORDER, wanted, strict=True)], np.int64)  # fmt: skip
+    low = np.array([INDICATORS[_CODES[z]].flag_low for z in _Z_ORDER], np.float64)
+    high = np.array([INDICATORS[_CODES[z]].flag_high for z in _Z_ORDER], np.float64)
+    logged = np.zeros(8, np.bool_)
+    for j, column in enumerate(fused.KEYED_Z):
+        logged[j] = wanted[column] and not fused.L_IS_ONE[j]
+    logged[fused.WFL_ROW] = wanted[fused.WFL_Z]
+    logged_rows = np.flatnonzero(logged)
+    tables = fused.tables()
+    size = min(n, FUSED_BLOCK_ROWS)
+    rows = np.empty(size, np.uintp)
+    y, logs, z = np.empty((8, size)), np.empty((8, size)), np.empty((len(_Z_ORDER), size))
+    c_values, lsm, day = np.empty((3, size)), np.empty((2, size)), np.empty(size)
+    tails = np.empty(size, np.int64)
+    halves = np.empty((len(_Z_ORDER), size), np.int64)
+    counts = np.zeros(len(_Z_ORDER), np.int64)
+    on_half: list[list[np.ndarray]] = [[] for _ in _Z_ORDER]
+    wfl_tails: list[np.ndarray] = []  # rows: position, weight, L, M, S, z
+    for start in range(0, n, FUSED_BLOCK_ROWS):
+        block = slice(start, start + FUSED_BLOCK_ROWS)
+        sex = _contiguous(kids.sex, block, np.int8)
+        age = _contiguous(kids.age_days, block, np.float64)
+        m = sex.size
+        in_2007 = fused._prepare(
+            m, sex, age, _contiguous(kids.measure, block, np.int8),
+            _contiguous(kids.oedema, block, np.bool_),
+            *(_contiguous(getattr(kids, name), block, np.float64) for name in MEASUREMENTS),
+            rules == "who-anthro", tables.keyed, tables.wfl, tables.wfh, tables.wfl_geometry,
+            tables.wfh_geometry, bool(logged[fused.WFL_ROW]), c_values, z, rows, y, lsm, day,
+        )  # fmt: skip
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for j in logged_rows:
+                np.log(y[j, :m], out=logs[j, :m])
+            fused._powers(m, rows, logs, tables.keyed, lsm, logged)
+            for j in logged_rows:
+                np.exp(logs[j, :m], out=logs[j, :m])
+            count = fused._finish(m, rows, logs, y, tables.keyed, lsm, day, z, logged, tails)
+            if count:  # beyond ±3: WHO's tails after the last block, all rows at once
+                t = tails[:count]
+                weight, m_values = y[fused.WEIGHT_ROW, t], y[fused.WFL_ROW, t]
+                values = [t + start, weight, lsm[0, t], m_values, lsm[1, t], z[fused.WFL_Z, t]]
+                wfl_tails.append(np.stack(values))
+            if in_2007:
+                scratch = {name: z[k, :m] for k, name in enumerate(_Z_ORDER)}
+                months = age / DAYS_PER_MONTH
+                _who2007(scratch, sex, months, c_values[0, :m], y[1, :m], y[2, :m], slice(0, m))
+        fused._emit(m, c_values, z, matrix, start, c_rows, z_rows, flag_rows, modes, low, high,
+                    halves, counts)  # fmt: skip
+        for c in np.flatnonzero(counts):
+            on_half[c].append(halves[c, : counts[c]].copy())
+    for c, where in enumerate(on_half):
+        if where:
+            _exact_round(matrix, z_rows[c], flag_rows[c], _Z_ORDER[c], np.concatenate(where))
+    if wfl_tails:
+        _wfl_tails(matrix, index, np.concatenate(wfl_tails, axis=1), rounded)
+    return out
+
+
+def _wfl_tails(matrix: Array, index: dict[str, int], tails: Array, rounded: bool) -> None:
+    """WHO's restricted tails of weight-for-length/height (rows beyond ±3), as ``lms_z``;
+    ``tails`` rows: position, weight, L, M, S and z of each such row."""
+    from growth_charts.lms import value_at
+
+    where, y, l, m, s, z = tails
+    where = where.astype(np.intp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for k, rows in ((1.0, np.flatnonzero(z > 3.0)), (-1.0, np.flatnonzero(z < -3.0))):
+            lr, mr, sr = l[rows], m[rows], s[rows]
+            sd3 = value_at(3.0 * k, lr, mr, sr)
+            step = k * (sd3 - value_at(2.0 * k, lr, mr, sr))
+            z[rows] = 3.0 * k + (y[rows] - sd3) / step
+    if not rounded:
+        matrix[index["zwfl"], where] = z
+        return
+    matrix[index["zwfl"], where] = z
+    _exact_round(matrix, index["zwfl"], index["fwfl"], "zwfl", where)
+
+
+def _exact_round(matrix: Array, z_row: int, flag_row: int, column: str, where: np.ndarray) -> None:
+    """Rounding and flag of z lying on a half (``round_z``'s extended-precision case)."""
+    spec = INDICATORS[_CODES[column]]
+    rounded = round_z(matrix[z_row, where])
+    matrix[z_row, where] = rounded
+    with np.errstate(invalid="ignore"):
+        flagged = (rounded < spec.flag_low) | (rounded > spec.flag_high)
+    matrix[flag_row, where] = np.where(np.isnan(rounded), np.nan, flagged)
 
 
 def flag_name(z_column: str) -> str:

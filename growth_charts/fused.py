@@ -1,0 +1,302 @@
+"""The batch engine's fused kernels (numba): one pass per stage over a block of rows.
+
+``anthro.compute`` runs these on batches of ``FUSED_MIN_ROWS`` rows or more; smaller calls (one
+child in the web service) stay on the numpy path of ``anthro._compute_block``. Both give the same
+bits: every addition, product and quotient is the one numpy does, in the same order, and the
+transcendental functions (``log``, ``exp``, WHO's tail powers, the extended-precision rounding
+of a z-score lying on a half) are still numpy's own, called between the stages on whole
+contiguous rows of the block, so that each element gets the value numpy gives it.
+
+Stages for a block of rows (the numbers are rows of the scratch arrays):
+
+1. ``_prepare``: ages in days and months, the position rules, ``clenhei``, ``cbmi``, the age row
+   of each child, the z-scores that need no power (length, head), the interpolated L, M and S of
+   weight-for-length/height, and each measurement that needs a logarithm;
+2. numpy ``log`` of those rows; ``_powers``: L·(log y − log M); numpy ``exp`` of them;
+3. ``_finish``: z from the powers, WHO's restricted tails of the keyed tables (SD2/SD3 per table
+   row), NaN after day 1856 for weight-for-length/height, and the rows beyond ±3 of
+   weight-for-length/height listed for numpy (their tails need the power of an interpolated L);
+4. ``_round_and_flag``: z to 2 decimals with ``rint`` and the implausible flags; z lying within
+   1e-5 of a half are listed for ``rounding.round_z`` (extended precision).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from growth_charts.age import DAYS_PER_MONTH, LENGTH_HEIGHT_SWITCH_DAY
+from growth_charts.kernels import AGE_DAYS, Prepared, prepared
+
+Array = NDArray[np.float64]
+
+# keyed WHO 2006 age tables, in the order of the scratch rows, and their z column in _Z_ORDER
+KEYED = ("lhfa", "wfa", "bmi", "hcfa", "acfa", "tsfa", "ssfa")
+KEYED_Z = np.array([0, 1, 3, 4, 5, 6, 7], dtype=np.int64)
+WFL_Z = 2
+WFL_ROW = 7  # scratch row of weight-for-length/height (its interpolated M, then its power)
+WEIGHT_ROW = 1  # scratch row of weight (weight-for-age), whose log weight-for-length shares
+L_IS_ONE = (True, False, False, True, False, False, False)  # of KEYED
+RESTRICTED = (False, True, True, False, True, True, True)
+PARAMS = ("l", "m", "s", "log_m", "inv_ls", "sd3_pos", "sd23_pos", "sd3_neg", "sd23_neg")
+POSITION_CORRECTION_CM = 0.7
+UNKNOWN_POSITION_SWITCH_CM = 87.0
+WHO2006_LAST_DAY = 1856.0
+MONTHS_2007_FIRST, MONTHS_2007_LAST = 61.0, 228.0
+NEAR_HALF = 0.49999  # as rounding.round_z
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The prepared tables as the kernels read them (one stacked array per kind)."""
+
+    keyed: Array  # (7, 9, 2·1857 + 1): PARAMS of each KEYED table
+    l_is_one: NDArray[np.bool_]  # (7,)
+    restricted: NDArray[np.bool_]  # (7,)
+    wfl: Array  # (3, size): L, M, S of weight-for-length (flat, sentinel last)
+    wfh: Array  # (3, size): weight-for-height
+    wfl_geometry: Array  # first key, width, x_min, x_max of wfl
+    wfh_geometry: Array  # … of wfh
+
+
+def _geometry(table: Prepared) -> Array:
+    return np.array([table.first_key, table.width, table.spec.x_min, table.spec.x_max], float)
+
+
+@cache
+def tables() -> Tables:
+    """The kernels' view of the WHO tables (built once per process)."""
+    keyed = [prepared(code) for code in KEYED]
+    if any(t.first_key != 0 or t.width != AGE_DAYS for t in keyed):
+        raise AssertionError("WHO 2006 age tables must share days 0…1856")
+    if [t.l_is_one for t in keyed] != list(L_IS_ONE) or [t.spec.restricted for t in keyed] != list(
+        RESTRICTED
+    ):
+        raise AssertionError("the kernels expect L = 1 for length and head only, unrestricted")
+    stacked = np.stack([np.stack([getattr(t, p) for p in PARAMS]) for t in keyed])
+    wfl, wfh = prepared("wfl"), prepared("wfh")
+    if not (wfl.spec.restricted and wfh.spec.restricted):
+        raise AssertionError("weight-for-length/height is restricted")
+    return Tables(
+        keyed=np.ascontiguousarray(stacked),
+        l_is_one=np.array([t.l_is_one for t in keyed]),
+        restricted=np.array([t.spec.restricted for t in keyed]),
+        wfl=np.stack([wfl.l, wfl.m, wfl.s]),
+        wfh=np.stack([wfh.l, wfh.m, wfh.s]),
+        wfl_geometry=_geometry(wfl),
+        wfh_geometry=_geometry(wfh),
+    )
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _any_finite(values: Array) -> bool:
+    for value in values:  # noqa: SIM110 (a compiled loop that stops at the first)
+        if np.isfinite(value):
+            return True
+    return False
+
+
+def any_finite(values: Array) -> bool:
+    """Whether any value is finite (stops at the first one; a measurement absent from a batch
+    is skipped)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.strides[0] == 0:  # a broadcast scalar
+        return bool(np.isfinite(values.reshape(-1)[:1]).any())
+    return bool(_any_finite(values))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _positive(value: float) -> float:
+    return value if value > 0.0 else np.nan
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _keyed_tail(z: float, y: float, params: Array, row: int) -> float:
+    if z > 3.0:
+        return 3.0 + (y - params[5, row]) / params[6, row]
+    if z < -3.0:
+        return -3.0 + (y - params[7, row]) / params[8, row]
+    return z
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _interpolate(lms: Array, geometry: Array, sex: int, x: float, ls: Array, i: int) -> float:
+    """L and S into ls[0, i], ls[1, i]; returns M (as ``kernels.interpolated_lms``)."""
+    first, width, x_min, x_max = geometry[0], geometry[1], geometry[2], geometry[3]
+    sentinel = lms.shape[1] - 1
+    valid = sex >= 0 and x >= x_min and x <= x_max
+    scaled = x * 10.0
+    key = np.trunc(scaled)
+    upper_key = np.trunc(scaled + 1.0)
+    frac = (x - key / 10.0) / (1.0 / 10.0)
+    start = sex * int(width) - int(first)
+    low = start + int(key) if valid else sentinel
+    high = low
+    if valid and frac > 0:
+        high = start + int(upper_key) if upper_key - first < width else sentinel
+    a = lms[0, low]
+    ls[0, i] = a + frac * (lms[0, high] - a)
+    a = lms[2, low]
+    ls[1, i] = a + frac * (lms[2, high] - a)
+    a = lms[1, low]
+    return a + frac * (lms[1, high] - a)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _prepare(
+    n, sex, age, measure, oedema, weight, lenhei, headc, armc, triskin, subskin, anthro: bool,
+    keyed, wfl, wfh, wfl_geometry, wfh_geometry, want_wfl: bool, c_out, z, rows, y, lsm, day_out,
+) -> int:  # fmt: skip
+    """Stage 1 (see the module docstring); returns how many rows of the block have an age in
+    the WHO 2007 range (61–228 months). Simple loops, one concern each, so that the compiler
+    can vectorise them."""
+    in_2007 = 0
+    for i in range(n):
+        a = age[i]
+        floor = np.floor(a)
+        day = floor + (1.0 if a - floor >= 0.5 else 0.0)
+        months = a / DAYS_PER_MONTH
+        in_2007 += 1 if (months >= MONTHS_2007_FIRST and months <= MONTHS_2007_LAST) else 0
+        m = measure[i]
+        standing_infant = anthro and m == 1 and months < 9.0  # position unknown under 9 months
+        m = -1 if standing_infant else m
+        c = lenhei[i]
+        add = day < LENGTH_HEIGHT_SWITCH_DAY and m == 1
+        subtract = day >= LENGTH_HEIGHT_SWITCH_DAY and m == 0
+        c = c + POSITION_CORRECTION_CM if add else c
+        c = c - POSITION_CORRECTION_CM if subtract else c
+        q = c / 100.0
+        c_out[0, i] = c
+        c_out[1, i] = weight[i] / (q * q)
+        c_out[2, i] = 1.0 if standing_infant else 0.0
+        day_out[i] = day
+        # weight-for-length before day 731, weight-for-height from it (no age: the position,
+        # then < 87 cm); kept in lsm[1] as 1.0/0.0 until stage 1 interpolates
+        no_age = m == 0 if m >= 0 else c < UNKNOWN_POSITION_SWITCH_CM
+        lsm[1, i] = 1.0 if (no_age if np.isnan(day) else day < LENGTH_HEIGHT_SWITCH_DAY) else 0.0
+    for i in range(n):
+        day = day_out[i]
+        s = sex[i]
+        valid = s >= 0 and day >= 0 and day < AGE_DAYS
+        rows[i] = np.uintp(s * AGE_DAYS + int(day) if valid else 2 * AGE_DAYS)
+    for i in range(n):
+        r = rows[i]
+        c = c_out[0, i]
+        # length and head: L = 1, no power, no tails; the others wait for their logarithm
+        z[0, i] = ((c if c > 0.0 else np.nan) / keyed[0, 1, r] - 1.0) / keyed[0, 2, r]
+        h = headc[i]
+        z[4, i] = ((h if h > 0.0 else np.nan) / keyed[3, 1, r] - 1.0) / keyed[3, 2, r]
+    for i in range(n):
+        w = weight[i]
+        b = c_out[1, i]
+        y[1, i] = w if (w > 0.0 and not oedema[i]) else np.nan
+        y[2, i] = b if (b > 0.0 and not oedema[i]) else np.nan
+        v = armc[i]
+        y[4, i] = v if v > 0.0 else np.nan
+        v = triskin[i]
+        y[5, i] = v if v > 0.0 else np.nan
+        v = subskin[i]
+        y[6, i] = v if v > 0.0 else np.nan
+        z[8, i] = np.nan
+        z[9, i] = np.nan
+        z[10, i] = np.nan
+    if want_wfl:
+        for i in range(n):
+            if lsm[1, i] == 1.0:
+                y[WFL_ROW, i] = _interpolate(wfl, wfl_geometry, sex[i], c_out[0, i], lsm, i)
+            else:
+                y[WFL_ROW, i] = _interpolate(wfh, wfh_geometry, sex[i], c_out[0, i], lsm, i)
+    return in_2007
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _powers(n, rows, logs, keyed, lsm, logged) -> None:
+    """Stage 2 in place: ``logs`` rows become L·(log y − log M) (``logged``: rows in use)."""
+    if logged[WFL_ROW]:  # first: it reads the log of weight, which the loop below replaces
+        for i in range(n):
+            logs[WFL_ROW, i] = lsm[0, i] * (logs[WEIGHT_ROW, i] - logs[WFL_ROW, i])
+    for j in (1, 2, 4, 5, 6):
+        if logged[j]:
+            for i in range(n):
+                r = rows[i]
+                logs[j, i] = (logs[j, i] - keyed[j, 3, r]) * keyed[j, 0, r]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _finish(n, rows, powers, y, keyed, lsm, day, z, logged, tails) -> int:
+    """Stage 3: z from exp(power), keyed tails included; returns how many rows of
+    weight-for-length/height lie beyond ±3 (their positions in ``tails``)."""
+    for j in (1, 2, 4, 5, 6):
+        if logged[j]:
+            zj = KEYED_Z[j]
+            for i in range(n):
+                z[zj, i] = (powers[j, i] - 1.0) * keyed[j, 4, rows[i]]
+            for i in range(n):  # the rare rows beyond ±3, apart so that the loop above is simple
+                zi = z[zj, i]
+                if zi > 3.0 or zi < -3.0:
+                    r = rows[i]
+                    if zi > 3.0:
+                        z[zj, i] = 3.0 + (y[j, i] - keyed[j, 5, r]) / keyed[j, 6, r]
+                    else:
+                        z[zj, i] = -3.0 + (y[j, i] - keyed[j, 7, r]) / keyed[j, 8, r]
+    count = 0
+    if logged[WFL_ROW]:
+        for i in range(n):
+            zi = (powers[WFL_ROW, i] - 1.0) / (lsm[0, i] * lsm[1, i])
+            z[WFL_Z, i] = np.nan if day[i] > WHO2006_LAST_DAY else zi
+        for i in range(n):
+            zi = z[WFL_Z, i]
+            if zi > 3.0 or zi < -3.0:
+                tails[count] = i
+                count += 1
+    return count
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _emit(n, c_in, z, out, start, c_rows, z_rows, flag_rows, modes, low, high, halves, counts):
+    """Stage 4: the block's columns into ``out`` at ``start``, each element written once.
+
+    ``modes`` per z column: 0 NaN (not computed), 1 as computed, 2 rounded with its flag (row
+    ``flag_rows``; a flag row of a mode 0 or 1 column gets NaN when it is ≥ 0). A z within 1e-5
+    of a half is written unrounded and listed in ``halves`` (``counts`` per column), for
+    ``rounding.round_z``.
+    """
+    stop = start + n
+    for k in range(3):
+        dst = out[c_rows[k], start:stop]  # row views: contiguous, non-negative indices
+        for i in range(n):
+            dst[i] = c_in[k, i]
+    for c in range(z_rows.size):
+        mode = modes[c]
+        dst = out[z_rows[c], start:stop]
+        src = z[c]
+        count = 0
+        if mode == 0:
+            for i in range(n):
+                dst[i] = np.nan
+        elif mode == 1:
+            for i in range(n):
+                dst[i] = src[i]
+        else:
+            lo, hi = low[c], high[c]
+            flags = out[flag_rows[c], start:stop]
+            for i in range(n):
+                rounded = np.rint(src[i] * 100.0) / 100.0 + 0.0
+                dst[i] = rounded
+                flag = 1.0 if (rounded < lo or rounded > hi) else 0.0
+                flags[i] = np.nan if np.isnan(rounded) else flag
+            for i in range(n):  # the rare z on a half: left for round_z
+                scaled = src[i] * 100.0
+                if np.abs(scaled - np.rint(scaled)) > NEAR_HALF:
+                    halves[c, count] = start + i
+                    count += 1
+                    dst[i] = src[i]
+        if mode != 2 and flag_rows[c] >= 0:
+            flags = out[flag_rows[c], start:stop]
+            for i in range(n):
+                flags[i] = np.nan
+        counts[c] = count
