@@ -134,8 +134,16 @@ def _checks(load: _Load, path: Path) -> tuple[int, int]:
     repeats = validate.CheckRepeats.scan(path, w.children)
     read = changed = 0
     with w.loading_checks(big=load.big(path)):
-        for batch in load.batches(path):
-            rows = validate.checks(path, batch, clinics, w.children, load.today)
+        batches = load.batches(path)
+        for batch in batches:
+            try:
+                rows = validate.checks(path, batch, clinics, w.children, load.today)
+            except ExchangeError:
+                # a fault of a cell (the reader's) anywhere in the file is told before a row's
+                # (the validation's): read the rest, which raises the first such fault
+                for _ in batches:
+                    pass
+                raise
             changed += w.add_checks(repeats.keep_last(rows))
             read += batch.rows_read
     return read, changed

@@ -28,16 +28,37 @@ from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 from psycopg import Copy, Cursor
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, text
 
 from health.exchange.validate import CHECK_FIELDS, Row, Rows
-from health.exchange.writer import CHECK_KEY, CHECK_UPDATES, TABLES, Writer, on_conflict
+from health.exchange.writer import (
+    CHECK_KEY,
+    CHECK_UPDATES,
+    TABLES,
+    Writer,
+    aligned,
+    on_conflict,
+)
 
-CHILDREN_SQL = "SELECT code, id, birth_date::text FROM children WHERE code = ANY(%s)"
+# the children of a checks file, as CSV that pyarrow reads into arrays
+CHILDREN_CSV_SQL = (
+    "SELECT string_agg(concat('\"', replace(code, '\"', '\"\"'), '\",', id, ',', birth_date), "
+    "E'\\n') FROM children WHERE code = ANY(string_to_array(%s, E'\\n'))"
+)  # one text value in, one out (COPY TO would hand over a message per row)
+CHILDREN_CSV = {
+    "read_options": pcsv.ReadOptions(column_names=["code", "id", "birth_date"]),
+    "convert_options": pcsv.ConvertOptions(
+        column_types={"code": pa.string(), "id": pa.int64(), "birth_date": pa.string()},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    ),
+}
 CHUNK = 20_000  # codes per lookup
+NO_CHILDREN = (pa.array([], pa.string()), pa.array([], pa.int64()), pa.array([], pa.string()))
 
 
 def _csv(columns: Mapping[str, pa.Array]) -> bytes:
@@ -70,7 +91,8 @@ class PostgresWriter(Writer):
     def __init__(self, conn: Connection) -> None:
         super().__init__(conn)
         self.first_new_child = 1  # children with an id from here on are created by this load
-        self._known: dict[str, tuple[int, str]] = {}  # children looked up for the checks file
+        # children looked up for the checks file: codes, ids, ISO birth dates
+        self._known: tuple[pa.Array, pa.Array, pa.Array] = NO_CHILDREN
         self._empty = False  # a big checks file into an empty checks table
         # the open COPY into checks: its cursor, context manager and Copy
         self._copy: tuple[Cursor, AbstractContextManager[Copy], Copy] | None = None
@@ -136,19 +158,32 @@ class PostgresWriter(Writer):
         )
         return self.conn.execute(sql, [{c: row[c] for c in columns} for row in rows]).rowcount
 
-    def children(self, codes: list[str]) -> dict[str, tuple[int, str]]:
+    def children(self, codes: pa.Array) -> tuple[pa.Array, pa.Array]:
         """As :meth:`Writer.children`, remembering what was found for the rest of the checks
-        file (children do not change while it loads); only codes not seen yet are queried."""
-        missing = [c for c in codes if c not in self._known]
-        if missing:
+        file (children do not change while it loads); only codes not seen yet are queried,
+        20,000 a query whose answer is one CSV text that pyarrow reads (no Python object per
+        child)."""
+        ids, _ = aligned(codes, *self._known)
+        missing = pc.drop_null(pc.filter(codes, pc.is_null(ids)))
+        if len(missing):
             self._end_copy()
             raw = self.conn.connection.dbapi_connection
-            with raw.cursor() as cur:  # type: ignore[union-attr]  # plain tuples, no ORM rows
+            found = [*self._known]
+            with raw.cursor() as cur:  # type: ignore[union-attr]
                 for i in range(0, len(missing), CHUNK):
-                    cur.execute(CHILDREN_SQL, [missing[i : i + CHUNK]])
-                    self._known.update((code, (pk, birth)) for code, pk, birth in cur)
-        known = self._known
-        return {c: known[c] for c in codes if c in known}
+                    # codes hold no line break (the reader refuses control characters)
+                    wanted = "\n".join(missing[i : i + CHUNK].to_pylist())
+                    cur.execute(CHILDREN_CSV_SQL, [wanted])
+                    out = cur.fetchone()[0]  # type: ignore[index]
+                    if out is None:  # none of them is a child
+                        continue
+                    table = pcsv.read_csv(pa.BufferReader(out.encode()), **CHILDREN_CSV)
+                    found = [
+                        pa.concat_arrays([known, *new.chunks])
+                        for known, new in zip(found, table.columns, strict=True)
+                    ]
+            self._known = (found[0], found[1], found[2])
+        return aligned(codes, *self._known)
 
     @contextmanager
     def _foreign_keys_suspended(self, table: str, big: bool) -> Iterator[None]:
@@ -178,7 +213,7 @@ class PostgresWriter(Writer):
             self.conn.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
     def merge_children(self, *, big: bool) -> int:
-        self._known.clear()  # ids change here
+        self._known = NO_CHILDREN  # ids change here
         return super().merge_children(big=big)
 
     @contextmanager
@@ -198,7 +233,7 @@ class PostgresWriter(Writer):
                 raise
             self._end_copy()
         self.conn.exec_driver_sql("DROP TABLE stage_checks")
-        self._known.clear()
+        self._known = NO_CHILDREN
 
     def add_checks(self, rows: Rows) -> int:
         new = np.asarray(rows.columns["child_id"], dtype=np.int64) >= self.first_new_child

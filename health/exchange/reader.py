@@ -154,6 +154,29 @@ def read_header(path: Path) -> list[str]:
     return [h.strip() for h in next(csv.reader([text]), [])]
 
 
+def read_raw_columns(path: Path, names: Sequence[str]) -> Iterator[dict[str, pa.Array]]:
+    """Batches of the trimmed text of ``names`` only, nothing checked (a pre-pass: pyarrow still
+    splits every record, but converts only these columns). Raises what pyarrow raises
+    (``pa.ArrowException``, ``UnicodeDecodeError``) or :class:`ExchangeError` for a bad header;
+    the caller then reads the file with :func:`read_batches`, which names the fault."""
+    header = read_header(path)
+    reader = pcsv.open_csv(
+        str(path),
+        read_options=pcsv.ReadOptions(
+            block_size=BLOCK_SIZE, use_threads=True, column_names=header, skip_rows=1
+        ),
+        parse_options=pcsv.ParseOptions(ignore_empty_lines=False),
+        convert_options=pcsv.ConvertOptions(
+            include_columns=list(names),
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    for record in reader:
+        yield {n: pc.utf8_trim_whitespace(record.column(n)) for n in names}
+
+
 def read_batches(
     path: Path, columns: Sequence[Column], on_bytes: Callable[[int], None] | None = None
 ) -> Iterator[Batch]:

@@ -114,8 +114,9 @@ CHECK_FIELDS: dict[str, str] = {
     "vitamin_d_given": "bool",
 }
 
-ChildLookup = Callable[[list[str]], dict[str, tuple[int, str]]]
-"""Children by code: ``code → (id, ISO birth date)`` for the codes that exist."""
+ChildLookup = Callable[[pa.Array], tuple[pa.Array, pa.Array]]
+"""Children by code: for distinct codes (text, nulls allowed), the ids (int64) and ISO birth
+dates (text) aligned with them, null where no child has the code."""
 
 Row = dict[str, Any]
 """One row of a small file (areas, clinics, facilities): its cells by column, and ``line``."""
@@ -257,10 +258,7 @@ def _children(codes: pa.Array, lookup: ChildLookup) -> tuple[pa.Array, pa.Array]
     """Child ids and ISO birth dates for ``codes`` (null where unknown); one lookup of the
     distinct codes."""
     distinct = pc.unique(codes)
-    names = distinct.to_pylist()
-    found = lookup(names)
-    ids = pa.array([found.get(n, (None, None))[0] for n in names], pa.int64())
-    births = pa.array([found.get(n, (None, None))[1] for n in names], pa.string())
+    ids, births = lookup(distinct)
     where = pc.index_in(codes, value_set=distinct)
     return pc.take(ids, where), pc.take(births, where)
 
@@ -384,6 +382,18 @@ def _last_occurrences(keys: np.ndarray) -> np.ndarray:
     return last
 
 
+def _plausible_codes(codes: pa.Array) -> pa.Array:
+    """Unchecked child codes with the ones the reader would refuse (empty, too long, a control
+    character) as nulls: only codes that could be valid are looked up (their rows are refused
+    by the checked pass anyway)."""
+    length = pc.utf8_length(codes)
+    bad = pc.or_(
+        pc.or_(pc.equal(length, 0), pc.greater(length, CHECKS[0].max_length)),
+        pc.match_substring_regex(codes, reader.CONTROL_RE),
+    )
+    return pc.if_else(bad, pa.scalar(None, pa.string()), codes)
+
+
 class CheckRepeats:
     """A check (child, date, kind) given more than once in ``checks.csv``: the last row wins,
     so that a reload of the same file finds nothing to change.
@@ -399,14 +409,23 @@ class CheckRepeats:
 
     @classmethod
     def scan(cls, path: Path, lookup: ChildLookup) -> CheckRepeats:
-        """The first pass over ``path`` (none for a file that fits in one batch)."""
+        """The first pass over ``path`` (none for a file that fits in one batch): only the three
+        key columns are read, unchecked. If pyarrow cannot read them (a malformed file), the
+        file is read again with every cell checked, which raises the located fault."""
         if path.stat().st_size <= reader.BLOCK_SIZE:
             return cls()
-        keys = []
-        for batch in reader.read_batches(path, CHECKS, None):
-            c = batch.columns
-            child_ids, _ = _children(c["child_id"], lookup)
-            keys.append(_check_keys(child_ids, c["date"], c["kind"]))
+        try:
+            keys = [
+                _check_keys(_children(_plausible_codes(c["child_id"]), lookup)[0], c["date"],
+                            c["kind"])
+                for c in reader.read_raw_columns(path, ("child_id", "date", "kind"))
+            ]  # fmt: skip
+        except (pa.ArrowException, UnicodeDecodeError, ExchangeError):
+            keys = [
+                _check_keys(_children(b.columns["child_id"], lookup)[0], b.columns["date"],
+                            b.columns["kind"])
+                for b in reader.read_batches(path, CHECKS, None)
+            ]  # fmt: skip
         if not keys:
             return cls()
         return cls(~_last_occurrences(np.concatenate(keys)))

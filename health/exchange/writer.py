@@ -19,7 +19,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import ClassVar
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, TextClause, text
 
 from health.areas import rebuild_area_ancestors
@@ -32,6 +34,22 @@ CHECK_KEY = ("child_id", "check_date", "kind")
 CHECK_UPDATES = tuple(c for c in CHECK_FIELDS if c not in CHECK_KEY)
 CHILD_UPDATES = ("sex", "birth_date", "area_id", "resident", "gestational_weeks")
 TABLES = ("areas", "clinics", "facilities", "children", "checks")
+
+
+def aligned(
+    codes: pa.Array, known: pa.Array, ids: pa.Array, births: pa.Array
+) -> tuple[pa.Array, pa.Array]:
+    """``ids`` and ``births`` of the children ``known`` (codes, distinct), taken for each of
+    ``codes`` (distinct): null where a code is not known. The hash table is built on ``codes``
+    (a batch's) and ``known`` probed against it, so a growing ``known`` costs a probe per child,
+    not a table rebuilt per batch."""
+    where = np.full(len(codes), -1, dtype=np.int64)
+    position = pc.index_in(known, value_set=codes)  # each known child's place in codes
+    if position.null_count < len(position):
+        hit = np.asarray(pc.is_valid(position))
+        where[np.asarray(pc.drop_null(position), dtype=np.int64)] = np.flatnonzero(hit)
+    take = pa.array(where, mask=where < 0)
+    return pc.take(ids, take), pc.take(births, take)
 
 
 def on_conflict(table: str, key: Sequence[str], columns: Sequence[str]) -> str:
@@ -86,15 +104,20 @@ class Writer(ABC):
         rows = self.conn.execute(text("SELECT code, id, level FROM areas"))
         return {code: (int(i), level) for code, i, level in rows}
 
-    def children(self, codes: list[str]) -> dict[str, tuple[int, str]]:
-        """``code → (id, ISO birth date)`` of the children among ``codes`` (one indexed query
-        per 5,000 codes)."""
-        found: dict[str, tuple[int, str]] = {}
-        for i in range(0, len(codes), CHUNK):
-            rows = self.conn.execute(self.CHILDREN_BY_CODE, {"codes": codes[i : i + CHUNK]})
-            for code, pk, birth in rows:
-                found[code] = (int(pk), str(birth)[:10])
-        return found
+    def children(self, codes: pa.Array) -> tuple[pa.Array, pa.Array]:
+        """Ids (int64) and ISO birth dates (text) of the children whose codes are ``codes``
+        (distinct text; nulls allowed), aligned with ``codes`` and null where no child has the
+        code (one indexed query per 5,000 codes)."""
+        names = pc.drop_null(codes).to_pylist()
+        found: list[tuple[str, int, str]] = []
+        for i in range(0, len(names), CHUNK):
+            rows = self.conn.execute(self.CHILDREN_BY_CODE, {"codes": names[i : i + CHUNK]})
+            found.extend((code, int(pk), str(birth)[:10]) for code, pk, birth in rows)
+        known = [pa.array(column, kind) for column, kind in zip(
+            zip(*found, strict=True) if found else ((), (), ()),
+            (pa.string(), pa.int64(), pa.string()), strict=True,
+        )]  # fmt: skip
+        return aligned(codes, *known)
 
     # ---- areas, clinics, facilities ------------------------------------------------------------
 
