@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import secrets
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +92,22 @@ async def _before_request(request: Request[Any, Any, Any]) -> Response[bytes] | 
     return await replay_or_claim(request)
 
 
+def on_the_loop(hook: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """``hook`` (a guard or before-send hook, sync) as a coroutine function that runs it inline
+    on the event loop. Litestar runs a sync hook in a worker thread; the app's handlers already
+    run on the loop (short, synchronous database work) and a thread hop per hook costs more than
+    the hook itself."""
+    func = getattr(hook, "func", hook)  # Litestar's AsyncCallable wraps the sync function
+    if inspect.iscoroutinefunction(func):
+        return func  # type: ignore[no-any-return]
+
+    @functools.wraps(func)
+    async def inline(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return inline
+
+
 def _template_globals(engine: JinjaTemplateEngine) -> None:
     """``new_idempotency_key()`` for the hidden field of every form that creates a record."""
     engine.engine.globals["new_idempotency_key"] = lambda: secrets.token_urlsafe(24)
@@ -163,7 +182,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         on_startup=on_startup,
         route_handlers=handlers,
         plugins=[sqlalchemy_plugin(db_config), problem_details_plugin()],
-        guards=[guard],
+        guards=[on_the_loop(guard)],
         middleware=[
             sessions.middleware,
             DefineMiddleware(logs.access_log_middleware),
@@ -207,5 +226,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         debug=settings.debug,
     )
     document_idempotency(app)
+    app.before_send = [on_the_loop(hook) for hook in app.before_send]  # the database plugin's
     install_session_writes(app)  # after the database plugin's hook, which ends the transaction
     return app

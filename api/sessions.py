@@ -14,7 +14,9 @@ session that is over (or unknown) is cleared and nothing is stored for it.
 A session ends (is loaded as empty, i.e. signed out) when it has been idle for longer than
 ``Settings.session_idle_s`` or is older than ``Settings.session_max_age_s`` (absolute lifetime,
 counted from sign-in), whatever the browser does with its cookie. Times are wall-clock seconds
-from :data:`clock`.
+from :data:`clock`. The last request's time is stored to :data:`SEEN_STEP_S`: a request within
+that step of the stored time changes nothing, so the session is not written again (no store
+write and no cookie on most requests); the idle limit is then kept to within that step.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ from litestar.utils.dataclass import extract_dataclass_items
 
 _ROTATE = "childhealth.rotate_session"
 _PENDING = "childhealth.session_writes"
+_LOADED = "childhealth.session_loaded"  # the stored session as loaded (serialised)
+SEEN_STEP_S = 60.0
+"""How far a request must be from the stored last-request time to move it (seconds)."""
 STARTED = "started"  # sign-in time, seconds since the epoch
 SEEN = "seen"  # last request's time, seconds since the epoch
 
@@ -73,7 +78,10 @@ class SignInSessionBackend(ServerSideSessionBackend):
         now = clock()
         if expired(data, now, settings.session_idle_s, settings.session_max_age_s):
             return {}  # stored back empty at the response, which deletes it
-        data[SEEN] = now
+        loaded = self.serialize_data(data, connection.scope)
+        connection.scope.setdefault("state", {})[_LOADED] = loaded
+        if now - data[SEEN] >= SEEN_STEP_S:
+            data[SEEN] = now
         return data
 
     async def prepare(
@@ -96,7 +104,8 @@ class SignInSessionBackend(ServerSideSessionBackend):
             headers.add("Set-Cookie", gone.to_header(header=""))
             return [partial(self.delete, str(cookie), store)]
         writes: list[Callable[[], Awaitable[None]]] = []
-        if connection.scope.get("state", {}).get(_ROTATE):
+        rotated = bool(connection.scope.get("state", {}).get(_ROTATE))
+        if rotated:
             now = clock()
             scope_session[STARTED] = scope_session[SEEN] = now  # type: ignore[index]
             if had_session:
@@ -105,6 +114,8 @@ class SignInSessionBackend(ServerSideSessionBackend):
         else:
             session_id = self.get_session_id(connection)
         data = self.serialize_data(scope_session, connection.scope)
+        if not rotated and data == connection.scope.get("state", {}).get(_LOADED):
+            return []  # unchanged: the stored session and the browser's cookie stand
         writes.append(partial(self.set, session_id, data, store))
         headers.add(
             "Set-Cookie",
