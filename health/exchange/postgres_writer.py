@@ -83,10 +83,6 @@ class PostgresWriter(Writer):
         "bool": "BOOLEAN",
         "real": "DOUBLE PRECISION",
     }
-    # one array parameter: no long IN list to parse and plan; the date as ISO text already
-    CHILDREN_BY_CODE = text(
-        "SELECT code, id, birth_date::text FROM children WHERE code = ANY(:codes)"
-    )
 
     def __init__(self, conn: Connection) -> None:
         super().__init__(conn)

@@ -22,14 +22,13 @@ from typing import ClassVar
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection, text
 
 from health.areas import rebuild_area_ancestors
 from health.exchange.validate import CHECK_FIELDS, CHILD_FIELDS, Row, Rows
 from health.models import Check
 from health.models.enums import AREA_LEVELS
 
-CHUNK = 5000  # children looked up per query
 CHECK_KEY = ("child_id", "check_date", "kind")
 CHECK_UPDATES = tuple(c for c in CHECK_FIELDS if c not in CHECK_KEY)
 CHILD_UPDATES = ("sex", "birth_date", "area_id", "resident", "gestational_weeks")
@@ -67,7 +66,6 @@ class Writer(ABC):
     """The database side of one import, on one connection. Use inside :meth:`transaction`."""
 
     STAGE_TYPES: ClassVar[Mapping[str, str]]  # field type (see validate.CHILD_FIELDS) → SQL
-    CHILDREN_BY_CODE: ClassVar[TextClause]  # code, id, birth_date of the children in :codes
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -81,6 +79,12 @@ class Writer(ABC):
     @abstractmethod
     def _append(self, table: str, columns: Mapping[str, pa.Array]) -> None:
         """Insert the rows of ``columns`` (equal-length arrays by column name) into ``table``."""
+
+    @abstractmethod
+    def children(self, codes: pa.Array) -> tuple[pa.Array, pa.Array]:
+        """Ids (int64) and ISO birth dates (text) of the children whose codes are ``codes``
+        (distinct text; nulls allowed), aligned with ``codes`` and null where no child has the
+        code (a :data:`~health.exchange.validate.ChildLookup`)."""
 
     @abstractmethod
     def add_checks(self, rows: Rows) -> int:
@@ -103,21 +107,6 @@ class Writer(ABC):
         """``code → (id, level)`` of every area."""
         rows = self.conn.execute(text("SELECT code, id, level FROM areas"))
         return {code: (int(i), level) for code, i, level in rows}
-
-    def children(self, codes: pa.Array) -> tuple[pa.Array, pa.Array]:
-        """Ids (int64) and ISO birth dates (text) of the children whose codes are ``codes``
-        (distinct text; nulls allowed), aligned with ``codes`` and null where no child has the
-        code (one indexed query per 5,000 codes)."""
-        names = pc.drop_null(codes).to_pylist()
-        found: list[tuple[str, int, str]] = []
-        for i in range(0, len(names), CHUNK):
-            rows = self.conn.execute(self.CHILDREN_BY_CODE, {"codes": names[i : i + CHUNK]})
-            found.extend((code, int(pk), str(birth)[:10]) for code, pk, birth in rows)
-        known = [pa.array(column, kind) for column, kind in zip(
-            zip(*found, strict=True) if found else ((), (), ()),
-            (pa.string(), pa.int64(), pa.string()), strict=True,
-        )]  # fmt: skip
-        return aligned(codes, *known)
 
     # ---- areas, clinics, facilities ------------------------------------------------------------
 
