@@ -32,6 +32,8 @@ from api.errors import problem_details_plugin
 from api.i18n import normalise
 from api.limits import RequestLimits
 from api.request_scope import (
+    AnsweredBefore,
+    answered_before,
     document_idempotency,
     keep_answers,
     provide_caller,
@@ -207,6 +209,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ),
         openapi_config=_openapi(swagger),
         before_request=_before_request,
+        exception_handlers={AnsweredBefore: answered_before},
         before_send=[add_security_headers, logs.log_response],
         dependencies={
             "user": Provide(require_user, sync_to_thread=False),

@@ -5,14 +5,19 @@ what the caller records.
 
 Idempotent writes, in one place for every POST that creates a record (every POST route but
 those whose ``opt`` is :data:`NOT_A_RECORD`): after the guard, :func:`replay_or_claim` (the
-app's ``before_request``) claims the request's key in the database
-(:mod:`health.services.idempotency`) or answers with the first answer given under it, and the
-middleware :func:`keep_answers` stores that answer (status, media type, location, body) once the
-handler has committed. The key is the ``Idempotency-Key`` header or, from a page form, its
-hidden ``idempotency_key`` field (made when the form is rendered), kept for 24 h per account;
-the same key with another request is 422. A request without a key is keyed by its fingerprint
-(method, path, query, body) for :data:`~health.services.idempotency.REPEAT_WINDOW`, so a
-double tap stores one record and both taps get the same answer.
+app's ``before_request``) looks the request's key up (one read,
+:mod:`health.services.idempotency`) and answers with the first answer given under it, or waits
+while another request holds it; otherwise :meth:`Caller.writing` claims the key in the
+handler's own write transaction (the claim and the record commit together; a refused write
+leaves no claim), and the middleware :func:`keep_answers` stores the answer (status, media
+type, location, body) once the handler has committed. A claim that finds the key taken after
+all (an identical request on another process at the same moment) answers 409 with
+``Retry-After``; the retry gets the first answer. The key is the ``Idempotency-Key`` header or,
+from a page form, its hidden ``idempotency_key`` field (made when the form is rendered), kept
+for 24 h per account; the same key with another request is 422. A request without a key is
+keyed by its fingerprint (method, path, query, body) for
+:data:`~health.services.idempotency.REPEAT_WINDOW`, so a double tap stores one record and both
+taps get the same answer.
 """
 
 from __future__ import annotations
@@ -44,7 +49,6 @@ from api.context import lang, moment
 from api.database import begin_write
 from api.errors import problem
 from health.clock import Moment
-from health.db import for_writing
 from health.models import Case, CaseClose, Child
 from health.pipeline import Author
 from health.services import idempotency
@@ -66,6 +70,19 @@ IN_PROGRESS = "The same request is still in progress"
 _POLL_S = 0.05
 _UNSIGNED = (FORM_FIELD, "_csrf_token")  # form fields that are not part of the request
 _CLAIM = "childhealth.idempotency"  # scope state: (claim, how long its answer is kept)
+_PENDING = "childhealth.idempotency_key"  # scope state, then session info: a key to claim
+
+
+@dataclass(frozen=True)
+class PendingKey:
+    """A write's key, looked up and free, to claim in its write transaction; ``state`` is the
+    request's scope state (where the claim is left for :func:`keep_answers`)."""
+
+    user_id: int
+    key: str
+    fingerprint: str
+    ttl: dt.timedelta
+    state: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -78,9 +95,40 @@ class Caller:
     language: str
 
     def writing(self) -> Session:
-        """The session, its transaction begun for a write (see ``api.database.begin_write``)."""
+        """The session, its transaction begun for a write (see ``api.database.begin_write``),
+        with the request's idempotency key claimed in it (see the module docstring)."""
         begin_write(self.db)
+        pending: PendingKey | None = self.db.info.pop(_PENDING, None)
+        if pending is not None:
+            _claim(self.db, pending, self.at.now)
         return self.db
+
+
+class AnsweredBefore(Exception):  # noqa: N818  (not an error: the answer to give instead)
+    """The write's key was answered meanwhile (by another process): give that answer."""
+
+    def __init__(self, answer: idempotency.Answer) -> None:
+        super().__init__("answered before")
+        self.answer = answer
+
+
+def _claim(db: Session, pending: PendingKey, now: dt.datetime) -> None:
+    """Claim ``pending`` in ``db``'s write transaction (see the module docstring)."""
+    try:
+        got = idempotency.claim(db, pending.user_id, pending.key, pending.fingerprint, now=now)
+    except idempotency.KeyReusedError:
+        raise _key_reused() from None
+    if isinstance(got, idempotency.Claim):
+        pending.state[_CLAIM] = (got, pending.ttl)
+        return
+    if isinstance(got, idempotency.Answer):
+        raise AnsweredBefore(got)
+    raise _busy()
+
+
+def answered_before(request: Request[Any, Any, Any], exc: AnsweredBefore) -> Response[bytes]:
+    """Exception handler of :class:`AnsweredBefore`: the first answer, replayed."""
+    return _replay(exc.answer)
 
 
 @dataclass(frozen=True)
@@ -120,12 +168,20 @@ def record_outcome(
     return closed
 
 
+def _hand_over_key(request: Request[Any, Any, Any], db: Session) -> None:
+    """The request's key to claim (if any) goes with its session to :meth:`Caller.writing`."""
+    pending = request.scope.get("state", {}).pop(_PENDING, None)
+    if pending is not None:
+        db.info[_PENDING] = pending
+
+
 def provide_caller(
     request: Request[Any, Any, Any],
     db: NamedDependency[Session],
     user: NamedDependency[CurrentUser],
 ) -> Caller:
     """Dependency ``caller``."""
+    _hand_over_key(request, db)
     return Caller(db, user, moment(request), lang(request))
 
 
@@ -136,6 +192,7 @@ def provide_visit(
     child: NamedDependency[Child],
 ) -> Visit:
     """Dependency ``visit`` (routes with a ``child_id``)."""
+    _hand_over_key(request, db)
     return Visit(db, user, moment(request), lang(request), child)
 
 
@@ -176,8 +233,9 @@ def _replay(answer: idempotency.Answer) -> Response[bytes]:
 
 async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | None:
     """``before_request`` of a write (after the guard): the first answer given under the
-    request's key, or None after claiming the key for this request (see the module docstring).
-    Waits up to :data:`WAIT_S` while another request holds the key, then 409."""
+    request's key, or None with the key left for :meth:`Caller.writing` to claim (see the
+    module docstring). Waits up to :data:`WAIT_S` while another request holds the key, then
+    409."""
     if not idempotent(request.route_handler):
         return None
     user = current_user(request)
@@ -190,24 +248,32 @@ async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | 
     engine = request.app.state["engine"]
     waited = 0.0
     while True:
-        with Session(for_writing(engine)) as db:
+        with engine.connect() as db:
             try:
-                got = idempotency.claim(db, user.id, stored, fingerprint, now=moment(request).now)
+                got = idempotency.look_up(db, user.id, stored, fingerprint, now=moment(request).now)
             except idempotency.KeyReusedError:
-                detail = "this key was used for a different request"
-                raise problem(422, "idempotency-key-reused", KEY_REUSED, detail) from None
-            db.commit()
+                raise _key_reused() from None
         if isinstance(got, idempotency.Answer):
             return _replay(got)
-        if isinstance(got, idempotency.Claim):
-            request.scope.setdefault("state", {})[_CLAIM] = (got, ttl)
+        if got is None:
+            state = request.scope.setdefault("state", {})
+            state[_PENDING] = PendingKey(user.id, stored, fingerprint, ttl, state)
             return None
         if waited >= WAIT_S:
-            busy = problem(409, "idempotency-in-progress", IN_PROGRESS, "retry in a second")
-            busy.headers = {"Retry-After": "1"}
-            raise busy
+            raise _busy()
         await asyncio.sleep(_POLL_S)
         waited += _POLL_S
+
+
+def _key_reused() -> Exception:
+    detail = "this key was used for a different request"
+    return problem(422, "idempotency-key-reused", KEY_REUSED, detail)
+
+
+def _busy() -> Exception:
+    busy = problem(409, "idempotency-in-progress", IN_PROGRESS, "retry in a second")
+    busy.headers = {"Retry-After": "1"}
+    return busy
 
 
 def _media_type(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
@@ -223,7 +289,7 @@ def _settle(scope: Scope, start: dict[str, Any], body: bytes) -> None:
     app = scope["app"]
     status = int(start.get("status", 500))
     try:
-        with Session(for_writing(app.state["engine"])) as db:
+        with app.state["engine"].begin() as db:
             if 200 <= status < 400:
                 media, location = _media_type(start.get("headers", []))
                 answer = idempotency.Answer(status, media, location, body)
@@ -231,7 +297,6 @@ def _settle(scope: Scope, start: dict[str, Any], body: bytes) -> None:
                 idempotency.keep(db, held, answer, now=now, ttl=ttl)
             else:
                 idempotency.release(db, held)
-            db.commit()
     except SQLAlchemyError as exc:  # the write stands; only its replay is lost
         log.warning("idempotency answer not stored", extra={"error_type": type(exc).__name__})
 

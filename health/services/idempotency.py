@@ -1,23 +1,26 @@
 """Idempotent writes: the first answer to each (account, key), kept so that a repeated request
 gets that answer instead of writing again (table ``idempotency_records``).
 
-A request first :func:`claim`\\ s its key: the stored :class:`Answer` (a repeat), a
-:class:`Claim` (this request writes; :func:`keep` its answer afterwards, or :func:`release` the
-key when it wrote nothing), or None while another request holds the key. The same key with
-another request (fingerprint) is :class:`KeyReusedError`. A claim not kept within :data:`LEASE`
-(the process died) frees the key again. Expired rows are deleted by the next claim.
-
-Each function flushes; the caller commits (in a short transaction of its own, so that every
-process sees a claim at once).
+A request first :func:`look_up`\\ s its key (a plain read): the stored :class:`Answer` (a
+repeat), :data:`HELD` (another request holds the key: wait for its answer), or None. A request
+that goes on to write :func:`claim`\\ s the key in its own write transaction, so the claim and
+the record are committed together and a refused write leaves no claim behind; then it
+:func:`keep`\\ s its answer, or :func:`release`\\ s the key when its answer is an error. The
+same key with another request (fingerprint) is :class:`KeyReusedError`. A claim not kept within
+:data:`LEASE` (the process died) frees the key again; so does an answer past its time. Expired
+rows are deleted by a claim at most once per :data:`SWEEP_S` per process.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass
+from typing import Any, Final
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from health.models import IdempotencyRecord
@@ -28,6 +31,14 @@ REPEAT_WINDOW = dt.timedelta(seconds=10)
 """How long an identical request without a key counts as a repeat (a double tap)."""
 LEASE = dt.timedelta(seconds=60)
 """How long a claimed key waits for its answer before another request may claim it."""
+SWEEP_S = 60.0
+"""How often (seconds, per process) a claim deletes the expired rows."""
+HELD: Final = "held"
+""":func:`look_up`: another request holds the key and has not answered yet."""
+
+_TABLE = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_sweep_lock = threading.Lock()
+_next_sweep = 0.0
 
 
 class KeyReusedError(ValueError):
@@ -51,48 +62,88 @@ class Claim:
     record_id: int
 
 
+def look_up(
+    db: Connection | Session, user_id: int, key: str, fingerprint: str, *, now: dt.datetime
+) -> Answer | str | None:
+    """The answer kept under ``key``, :data:`HELD`, or None (no live row): one read."""
+    row = db.execute(
+        select(
+            _TABLE.c.fingerprint, _TABLE.c.status_code, _TABLE.c.media_type,
+            _TABLE.c.location, _TABLE.c.body, _TABLE.c.expires_at,
+        ).where(_TABLE.c.user_id == user_id, _TABLE.c.key == key)
+    ).first()  # fmt: skip
+    if row is None or _aware(row.expires_at) < now:
+        return None
+    if row.fingerprint != fingerprint:
+        raise KeyReusedError(key)
+    if row.status_code is None:
+        return HELD
+    return Answer(row.status_code, row.media_type, row.location, row.body or b"")
+
+
 def claim(
     session: Session, user_id: int, key: str, fingerprint: str, *, now: dt.datetime
 ) -> Answer | Claim | None:
-    """The stored answer, a new claim, or None while another request holds ``key``."""
-    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
-    row = session.execute(
-        select(IdempotencyRecord)
-        .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
-        .with_for_update()
+    """Claim ``key`` in the session's (write) transaction: a new :class:`Claim`, or the row of
+    a key that expired taken over; else the answer kept under it, or None while another
+    request holds it. One statement when the key is new (``INSERT … ON CONFLICT DO NOTHING
+    RETURNING``); a concurrent claim of the same key waits for the other's commit."""
+    _sweep(session, now)
+    fresh = {
+        "fingerprint": fingerprint, "created_at": now, "expires_at": now + LEASE,
+        "status_code": None, "media_type": None, "location": None, "body": None,
+    }  # fmt: skip
+    insert: Any = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
+    new_id = session.execute(
+        insert(_TABLE)
+        .values(user_id=user_id, key=key, **fresh)
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(_TABLE.c.id)
     ).scalar_one_or_none()
-    if row is not None:
-        if row.fingerprint != fingerprint:
-            raise KeyReusedError(key)
-        if row.status_code is None:
-            return None
-        return Answer(row.status_code, row.media_type, row.location, row.body or b"")
-    row = IdempotencyRecord(
-        user_id=user_id, key=key, fingerprint=fingerprint, created_at=now, expires_at=now + LEASE
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # another process claimed the same key a moment ago
-        return None
-    return Claim(int(row.id))  # type: ignore[arg-type]
+    if new_id is None:  # the key is taken: by an expired row (take it over) or a live one
+        new_id = session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.user_id == user_id, _TABLE.c.key == key, _TABLE.c.expires_at < now)
+            .values(**fresh)
+            .returning(_TABLE.c.id)
+        ).scalar_one_or_none()
+    if new_id is not None:
+        return Claim(int(new_id))
+    found = look_up(session, user_id, key, fingerprint, now=now)
+    return found if isinstance(found, Answer) else None
 
 
 def keep(
-    session: Session, held: Claim, answer: Answer, *, now: dt.datetime, ttl: dt.timedelta
+    db: Connection | Session, held: Claim, answer: Answer, *, now: dt.datetime, ttl: dt.timedelta
 ) -> None:
-    """Store ``answer`` under the claimed key for ``ttl``."""
-    row = session.get(IdempotencyRecord, held.record_id)
-    if row is None:
-        return  # expired and taken over meanwhile: the newer request keeps its own answer
-    row.status_code = answer.status_code
-    row.media_type = answer.media_type
-    row.location = answer.location
-    row.body = answer.body
-    row.expires_at = now + ttl
-    session.flush()
+    """Store ``answer`` under the claimed key for ``ttl`` (one ``UPDATE``; nothing when the
+    claim was rolled back with its write, or expired and was taken over meanwhile)."""
+    db.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == held.record_id, _TABLE.c.status_code.is_(None))
+        .values(
+            status_code=answer.status_code, media_type=answer.media_type,
+            location=answer.location, body=answer.body, expires_at=now + ttl,
+        )
+    )  # fmt: skip
 
 
-def release(session: Session, held: Claim) -> None:
+def release(db: Connection | Session, held: Claim) -> None:
     """Free the claimed key (the request wrote nothing)."""
-    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == held.record_id))
+    db.execute(delete(_TABLE).where(_TABLE.c.id == held.record_id))
+
+
+def _sweep(session: Session, now: dt.datetime) -> None:
+    """Delete the expired rows, at most once per :data:`SWEEP_S` in this process."""
+    global _next_sweep
+    clock = time.monotonic()
+    with _sweep_lock:
+        if clock < _next_sweep:
+            return
+        _next_sweep = clock + SWEEP_S
+    session.execute(delete(_TABLE).where(_TABLE.c.expires_at < now))
+
+
+def _aware(instant: dt.datetime) -> dt.datetime:
+    """``instant`` as UTC-aware (SQLite gives naive UTC)."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
