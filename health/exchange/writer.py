@@ -177,7 +177,8 @@ class Writer(ABC):
         """Upsert the staged children by code and merge their enrolments; rows changed."""
         with self._foreign_keys_suspended("children", big):
             changed = self._merge("children", "stage_children", ("code",), CHILD_UPDATES)
-        changed += self._merge_enrolments()
+        with self._foreign_keys_suspended("enrolments", big):  # child and facility: checked
+            changed += self._merge_enrolments()
         self.conn.exec_driver_sql("DROP TABLE stage_children")
         return changed
 
