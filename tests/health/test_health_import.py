@@ -318,3 +318,60 @@ def test_checks_split_over_batches(
         assert conn.execute(text("SELECT COUNT(*) FROM checks")).scalar() == 11
     again = import_folder(engine, folder, today=TODAY)
     assert again.changed["checks.csv"] == 0
+
+
+def test_a_cells_fault_in_a_later_batch_comes_before_a_rows_fault(
+    engine: Engine, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several batches: an unknown child (a row's fault) early and a bad weight (a cell's
+    fault) late in checks.csv: the cell's is told, as when the whole file was checked first."""
+    from health.exchange import reader
+
+    monkeypatch.setattr(reader, "BLOCK_SIZE", 120)
+    files = dict(FOLDER)
+    lines = files["checks.csv"].splitlines(keepends=True)
+    lines[1] = lines[1].replace("c01,", "c99,", 1)  # line 2: unknown child
+    lines[-1] = lines[-1].replace("12.0", "heavy")  # line 12: not a number
+    files["checks.csv"] = "".join(lines)
+    with pytest.raises(ExchangeError) as caught:
+        import_folder(engine, write(folder.parent / "two", files), today=TODAY)
+    assert (caught.value.line, caught.value.column) == (12, "weight_kg")
+    lines[-1] = lines[-1].replace("heavy", "12.0")  # only the row's fault is left
+    files["checks.csv"] = "".join(lines)
+    with pytest.raises(ExchangeError, match="unknown child_id 'c99'") as caught:
+        import_folder(engine, write(folder.parent / "one", files), today=TODAY)
+    assert caught.value.line == 2
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "reason"),
+    [
+        ("c02,2024-06-30", "c02,2024-02-30", 6, "'2024-02-30' is not a date"),  # no such day
+        ("c02,2024-06-30", "c\x0102,2024-06-30", 6, "contains a control character"),
+        ("c02,2024-06-30,routine,,", "c02,2024-06-30,routine,", 6, "expected 9 fields"),
+    ],
+)
+def test_faults_the_repeat_scan_cannot_read_are_located(
+    engine: Engine,
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    old: str,
+    new: str,
+    line: int,
+    reason: str,
+) -> None:
+    """Several batches: the repeat scan reads the key columns unchecked; what it cannot read
+    (a date that does not exist, a control character, a short record) is still located, and
+    nothing is stored."""
+    from health.exchange import reader
+
+    monkeypatch.setattr(reader, "BLOCK_SIZE", 120)
+    import_folder(engine, folder, today=TODAY)
+    before = dump(engine)
+    files = dict(FOLDER)
+    assert old in files["checks.csv"]
+    files["checks.csv"] = files["checks.csv"].replace(old, new, 1)
+    with pytest.raises(ExchangeError, match=reason) as caught:
+        import_folder(engine, write(folder.parent / "bad", files), today=TODAY)
+    assert (caught.value.file, caught.value.line) == ("checks.csv", line)
+    assert dump(engine) == before
