@@ -268,6 +268,36 @@ def compute(
     return out
 
 
+def rounded_matrix(
+    kids: Children, rules: RuleSet = "who-anthro", buffer: Array | None = None
+) -> Array:
+    """``compute(kids, rules, rounded=True)`` as one (25, n) matrix, rows in ``OUTPUT_ORDER``.
+
+    ``buffer``: a flat float64 array of at least 25·n values to write into (a batch job reuses
+    one for every block instead of touching fresh memory each time).
+    """
+    if rules not in RULE_SETS:
+        raise UnknownRuleSetError(rules)
+    n = kids.sex.size
+    if buffer is not None and buffer.size >= len(OUTPUT_ORDER) * n and n >= FUSED_MIN_ROWS:
+        from growth_charts.fused import any_finite
+
+        present = {name for name in MEASUREMENTS if any_finite(getattr(kids, name))}
+        matrix = buffer[: len(OUTPUT_ORDER) * n].reshape(len(OUTPUT_ORDER), n)
+        _compute_fused(kids, rules, True, present, matrix)
+        return matrix
+    result = compute(kids, rules, rounded=True)
+    first = result[OUTPUT_ORDER[0]]
+    base = first.base
+    if (
+        isinstance(base, np.ndarray)
+        and base.shape == (len(OUTPUT_ORDER), first.size)
+        and all(np.shares_memory(base[k], result[name]) for k, name in enumerate(OUTPUT_ORDER))
+    ):
+        return base
+    return np.stack([result[name] for name in OUTPUT_ORDER])
+
+
 def _contiguous(values: np.ndarray, block: slice, dtype: type) -> np.ndarray:
     """A block of an input as a writeable C array (one compiled kernel for every input)."""
     part = np.ascontiguousarray(values[block], dtype=dtype)
@@ -275,15 +305,17 @@ def _contiguous(values: np.ndarray, block: slice, dtype: type) -> np.ndarray:
 
 
 def _compute_fused(
-    kids: Children, rules: RuleSet, rounded: bool, present: set[str]
+    kids: Children, rules: RuleSet, rounded: bool, present: set[str], matrix: Array | None = None
 ) -> dict[str, Array]:
-    """``compute`` through the fused kernels: one output matrix, one row per column."""
+    """``compute`` through the fused kernels: one output matrix (``matrix`` if given), one row
+    per column."""
     from growth_charts import fused
 
     n = kids.sex.size
     names = OUTPUT_ORDER if rounded else ["clenhei", "cbmi", "c9mo_flag", *_Z_ORDER]
     index = {name: k for k, name in enumerate(names)}
-    matrix = np.empty((len(names), n))
+    if matrix is None:
+        matrix = np.empty((len(names), n))
     out = {name: matrix[k] for k, name in enumerate(names)}
     c_rows = np.array([index["clenhei"], index["cbmi"], index["c9mo_flag"]], np.int64)
     z_rows = np.array([index[z] for z in _Z_ORDER], np.int64)

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from growth_charts.anthro import RuleSet, children, compute
+from growth_charts.anthro import OUTPUT_ORDER, RuleSet, children, rounded_matrix
 from growth_charts.codes import UNKNOWN, measure_codes, oedema_codes, sex_codes
 from growth_charts.frame import (
     _EXPECTED,
@@ -109,6 +109,8 @@ def _blocks(path: Path, start: int) -> Iterator[tuple[bytes, int]]:
 
 def _numeric(array: pa.Array) -> np.ndarray:
     """A string column as float64; raises ``ValueError`` naming the first row that is no number."""
+    if pa.types.is_floating(array.type):  # read as numbers already (missing texts as null)
+        return array.to_numpy(zero_copy_only=False)
     cleaned = pc.utf8_trim_whitespace(array)
     missing = pc.is_in(pc.utf8_lower(cleaned), value_set=pa.array(MISSING_TEXT))
     cleaned = pc.if_else(missing, pa.scalar(None, pa.string()), cleaned)
@@ -138,8 +140,9 @@ class _BadValueError(Exception):
         self.expected = expected
 
 
-def _appended_lines(table: pa.Table, rules: RuleSet) -> list[bytes]:
-    """The appended WHO columns of one parsed block, one ``,v1,v2,…\n`` text line per row."""
+def _block_matrix(table: pa.Table, rules: RuleSet, buffer: np.ndarray | None = None) -> np.ndarray:
+    """The WHO columns of one parsed block, a (25, n) matrix in ``OUTPUT_COLUMNS`` order
+    (written into ``buffer`` when it is large enough)."""
     n = table.num_rows
     inputs: dict[str, np.ndarray] = {}
     for name in table.column_names:
@@ -152,7 +155,46 @@ def _appended_lines(table: pa.Table, rules: RuleSet) -> list[bytes]:
         inputs.get("sex", np.full(n, -1, np.int8)),
         **{k: v for k, v in inputs.items() if k != "sex"},
     )
-    result = compute(kids, rules, rounded=True)
+    return rounded_matrix(kids, rules, buffer)
+
+
+if tuple(OUTPUT_ORDER) != OUTPUT_COLUMNS:
+    raise AssertionError("the engine's matrix rows must be the CSV's output columns")
+
+
+MAX_TEXT_BYTES = 16  # the longest value write_lines spells: −999999999.9999 and its comma
+
+
+class _LineWriter:
+    """Each input line of a block followed by its WHO columns, spelt as ``_appended_lines``
+    (pyarrow's writer) does; one output buffer reused from block to block. Numbers beyond ±1e9
+    or infinite take that slower path."""
+
+    def __init__(self) -> None:
+        self.buffer = np.empty(0, np.uint8)
+
+    def lines(self, text: bytes, matrix: np.ndarray) -> bytes | memoryview:
+        from growth_charts.fused import write_lines, z_texts
+
+        rows = matrix.shape[1]
+        bound = len(text) + rows * (len(OUTPUT_COLUMNS) * MAX_TEXT_BYTES + 1)
+        if self.buffer.size < bound:
+            self.buffer = np.empty(bound, np.uint8)
+        size = write_lines(np.frombuffer(text, np.uint8), rows, matrix, z_texts(), self.buffer)
+        if size >= 0:
+            return memoryview(self.buffer)[:size]
+        appended = _appended_lines(matrix)
+        parts: list[bytes] = [b""] * (2 * rows)
+        parts[0::2] = text.split(b"\n")[:-1]
+        parts[1::2] = appended
+        return b"".join(parts)
+
+
+def _appended_lines(matrix: np.ndarray) -> list[bytes]:
+    """The appended WHO columns of one block, one ``,v1,v2,…\n`` text line per row (pyarrow's
+    CSV writer; the general spelling of any number)."""
+    n = matrix.shape[1]
+    result = dict(zip(OUTPUT_ORDER, matrix, strict=True))
     # a leading all-null column makes every written line start with the separating comma
     columns: dict[str, pa.Array] = {"": pa.nulls(n)}
     for name in OUTPUT_COLUMNS:
@@ -199,12 +241,42 @@ def _normalised(block: bytes) -> bytes:
     return block if block.endswith(b"\n") else block + b"\n"
 
 
+@cache
+def _missing_spellings() -> list[str]:
+    """Every upper/lower-case spelling of the missing-value texts (pyarrow matches exactly)."""
+    spellings = {""}
+    for text in MISSING_TEXT:
+        for mask in range(1 << len(text)):
+            spellings.add("".join(c.upper() if mask >> k & 1 else c for k, c in enumerate(text)))
+    return sorted(spellings)
+
+
 def _parse_block(path: Path, header: bytes, block: bytes, wanted: list[str]) -> pa.Table:
-    source = io.BytesIO(header + b"\n" + block)
+    """The engine's columns of one block: numbers read as numbers where they all are (missing
+    texts as null), else every column as text for ``_numeric`` to name the bad value."""
+    source = header + b"\n" + block
+    options = {
+        "read_options": pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES * 2),
+        "parse_options": pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
+    }
+    numeric = [c for c in wanted if c in NUMERIC_COLUMNS]
+    try:
+        return pacsv.read_csv(
+            io.BytesIO(source),
+            **options,
+            convert_options=pacsv.ConvertOptions(
+                include_columns=wanted,
+                column_types={c: pa.float64() if c in numeric else pa.string() for c in wanted},
+                null_values=_missing_spellings(),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid:
+        pass
     return pacsv.read_csv(
-        source,
-        read_options=pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES * 2),
-        parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
+        io.BytesIO(source),
+        **options,
         convert_options=pacsv.ConvertOptions(
             include_columns=wanted,
             column_types=dict.fromkeys(wanted, pa.string()),
@@ -238,6 +310,8 @@ def zscore_csv(
     partial = out_path.with_name(out_path.name + ".partial")
     rows = 0
     line = 2
+    buffer = np.empty(0)  # the WHO columns of a block, reused from block to block
+    writer = _LineWriter()
     try:
         with partial.open("wb") as out:
             out.write(header + b"," + ",".join(OUTPUT_COLUMNS).encode() + b"\n")
@@ -253,8 +327,10 @@ def zscore_csv(
                 text = _normalised(block)
                 if table.num_rows != text.count(b"\n") or b"\r" in text:  # bare CR: general path
                     return _zscore_csv_pandas(path, out_path, rules, partial)
+                if buffer.size < len(OUTPUT_COLUMNS) * table.num_rows:
+                    buffer = np.empty(len(OUTPUT_COLUMNS) * table.num_rows)
                 try:
-                    appended = _appended_lines(table, rules)
+                    matrix = _block_matrix(table, rules, buffer)
                 except _BadValueError as bad:
                     column = _bad_column(table, bad)
                     raise BatchInputError(
@@ -263,10 +339,7 @@ def zscore_csv(
                         line=line + _raw_line_index(block, bad.row),
                         column=column,
                     ) from None
-                parts: list[bytes] = [b""] * (2 * table.num_rows)
-                parts[0::2] = text.split(b"\n")[:-1]
-                parts[1::2] = appended
-                out.write(b"".join(parts))
+                out.write(writer.lines(text, matrix))
                 rows += table.num_rows
                 line += block.count(b"\n")
                 if on_progress:

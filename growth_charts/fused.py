@@ -110,20 +110,6 @@ def any_finite(values: Array) -> bool:
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _positive(value: float) -> float:
-    return value if value > 0.0 else np.nan
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _keyed_tail(z: float, y: float, params: Array, row: int) -> float:
-    if z > 3.0:
-        return 3.0 + (y - params[5, row]) / params[6, row]
-    if z < -3.0:
-        return -3.0 + (y - params[7, row]) / params[8, row]
-    return z
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def _interpolate(lms: Array, geometry: Array, sex: int, x: float, ls: Array, i: int) -> float:
     """L and S into ls[0, i], ls[1, i]; returns M (as ``kernels.interpolated_lms``)."""
     first, width, x_min, x_max = geometry[0], geometry[1], geometry[2], geometry[3]
@@ -300,3 +286,117 @@ def _emit(n, c_in, z, out, start, c_rows, z_rows, flag_rows, modes, low, high, h
             for i in range(n):
                 flags[i] = np.nan
         counts[c] = count
+
+
+# CSV lines -----------------------------------------------------------------------------------
+
+TEXT_LIMIT = 1e9  # from here pyarrow's writer switches to exponents: such blocks are not ours
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _put_decimal(out, at: int, value: float, scale: float, whole_scale: int, decimals: int) -> int:
+    """``value`` rounded to ``decimals`` (``scale`` = ``whole_scale`` = 10^decimals, constants
+    at each call) as the shortest text (``87.7``, ``-0.05``, ``3``, ``-0``), as pyarrow writes
+    the rounded double; returns the new end, or −1 if out of range."""
+    scaled = np.rint(value * scale)
+    if not np.abs(scaled) < TEXT_LIMIT * scale:
+        return -1
+    k = int(scaled)
+    if k < 0 or (k == 0 and np.signbit(scaled)):
+        out[at] = 45  # '-'
+        at += 1
+        k = -k
+    whole, frac = k // whole_scale, k % whole_scale
+    width = 1
+    bound = 10
+    while whole >= bound:
+        width += 1
+        bound *= 10
+    for p in range(width - 1, -1, -1):
+        out[at + p] = 48 + whole % 10
+        whole //= 10
+    at += width
+    if frac:
+        out[at] = 46  # '.'
+        at += 1
+        digits = decimals
+        while frac % 10 == 0:
+            frac //= 10
+            digits -= 1
+        for p in range(digits - 1, -1, -1):
+            out[at + p] = 48 + frac % 10
+            frac //= 10
+        at += digits
+    return at
+
+
+Z_TABLE_LIMIT = 1000  # z in [−10, 10]: texts looked up (hundredths), as batch._z_texts
+
+
+@cache
+def z_texts() -> NDArray[np.uint8]:
+    """The text of every 2-decimal z in [−10, 10] (row k + 1000: length, then the bytes)."""
+    table = np.zeros((2 * Z_TABLE_LIMIT + 1, 8), np.uint8)
+    for k in range(-Z_TABLE_LIMIT, Z_TABLE_LIMIT + 1):
+        text = f"{k / 100:g}".encode()
+        table[k + Z_TABLE_LIMIT, 0] = len(text)
+        table[k + Z_TABLE_LIMIT, 1 : 1 + len(text)] = np.frombuffer(text, np.uint8)
+    return table
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _put_flag(out, at: int, v: float) -> int:
+    if np.isnan(v):
+        return at
+    out[at] = 49 if v == 1.0 else 48  # '1' or '0'
+    return at + 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def write_lines(text, rows: int, values, z_table, out) -> int:
+    """Each of the ``rows`` LF-ended lines of ``text`` followed by ``,v`` for every row of
+    ``values`` (``anthro.OUTPUT_ORDER``: clenhei and cbmi to 4 decimals, c9mo_flag, then each
+    z to 2 decimals and its 0/1 flag; NaN as nothing); returns the bytes written to ``out``, or
+    −1 if a value is beyond what this writer spells as pyarrow does."""
+    at = 0
+    pos = 0
+    columns = values.shape[0]
+    for i in range(rows):
+        end = pos
+        while text[end] != 10:
+            end += 1
+        for p in range(pos, end):
+            out[at] = text[p]
+            at += 1
+        pos = end + 1
+        for c in range(2):
+            out[at] = 44  # ','
+            at += 1
+            v = values[c, i]
+            if not np.isnan(v):
+                at = _put_decimal(out, at, v, 10000.0, 10000, 4)
+                if at < 0:
+                    return -1
+        out[at] = 44
+        at = _put_flag(out, at + 1, values[2, i])
+        for c in range(3, columns, 2):
+            out[at] = 44
+            at += 1
+            v = values[c, i]
+            if not np.isnan(v):
+                k = np.rint(v * 100.0)
+                if np.abs(k) <= Z_TABLE_LIMIT:
+                    row = int(k) + Z_TABLE_LIMIT
+                    size = z_table[row, 0]
+                    for p in range(size):
+                        out[at + p] = z_table[row, 1 + p]
+                    at += size
+                else:
+                    at = _put_decimal(out, at, v, 100.0, 100, 2)
+                    if at < 0:
+                        return -1
+            out[at] = 44
+            at = _put_flag(out, at + 1, values[c + 1, i])
+        out[at] = 10
+        at += 1
+    return at

@@ -29,6 +29,16 @@ REFERENCE_HELP = (
     "zwfl, zbmi, zhc with their flags, and the categories glen, gwei, gwfl, gbmi)."
 )
 REFERENCES = ("who", "ws423")
+ENGINES = ("local", "dask")  # as api.commands.survey_batches.ENGINES
+
+
+class _NeverRaisedError(Exception):
+    """Stands for the Dask path's errors when that path (and its imports) is not used."""
+
+
+def is_dataset(source: Path) -> bool:
+    """A folder, or a single ``.parquet`` file (as ``survey_batches.is_dataset``)."""
+    return source.is_dir() or source.suffix.lower() == ".parquet"
 
 
 def zscore(
@@ -57,16 +67,19 @@ def zscore(
     """Append WHO z-scores and flags to every row of a survey CSV file or Parquet dataset."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
-    from api.commands.survey_batches import (
-        ENGINES,
-        EngineError,
-        InputFileError,
-        dask_client,
-        is_dataset,
-        zscore_dataset,
-    )
     from growth_charts.anthro import RULE_SETS
     from growth_charts.batch import BatchInputError, zscore_csv
+
+    dataset = is_dataset(source)
+    if dataset or engine != "local":  # Dask, Parquet and their errors: only when asked for
+        from api.commands.survey_batches import (
+            EngineError,
+            InputFileError,
+            dask_client,
+            zscore_dataset,
+        )
+    else:
+        EngineError = InputFileError = _NeverRaisedError
 
     if rules not in RULE_SETS:
         fail(f"--rules must be one of: {', '.join(RULE_SETS)} (got {rules!r})")
@@ -76,7 +89,6 @@ def zscore(
         fail(f"--engine must be one of: {', '.join(ENGINES)} (got {engine!r})")
     if scheduler is not None and engine != "dask":
         fail("--scheduler needs --engine dask")
-    dataset = is_dataset(source)
     if reference == "ws423" and (dataset or engine != "local"):
         fail(f"{source}: --reference ws423 reads a CSV file with the local engine")
     if engine == "dask" and not dataset:
