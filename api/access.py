@@ -184,21 +184,18 @@ def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHand
     roles = handler.opt.get("roles")
     if roles == PUBLIC:
         return
-    user = current_user(connection)
-    if roles is None:
-        raise PermissionDeniedException
-    if user is None:
-        raise NotAuthorizedException
-    if user.role not in roles:
-        raise PermissionDeniedException
     params = connection.path_params
     if "child_id" not in params and "case_id" not in params:
+        _allow(current_user(connection), roles)
         return
-    if any(not 1 <= int(params[k]) <= MAX_ID for k in ("child_id", "case_id") if k in params):
-        raise ChildNotFoundError  # no row has this id (and the database cannot bind it)
     session = _db(connection)
     state = connection.scope.setdefault("state", {})
+    if _ACCOUNT not in state:
+        session.connection()  # one read transaction for the account and the record
     try:
+        user = _allow(current_user(connection), roles)
+        if any(not 1 <= int(params[k]) <= MAX_ID for k in ("child_id", "case_id") if k in params):
+            raise ChildNotFoundError  # no row has this id (and the database cannot bind it)
         if "child_id" in params:
             state["child"] = child_for(session, user, int(params["child_id"]))
         if "case_id" in params:
@@ -216,6 +213,17 @@ def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHand
             ("child", params["child_id"]) if "child_id" in params else ("case", params["case_id"])
         )
         audit.record(connection, session, user, "child.read", kind, int(ref), own_transaction=True)
+
+
+def _allow(user: CurrentUser | None, roles: Any) -> CurrentUser:
+    """``user`` when signed in with one of ``roles``; else 401 (not signed in) or 403."""
+    if roles is None:
+        raise PermissionDeniedException
+    if user is None:
+        raise NotAuthorizedException
+    if user.role not in roles:
+        raise PermissionDeniedException
+    return user
 
 
 def scoped_child(request: Request[Any, Any, Any]) -> Child:

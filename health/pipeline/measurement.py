@@ -206,8 +206,11 @@ def _earlier_points(
     the age the rules read (corrected before 37 weeks), for the trajectory rules."""
     weeks = child.gestational_weeks if child.gestational_weeks is not None else float("nan")
     out: dict[str, list[trajectory.TrajectoryPoint]] = {m: [] for m in trajectory.MEASURES}
-    for _, age, weight, length, measure, head in history:
-        used = max(int(corrected_age_days(float(age), weeks)), 0)
+    if not history:
+        return out
+    ages = corrected_age_days([float(r[1]) for r in history], weeks)  # one pass for the series
+    for (_, _, weight, length, measure, head), age in zip(history, ages.tolist(), strict=True):
+        used = max(int(age), 0)
         if weight is not None:
             out["weight"].append(trajectory.TrajectoryPoint(used, float(weight)))
         if length is not None:
