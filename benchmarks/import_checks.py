@@ -2,12 +2,15 @@
 
     .venv/bin/python benchmarks/import_checks.py                        # 200,000 children
     .venv/bin/python benchmarks/import_checks.py --children 1000000 --before 84e23b0
+    .venv/bin/python benchmarks/import_checks.py --repeat 2 --before-package aad3d24
 
 Generates the exchange folder once (``health.synthetic``, about 8.5 checks per child), then, each
 in a fresh schema of database ``test`` on 127.0.0.1:5432 and a fresh child process:
 
 - **before**: the PostgreSQL writer of commit ``--before`` (default: the last one before the COPY
-  stream) on the schema of revision 0008 (unpartitioned ``checks``);
+  stream) on the schema of revision 0008 (unpartitioned ``checks``); with ``--before-package REV``
+  instead, the whole ``health/exchange`` package (reader, validation, loader, writers) of ``REV``
+  on the head schema, partitioned as for "after";
 - **after**: the writer of the working tree on the head schema, ``checks`` partitioned by year
   with the file's years created first (what ``childhealth partitions`` leaves).
 
@@ -60,8 +63,34 @@ def _old_writer(revision: str) -> type:
     return module.PostgresWriter
 
 
-def run(variant: str, folder: str, before: str, queue: mp.Queue) -> None:
+def _old_package(revision: str, into: Path) -> None:
+    """Make ``health.exchange`` the package as it was at ``revision`` (its files copied from git
+    into ``into``); call before anything imports it."""
+    names = subprocess.run(
+        ["git", "ls-tree", "--name-only", revision, "health/exchange/"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    into.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        source = subprocess.run(["git", "show", f"{revision}:{name}"], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout  # fmt: skip
+        (into / Path(name).name).write_text(source, encoding="utf-8")
+    import health
+
+    spec = importlib.util.spec_from_file_location(
+        "health.exchange", into / "__init__.py", submodule_search_locations=[str(into)]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["health.exchange"] = module
+    health.exchange = module  # type: ignore[attr-defined]
+    spec.loader.exec_module(module)
+
+
+def run(variant: str, folder: str, before: str, package: str | None, queue: mp.Queue) -> None:
     """One import in a fresh schema; puts its figures on ``queue``."""
+    if variant == "before" and package:
+        _old_package(package, Path(folder).parent / f"exchange_{package}")
     from sqlalchemy import text
 
     from health import partitions
@@ -69,8 +98,9 @@ def run(variant: str, folder: str, before: str, queue: mp.Queue) -> None:
     from health.exchange import import_folder, loader
     from health.migrate import upgrade
 
-    if variant == "before":
+    if variant == "before" and not package:
         loader.WRITERS["postgresql"] = _old_writer(before)
+    partitioned = variant == "after" or bool(package)
     checks_file = loader._LOADS["checks.csv"]
     spent = {}
 
@@ -88,8 +118,8 @@ def run(variant: str, folder: str, before: str, queue: mp.Queue) -> None:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        upgrade(engine, "0008" if variant == "before" else "head")
-        if variant == "after":
+        upgrade(engine, "head" if partitioned else "0008")
+        if partitioned:
             with engine.begin() as conn:
                 spec = partitions.BY_NAME["checks"]
                 partitions.ensure_years(conn, spec, range(TODAY.year - 8, TODAY.year + 2))
@@ -98,7 +128,7 @@ def run(variant: str, folder: str, before: str, queue: mp.Queue) -> None:
         seconds = time.perf_counter() - start
         with engine.connect() as conn:
             size = conn.execute(text("SELECT pg_total_relation_size('checks')")).scalar()
-            if variant == "after":  # a partitioned table's size is the sum of its partitions
+            if partitioned:  # a partitioned table's size is the sum of its partitions
                 size = conn.execute(
                     text(
                         "SELECT SUM(pg_total_relation_size(inhrelid)) FROM pg_inherits "
@@ -121,6 +151,9 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=200_000)
     parser.add_argument("--before", default=BEFORE, help="git revision of the 'before' writer")
     parser.add_argument("--repeat", type=int, default=1, help="imports per variant (best kept)")
+    parser.add_argument(
+        "--before-package", default=None, help="git revision of the 'before' health/exchange"
+    )
     parser.add_argument("--variants", default="before,after", help="before, after or both")
     args = parser.parse_args()
     variants = [v for v in ("before", "after") if v in args.variants.split(",")]
@@ -135,7 +168,8 @@ def main() -> None:
         for _ in range(args.repeat):
             for variant in variants:  # alternating: the same load on the machine
                 queue = ctx.Queue()
-                proc = ctx.Process(target=run, args=(variant, str(folder), args.before, queue))
+                proc = ctx.Process(target=run, args=(variant, str(folder), args.before,
+                                                          args.before_package, queue))  # fmt: skip
                 proc.start()
                 result = queue.get()
                 proc.join()
