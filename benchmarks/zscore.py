@@ -1,10 +1,15 @@
-"""Growth-engine throughput and memory, and the CLI's CSV → CSV time against plain pandas I/O.
+"""Growth-engine throughput and memory, the CLI's CSV → CSV time against plain pandas I/O, and
+the Parquet dataset job on one process against Dask.
 
-    .venv/bin/python benchmarks/zscore.py [--rows 1000000]
+    .venv/bin/python benchmarks/zscore.py [--rows 1000000] [--dask-rows 20000000] [--workers N]
 
 Prints: engine rows/s for all eight WHO 2006 indicators together (one core), the engine's peak
-traced memory, the CLI job's wall time and peak RSS (a separate process), and the time pandas
-needs only to read and write the same CSV file.
+traced memory, the CLI job's wall time and peak RSS (a separate process), the time pandas
+needs only to read and write the same CSV file and the ratio of the two; then, on a Parquet
+dataset of ``--dask-rows`` rows (files of 1,000,000 rows, row groups of 250,000), the rows/s
+per core of ``zscore_dataset`` in one process and on a local Dask cluster (``--workers``,
+default one per core, 1 GiB each), with the peak RSS of the single process and of each
+worker (``--dask-rows 0`` skips this part).
 """
 
 from __future__ import annotations
@@ -19,10 +24,18 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+# this folder holds scripts named like packages (coverage.py): keep it off the import path,
+# here and in the Dask workers that copy it
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from growth_charts import children, compute, value_at_z
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from growth_charts import children, compute, value_at_z  # noqa: E402
+
+DATASET_FILE_ROWS = 1_000_000
+DATASET_ROW_GROUP = 250_000
 
 
 def synthetic_survey(rows: int, seed: int = 1) -> pd.DataFrame:
@@ -85,10 +98,76 @@ def pandas_io(source: Path, target: Path) -> float:
     return time.perf_counter() - start
 
 
+def write_dataset(folder: Path, rows: int) -> None:
+    """``rows`` synthetic children as Parquet files of ``DATASET_FILE_ROWS`` rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True)
+    for number, start in enumerate(range(0, rows, DATASET_FILE_ROWS)):
+        frame = synthetic_survey(min(DATASET_FILE_ROWS, rows - start), seed=100 + number)
+        frame["id"] += start
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        pq.write_table(table, folder / f"part-{number:04d}.parquet",
+                       row_group_size=DATASET_ROW_GROUP)  # fmt: skip
+
+
+def single_process(source: Path, target: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of the one-process dataset job, in its own process."""
+    code = (
+        "import resource, sys, time; from pathlib import Path;"
+        "from api.commands.survey_batches import zscore_dataset;"
+        "t = time.perf_counter(); zscore_dataset(Path(sys.argv[1]), Path(sys.argv[2]), "
+        "'who-anthro'); print(time.perf_counter() - t,"
+        " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(source), str(target)],
+                          check=True, capture_output=True, text=True)  # fmt: skip
+    wall, rss = done.stdout.split()[-2:]
+    return float(wall), float(rss)
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def on_dask(source: Path, target: Path, workers: int) -> tuple[float, list[float]]:
+    """Wall seconds of the Dask job on a fresh local cluster, and each worker's peak RSS (MiB)."""
+    from api.commands.survey_batches import dask_client, zscore_dataset
+
+    with dask_client(None, workers) as client:
+        client.run(lambda: None)  # workers up before the clock starts
+        start = time.perf_counter()
+        zscore_dataset(source, target, "who-anthro", client)
+        wall = time.perf_counter() - start
+        peaks = client.run(_peak_rss_mib)
+    return wall, sorted(peaks.values())
+
+
+def dask_figures(rows: int, workers: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "survey"
+        start = time.perf_counter()
+        write_dataset(source, rows)
+        print(f"dataset: {rows:,} rows in Parquet ({time.perf_counter() - start:.0f} s to write)")
+        wall, rss = single_process(source, Path(tmp) / "one")
+        single = rows / wall
+        print(f"one process (zscore_dataset): {wall:.1f} s, {single:,.0f} rows/s per core;"
+              f" peak RSS {rss:.0f} MiB")  # fmt: skip
+        wall, peaks = on_dask(source, Path(tmp) / "dask", workers)
+        per_core = rows / wall / workers
+        print(f"Dask, {workers} workers × 1 thread: {wall:.1f} s, {per_core:,.0f} rows/s per core"
+              f" ({per_core / single:.0%} of one process); peak RSS per worker "
+              + ", ".join(f"{p:.0f}" for p in peaks) + " MiB")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    rows = parser.parse_args().rows
+    parser.add_argument("--dask-rows", type=int, default=20_000_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    rows = args.rows
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     frame = synthetic_survey(rows)
     clean_rate, rate, traced = engine(frame)
@@ -105,7 +184,10 @@ def main() -> None:
         wall, rss = cli_job(source, target)
         print(f"CLI zscore CSV→CSV ({size:.0f} MB in): {wall:.2f} s; peak RSS {rss:.0f} MB")
         plain = pandas_io(source, Path(tmp) / "p.csv")
-        print(f"pandas read_csv + to_csv of the same file: {plain:.2f} s")
+        print(f"pandas read_csv + to_csv of the same file: {plain:.2f} s;"
+              f" CLI / pandas = {wall / plain:.2f}")  # fmt: skip
+    if args.dask_rows:
+        dask_figures(args.dask_rows, args.workers)
 
 
 if __name__ == "__main__":

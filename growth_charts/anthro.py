@@ -250,6 +250,8 @@ def compute(
         return _compute_fused(kids, rules, rounded, present)
     present = {name for name in MEASUREMENTS if np.isfinite(getattr(kids, name)).any()}
     computed = [z for z, needs in _NEEDS.items() if needs <= present]
+    # WHO 2007 columns are computed for their ages whatever is present (as round_and_flag)
+    rounded_columns = computed + [z for z in WHO2007_COLUMNS if z not in computed]
     # columns every block writes in full start empty (no extra pass over memory); the rest NaN
     written = {"clenhei", "cbmi", "c9mo_flag", *computed} - set(WHO2007_COLUMNS)
     out = {name: np.empty(n) if name in written else np.full(n, np.nan)
@@ -260,8 +262,8 @@ def compute(
     for start in range(0, n, BLOCK_ROWS):
         block = slice(start, start + BLOCK_ROWS)
         _compute_block(kids, block, rules, out, present)
-        if rounded:
-            for column in computed:  # the others stay NaN, and so do their flags
+        if rounded:  # the others stay NaN, and so do their flags
+            for column in rounded_columns:
                 _round_and_flag_into(out, column, block)
     if rounded:
         return {name: out[name] for name in OUTPUT_ORDER}
@@ -321,8 +323,9 @@ def _compute_fused(
     z_rows = np.array([index[z] for z in _Z_ORDER], np.int64)
     flag_rows = np.array([index.get(flag_name(z), -1) for z in _Z_ORDER], np.int64)
     wanted = [_NEEDS[z] <= present for z in _Z_ORDER]
-    # 0: NaN; 1: as computed (unrounded, or a WHO 2007 column whose measurement is absent)
-    modes = np.array([(2 if rounded else 1) if ok else (1 if z in WHO2007_COLUMNS else 0)
+    # 0: NaN (a measurement absent); 1: as computed; 2: rounded and flagged. WHO 2007 columns
+    # are computed for their ages whatever is present, as on the numpy path.
+    modes = np.array([(2 if rounded else 1) if ok or z in WHO2007_COLUMNS else 0
                       for z, ok in zip(_Z_ORDER, wanted, strict=True)], np.int64)  # fmt: skip
     low = np.array([INDICATORS[_CODES[z]].flag_low for z in _Z_ORDER], np.float64)
     high = np.array([INDICATORS[_CODES[z]].flag_high for z in _Z_ORDER], np.float64)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from growth_charts.anthro import RuleSet, children, compute, round_and_flag
+from growth_charts.anthro import OUTPUT_ORDER, RuleSet, children, rounded_matrix
 from growth_charts.codes import UNKNOWN, measure_codes, oedema_codes, sex_codes
 
 NUMERIC_COLUMNS = ("age_days", "age_months", "weight", "lenhei", "headc", "armc", "triskin",
@@ -98,7 +98,9 @@ def zscores(frame: pd.DataFrame, rules: RuleSet = "who-anthro") -> pd.DataFrame:
         triskin=numeric_column(frame, "triskin"),
         subskin=numeric_column(frame, "subskin"),
     )
-    result = round_and_flag(compute(kids, rules))
+    # rounded as round_and_flag(compute(kids, rules)) does, in one (25, n) matrix that becomes
+    # the appended columns' one block without a copy
+    matrix = rounded_matrix(kids, rules)
     out = frame.drop(columns=[c for c in OUTPUT_COLUMNS if c in frame.columns])
-    appended = pd.DataFrame({name: result[name] for name in OUTPUT_COLUMNS}, index=frame.index)
+    appended = pd.DataFrame(matrix.T, index=frame.index, columns=list(OUTPUT_ORDER), copy=False)
     return pd.concat([out, appended], axis=1)
