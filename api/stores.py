@@ -11,6 +11,12 @@ Expiry is in whole or fractional seconds from :data:`DatabaseStore.clock` (wall-
 since the epoch, shared by every process: tests pin it); an entry whose ``expires_at`` has been
 reached (``now >= expires_at``) is gone. Expired rows are removed when read, and all of them at
 most every :data:`PURGE_EVERY_S` seconds by a write.
+
+Code that runs outside the event loop (a page or an API handler run in a worker thread, a
+command, a benchmark) reads and writes many keys at once through ``read_now`` and
+``write_now`` (:class:`SyncStore`: one query or one pipeline each), on the store
+:func:`shared_store` finds for the database engine it works on: the one :func:`store_for` made
+for the app of that engine.
 """
 
 from __future__ import annotations
@@ -19,9 +25,9 @@ import asyncio
 import datetime as dt
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import anyio.to_thread
 from litestar.stores.base import NamespacedStore
@@ -195,6 +201,50 @@ class DatabaseStore(NamespacedStore):
             )
             self._commit(session)
 
+    def read_now(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """The alive values of ``keys`` (absent and expired ones left out), in one query;
+        synchronous, for code outside the event loop."""
+        if not keys:
+            return {}
+        full = {self._key(k): k for k in keys}
+        now = self._now()
+        with self._engine.connect() as connection:
+            if self._engine.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            rows = connection.execute(
+                select(KeyValue.key, KeyValue.value, KeyValue.expires_at).where(
+                    KeyValue.key.in_(list(full))
+                )
+            )
+            return {
+                full[row.key]: bytes(row.value) for row in rows if self._alive(row.expires_at, now)
+            }
+
+    def write_now(
+        self, items: Mapping[str, bytes], expires_in: int | float | dt.timedelta | None = None
+    ) -> None:
+        """Store every ``key → value`` of ``items`` (replacing any) in one short transaction,
+        each gone after ``expires_in`` seconds (None or 0: never); synchronous."""
+        if not items:
+            return
+        lifetime_s = _seconds(expires_in)
+        now = self._now()
+        expires_at = None if lifetime_s is None else now + dt.timedelta(seconds=lifetime_s)
+        rows = [
+            {"key": self._key(k), "value": bytes(v), "expires_at": expires_at}
+            for k, v in items.items()
+        ]
+        dialect = self._engine.dialect.name
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        statement = module.insert(KeyValue)
+        statement = statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"value": statement.excluded.value, "expires_at": statement.excluded.expires_at},
+        )
+        with Session(self._engine) as session:
+            session.execute(statement, rows)
+            self._commit(session)
+
     # -- the Store interface ----------------------------------------------------------------
 
     async def set(
@@ -250,24 +300,60 @@ class RedisStores(NamespacedStore):
     may run more than one loop (uvicorn runs one; a test client opens one per session). Keys
     are ``<namespace>:<key>``, a child namespace of ``a`` is ``a_b`` (as ``RedisStore``)."""
 
-    __slots__ = ("_clients", "_stores", "url")
+    __slots__ = ("_clients", "_stores", "_sync", "url")
 
     def __init__(
         self,
         url: str,
         namespace: str = ROOT_NAMESPACE,
         clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] | None = None,
+        sync: dict[str, Any] | None = None,
     ) -> None:
         self.url = redis_url(url)
         self.namespace = namespace
         self._clients = weakref.WeakKeyDictionary() if clients is None else clients
+        self._sync: dict[str, Any] = {} if sync is None else sync  # "client": redis.Redis
         self._stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
 
     def with_namespace(self, namespace: str) -> RedisStores:
         """The child namespace ``<this>_<namespace>``, sharing this one's clients."""
-        return RedisStores(self.url, f"{self.namespace}_{namespace}", self._clients)
+        return RedisStores(self.url, f"{self.namespace}_{namespace}", self._clients, self._sync)
+
+    def _sync_client(self) -> Any:
+        """The blocking client shared by this store and its namespaces (thread-safe: redis-py
+        takes a connection from its pool per command)."""
+        client = self._sync.get("client")
+        if client is None:
+            from redis import Redis
+
+            client = self._sync.setdefault("client", Redis.from_url(self.url))
+        return client
+
+    def _full_key(self, key: str) -> str:
+        return f"{self.namespace}:{key}"  # as RedisStore, so both ways read the same keys
+
+    def read_now(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """The values of ``keys`` that are there (one ``MGET``); synchronous."""
+        if not keys:
+            return {}
+        values = self._sync_client().mget([self._full_key(k) for k in keys])
+        return {k: bytes(v) for k, v in zip(keys, values, strict=True) if v is not None}
+
+    def write_now(
+        self, items: Mapping[str, bytes], expires_in: int | float | dt.timedelta | None = None
+    ) -> None:
+        """Store every ``key → value`` of ``items`` (one pipeline), each gone after
+        ``expires_in`` seconds (None or 0: never); synchronous."""
+        if not items:
+            return
+        lifetime_s = _seconds(expires_in)
+        expiry = None if lifetime_s is None else max(1, round(lifetime_s * 1000))
+        with self._sync_client().pipeline(transaction=False) as pipe:
+            for key, value in items.items():
+                pipe.set(self._full_key(key), bytes(value), px=expiry)
+            pipe.execute()
 
     def _store(self) -> Any:
         from litestar.stores.redis import RedisStore  # redis is needed only with a URL
@@ -319,7 +405,38 @@ class RedisStores(NamespacedStore):
 
 def store_for(url: str, engine: Engine) -> NamespacedStore:
     """The service's root store: Valkey/Redis at ``url`` (namespace ``childhealth``), or, when
-    ``url`` is empty, the database of ``engine``. Children: ``.with_namespace("sessions")``."""
+    ``url`` is empty, the database of ``engine``. Children: ``.with_namespace("sessions")``.
+    The store is remembered for ``engine`` (:func:`shared_store`)."""
     if not url:
-        return DatabaseStore(engine)
-    return RedisStores(url)
+        return _remember(engine, DatabaseStore(engine))
+    return _remember(engine, RedisStores(url))
+
+
+@runtime_checkable
+class SyncStore(Protocol):
+    """The blocking side of a store, for code outside the event loop (both stores have it)."""
+
+    def read_now(self, keys: Sequence[str]) -> dict[str, bytes]: ...
+
+    def write_now(
+        self, items: Mapping[str, bytes], expires_in: int | float | dt.timedelta | None = None
+    ) -> None: ...
+
+    def with_namespace(self, namespace: str) -> Any: ...
+
+
+_SHARED: weakref.WeakKeyDictionary[Engine, NamespacedStore] = weakref.WeakKeyDictionary()
+
+
+def _remember(engine: Engine, store: NamespacedStore) -> NamespacedStore:
+    _SHARED[engine] = store
+    return store
+
+
+def shared_store(engine: Engine) -> SyncStore:
+    """The root store of the app on ``engine`` (the last :func:`store_for` of it); for an
+    engine no app made (a command, a test's own engine), the database's own store, which every
+    app on that database shares unless ``CHILDHEALTH_STORE_URL`` moved theirs to Valkey/Redis."""
+    store = _SHARED.get(engine)
+    return store if isinstance(store, SyncStore) else DatabaseStore(engine)
+

@@ -9,34 +9,40 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
+import hashlib
 import io
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.access import ADMIN, CurrentUser
 from api.errors import ChildNotFoundError, ServiceInputError
 from api.i18n import gettext
+from api.stores import SyncStore, shared_store
 from health import forecast, release
 from health.clock import Moment
-from health.coverage import INDICATORS
+from health.coverage import INDICATORS, CoverageRow
 from health.models import Area, AreaAncestor
+from health.models.changes import data_stamp
 from health.models.enums import AREA_LEVELS
 from health.periods import CalendarPeriod, Period, bureau_period
 from health.release import AreaRelease, ReleasedRow
+from health.schedule import load_schedule
 from health.services.facility_visits import last_visits_by_code
-from health.suppression import MARK
+from health.suppression import MARK, Hidden
 
 GROUPINGS = ("area", "clinic", "facility")
-CACHE_SECONDS = 300.0
-CACHE_ENTRIES = 256
-_cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
-_cache_lock = threading.Lock()
+NAMESPACE = "figures"
+"""The shared store's namespace of the dashboard's figures (see :class:`_Figures`)."""
+CACHE_SECONDS = 6 * 3600.0
+"""How long a figure is kept in the store (it is never shown once the data moved on)."""
+FORMAT = "1"
+"""The shape of the kept figures and the rules that make them: change it with either."""
 
 
 @dataclass(frozen=True)
@@ -163,8 +169,11 @@ def dashboard(
     area_code: str | None = None,
     by: str = "area",
     period: CalendarPeriod | None = None,
+    store: SyncStore | None = None,
 ) -> Dashboard:
-    """Coverage of the selected area (see :class:`Dashboard`) on the local ``at.today``."""
+    """Coverage of the selected area (see :class:`Dashboard`) on the local ``at.today``, its
+    figures read from or kept in ``store`` (default: the store every process of the app on this
+    database shares, :func:`api.stores.shared_store`; see :class:`_Figures`)."""
     today = at.today
     area = area_in_scope(session, user, area_code)
     period = period or CalendarPeriod(today.year)
@@ -172,99 +181,282 @@ def dashboard(
     child_level = AREA_LEVELS[depth + 1] if depth + 1 < len(AREA_LEVELS) else None
     if by == "area" and child_level is None:
         by = "clinic"
-    figures = _Figures(session, at)
-    areas = figures.areas(period)
-    if by == "area":
-        rows = areas.below(figures.tree(), area.code)
-    else:
-        rows = figures.units(area.code, by, period, areas)
+    parent = session.get(Area, area.parent_id) if area.parent_id is not None else None
+    # the entry that holds the area's own rows: its own (with its sub-areas) or its parent's
+    holder = area.code if child_level is not None or parent is None else parent.code
     quarters = quarters_back(today)
-    trend = [(q.label, figures.areas(q).of(area.code)) for q in quarters]
+    before_end = (today.month, today.day) < (12, 31)
+    ahead = period.kind == "year" and period.year == today.year and before_end
+    figures = _Figures(session, at, store)
+    outlooks = [(area.code, "area", area.level), (area.code, by, child_level or area.level)]
+    figures.fetch(
+        [figures.areas_key(p, holder) for p in (period, *quarters)]
+        + [figures.screens_key(period, holder)]
+        + ([figures.units_key(period, area.code, by)] if by != "area" else [])
+        + ([figures.outlook_key(*o) for o in outlooks] if ahead else [])
+    )
+    counted, totals = figures.area_rows(period, holder, area.code)
+    rows = (
+        figures.sub_area_rows(period, area.code)
+        if by == "area"
+        else figures.units(period, area.code, by, totals)
+    )
+    trend = [(q.label, figures.area_rows(q, holder, area.code)[1]) for q in quarters]
+    screens = figures.screen_rows(period, holder, area.code)
     last = quarters[-1]
     partial = last.counted(today) if last.counted(today) != last.whole else None
     visited = last_visits_by_code(session, {r.unit_code for r in rows}) if by == "facility" else {}
-    totals = areas.of(area.code)
-    ahead: dict[str, Any] = {}
-    if period.kind == "year" and period.year == today.year and (today.month, today.day) < (12, 31):
-        ahead = {
+    extra: dict[str, Any] = {}
+    if ahead:
+        extra = {
             "forecast_on": today,
-            "forecast_totals": figures.outlook(area.code, "area", area.level, totals),
-            "forecast_rows": figures.outlook(area.code, by, child_level or area.level, rows),
+            "forecast_totals": figures.outlook(*outlooks[0], totals),
+            "forecast_rows": figures.outlook(*outlooks[1], rows),
         }
+    figures.keep()
     return Dashboard(
-        area, ancestors(session, area, user), period, areas.period, by, child_level,
+        area, ancestors(session, area, user), period, counted, by, child_level,
         totals, rows, trend, figures.oldest or at.now, partial, last_visits=visited,
-        screens=figures.screens(period).of(area.code), **ahead,
+        screens=screens, **extra,
     )  # fmt: skip
 
 
-T = TypeVar("T")
+class _AreaEntry(msgspec.Struct, frozen=True):
+    """The released rows of one area and of its sub-areas (the area first, then its sub-areas
+    in code order) for one counted period: the management rates or the screens."""
+
+    counted: Period
+    made_at: dt.datetime
+    areas: list[tuple[str, list[ReleasedRow]]]
+
+
+class _RowsEntry(msgspec.Struct, frozen=True):
+    """The released rows of an area's clinics or facilities for one counted period."""
+
+    made_at: dt.datetime
+    rows: list[ReleasedRow]
+
+
+class _OutlookEntry(msgspec.Struct, frozen=True):
+    """A year-end forecast made today, as released."""
+
+    made_at: dt.datetime
+    rows: list[forecast.ReleasedForecast]
+
+
+Entry = _AreaEntry | _RowsEntry | _OutlookEntry
+_ENTRY_TYPES: dict[str, type[Any]] = {
+    "areas": _AreaEntry,
+    "screens": _AreaEntry,
+    "units": _RowsEntry,
+    "outlook": _OutlookEntry,
+}
+
+
+@functools.cache
+def _rules_version() -> str:
+    """A short hash of what the figures are computed by besides the data: this module's
+    :data:`FORMAT` and the schedule's coverage parameters (a deployment that changes either
+    never reads the figures of the other)."""
+    text = f"{FORMAT}|{load_schedule().coverage!r}"
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _database_id(session: Session) -> str:
+    """A short hash of the database's address (password hidden): one store may serve several
+    databases (the test suite's Valkey/Redis does)."""
+    url = session.get_bind().url.render_as_string(hide_password=True)
+    return hashlib.sha256(url.encode()).hexdigest()[:12]
+
+
+def _exact(row: ReleasedRow) -> CoverageRow:
+    """A released row that hides nothing, as the coverage row it was made from."""
+    assert row.numerator is not None and row.denominator is not None and row.gap is not None
+    return CoverageRow(
+        row.unit_code, row.unit_name, row.indicator, row.numerator, row.denominator, row.rate,
+        row.ci_low, row.ci_high, row.target, row.meets_target, row.gap,
+    )  # fmt: skip
 
 
 class _Figures:
-    """The released figures a view is made of, each kept for :data:`CACHE_SECONDS` and shared
-    by every view and user of the database (a dashboard is looked at often and the counts move
-    slowly): the area tree, a year's newborn decisions, a period's area release (one
-    aggregation over every area), an area's clinic or facility table."""
+    """The released figures one view is made of, kept in the store every process and machine
+    of the service shares (namespace :data:`NAMESPACE`), so a figure is computed once for all
+    of them, never per process.
 
-    def __init__(self, session: Session, at: Moment) -> None:
+    A figure is never stale: every entry carries the :func:`health.models.changes.data_stamp`
+    read at the start of the view that computed it (the stamp moves with every committed change
+    of checks, children, enrolments, areas, clinics and facilities, whatever wrote it), and an
+    entry whose stamp is not the one read now is computed again. Keys name the database, the
+    rules (:func:`_rules_version`), the local today and the figure; entries are kept for
+    :data:`CACHE_SECONDS` (an entry left behind by newer data is overwritten by the next view).
+
+    Only released figures are kept (small counts already hidden; no child data): a period's
+    rows of every area with sub-areas, each with its sub-areas (one aggregation serves every
+    area's view), its screens the same way, an area's clinic or facility table, a forecast.
+    Each value is the stamp, a newline, then msgspec JSON."""
+
+    def __init__(self, session: Session, at: Moment, store: SyncStore | None = None) -> None:
         self.session, self.at = session, at
-        self.base = (str(session.get_bind().url), at.today)
+        root = store if store is not None else shared_store(session.get_bind())  # type: ignore[arg-type]
+        self.store: SyncStore = root.with_namespace(NAMESPACE)
+        self.stamp = data_stamp(session)  # first: what is computed after is never older
+        self.base = f"{_database_id(session)}|{_rules_version()}|{at.today.isoformat()}"
         self.oldest: dt.datetime | None = None
+        self.found: dict[str, Entry] = {}
+        self.pending: dict[str, bytes] = {}
+        self._tree: release.AreaTree | None = None
+        self._newborn: dict[int, release.NewbornYear] = {}
+        self._areas: dict[CalendarPeriod, AreaRelease] = {}
 
-    def _cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        key = (*self.base, *key)
-        clock = time.monotonic()
-        with _cache_lock:
-            hit = _cache.get(key)
-        if hit is not None and clock - hit[0] < CACHE_SECONDS:
-            made, value = hit[1]
-        else:
-            made, value = self.at.now, compute()
-            with _cache_lock:
-                if len(_cache) >= CACHE_ENTRIES:
-                    _cache.pop(min(_cache, key=lambda k: _cache[k][0]))
-                _cache[key] = (clock, (made, value))
-        self.oldest = made if self.oldest is None else min(self.oldest, made)
-        return value  # type: ignore[no-any-return]
+    # -- keys and the store ------------------------------------------------------------------
+
+    def areas_key(self, period: CalendarPeriod, holder: str) -> str:
+        return f"{self.base}|areas|{period.label}|{holder}"
+
+    def screens_key(self, period: CalendarPeriod, holder: str) -> str:
+        return f"{self.base}|screens|{period.label}|{holder}"
+
+    def units_key(self, period: CalendarPeriod, code: str, by: str) -> str:
+        return f"{self.base}|units|{period.label}|{code}|{by}"
+
+    def outlook_key(self, code: str, by: str, level: str) -> str:
+        return f"{self.base}|outlook|{code}|{by}|{level}"
+
+    def fetch(self, keys: list[str]) -> None:
+        """Read the entries of ``keys`` in one go; those of another stamp are left out."""
+        prefix = self.stamp.encode() + b"\n"
+        for key, value in self.store.read_now(keys).items():
+            if value.startswith(prefix):
+                kind = key.split("|")[3]
+                self.found[key] = msgspec.json.decode(value[len(prefix) :], type=_ENTRY_TYPES[kind])
+
+    def _put(self, key: str, entry: Entry) -> None:
+        self.found[key] = entry
+        self.pending[key] = self.stamp.encode() + b"\n" + msgspec.json.encode(entry)
+
+    def keep(self) -> None:
+        """Write the entries computed by this view (one write)."""
+        if self.pending:
+            self.store.write_now(self.pending, CACHE_SECONDS)
+            self.pending = {}
+
+    def _used(self, made_at: dt.datetime) -> None:
+        self.oldest = made_at if self.oldest is None else min(self.oldest, made_at)
+
+    # -- what is computed when an entry is missing (raw counts stay in this view) --------------
 
     def tree(self) -> release.AreaTree:
-        return self._cached(("tree",), lambda: release.area_tree(self.session))
+        if self._tree is None:
+            self._tree = release.area_tree(self.session)
+        return self._tree
 
     def newborn(self, year: int) -> release.NewbornYear:
-        return self._cached(
-            ("newborn", year),
-            lambda: release.newborn_year(self.session, year, self.at.today, self.tree()),
-        )
+        if year not in self._newborn:
+            self._newborn[year] = release.newborn_year(
+                self.session, year, self.at.today, self.tree()
+            )
+        return self._newborn[year]
 
-    def areas(self, period: CalendarPeriod) -> AreaRelease:
-        return self._cached(
-            ("areas", period),
-            lambda: release.area_release(
+    def area_release(self, period: CalendarPeriod) -> AreaRelease:
+        if period not in self._areas:
+            self._areas[period] = release.area_release(
                 self.session, period, self.at.today, self.tree(), self.newborn(period.year)
-            ),
-        )
+            )
+        return self._areas[period]
 
-    def screens(self, period: CalendarPeriod) -> release.ScreenRelease:
-        return self._cached(
-            ("screens", period),
-            lambda: release.screen_release(self.session, period, self.at.today, self.tree()),
-        )
+    def _holders(self, holder: str) -> dict[str, list[str]]:
+        """Every area with sub-areas → its sub-areas (code order), and ``holder``."""
+        below: dict[str, list[str]] = {}
+        for code, up in self.tree().items():
+            if up is not None:
+                below.setdefault(up, []).append(code)
+        below.setdefault(holder, [])
+        return below
+
+    def _keep_areas(
+        self,
+        key: Callable[[str], str],
+        holder: str,
+        counted: Period,
+        of: Callable[[str], list[ReleasedRow]],
+    ) -> None:
+        made = self.at.now
+        for up, subs in self._holders(holder).items():
+            entry = _AreaEntry(counted, made, [(code, of(code)) for code in (up, *subs)])
+            self._put(key(up), entry)
+
+    # -- the view's figures -------------------------------------------------------------------
+
+    def _area_entry(self, period: CalendarPeriod, holder: str) -> _AreaEntry:
+        key = self.areas_key(period, holder)
+        if key not in self.found:
+            computed = self.area_release(period)
+            self._keep_areas(
+                lambda up: self.areas_key(period, up), holder, computed.period, computed.of
+            )
+        entry = self.found[key]
+        assert isinstance(entry, _AreaEntry)
+        self._used(entry.made_at)
+        return entry
+
+    def area_rows(
+        self, period: CalendarPeriod, holder: str, code: str
+    ) -> tuple[Period, list[ReleasedRow]]:
+        """The counted period and area ``code``'s own released rows (held by ``holder``)."""
+        entry = self._area_entry(period, holder)
+        return entry.counted, dict(entry.areas)[code]
+
+    def sub_area_rows(self, period: CalendarPeriod, code: str) -> list[ReleasedRow]:
+        """The released rows of the sub-areas of ``code`` (by code, then indicator)."""
+        entry = self._area_entry(period, code)
+        return [row for _, rows in entry.areas[1:] for row in rows]
+
+    def screen_rows(self, period: CalendarPeriod, holder: str, code: str) -> list[ReleasedRow]:
+        """Area ``code``'s screening-test coverage, as released."""
+        key = self.screens_key(period, holder)
+        if key not in self.found:
+            computed = release.screen_release(self.session, period, self.at.today, self.tree())
+            self._keep_areas(
+                lambda up: self.screens_key(period, up), holder, computed.period, computed.of
+            )
+        entry = self.found[key]
+        assert isinstance(entry, _AreaEntry)
+        self._used(entry.made_at)
+        return dict(entry.areas)[code]
+
+    def _totals_of(
+        self, period: CalendarPeriod, code: str, shown: list[ReleasedRow]
+    ) -> AreaRelease:
+        """What :func:`health.release.unit_release` needs of the area's totals: when none of
+        ``shown`` (its released rows) hides a count they are the exact counts, else the
+        period's area release is computed."""
+        if any(r.suppressed for r in shown):
+            return self.area_release(period)
+        rows = {(r.unit_code, r.indicator): _exact(r) for r in shown}
+        hidden = {k: Hidden() for k in rows}
+        return AreaRelease(period.counted(self.at.today), rows, hidden)
 
     def units(
-        self, code: str, by: str, period: CalendarPeriod, totals: AreaRelease
+        self, period: CalendarPeriod, code: str, by: str, shown: list[ReleasedRow]
     ) -> list[ReleasedRow]:
-        return self._cached(
-            ("units", code, by, period),
-            lambda: release.unit_release(
+        """The clinics or facilities of area ``code``, released against its totals
+        (``shown``)."""
+        key = self.units_key(period, code, by)
+        if key not in self.found:
+            totals = self._totals_of(period, code, shown)
+            rows = release.unit_release(
                 self.session,
                 code,
                 by,
                 period,
                 self.at.today,
                 totals,  # type: ignore[arg-type]
-            ),
-        )
+            )
+            self._put(key, _RowsEntry(self.at.now, rows))
+        entry = self.found[key]
+        assert isinstance(entry, _RowsEntry)
+        self._used(entry.made_at)
+        return entry.rows
 
     def outlook(
         self, code: str, by: str, level: str, shown: list[ReleasedRow]
@@ -272,20 +464,23 @@ class _Figures:
         """The year-end forecast made today of the units of ``shown`` (the areas of ``level``
         in area ``code``, or its clinics or facilities), released against ``shown`` (the
         units' rows of the year so far, as released)."""
-        today = self.at.today
-        rows = self._cached(
-            ("forecast", code, by, level),
-            lambda: forecast.forecast(
+        key = self.outlook_key(code, by, level)
+        if key not in self.found:
+            today = self.at.today
+            rows = forecast.forecast(
                 self.session,
                 today.year,
                 today,
-                by=by,  # type: ignore[arg-type]
+                by=by,
                 level=level,
-                within_area=code,
-            ),
-        )
-        hidden = {(r.unit_code, r.indicator): r.suppressed for r in shown}
-        return forecast.release(rows, hidden)
+                within_area=code,  # type: ignore[arg-type]
+            )
+            hidden = {(r.unit_code, r.indicator): r.suppressed for r in shown}
+            self._put(key, _OutlookEntry(self.at.now, forecast.release(rows, hidden)))
+        entry = self.found[key]
+        assert isinstance(entry, _OutlookEntry)
+        self._used(entry.made_at)
+        return entry.rows
 
 
 def cell(value: int | None) -> str | int:

@@ -11,6 +11,7 @@ from health.models.cases import (
     FlagRecord,
     RemeasureRequest,
 )
+from health.models.changes import DataChange
 from health.models.geo import (
     Area,
     AreaAncestor,
@@ -75,6 +76,7 @@ __all__ = [
     "ClinicCreate",
     "ClinicPublic",
     "ContactAttempt",
+    "DataChange",
     "Enrolment",
     "EnrolmentCreate",
     "EnrolmentPublic",

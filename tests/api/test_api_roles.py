@@ -243,8 +243,11 @@ def test_results_and_milestone_form_for_api_clients(app_client, world: World) ->
     assert scored.status_code == 201 and scored.json()["outcome"] == "no_concern"
 
 
-def test_dashboard_aggregates_are_cached_for_a_while(app_client, monkeypatch) -> None:
-    from api.services import dashboard
+def test_dashboard_figures_are_kept_until_the_data_changes(
+    app_client, world: World, monkeypatch
+) -> None:
+    import uuid
+
     from health import release
 
     calls = []
@@ -254,7 +257,13 @@ def test_dashboard_aggregates_are_cached_for_a_while(app_client, monkeypatch) ->
     first = client.get("/api/v1/coverage").json()
     assert len(calls) == 5  # the area trees of the year and four quarters (then kept)
     assert client.get("/api/v1/coverage").json() == first
-    assert len(calls) == 5
-    monkeypatch.setattr(dashboard, "CACHE_SECONDS", 0.0)
+    assert client.get("/bureau", headers={"accept": "text/html"}).status_code == 200
+    assert len(calls) == 5  # the page reads the same kept figures
+    doctor = login(app_client, "doctor1")
+    body = {"check_date": "2026-06-01", "kind": "routine"}
+    recorded = doctor.post(f"/api/v1/children/{world.t1_child}/checks", json=body,
+                           headers={"Idempotency-Key": uuid.uuid4().hex})  # fmt: skip
+    assert recorded.status_code == 201, recorded.text
+    client = login(app_client, "bureau_a")
     client.get("/api/v1/coverage")
-    assert len(calls) == 10
+    assert len(calls) == 10  # the check moved the data's stamp: computed again, not kept
