@@ -31,7 +31,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from api import audit
@@ -99,6 +99,14 @@ def _session_start(data: Any) -> tuple[int, dt.datetime] | None:
         return None
 
 
+_USERS = User.__table__.c  # type: ignore[attr-defined]
+_ACCOUNT_READ = select(
+    _USERS.id, _USERS.username, _USERS.role, _USERS.clinic_id, _USERS.facility_id,
+    _USERS.area_id, _USERS.active, _USERS.password_changed_at, _USERS.sessions_valid_after,
+).where(_USERS.id == bindparam("id"))  # fmt: skip
+"""What a request needs of its account: one primary-key read of plain columns (no ORM)."""
+
+
 def _read_account(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
     """The session's account read from the database (one primary-key read), or None; a session
     the account no longer allows is ended (stored back empty, its cookie cleared)."""
@@ -111,8 +119,9 @@ def _read_account(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser
     db = _db(connection)
     began = not db.in_transaction()
     try:
-        row = db.get(User, start[0])
-        user = CurrentUser.of(row) if row is not None and session_valid(row, start[1]) else None
+        row = db.connection().execute(_ACCOUNT_READ, {"id": start[0]}).first()
+        valid = row is not None and session_valid(row, start[1])  # type: ignore[arg-type]
+        user = CurrentUser.of(row) if valid else None  # type: ignore[arg-type]
     finally:
         if began:
             db.rollback()  # ends the read (see guard); never a transaction the caller began
