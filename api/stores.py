@@ -401,6 +401,9 @@ class RedisStores(NamespacedStore):
         client = self._clients.pop(loop, None)
         if client is not None:
             await client.aclose(close_connection_pool=True)
+        blocking = self._sync.pop("client", None)
+        if blocking is not None:
+            blocking.close()
 
 
 def store_for(url: str, engine: Engine) -> NamespacedStore:

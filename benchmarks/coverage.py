@@ -10,9 +10,14 @@ area level and per clinic and facility (seconds), the year-end forecast of one c
 county itself; seconds, best of ``--repeat``), and the process's peak resident memory.
 ``--reports forecast`` skips the six coverage reports; ``--no-measurements`` leaves the check
 rows without measurements (a quicker import; the figures do not use them).
+The bureau dashboard of county P0101 (``api.services.dashboard``, as the page and the API make
+it, its figures kept in the database's shared store): cold (the store's figures emptied), warm
+(the same view again, from the store, in a new session as another process would), and after one
+new check (the data's stamp moved: computed again), for the current year (with the forecast),
+its clinics, and the whole of 2024; seconds, best of ``--repeat``.
 PostgreSQL uses a private schema in database ``test`` on 127.0.0.1:5432 (dropped afterwards).
 Goals: ≥ 100,000 check rows/s; < 5 s per coverage report; < 5 s for a county's forecast;
-memory flat in the number of children.
+a county's dashboard < 1 s cold; memory flat in the number of children.
 """
 
 from __future__ import annotations
@@ -70,6 +75,60 @@ def time_forecasts(session, repeat: int) -> dict:  # type: ignore[no-untyped-def
                 rows = forecast(session, YEAR, on, by=by, level=level, within_area=COUNTY)
                 best = min(best, time.perf_counter() - t)
             out[(on.isoformat(), label)] = (best, len(rows), rows)
+    return out
+
+
+DASHBOARD_VIEWS = (("year so far", "area", None), ("clinics", "clinic", None),
+                   (f"{YEAR}", "area", YEAR))  # fmt: skip
+
+
+def time_dashboard(engine, repeat: int) -> dict:  # type: ignore[no-untyped-def]
+    """Seconds (best of ``repeat``) of county :data:`COUNTY`'s dashboard per view: cold (the
+    store's figures emptied first), warm (again, in a new session), after one new check."""
+    import asyncio
+
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from api.access import CurrentUser
+    from api.services.dashboard import NAMESPACE, dashboard
+    from api.stores import DatabaseStore
+    from health.clock import Moment
+    from health.models import Area, Check, Child
+    from health.periods import CalendarPeriod
+
+    store = DatabaseStore(engine)
+    at = Moment(dt.datetime.combine(TODAY, dt.time(4), dt.UTC), TODAY)
+    with Session(engine) as s:
+        county = s.execute(select(Area.id).where(Area.code == COUNTY)).scalar_one()
+        child = s.execute(select(Child.id).order_by(Child.id.desc()).limit(1)).scalar_one()
+    user = CurrentUser(id=0, username="bench", role="bureau", area_id=county)
+    added = [0]
+
+    def view(by: str, year: int | None) -> float:
+        period = CalendarPeriod(year) if year else None
+        with Session(engine) as s:
+            t = time.perf_counter()
+            dashboard(s, user, at, by=by, period=period, store=store)
+            return time.perf_counter() - t
+
+    def write() -> None:  # one new check: every kept figure is now of an older stamp
+        added[0] += 1
+        with Session(engine) as s:
+            day = TODAY - dt.timedelta(days=added[0])
+            s.add(Check(child_id=child, kind="routine", check_date=day))
+            s.commit()
+
+    out = {}
+    for label, by, year in DASHBOARD_VIEWS:
+        cold, warm, after = [], [], []
+        for _ in range(repeat):
+            asyncio.run(store.with_namespace(NAMESPACE).delete_all())
+            cold.append(view(by, year))
+            warm.append(view(by, year))
+            write()
+            after.append(view(by, year))
+        out[label] = (min(cold), min(warm), min(after))
     return out
 
 
@@ -131,6 +190,8 @@ def run_backend(
                 rows = coverage(session, period, by=by)
                 timings[by] = (time.perf_counter() - t, len(rows))
             province = coverage(session, period, level="province")
+        if "dashboard" in reports:
+            result["dashboard"] = time_dashboard(engine, repeat)
         result["coverage"] = timings
         result["province"] = [(r.indicator, r.numerator, r.denominator) for r in province]
         result["peak_mib"] = peak_mib()
@@ -159,7 +220,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--seed", type=int, default=20240101)
     parser.add_argument("--workdir", default=None, help="Folder for files (default: a temp dir)")
-    parser.add_argument("--reports", default="coverage,forecast", help="coverage, forecast")
+    parser.add_argument("--reports", default="coverage,forecast,dashboard",
+                        help="coverage, forecast, dashboard")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=3, help="Runs of each forecast (best)")
     parser.add_argument("--no-measurements", action="store_true")
     args = parser.parse_args()
@@ -184,6 +246,9 @@ def main() -> None:
                       f"({n} rows)")  # fmt: skip
             for row in r.get("county_forecast", []):
                 print(f"  county {COUNTY} on {YEAR}-09-30: {row}")
+            for label, (cold, warm, after) in r.get("dashboard", {}).items():
+                print(f"dashboard of county {COUNTY}, {label:<11} cold {cold:6.3f} s  "
+                      f"warm {warm:6.3f} s  after a new check {after:6.3f} s")  # fmt: skip
             print(f"province {YEAR}: {r['province']}")
             print(f"peak memory of the import+coverage process: {r['peak_mib']:.0f} MiB")
     finally:

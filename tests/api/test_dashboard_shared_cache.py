@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -279,3 +280,39 @@ def test_the_store_holds_released_counts_only(crowd_url: tuple[str, World]) -> N
     blob = b"".join(bytes(value) for _, value in kept)
     assert b"Xiaoming" not in blob and not any(code.encode() in blob for code in codes)
     assert b"birth" not in blob and b"phone" not in blob
+
+
+def test_many_keys_at_once_on_the_database_and_on_redis(tmp_path: Path) -> None:
+    """``read_now`` / ``write_now`` (the blocking side the dashboard uses): absent keys left
+    out, values replaced, expiry kept; on Valkey/Redis the same keys as the async side."""
+    import asyncio
+
+    from api.stores import RedisStores, SyncStore
+    from tests.api.test_shared_store import PinnedClock, redis_server
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'kv.db'}")
+    upgrade(engine)
+    clock = PinnedClock()
+    on_db = DatabaseStore(engine, clock=clock).with_namespace("figures")
+    (tmp_path / "redis").mkdir()
+    try:
+        with redis_server(tmp_path / "redis") as url:
+            on_redis = RedisStores(url).with_namespace("figures")
+            stores: list[SyncStore] = [on_db, on_redis]
+            for store in stores:
+                assert store.read_now(["a", "b"]) == {}
+                store.write_now({"a": b"1", "b": b"2"}, 60)
+                store.write_now({"b": b"3"}, 60)
+                assert store.read_now(["a", "b", "c"]) == {"a": b"1", "b": b"3"}
+            assert asyncio.run(on_redis.get("b")) == b"3"  # what the async side reads
+            assert asyncio.run(on_redis.expires_in("a")) in (59, 60)
+            on_redis.write_now({"short": b"x"}, 0.05)
+            clock.now += 61
+            assert on_db.read_now(["a", "b"]) == {}  # expired on the database's clock
+            for _ in range(100):
+                if not on_redis.read_now(["short"]):
+                    break
+                time.sleep(0.01)
+            assert on_redis.read_now(["short"]) == {}
+    finally:
+        engine.dispose()
