@@ -17,9 +17,9 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,37 @@ HELD: Final = "held"
 """:func:`look_up`: another request holds the key and has not answered yet."""
 
 _TABLE = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_ROW = select(
+    _TABLE.c.fingerprint, _TABLE.c.status_code, _TABLE.c.media_type, _TABLE.c.location,
+    _TABLE.c.body, _TABLE.c.expires_at,
+).where(_TABLE.c.user_id == bindparam("user_id"), _TABLE.c.key == bindparam("key"))  # fmt: skip
+_ANSWER = ("status_code", "media_type", "location", "body")
+_FRESH = ("fingerprint", "created_at", "expires_at", *_ANSWER)
+_TAKE_OVER = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.user_id == bindparam("w_user_id"),
+        _TABLE.c.key == bindparam("w_key"),
+        _TABLE.c.expires_at < bindparam("w_now"),
+    )
+    .values({c: bindparam("v_" + c) for c in _FRESH})
+    .returning(_TABLE.c.id)
+)
+_KEEP = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("w_id"), _TABLE.c.status_code.is_(None))
+    .values({**{c: bindparam("v_" + c) for c in _ANSWER}, "expires_at": bindparam("until")})
+)
+_RELEASE = delete(_TABLE).where(_TABLE.c.id == bindparam("record_id"))
+_SWEEP = delete(_TABLE).where(_TABLE.c.expires_at < bindparam("now"))
+_CLAIMS = {
+    name: dialect.insert(_TABLE)
+    .values({c: bindparam("v_" + c) for c in ("user_id", "key", *_FRESH)})
+    .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    .returning(_TABLE.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+"""The statements, built once (their cache keys with them)."""
 _sweep_lock = threading.Lock()
 _next_sweep = 0.0
 
@@ -66,12 +97,7 @@ def look_up(
     db: Connection | Session, user_id: int, key: str, fingerprint: str, *, now: dt.datetime
 ) -> Answer | str | None:
     """The answer kept under ``key``, :data:`HELD`, or None (no live row): one read."""
-    row = db.execute(
-        select(
-            _TABLE.c.fingerprint, _TABLE.c.status_code, _TABLE.c.media_type,
-            _TABLE.c.location, _TABLE.c.body, _TABLE.c.expires_at,
-        ).where(_TABLE.c.user_id == user_id, _TABLE.c.key == key)
-    ).first()  # fmt: skip
+    row = db.execute(_ROW, {"user_id": user_id, "key": key}).first()
     if row is None or _aware(row.expires_at) < now:
         return None
     if row.fingerprint != fingerprint:
@@ -89,24 +115,17 @@ def claim(
     request holds it. One statement when the key is new (``INSERT … ON CONFLICT DO NOTHING
     RETURNING``); a concurrent claim of the same key waits for the other's commit."""
     _sweep(session, now)
-    fresh = {
-        "fingerprint": fingerprint, "created_at": now, "expires_at": now + LEASE,
+    values = {
+        "user_id": user_id, "key": key, "fingerprint": fingerprint,
+        "created_at": now, "expires_at": now + LEASE,
         "status_code": None, "media_type": None, "location": None, "body": None,
     }  # fmt: skip
-    insert: Any = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
-    new_id = session.execute(
-        insert(_TABLE)
-        .values(user_id=user_id, key=key, **fresh)
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        .returning(_TABLE.c.id)
-    ).scalar_one_or_none()
+    fresh = {"w_user_id": user_id, "w_key": key, "w_now": now}
+    fresh.update({"v_" + name: value for name, value in values.items()})
+    dialect = session.get_bind().dialect.name
+    new_id = session.execute(_CLAIMS.get(dialect, _CLAIMS["sqlite"]), fresh).scalar_one_or_none()
     if new_id is None:  # the key is taken: by an expired row (take it over) or a live one
-        new_id = session.execute(
-            update(_TABLE)
-            .where(_TABLE.c.user_id == user_id, _TABLE.c.key == key, _TABLE.c.expires_at < now)
-            .values(**fresh)
-            .returning(_TABLE.c.id)
-        ).scalar_one_or_none()
+        new_id = session.execute(_TAKE_OVER, fresh).scalar_one_or_none()
     if new_id is not None:
         return Claim(int(new_id))
     found = look_up(session, user_id, key, fingerprint, now=now)
@@ -118,19 +137,16 @@ def keep(
 ) -> None:
     """Store ``answer`` under the claimed key for ``ttl`` (one ``UPDATE``; nothing when the
     claim was rolled back with its write, or expired and was taken over meanwhile)."""
-    db.execute(
-        update(_TABLE)
-        .where(_TABLE.c.id == held.record_id, _TABLE.c.status_code.is_(None))
-        .values(
-            status_code=answer.status_code, media_type=answer.media_type,
-            location=answer.location, body=answer.body, expires_at=now + ttl,
-        )
-    )  # fmt: skip
+    db.execute(_KEEP, {
+        "w_id": held.record_id, "v_status_code": answer.status_code,
+        "v_media_type": answer.media_type, "v_location": answer.location,
+        "v_body": answer.body, "until": now + ttl,
+    })  # fmt: skip
 
 
 def release(db: Connection | Session, held: Claim) -> None:
     """Free the claimed key (the request wrote nothing)."""
-    db.execute(delete(_TABLE).where(_TABLE.c.id == held.record_id))
+    db.execute(_RELEASE, {"record_id": held.record_id})
 
 
 def _sweep(session: Session, now: dt.datetime) -> None:
@@ -141,7 +157,7 @@ def _sweep(session: Session, now: dt.datetime) -> None:
         if clock < _next_sweep:
             return
         _next_sweep = clock + SWEEP_S
-    session.execute(delete(_TABLE).where(_TABLE.c.expires_at < now))
+    session.execute(_SWEEP, {"now": now})
 
 
 def _aware(instant: dt.datetime) -> dt.datetime:
