@@ -112,52 +112,65 @@ def write_dataset(folder: Path, rows: int) -> None:
                        row_group_size=DATASET_ROW_GROUP)  # fmt: skip
 
 
-def single_process(source: Path, target: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of the one-process dataset job, in its own process."""
+def single_process(source: Path, target: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MiB) of the one-process dataset job, in its own
+    process (imports before the clock)."""
     code = (
         "import resource, sys, time; from pathlib import Path;"
         "from api.commands.survey_batches import zscore_dataset;"
-        "t = time.perf_counter(); zscore_dataset(Path(sys.argv[1]), Path(sys.argv[2]), "
-        "'who-anthro'); print(time.perf_counter() - t,"
-        " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "u = resource.getrusage(resource.RUSAGE_SELF); t = time.perf_counter();"
+        "zscore_dataset(Path(sys.argv[1]), Path(sys.argv[2]), 'who-anthro');"
+        "v = resource.getrusage(resource.RUSAGE_SELF);"
+        "print(time.perf_counter() - t, v.ru_utime + v.ru_stime - u.ru_utime - u.ru_stime,"
+        " v.ru_maxrss / 1024)"
     )
     done = subprocess.run([sys.executable, "-c", code, str(source), str(target)],
                           check=True, capture_output=True, text=True)  # fmt: skip
-    wall, rss = done.stdout.split()[-2:]
-    return float(wall), float(rss)
+    wall, cpu, rss = done.stdout.split()[-3:]
+    return float(wall), float(cpu), float(rss)
 
 
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _usage() -> tuple[float, float]:
+    """CPU seconds so far and peak RSS (MiB) of this process (run on each worker)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def on_dask(source: Path, target: Path, workers: int) -> tuple[float, list[float]]:
-    """Wall seconds of the Dask job on a fresh local cluster, and each worker's peak RSS (MiB)."""
+def on_dask(source: Path, target: Path, workers: int) -> tuple[float, float, list[float]]:
+    """Wall seconds and CPU seconds (workers and this process, which runs the scheduler) of the
+    Dask job on a fresh local cluster, and each worker's peak RSS (MiB)."""
     from api.commands.survey_batches import dask_client, zscore_dataset
 
     with dask_client(None, workers) as client:
-        client.run(lambda: None)  # workers up before the clock starts
+        before = client.run(_usage)  # workers up before the clock starts
+        here = _usage()[0]
         start = time.perf_counter()
         zscore_dataset(source, target, "who-anthro", client)
         wall = time.perf_counter() - start
-        peaks = client.run(_peak_rss_mib)
-    return wall, sorted(peaks.values())
+        here = _usage()[0] - here
+        after = client.run(_usage)
+    cpu = here + sum(after[w][0] - before[w][0] for w in after)
+    return wall, cpu, sorted(peak for _, peak in after.values())
 
 
 def dask_figures(rows: int, workers: int) -> None:
+    """The Parquet dataset job in one process and on Dask: rows/s per core by wall time
+    (workers × wall; on a shared machine other people's work counts against it) and by CPU
+    time (rows per CPU second spent by the job's processes), and peak RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "survey"
         start = time.perf_counter()
         write_dataset(source, rows)
         print(f"dataset: {rows:,} rows in Parquet ({time.perf_counter() - start:.0f} s to write)")
-        wall, rss = single_process(source, Path(tmp) / "one")
-        single = rows / wall
+        wall, cpu, rss = single_process(source, Path(tmp) / "one")
+        single, single_cpu = rows / wall, rows / cpu
         print(f"one process (zscore_dataset): {wall:.1f} s, {single:,.0f} rows/s per core;"
-              f" peak RSS {rss:.0f} MiB")  # fmt: skip
-        wall, peaks = on_dask(source, Path(tmp) / "dask", workers)
-        per_core = rows / wall / workers
+              f" {single_cpu:,.0f} rows per CPU second; peak RSS {rss:.0f} MiB")  # fmt: skip
+        wall, cpu, peaks = on_dask(source, Path(tmp) / "dask", workers)
+        per_core, per_cpu = rows / wall / workers, rows / cpu
         print(f"Dask, {workers} workers × 1 thread: {wall:.1f} s, {per_core:,.0f} rows/s per core"
-              f" ({per_core / single:.0%} of one process); peak RSS per worker "
+              f" ({per_core / single:.0%} of one process); {per_cpu:,.0f} rows per CPU second"
+              f" ({per_cpu / single_cpu:.0%}); peak RSS per worker "
               + ", ".join(f"{p:.0f}" for p in peaks) + " MiB")  # fmt: skip
 
 

@@ -9,10 +9,12 @@ decoded row group (Arrow, about 8 bytes per cell) and one slice in pandas with t
 columns: about 240 MiB for the loaded engine plus 130 MiB per 100,000 rows, so 250,000-row slices
 stay near 600 MiB, under the default 1 GiB per worker.
 
-``--engine dask`` runs the same engine functions as the single-process path on every partition
-(``growth_charts.zscores`` through ``map_partitions``; ``growth_charts.prevalence_parts`` for
-the prevalence table, whose per-partition sums are merged pairwise, in partition order, on the
-workers). Without ``--scheduler`` a ``distributed.LocalCluster`` is started with one thread
+``--engine dask`` runs the same engine functions as the single-process path on every partition:
+for z-scores one task per partition reads it, computes it (``growth_charts.zscores``) and
+writes its own output file, the very file the single-process path writes, so a worker holds
+one partition at a time and no result travels; ``growth_charts.prevalence_parts`` for the
+prevalence table, whose per-partition sums are merged pairwise, in partition order, on the
+workers. Without ``--scheduler`` a ``distributed.LocalCluster`` is started with one thread
 per worker and ``--worker-memory`` (default 1 GiB) per worker; with ``--scheduler ADDRESS``
 the tasks go to that cluster, whose workers must have this project installed and be able to
 read the dataset's path. See ``docs/survey-batches.md``.
@@ -220,13 +222,15 @@ def _zscore_part(part: Part, rules: str) -> pd.DataFrame:
         return zscore_frame(frame, rules)
 
 
-def _zscore_partition(
-    frame: pd.DataFrame, rules: str, parts: list[Part], partition_info: dict | None = None
-) -> pd.DataFrame:
-    """``map_partitions`` body: partition ``number`` is ``parts[number]``."""
-    part = parts[partition_info["number"]] if partition_info else parts[0]
-    with located(part, valid=True):
-        return zscore_frame(frame, rules)
+def _zscore_part_to(part: Part, rules: str, path: str, header: bool) -> int:
+    """One partition's z-scores written to ``path`` (Parquet, or CSV when it ends in ``.csv``,
+    with the header if ``header``); returns its rows. The Dask task: nothing is held."""
+    result = _zscore_part(part, rules)
+    if path.endswith(".csv"):
+        result.to_csv(path, index=False, header=header)
+    else:
+        result.to_parquet(path, index=False)
+    return len(result)
 
 
 def _fresh(target: Path) -> Path:
@@ -273,7 +277,7 @@ def zscore_dataset(
                 _zscore_here(parts, partial, rules, as_csv, on_progress)
             else:
                 with worker_failures():
-                    _zscore_on_dask(parts, partial, rules, as_csv)
+                    _zscore_on_dask(parts, partial, rules, as_csv, client)
         except PartError as error:
             raise error.input_error() from None
         _publish(partial, target)
@@ -307,26 +311,35 @@ def _zscore_here(
             on_progress(done, total)
 
 
-def _zscore_on_dask(parts: list[Part], partial: Path, rules: str, as_csv: bool) -> None:
-    import dask
-
-    # text columns stay pandas' own strings, as the single-process path writes them
-    with dask.config.set({"dataframe.convert-string": False}):
-        _zscore_graph(parts, partial, rules, as_csv)
-
-
-def _zscore_graph(parts: list[Part], partial: Path, rules: str, as_csv: bool) -> None:
-    import dask.dataframe as dd
-
-    meta_in = pq.ParquetFile(parts[0].path).schema_arrow.empty_table().to_pandas()
-    with located(parts[0], valid=True):
-        meta_out = zscore_frame(meta_in, rules)
-    frame = dd.from_map(read_part, parts, meta=meta_in, enforce_metadata=False)
-    result = frame.map_partitions(_zscore_partition, rules, parts, meta=meta_out)
+def _zscore_on_dask(
+    parts: list[Part], partial: Path, rules: str, as_csv: bool, client: Client
+) -> None:
+    """Each partition a task that reads, computes and writes its own file (as ``_zscore_here``
+    does, so the files are the same); a CSV target is the parts' files joined in order."""
     if as_csv:
-        result.to_csv(str(partial), single_file=True, index=False)
+        folder = partial.with_name(partial.name + "-parts")
+        folder.mkdir(parents=True)
+        paths = [str(folder / f"part-{n:05d}.csv") for n in range(len(parts))]
     else:
-        result.to_parquet(str(partial), write_index=False, name_function=part_name)
+        partial.mkdir(parents=True)
+        paths = [str(partial / part_name(n)) for n in range(len(parts))]
+    try:
+        headers = [as_csv and n == 0 for n in range(len(parts))]
+        futures = client.map(_zscore_part_to, parts, [rules] * len(parts), paths, headers,
+                             pure=False)  # fmt: skip
+        try:
+            for future in futures:  # in partition order: the first bad partition is named
+                future.result()
+        finally:
+            client.cancel(futures)
+        if as_csv:
+            with partial.open("wb") as out:
+                for path in paths:
+                    with open(path, "rb") as part_file:
+                        shutil.copyfileobj(part_file, out, 1 << 24)
+    finally:
+        if as_csv:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # prevalence ----------------------------------------------------------------------------------
@@ -435,7 +448,15 @@ def dask_client(
             yield client
         return
     check_memory(worker_memory)
+    import dask
+
+    # Dask's default MALLOC_TRIM_THRESHOLD_ makes glibc hand every freed block back and map
+    # fresh, zeroed pages for the next partition's arrays: measured 5–10 times slower per
+    # partition than one process; the workers keep glibc's own (adaptive) thresholds instead
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
     with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ": environ}),
         LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
