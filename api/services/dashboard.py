@@ -380,9 +380,9 @@ class _Figures:
         counted: Period,
         of: Callable[[str], list[ReleasedRow]],
     ) -> None:
-        made = self.at.now
+        made, rows = self.at.now, {code: of(code) for code in self.tree()}
         for up, subs in self._holders(holder).items():
-            entry = _AreaEntry(counted, made, [(code, of(code)) for code in (up, *subs)])
+            entry = _AreaEntry(counted, made, [(code, rows[code]) for code in (up, *subs)])
             self._put(key(up), entry)
 
     # -- the view's figures -------------------------------------------------------------------
