@@ -16,7 +16,9 @@ in a fresh schema of database ``test`` on 127.0.0.1:5432 and a fresh child proce
 
 It prints the check rows per second of the whole import (the figure of issue 16) and of the
 checks file alone, and, after the import, ``pg_total_relation_size`` of ``checks`` (all
-partitions, indexes and TOAST) per row: the bytes per check of ``docs/sizing.md``.
+partitions, indexes and TOAST) per row: the bytes per check of ``docs/sizing.md``; and the CPU
+seconds of the import's Python process and of its server backend (from ``/proc``, so only for a
+server on this machine): on a shared machine they move much less than the wall-clock figures.
 No timed asserts: figures only.
 """
 
@@ -26,6 +28,7 @@ import argparse
 import datetime as dt
 import importlib.util
 import multiprocessing as mp
+import os
 import subprocess
 import sys
 import tempfile
@@ -87,11 +90,24 @@ def _old_package(revision: str, into: Path) -> None:
     spec.loader.exec_module(module)
 
 
+def backend_cpu(pids: set[int]) -> float:
+    """CPU seconds (user + system) used so far by the server processes ``pids``, read from
+    ``/proc`` (0 for a server on another machine); parallel index-build workers not counted."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def run(variant: str, folder: str, before: str, package: str | None, queue: mp.Queue) -> None:
     """One import in a fresh schema; puts its figures on ``queue``."""
     if variant == "before" and package:
         _old_package(package, Path(folder).parent / f"exchange_{package}")
-    from sqlalchemy import text
+    from sqlalchemy import event, text
 
     from health import partitions
     from health.db import make_engine
@@ -117,15 +133,24 @@ def run(variant: str, folder: str, before: str, package: str | None, queue: mp.Q
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    pids: set[int] = set()
+
+    @event.listens_for(engine, "connect")
+    def _backend(dbapi, _record) -> None:  # type: ignore[no-untyped-def]
+        with dbapi.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pids.add(cur.fetchone()[0])
+
     try:
         upgrade(engine, "head" if partitioned else "0008")
         if partitioned:
             with engine.begin() as conn:
                 spec = partitions.BY_NAME["checks"]
                 partitions.ensure_years(conn, spec, range(TODAY.year - 8, TODAY.year + 2))
-        start = time.perf_counter()
+        start, client, server = time.perf_counter(), time.process_time(), backend_cpu(pids)
         summary = import_folder(engine, Path(folder), today=TODAY)
         seconds = time.perf_counter() - start
+        cpu = (time.process_time() - client, backend_cpu(pids) - server)
         with engine.connect() as conn:
             size = conn.execute(text("SELECT pg_total_relation_size('checks')")).scalar()
             if partitioned:  # a partitioned table's size is the sum of its partitions
@@ -138,7 +163,7 @@ def run(variant: str, folder: str, before: str, package: str | None, queue: mp.Q
             rows = conn.execute(text("SELECT COUNT(*) FROM checks")).scalar()
         queue.put({"variant": variant, "seconds": seconds, "checks_seconds": spent["checks"],
                    "checks": summary.read["checks.csv"], "stored": rows,
-                   "bytes": int(size)})  # fmt: skip
+                   "bytes": int(size), "cpu": cpu})  # fmt: skip
     finally:
         engine.dispose()
         with admin.begin() as conn:
@@ -181,7 +206,8 @@ def main() -> None:
                 f"{variant:>6}: import {r['seconds']:6.1f} s = {r['checks'] / r['seconds']:9,.0f} "
                 f"check rows/s; checks file {r['checks_seconds']:6.1f} s = "
                 f"{r['checks'] / r['checks_seconds']:9,.0f} rows/s; checks on disk "
-                f"{r['bytes'] / r['stored']:.0f} bytes/row ({r['bytes'] / 2**20:,.0f} MiB)"
+                f"{r['bytes'] / r['stored']:.0f} bytes/row ({r['bytes'] / 2**20:,.0f} MiB); "
+                f"CPU s: Python {r['cpu'][0]:.1f}, server {r['cpu'][1]:.1f}"
             )
         if len(best) == 2:
             ratio = best["before"]["seconds"] / best["after"]["seconds"]
