@@ -82,14 +82,22 @@ def engine(frame: pd.DataFrame, repeats: int = 3) -> tuple[float, float, float]:
     return len(frame) / best_clean, len(frame) / best_engine, peak / 2**20
 
 
+CLI_WITH_PEAK = (
+    "import atexit, runpy, sys;"
+    "atexit.register(lambda: print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0],"
+    " file=sys.stderr));"
+    "sys.argv = ['childhealth', *sys.argv[1:]]; runpy.run_module('api.cli', run_name='__main__')"
+)
+
+
 def cli_job(source: Path, target: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of ``childhealth zscore`` in its own process."""
+    """Wall seconds and peak RSS (MB, the job's own VmHWM) of ``childhealth zscore`` in its own
+    process."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "api.cli", "zscore", str(source), "-o", str(target)],
-                   check=True)  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", CLI_WITH_PEAK, "zscore", str(source), "-o",
+                           str(target)], check=True, capture_output=True, text=True)  # fmt: skip
     wall = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, peak_kb / 1024
+    return wall, int(done.stderr.split()[-1]) / 1024
 
 
 def pandas_io(source: Path, target: Path) -> float:
@@ -121,8 +129,9 @@ def single_process(source: Path, target: Path) -> tuple[float, float, float]:
         "u = resource.getrusage(resource.RUSAGE_SELF); t = time.perf_counter();"
         "zscore_dataset(Path(sys.argv[1]), Path(sys.argv[2]), 'who-anthro');"
         "v = resource.getrusage(resource.RUSAGE_SELF);"
+        "hwm = open('/proc/self/status').read().split('VmHWM:')[1].split()[0];"
         "print(time.perf_counter() - t, v.ru_utime + v.ru_stime - u.ru_utime - u.ru_stime,"
-        " v.ru_maxrss / 1024)"
+        " int(hwm) / 1024)"
     )
     done = subprocess.run([sys.executable, "-c", code, str(source), str(target)],
                           check=True, capture_output=True, text=True)  # fmt: skip
@@ -130,15 +139,21 @@ def single_process(source: Path, target: Path) -> tuple[float, float, float]:
     return float(wall), float(cpu), float(rss)
 
 
+def peak_rss_mib() -> float:
+    """This process's own peak RSS (VmHWM; ``ru_maxrss`` would carry a parent's over fork)."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+
 def _usage() -> tuple[float, float]:
     """CPU seconds so far and peak RSS (MiB) of this process (run on each worker)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return usage.ru_utime + usage.ru_stime, peak_rss_mib()
 
 
-def on_dask(source: Path, target: Path, workers: int) -> tuple[float, float, list[float]]:
-    """Wall seconds and CPU seconds (workers and this process, which runs the scheduler) of the
-    Dask job on a fresh local cluster, and each worker's peak RSS (MiB)."""
+def on_dask(source: Path, target: Path, workers: int) -> tuple[float, float, float, list[float]]:
+    """Wall seconds, CPU seconds of the workers and of this process (the client, scheduler and
+    nannies) for the Dask job on a fresh local cluster, and each worker's peak RSS (MiB)."""
     from api.commands.survey_batches import dask_client, zscore_dataset
 
     with dask_client(None, workers) as client:
@@ -149,8 +164,8 @@ def on_dask(source: Path, target: Path, workers: int) -> tuple[float, float, lis
         wall = time.perf_counter() - start
         here = _usage()[0] - here
         after = client.run(_usage)
-    cpu = here + sum(after[w][0] - before[w][0] for w in after)
-    return wall, cpu, sorted(peak for _, peak in after.values())
+    cpu = sum(after[w][0] - before[w][0] for w in after)
+    return wall, cpu, here, sorted(peak for _, peak in after.values())
 
 
 def dask_figures(rows: int, workers: int) -> None:
@@ -166,11 +181,12 @@ def dask_figures(rows: int, workers: int) -> None:
         single, single_cpu = rows / wall, rows / cpu
         print(f"one process (zscore_dataset): {wall:.1f} s, {single:,.0f} rows/s per core;"
               f" {single_cpu:,.0f} rows per CPU second; peak RSS {rss:.0f} MiB")  # fmt: skip
-        wall, cpu, peaks = on_dask(source, Path(tmp) / "dask", workers)
-        per_core, per_cpu = rows / wall / workers, rows / cpu
+        wall, cpu, here, peaks = on_dask(source, Path(tmp) / "dask", workers)
+        per_core, per_cpu = rows / wall / workers, rows / (cpu + here)
         print(f"Dask, {workers} workers × 1 thread: {wall:.1f} s, {per_core:,.0f} rows/s per core"
               f" ({per_core / single:.0%} of one process); {per_cpu:,.0f} rows per CPU second"
-              f" ({per_cpu / single_cpu:.0%}); peak RSS per worker "
+              f" ({per_cpu / single_cpu:.0%}; workers {cpu:.1f} s, client and scheduler"
+              f" {here:.1f} s); peak RSS per worker "
               + ", ".join(f"{p:.0f}" for p in peaks) + " MiB")  # fmt: skip
 
 

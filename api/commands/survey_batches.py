@@ -37,21 +37,14 @@ import pyarrow.parquet as pq
 import growth_charts
 from api.commands.survey_file import Z_COLUMNS, InputFileError, SurveyFile, shown
 from growth_charts.batch import FLAG_COLUMNS
-from growth_charts.prevalence_parts import (
-    DesignFacts,
-    Options,
-    PartSums,
-    Plan,
-    design_facts,
-    fold_facts,
-    merge,
-    partition_sums,
-    plan,
-    table,
-)
 
 if TYPE_CHECKING:
     from distributed import Client
+
+    from growth_charts.prevalence_parts import DesignFacts, Options, PartSums, Plan
+
+# the prevalence functions import growth_charts.prevalence_parts (scipy's statistics) when
+# called: a z-score task on a worker does not load it
 
 ENGINES = ("local", "dask")
 PARTITION_ROWS = 250_000
@@ -352,12 +345,16 @@ def _with_zscores(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _facts_of(part: Part, options: Options, columns: list[str]) -> DesignFacts:
+    from growth_charts.prevalence_parts import design_facts
+
     frame = read_part(part, columns)
     with located(part):
         return design_facts(frame, options)
 
 
 def _sums_of(part: Part, layout: Plan) -> PartSums | None:
+    from growth_charts.prevalence_parts import partition_sums
+
     frame = read_part(part)
     with located(part):
         return partition_sums(_with_zscores(frame), layout)
@@ -374,6 +371,8 @@ def prevalence_dataset(source: Path, options: Options, client: Client) -> pd.Dat
     Raises ``InputFileError`` for a bad partition, ``NoRowsLeftError`` when nothing is kept;
     warns (``PrevalenceWarning``) as ``prevalence`` does.
     """
+    from growth_charts.prevalence_parts import DesignFacts, fold_facts, merge, plan, table
+
     parts = dataset_parts(source)
     columns = _pass_one_columns(options)
     try:
