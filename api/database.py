@@ -36,6 +36,7 @@ def sqlalchemy_config(engine: Engine) -> SQLAlchemySyncConfig:
         session_dependency_key=SESSION_KEY,
         before_send_handler="autocommit_include_redirects",
         session_config=SyncSessionConfig(expire_on_commit=False, class_=SQLModelSession),
+        enable_file_object_listener=False,  # no stored files: no listener on every flush
     )
 
 

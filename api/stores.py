@@ -31,7 +31,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import anyio.to_thread
 from litestar.stores.base import NamespacedStore
-from sqlalchemy import Engine, delete, func, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -58,12 +58,17 @@ def _seconds(value: int | float | dt.timedelta | None) -> float | None:
     return seconds if seconds > 0 else None
 
 
+_GET = select(KeyValue.value, KeyValue.expires_at).where(KeyValue.key == bindparam("key"))
+
+
 class DatabaseStore(NamespacedStore):
     """Litestar :class:`~litestar.stores.base.Store` on the ``kv_store`` table of ``engine``
     (SQLite or PostgreSQL). Keys are stored as ``<namespace>:<key>``; a child namespace of
     ``a`` is ``a.b`` and :meth:`delete_all` on ``a`` empties ``a`` and every child of it.
 
-    Calls run the database work in a worker thread, so the event loop never waits on it.
+    Writes run in a worker thread, so the event loop never waits on a lock; a read
+    (:meth:`get`, the one every signed-in request makes) runs inline: one primary-key read,
+    which waits for no lock on PostgreSQL nor on SQLite's write-ahead log.
     """
 
     __slots__ = ("_engine", "_last_purge", "clock")
@@ -144,35 +149,27 @@ class DatabaseStore(NamespacedStore):
                 self._last_purge = self.clock()
             self._commit(session)
 
-    def _read(self, statement: Any) -> Any:
+    def _read(self, statement: Any, params: dict[str, Any] | None = None) -> Any:
         """The first row of one read, outside a transaction on PostgreSQL (autocommit: no
         ``BEGIN`` and ``ROLLBACK`` round trips), else None."""
         with self._engine.connect() as connection:
             if self._engine.dialect.name == "postgresql":
                 connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-            return connection.execute(statement).first()
+            return connection.execute(statement, params or {}).first()
 
-    def _get(self, key: str, renew_s: float | None) -> bytes | None:
-        now = self._now()
-        row = self._read(select(KeyValue.value, KeyValue.expires_at).where(KeyValue.key == key))
-        if row is None:
-            return None
-        if not self._alive(row.expires_at, now):
-            with Session(self._engine) as session:
-                session.execute(
-                    delete(KeyValue).where(KeyValue.key == key, KeyValue.expires_at <= now)
-                )
-                self._commit(session)
-            return None
-        if renew_s is not None and row.expires_at is not None:
-            with Session(self._engine) as session:
-                session.execute(
-                    update(KeyValue)
-                    .where(KeyValue.key == key, KeyValue.expires_at.is_not(None))
-                    .values(expires_at=now + dt.timedelta(seconds=renew_s))
-                )
-                self._commit(session)
-        return bytes(row.value)
+    def _drop_expired(self, key: str, now: dt.datetime) -> None:
+        with Session(self._engine) as session:
+            session.execute(delete(KeyValue).where(KeyValue.key == key, KeyValue.expires_at <= now))
+            self._commit(session)
+
+    def _renew(self, key: str, now: dt.datetime, renew_s: float) -> None:
+        with Session(self._engine) as session:
+            session.execute(
+                update(KeyValue)
+                .where(KeyValue.key == key, KeyValue.expires_at.is_not(None))
+                .values(expires_at=now + dt.timedelta(seconds=renew_s))
+            )
+            self._commit(session)
 
     def _expires_at(self, key: str) -> tuple[bool, dt.datetime | None]:
         """Whether ``key`` is there and alive, and its expiry instant."""
@@ -258,7 +255,16 @@ class DatabaseStore(NamespacedStore):
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
         """The value of ``key``, None when absent or expired; ``renew_for`` seconds restart the
         lifetime of a value that has one."""
-        return await self._run(partial(self._get, self._key(key), _seconds(renew_for)))
+        full, renew_s, now = self._key(key), _seconds(renew_for), self._now()
+        row = self._read(_GET, {"key": full})
+        if row is None:
+            return None
+        if not self._alive(row.expires_at, now):
+            await self._run(partial(self._drop_expired, full, now))
+            return None
+        if renew_s is not None and row.expires_at is not None:
+            await self._run(partial(self._renew, full, now, renew_s))
+        return bytes(row.value)
 
     async def delete(self, key: str) -> None:
         """Remove ``key`` (nothing happens when it is absent)."""
