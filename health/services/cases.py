@@ -34,7 +34,7 @@ from health.errors import RecordError
 from health.models import Case, CaseClose, CaseEvent, Child, FlagRecord
 from health.models.enums import SEVERITY_RANK, CaseStatus, Outcome, Severity
 from health.registry import plain_text
-from health.services.routing import responsible_clinic_id
+from health.services.routing import responsible_clinic
 
 RECHECK_WITHIN_DAYS = 366
 """A recheck is planned after the outcome's day and at most this many days ahead."""
@@ -118,8 +118,7 @@ def raise_flags(
     if not serious:
         session.flush()
         return None
-    case, open_flags = _case_and_open_flags(session, int(child.id))  # type: ignore[arg-type]
-    clinic_id = responsible_clinic_id(session, child, at.today)
+    case, open_flags, clinic_id = _case_flags_and_clinic(session, child, at.today)
     # the trail, worked out before the one upsert of the case (its id is known after it)
     events: list[tuple[str, dict[str, Any]]] = []
     severity = min((str(f.severity) for f in serious), key=SEVERITY_RANK.__getitem__)
@@ -168,19 +167,26 @@ def _insert_all(session: Session, rows: Sequence[Any]) -> None:
         session.execute(insert(type(rows[0])), [{k: getattr(r, k) for k in columns} for r in rows])
 
 
-def _case_and_open_flags(session: Session, child_id: int) -> tuple[Case | None, dict[str, Any]]:
-    """The child's open case and its open flags by code, in one query (an outer join)."""
-    rows = session.exec(
-        select(Case, FlagRecord)
+def _case_flags_and_clinic(
+    session: Session, child: Child, on: dt.date
+) -> tuple[Case | None, dict[str, Any], int | None]:
+    """The child's open case, its open flags by code and the clinic responsible on ``on``
+    (``health.services.routing.responsible_clinic``), in one query: the clinic's one-row
+    select, outer-joined to the open case and its open flags."""
+    clinic = select(responsible_clinic(child, on).label("clinic_id")).subquery()
+    rows = session.execute(
+        select(clinic.c.clinic_id, Case, FlagRecord)
+        .select_from(clinic)
+        .outerjoin(Case, (col(Case.child_id) == child.id) & (col(Case.status) == CaseStatus.open))
         .outerjoin(
             FlagRecord,
             (col(FlagRecord.case_id) == col(Case.id)) & col(FlagRecord.resolved_at).is_(None),
         )
-        .where(Case.child_id == child_id, Case.status == CaseStatus.open)
         .order_by(col(FlagRecord.id))
     ).all()
-    case = rows[0][0] if rows else None
-    return case, {flag.code: flag for _, flag in rows if flag is not None}
+    case = rows[0][1] if rows else None
+    clinic_id = rows[0][0] if rows else None
+    return case, {flag.code: flag for _, _, flag in rows if flag is not None}, clinic_id
 
 
 def _same_instant(a: dt.datetime, b: dt.datetime) -> bool:

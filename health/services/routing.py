@@ -4,6 +4,7 @@ is enrolled in on the day, else the clinic of the child's township (lowest id wh
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import case, or_
 from sqlmodel import Session, col, select
@@ -28,8 +29,14 @@ def enrolled_facility(session: Session, child_id: int, on: dt.date) -> Facility 
 
 def responsible_clinic_id(session: Session, child: Child, on: dt.date) -> int | None:
     """Id of the clinic whose queue gets the child's case; None when no clinic serves it.
-    One statement: the clinic of :func:`enrolled_facility` when the child is enrolled on
-    ``on``, else the township's clinic with the lowest id."""
+    One statement (:func:`responsible_clinic`)."""
+    return session.execute(select(responsible_clinic(child, on))).scalar()
+
+
+def responsible_clinic(child: Child, on: dt.date) -> Any:
+    """The SQL expression of :func:`responsible_clinic_id` (to read it with other rows): the
+    clinic of :func:`enrolled_facility` when the child is enrolled on ``on``, else the
+    township's clinic with the lowest id."""
     enrolled = (
         select(col(Facility.clinic_id))
         .join(Enrolment, col(Enrolment.facility_id) == col(Facility.id))
@@ -46,8 +53,7 @@ def responsible_clinic_id(session: Session, child: Child, on: dt.date) -> int | 
         .order_by(col(Clinic.id))
         .limit(1)
     )
-    chosen = case(
+    return case(
         (enrolled.exists(), facility_clinic.scalar_subquery()),
         else_=township.scalar_subquery(),
     )
-    return session.execute(select(chosen)).scalar()
