@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,17 +33,26 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-import growth_charts
-from api.commands.survey_file import Z_COLUMNS, InputFileError, SurveyFile, shown
-from growth_charts.batch import FLAG_COLUMNS
+from api.commands.survey_file import InputFileError, SurveyFile
+from api.commands.survey_task import (
+    Part,
+    PartError,
+    facts_of,
+    read_part,
+    sums_of,
+    warm_up,
+    zscore_part,
+    zscore_part_to,
+)
 
 if TYPE_CHECKING:
     from distributed import Client
 
-    from growth_charts.prevalence_parts import DesignFacts, Options, PartSums, Plan
+    from growth_charts.prevalence_parts import Options
 
-# the prevalence functions import growth_charts.prevalence_parts (scipy's statistics) when
-# called: a z-score task on a worker does not load it
+# the tasks themselves (and ``Part``, ``PartError``, which their pickles name) are in
+# api.commands.survey_task, so that a worker imports only it and the engine, not this module
+# with api.commands.survey_file and health.exchange
 
 ENGINES = ("local", "dask")
 PARTITION_ROWS = 250_000
@@ -53,31 +61,6 @@ DEFAULT_WORKER_MEMORY = "1GiB"
 
 class EngineError(Exception):
     """The Dask cluster cannot be used (bad address, bad memory limit)."""
-
-
-@dataclass(frozen=True)
-class Part:
-    """Rows ``start`` … ``start + rows − 1`` of one row group of one file; ``first_row`` is the
-    0-based position of its first row in the file."""
-
-    path: str
-    row_group: int
-    start: int
-    first_row: int
-    rows: int
-
-
-class PartError(Exception):
-    """A bad partition, picklable so that a Dask worker can send it back."""
-
-    def __init__(self, file: str, reason: str, row: int | None = None, column: str | None = None):
-        super().__init__(file, reason, row, column)
-        self.file, self.reason, self.row, self.column = file, reason, row, column
-
-    def input_error(self) -> InputFileError:
-        """The command's error: ``file, column 'c': row N: reason``."""
-        reason = self.reason if self.row is None else f"row {self.row}: {self.reason}"
-        return InputFileError(self.file, reason, column=self.column)
 
 
 def is_dataset(source: Path) -> bool:
@@ -140,36 +123,6 @@ def dataset_columns(source: Path) -> list[str]:
     return list(pq.ParquetFile(dataset_parts(source)[0].path).schema_arrow.names)
 
 
-def read_part(part: Part, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """The partition as a pandas frame (only ``columns`` that the file has, when given)."""
-    try:
-        handle = pq.ParquetFile(part.path)
-        if columns is not None:
-            names = set(handle.schema_arrow.names)
-            columns = [c for c in columns if c in names]
-        group = handle.read_row_group(part.row_group, columns=columns)
-        return group.slice(part.start, part.rows).to_pandas()
-    except (OSError, pa.ArrowException) as error:
-        raise PartError(part.path, f"cannot be read as Parquet ({error})") from None
-
-
-@contextmanager
-def located(part: Part, valid: bool = False) -> Iterator[None]:
-    """The engine's complaints about a partition as ``PartError`` naming file and row.
-
-    ``valid``: word a bad value as ``childhealth zscore`` does (``… is not valid (…)``).
-    """
-    try:
-        yield
-    except growth_charts.InvalidValueError as error:
-        expected = f"valid ({error.expected})" if valid else error.expected
-        row = part.first_row + error.row + 1
-        reason = f"{shown(error.value)} is not {expected}"
-        raise PartError(part.path, reason, row, error.column) from None
-    except growth_charts.MissingColumnError as error:
-        raise PartError(part.path, "required column is missing", column=error.column) from None
-
-
 class DatasetFile(SurveyFile):
     """A whole dataset in one frame (the single-process path), rows named by file and row."""
 
@@ -199,31 +152,6 @@ def read_dataset(source: Path) -> DatasetFile:
 
 
 # z-scores ------------------------------------------------------------------------------------
-
-
-def zscore_frame(frame: pd.DataFrame, rules: str) -> pd.DataFrame:
-    """``growth_charts.zscores`` with the flags as nullable small integers (as the CSV job)."""
-    result = growth_charts.zscores(frame, rules)  # type: ignore[arg-type]
-    flags = [c for c in FLAG_COLUMNS if c in result]
-    result[flags] = result[flags].astype("Int8")
-    return result
-
-
-def _zscore_part(part: Part, rules: str) -> pd.DataFrame:
-    frame = read_part(part)
-    with located(part, valid=True):
-        return zscore_frame(frame, rules)
-
-
-def _zscore_part_to(part: Part, rules: str, path: str, header: bool) -> int:
-    """One partition's z-scores written to ``path`` (Parquet, or CSV when it ends in ``.csv``,
-    with the header if ``header``); returns its rows. The Dask task: nothing is held."""
-    result = _zscore_part(part, rules)
-    if path.endswith(".csv"):
-        result.to_csv(path, index=False, header=header)
-    else:
-        result.to_parquet(path, index=False)
-    return len(result)
 
 
 def _fresh(target: Path) -> Path:
@@ -293,7 +221,7 @@ def _zscore_here(
     total = sum(p.rows for p in parts)
     done = 0
     for number, part in enumerate(parts):
-        result = _zscore_part(part, rules)
+        result = zscore_part(part, rules)
         if as_csv:
             result.to_csv(partial, index=False, mode="w" if number == 0 else "a",
                           header=number == 0)  # fmt: skip
@@ -318,7 +246,7 @@ def _zscore_on_dask(
         paths = [str(partial / part_name(n)) for n in range(len(parts))]
     try:
         headers = [as_csv and n == 0 for n in range(len(parts))]
-        futures = client.map(_zscore_part_to, parts, [rules] * len(parts), paths, headers,
+        futures = client.map(zscore_part_to, parts, [rules] * len(parts), paths, headers,
                              pure=False)  # fmt: skip
         try:
             for future in futures:  # in partition order: the first bad partition is named
@@ -338,28 +266,6 @@ def _zscore_on_dask(
 # prevalence ----------------------------------------------------------------------------------
 
 
-def _with_zscores(frame: pd.DataFrame) -> pd.DataFrame:
-    if all(column in frame for column in Z_COLUMNS):
-        return frame
-    return growth_charts.zscores(frame)
-
-
-def _facts_of(part: Part, options: Options, columns: list[str]) -> DesignFacts:
-    from growth_charts.prevalence_parts import design_facts
-
-    frame = read_part(part, columns)
-    with located(part):
-        return design_facts(frame, options)
-
-
-def _sums_of(part: Part, layout: Plan) -> PartSums | None:
-    from growth_charts.prevalence_parts import partition_sums
-
-    frame = read_part(part)
-    with located(part):
-        return partition_sums(_with_zscores(frame), layout)
-
-
 def _pass_one_columns(options: Options) -> list[str]:
     return ["age_days", "age_months", "sex", "oedema", *options.columns()]
 
@@ -377,11 +283,11 @@ def prevalence_dataset(source: Path, options: Options, client: Client) -> pd.Dat
     columns = _pass_one_columns(options)
     try:
         with worker_failures():
-            leaves = client.map(_facts_of, parts, options=options, columns=columns, pure=False)
+            leaves = client.map(facts_of, parts, options=options, columns=columns, pure=False)
             facts = _tree(client, leaves, fold_facts)
             layout = plan(facts if facts is not None else DesignFacts(), options)
             shared = client.scatter(layout, broadcast=True)
-            leaves = client.map(_sums_of, parts, layout=shared, pure=False)
+            leaves = client.map(sums_of, parts, layout=shared, pure=False)
             sums = _tree(client, leaves, merge)
     except PartError as error:
         raise error.input_error() from None
@@ -433,7 +339,8 @@ def dask_client(
     scheduler: str | None, workers: int | None = None, worker_memory: str = DEFAULT_WORKER_MEMORY
 ) -> Iterator[Client]:
     """A client of the cluster at ``scheduler``, or of a local cluster started for the run
-    (``workers`` processes, default one per core; ``worker_memory`` each)."""
+    (``workers`` processes of one thread each, default one per core; ``worker_memory`` each;
+    each worker warmed up with ``survey_task.warm_up`` before the client is handed out)."""
     import logging
 
     from distributed import Client, LocalCluster
@@ -465,4 +372,7 @@ def dask_client(
         ) as cluster,
         Client(cluster) as client,
     ):
+        # each worker imports the engine and loads its compiled kernels now, not in its first
+        # partition (measured 2–3 s of a 250,000-row partition's 0.7 s otherwise)
+        client.run(warm_up)
         yield client

@@ -23,23 +23,16 @@ import pandas as pd
 
 import growth_charts
 from api.commands.errors import fail
+from api.commands.survey_task import Z_COLUMNS, shown
 from health.exchange.errors import ExchangeError
 
 FORMATS = (".csv", ".parquet", ".dta", ".sav")
-Z_COLUMNS = ("zlen", "zwei", "zwfl", "zbmi")
 MEASURED = ("age_days", "age_months", "weight", "lenhei", "headc", "armc", "triskin", "subskin")
 CODED = ("sex", "oedema", "measure")
 
 
 class InputFileError(ExchangeError):
     """A survey file that cannot be used, located as an import's error is (file, line, column)."""
-
-
-def shown(value: object) -> str:
-    """A cell value as the user wrote it (numpy scalars as plain numbers)."""
-    if hasattr(value, "item"):
-        value = value.item()
-    return repr(value)
 
 
 class SurveyFile:

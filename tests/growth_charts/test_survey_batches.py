@@ -5,6 +5,7 @@ bad partition is named by its file and row."""
 from __future__ import annotations
 
 import itertools
+import os
 import warnings
 from pathlib import Path
 
@@ -366,3 +367,88 @@ def test_the_default_local_cluster(tmp_path, dataset):
                  "--workers", "2")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert_same_table(table_of(there), table_of(here))
+
+
+# what a worker imports -------------------------------------------------------------------------
+
+# what a z-score task must not load on a worker: the driver's side and the web service
+DRIVER_ONLY = ("api.commands.survey_batches", "api.commands.survey_file", "api.cli", "health")
+
+UNPICKLE_AND_RUN = """
+import pickle, sys
+task, args = pickle.loads(sys.stdin.buffer.read())
+print(task(*args))
+print(' '.join(sorted(sys.modules)))
+"""
+
+
+def test_a_zscore_task_unpickles_and_runs_without_the_driver_modules(tmp_path, dataset):
+    """A task as Dask ships it (cloudpickle of the function and its ``Part``), run in a fresh
+    interpreter: it writes the single-process path's file and imports neither
+    ``api.commands.survey_batches`` nor ``survey_file`` nor ``health``."""
+    import subprocess
+    import sys
+
+    import cloudpickle
+
+    from api.commands import survey_task
+
+    part = survey_batches.dataset_parts(dataset)[3]
+    assert type(part).__module__ == "api.commands.survey_task"
+    out = tmp_path / "part.parquet"
+    payload = cloudpickle.dumps((survey_task.zscore_part_to, (part, "who-anthro", str(out), False)))
+    done = subprocess.run([sys.executable, "-c", UNPICKLE_AND_RUN], input=payload,
+                          capture_output=True, check=True)  # fmt: skip
+    rows, modules = done.stdout.decode().splitlines()
+    assert int(rows) == part.rows
+    loaded = set(modules.split())
+    assert "api.commands.survey_task" in loaded and "growth_charts" in loaded
+    assert not [m for m in loaded if m.startswith(DRIVER_ONLY)]
+    expected = survey_task.zscore_part(part, "who-anthro")
+    pd.testing.assert_frame_equal(pd.read_parquet(out), expected)
+
+
+def test_a_bad_partition_error_travels_without_the_driver_modules():
+    """``PartError`` pickles by reference to ``survey_task`` and becomes the command's error on
+    the driver only."""
+    import pickle
+
+    from api.commands.survey_file import InputFileError
+    from api.commands.survey_task import PartError
+
+    error = pickle.loads(pickle.dumps(PartError("f.parquet", "'x' is not valid", 17, "sex")))
+    assert b"survey_batches" not in pickle.dumps(error)
+    made = error.input_error()
+    assert isinstance(made, InputFileError)
+    assert (made.file, made.column, made.reason) == ("f.parquet", "sex", "row 17: 'x' is not valid")
+
+
+def test_warm_up_leaves_nothing_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    from api.commands.survey_task import warm_up
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert warm_up() >= 0
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_zscore_on_the_default_local_cluster(tmp_path, dataset):
+    """No ``--scheduler``: worker processes, warmed up, write the single-process path's files
+    and never import the driver's modules."""
+    here, there = tmp_path / "here", tmp_path / "there"
+    survey_batches.zscore_dataset(dataset, here, "who-anthro")
+    with survey_batches.dask_client(None, 2) as client:
+        survey_batches.zscore_dataset(dataset, there, "who-anthro", client)
+        # eval, a builtin, runs on the worker without shipping any module of this test
+        modules = client.run(eval, "sorted(__import__('sys').modules)")
+        threads = client.nthreads()
+        processes = client.run(eval, "__import__('os').getpid()")
+    assert sorted(threads.values()) == [1, 1]
+    assert len(set(processes.values())) == 2 and os.getpid() not in processes.values()
+    for loaded in modules.values():
+        assert "api.commands.survey_task" in loaded
+        assert not [m for m in loaded if m.startswith(DRIVER_ONLY)]
+    for name in sorted(p.name for p in here.iterdir()):
+        assert (here / name).read_bytes() == (there / name).read_bytes()
