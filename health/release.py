@@ -151,19 +151,54 @@ def newborn_year(
          tuple(part.counted(today) for part in p.parts()))
         for p in whole.calendar()
     ]  # fmt: skip
-    counts: dict[tuple[str, Period], Counts] = {}
-    relations: list[Relation[tuple[str, Period]]] = []
-    for code in tree:
-        months = monthly.get(code, [(0, 0)] * 12)
+    # The rule is solved on row numbers, not on (code, period) keys (whose hashing dominated):
+    # row (area a, period u) is a × len(periods) + u, u numbering the distinct counted periods
+    # (in January the year, its first quarter and January are one period: one row, as before).
+    # The numbering is one-to-one and keeps the order of rows and relations, so the decisions
+    # are those of the (code, period) keys.
+    number: dict[Period, int] = {}
+    for counted, *_, parts in spans:
+        for p in (counted, *parts):
+            number.setdefault(p, len(number))
+    periods, width = list(number), len(number)
+    codes = list(tree)
+    gaps: dict[tuple[int, int], int] = {}  # target_gap of (numerator, denominator), computed once
+    empty = [(0, 0)] * 12
+    counts_n: dict[int, Counts] = {}
+    relations: list[Relation[int]] = []
+    for a, code in enumerate(codes):
+        months = monthly.get(code, empty)
+        cum_n, cum_d = [0], [0]  # sums of months 1 … m, m = 0 … 12
+        for n, d in months:
+            cum_n.append(cum_n[-1] + n)
+            cum_d.append(cum_d[-1] + d)
+        base = a * width
         for counted, first, last, parts in spans:
-            num = sum(n for n, _ in months[first - 1 : last])
-            den = sum(d for _, d in months[first - 1 : last])
-            counts[(code, counted)] = Counts(num, den, target_gap(num, den, target))
+            num = cum_n[last] - cum_n[first - 1]
+            den = cum_d[last] - cum_d[first - 1]
+            gap = gaps.get((num, den))
+            if gap is None:
+                gap = gaps[(num, den)] = target_gap(num, den, target)
+            counts_n[base + number[counted]] = Counts(num, den, gap)
             if parts:
-                relations.append(Relation((code, counted), tuple((code, p) for p in parts)))
+                relations.append(
+                    Relation(base + number[counted], tuple(base + number[p] for p in parts))
+                )
+    index = {code: a for a, code in enumerate(codes)}
+    below = [(index[up], [index[c] for c in subs]) for up, subs in _children(tree).items()]
     for counted, *_ in spans:
-        relations += _tree_relations(tree, lambda code, p=counted: (code, p))
-    return NewbornYear(year, counts, suppress(counts, relations, threshold=threshold))
+        u = number[counted]
+        relations += [
+            Relation(up * width + u, tuple(c * width + u for c in subs)) for up, subs in below
+        ]
+    hidden_n = suppress(counts_n, relations, threshold=threshold)
+    counts: dict[tuple[str, Period], Counts] = {}
+    hidden: dict[tuple[str, Period], Hidden] = {}
+    for k, row in counts_n.items():
+        key = (codes[k // width], periods[k % width])
+        counts[key] = row
+        hidden[key] = hidden_n[k]
+    return NewbornYear(year, counts, hidden)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
+import numpy as np
+
 SMALL_COUNT = 5
 """Counts from 1 to ``SMALL_COUNT − 1`` children are hidden (coverage.md §5)."""
 MARK = "<5"
@@ -106,90 +108,173 @@ def suppress(
 
     Every key of a relation must be a key of ``rows``; ``fixed`` rows keep their decision.
     Deterministic: the same rows and relations in the same order give the same decisions.
+
+    Work: the repair visits (relation, count) pairs from a queue, a pair again whenever a row it
+    holds gets a count hidden. Rows are numbered once (the repair hashes no key) and the
+    structure is built with numpy in flat arrays (few Python objects: little garbage-collector
+    work on large tables). Each relation keeps, per count, the sum, number and largest of its
+    hidden parts' counts, which only grow (a hidden count stays hidden), and, built when first
+    needed, its candidate parts sorted by (count, position), read from a cursor that only moves
+    forward. A step then costs O(1) amortised instead of a rescan of the relation's parts; the
+    steps are those of the plain rescan, in the same order (tests/health/
+    test_suppression_speed.py holds the two equal on random tables).
     """
     fixed = dict(fixed or {})
     rels = list(relations)
-    hidden: dict[Count, set[K]] = {"numerator": set(), "denominator": set()}
-    for key, counts in rows.items():
-        if key in fixed:
-            if fixed[key].numerator:
-                hidden["numerator"].add(key)
-            if fixed[key].denominator:
-                hidden["denominator"].add(key)
-            continue
-        if _small(counts.denominator, threshold):
-            hidden["denominator"].add(key)
-            hidden["numerator"].add(key)
-        if _small(counts.numerator, threshold) or _small(counts.gap, threshold):
-            hidden["numerator"].add(key)
-    member: dict[K, list[int]] = {}
-    for index, rel in enumerate(rels):
-        for key in (rel.total, *rel.parts):
-            member.setdefault(key, []).append(index)
-    rest_protects: set[tuple[int, Count]] = set()
-    queue = deque((index, count) for index in range(len(rels)) for count in COUNTS)
-    waiting = set(queue)
-    while queue:
-        item = queue.popleft()
-        waiting.discard(item)
-        index, count = item
-        changed = _repair(rels[index], count, rows, hidden, fixed, rest_protects, index)
-        for key, counts_changed in changed:
-            for other in member.get(key, ()):
-                for c in counts_changed:
-                    if (other, c) not in waiting:
-                        waiting.add((other, c))
-                        queue.append((other, c))
-    return {key: Hidden(key in hidden["numerator"], key in hidden["denominator"]) for key in rows}
+    keys = list(rows)
+    return _repair(keys, list(rows.values()), rels, fixed, threshold)
 
 
-def _protected(
-    rel: Relation[K], count: Count, rows: Mapping[K, Counts], hidden_keys: set[K], rest: int
-) -> bool:
-    """Rule 3 for one relation and one count; ``rest`` is the protecting rest (0 if none)."""
-    values = [getattr(rows[p], count) for p in rel.parts if p in hidden_keys]
-    mass = sum(values) + rest
-    if rel.total in hidden_keys:
-        return mass > 0
-    return not values or mass - max(values) > 0
+_DECISIONS = {
+    (n, d): Hidden(numerator=n, denominator=d) for n in (False, True) for d in (False, True)
+}  # the four decisions, shared (frozen)
+
+
+def _grouped(
+    row: np.ndarray, rel: np.ndarray, n_rows: int
+) -> tuple[list[int], list[int], list[int]]:
+    """Per row, its distinct relations in increasing order (flat), how often the row is in each,
+    and each row's first index into the flat lists (``n_rows + 1`` offsets)."""
+    order = np.lexsort((rel, row))
+    row, rel = row[order], rel[order]
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = (row[1:] != row[:-1]) | (rel[1:] != rel[:-1])
+    starts = np.flatnonzero(first)
+    times = np.diff(np.append(starts, len(row)))
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row[starts], minlength=n_rows), out=offsets[1:])
+    return rel[starts].tolist(), times.tolist(), offsets.tolist()
 
 
 def _repair(
-    rel: Relation[K],
-    count: Count,
-    rows: Mapping[K, Counts],
-    hidden: dict[Count, set[K]],
-    fixed: Mapping[K, Hidden],
-    rest_protects: set[tuple[int, Count]],
-    index: int,
-) -> list[tuple[K, tuple[Count, ...]]]:
-    """Hide what rule 3 asks for in ``rel`` (one step); the rows changed and their counts."""
-    keys = hidden[count]
-    rest = getattr(rows[rel.total], count) - sum(getattr(rows[p], count) for p in rel.parts)
-    rest = max(0, rest)
-    protecting = rest if (index, count) in rest_protects else 0
-    if _protected(rel, count, rows, keys, protecting):
-        return []
-    candidates = [
-        (getattr(rows[p], count), position, p)
-        for position, p in enumerate(rel.parts)
-        if p not in keys and p not in fixed and getattr(rows[p], count) > 0
-    ]
-    if candidates:
-        chosen = min(candidates, key=lambda c: (c[0], c[1]))[2]
-        return [(chosen, _hide(chosen, count, hidden))]
-    if rest > 0 and not protecting:
-        rest_protects.add((index, count))
-        return []
-    if rel.total not in keys and rel.total not in fixed:
-        return [(rel.total, _hide(rel.total, count, hidden))]
-    return []  # nothing left to hide (cannot happen with counts that add up; see the tests)
+    keys: list[K],
+    values: list[Counts],
+    rels: list[Relation[K]],
+    fixed: dict[K, Hidden],
+    threshold: int,
+) -> dict[K, Hidden]:
+    """:func:`suppress` on rows numbered 0 … n−1 (their order in ``rows``); count 0 is the
+    numerator, 1 the denominator (the order of :data:`COUNTS`)."""
+    n_rows, n_rels = len(keys), len(rels)
+    number = {key: i for i, key in enumerate(keys)}
+    num = np.fromiter((c.numerator for c in values), dtype=np.int64, count=n_rows)
+    den = np.fromiter((c.denominator for c in values), dtype=np.int64, count=n_rows)
+    gap = np.fromiter((c.gap for c in values), dtype=np.int64, count=n_rows)
+    is_fixed = np.fromiter((key in fixed for key in keys), dtype=bool, count=n_rows)
+    # rules 1 and 2: primary suppression, a hidden denominator hides the numerator
+    hid_d = (den > 0) & (den < threshold)
+    hid_n = hid_d | ((num > 0) & (num < threshold)) | ((gap > 0) & (gap < threshold))
+    hid_d &= ~is_fixed
+    hid_n &= ~is_fixed
+    for key, decision in fixed.items():
+        if key in number:
+            hid_n[number[key]] = decision.numerator
+            hid_d[number[key]] = decision.denominator
+    hidden = (
+        bytearray(hid_n.astype(np.uint8).tobytes()),
+        bytearray(hid_d.astype(np.uint8).tobytes()),
+    )
+    fixed_of = bytearray(is_fixed.astype(np.uint8).tobytes())
+    # the relations, flat: part j of relation r is flat[start[r] + j]
+    totals = np.fromiter((number[rel.total] for rel in rels), dtype=np.int64, count=n_rels)
+    sizes = np.fromiter((len(rel.parts) for rel in rels), dtype=np.int64, count=n_rels)
+    flat_np = np.fromiter(
+        (number[p] for rel in rels for p in rel.parts), dtype=np.int64, count=int(sizes.sum())
+    )
+    owner = np.repeat(np.arange(n_rels, dtype=np.int64), sizes)
+    start = np.zeros(n_rels + 1, dtype=np.int64)
+    np.cumsum(sizes, out=start[1:])
+    # a row's relations (as total or part: the rows to revisit) and those it is a part of
+    member, _, member_at = _grouped(
+        np.concatenate((totals, flat_np)), np.concatenate((np.arange(n_rels), owner)), n_rows
+    )
+    part_of, part_times, part_at = _grouped(flat_np, owner, n_rows)
+    value: list[list[int]] = []
+    rest: list[list[int]] = []
+    hsum: list[list[int]] = []
+    hcount: list[list[int]] = []
+    hmax: list[list[int]] = []
+    for val, hid in ((num, hid_n), (den, hid_d)):
+        of_parts = val[flat_np]
+        sums = np.zeros(n_rels, dtype=np.int64)
+        np.add.at(sums, owner, of_parts)
+        shut = hid[flat_np]
+        s = np.zeros(n_rels, dtype=np.int64)
+        np.add.at(s, owner[shut], of_parts[shut])
+        m = np.full(n_rels, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(m, owner[shut], of_parts[shut])
+        cnt = np.bincount(owner[shut], minlength=n_rels)
+        m[cnt == 0] = 0
+        value.append(val.tolist())
+        rest.append(np.maximum(0, val[totals] - sums).tolist())
+        hsum.append(s.tolist())
+        hcount.append(cnt.tolist())
+        hmax.append(m.tolist())
+    total = totals.tolist()
+    flat = flat_np.tolist()
+    first = start.tolist()
+    rest_protects = (bytearray(n_rels), bytearray(n_rels))
+    candidates: list[dict[int, list[int]]] = [{}, {}]
+    cursor: list[dict[int, int]] = [{}, {}]
 
+    def mark(i: int, c: int) -> None:
+        hidden[c][i] = 1
+        v, s, n, m = value[c][i], hsum[c], hcount[c], hmax[c]
+        for j in range(part_at[i], part_at[i + 1]):
+            r, times = part_of[j], part_times[j]
+            s[r] += v * times
+            m[r] = v if n[r] == 0 else max(m[r], v)
+            n[r] += times
 
-def _hide(key: K, count: Count, hidden: dict[Count, set[K]]) -> tuple[Count, ...]:
-    """Hide ``count`` of ``key`` (a denominator takes the numerator with it, rule 2)."""
-    hidden[count].add(key)
-    if count == "denominator" and key not in hidden["numerator"]:
-        hidden["numerator"].add(key)
-        return ("denominator", "numerator")
-    return (count,)
+    def smallest_shown(r: int, c: int) -> int:
+        """The shown, not fixed part of ``r`` with the smallest count ``c`` ≥ 1 (ties: the
+        first in the relation's order), or −1."""
+        order = candidates[c].get(r)
+        if order is None:
+            val = value[c]
+            ranked = sorted(
+                (val[p], position, p)
+                for position, p in enumerate(flat[first[r] : first[r + 1]])
+                if not fixed_of[p] and val[p] > 0
+            )
+            order = candidates[c][r] = [p for _, _, p in ranked]
+        hid, at = hidden[c], cursor[c].get(r, 0)
+        while at < len(order) and hid[order[at]]:
+            at += 1  # hidden counts stay hidden: the cursor never goes back
+        cursor[c][r] = at
+        return order[at] if at < len(order) else -1
+
+    queue = deque(range(2 * n_rels))  # item 2r + c: relation r, count c (numerator first)
+    waiting = bytearray([1]) * (2 * n_rels)
+    while queue:
+        item = queue.popleft()
+        waiting[item] = 0
+        r, c = item >> 1, item & 1
+        hid = hidden[c]
+        t = total[r]
+        protecting = rest[c][r] if rest_protects[c][r] else 0
+        mass = hsum[c][r] + protecting
+        if hid[t]:
+            if mass > 0:
+                continue
+        elif hcount[c][r] == 0 or mass - hmax[c][r] > 0:
+            continue
+        chosen = smallest_shown(r, c)
+        if chosen < 0:
+            if rest[c][r] > 0 and not protecting:
+                rest_protects[c][r] = 1
+                continue
+            if hid[t] or fixed_of[t]:
+                continue  # nothing left to hide (cannot happen with counts that add up)
+            chosen = t
+        mark(chosen, c)  # a denominator takes the numerator with it (rule 2)
+        both = c == 1 and not hidden[0][chosen]
+        if both:
+            mark(chosen, 0)
+        for other in member[member_at[chosen] : member_at[chosen + 1]]:
+            for follow in (2 * other + 1, 2 * other) if both else (2 * other + c,):
+                if not waiting[follow]:
+                    waiting[follow] = 1
+                    queue.append(follow)
+    hid_n_out, hid_d_out = hidden
+    return {key: _DECISIONS[(bool(hid_n_out[i]), bool(hid_d_out[i]))] for i, key in enumerate(keys)}
