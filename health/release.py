@@ -161,6 +161,9 @@ def newborn_year(
         for p in (counted, *parts):
             number.setdefault(p, len(number))
     periods, width = list(number), len(number)
+    numbered = [
+        (number[c], first, last, [number[p] for p in parts]) for c, first, last, parts in spans
+    ]
     codes = list(tree)
     gaps: dict[tuple[int, int], int] = {}  # target_gap of (numerator, denominator), computed once
     empty = [(0, 0)] * 12
@@ -173,21 +176,18 @@ def newborn_year(
             cum_n.append(cum_n[-1] + n)
             cum_d.append(cum_d[-1] + d)
         base = a * width
-        for counted, first, last, parts in spans:
+        for u, first, last, parts_u in numbered:
             num = cum_n[last] - cum_n[first - 1]
             den = cum_d[last] - cum_d[first - 1]
             gap = gaps.get((num, den))
             if gap is None:
                 gap = gaps[(num, den)] = target_gap(num, den, target)
-            counts_n[base + number[counted]] = Counts(num, den, gap)
-            if parts:
-                relations.append(
-                    Relation(base + number[counted], tuple(base + number[p] for p in parts))
-                )
+            counts_n[base + u] = Counts(num, den, gap)
+            if parts_u:
+                relations.append(Relation(base + u, tuple(base + p for p in parts_u)))
     index = {code: a for a, code in enumerate(codes)}
     below = [(index[up], [index[c] for c in subs]) for up, subs in _children(tree).items()]
-    for counted, *_ in spans:
-        u = number[counted]
+    for u, *_ in numbered:
         relations += [
             Relation(up * width + u, tuple(c * width + u for c in subs)) for up, subs in below
         ]
