@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 from litestar.testing import TestClient
 
+from api import sessions
 from api.stores import DatabaseStore
 from screening.feeding import single as single_recall
 from tests.api.api_world import World, breast_milk_only, login
@@ -64,6 +66,9 @@ def test_failed_write_releases_the_sqlite_lock_before_the_response_is_sent(
 
     login(app_client, "parent1")
     monkeypatch.setattr(DatabaseStore, "set", probing_set)
+    # a session is stored again only when its last-request time moves: a minute and more later
+    later = time.time() + 2 * sessions.SEEN_STEP_S
+    monkeypatch.setattr(sessions, "clock", lambda: later)
     implausible = {"measured_on": "2026-06-01", "source": "home", "weight_kg": 30.0,
                    "length_cm": 60.0, "measure": "L"}  # fmt: skip
     url = f"/api/v1/children/{world.own_child}/measurements"
