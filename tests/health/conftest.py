@@ -11,6 +11,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,18 +59,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_engine() -> Iterator[Engine]:
-    """An engine bound to a fresh, migrated schema of database ``test``."""
-    if PG_SKIP_REASON:
-        pytest.skip(PG_SKIP_REASON)
-    schema = f"ch_test_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def private_schema(prefix: str) -> Iterator[Engine]:
+    """An engine bound to an empty schema of its own in database ``test`` (named ``prefix``
+    and a random suffix), dropped with everything in it afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = make_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
     engine.info_url = f"{PG_URL}?options=-csearch_path%3D{schema}"  # type: ignore[attr-defined]
-    upgrade(engine)
     try:
         yield engine
     finally:
@@ -77,6 +76,23 @@ def pg_engine() -> Iterator[Engine]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_engine() -> Iterator[Engine]:
+    """An engine bound to a fresh, migrated schema of database ``test``."""
+    if PG_SKIP_REASON:
+        pytest.skip(PG_SKIP_REASON)
+    with private_schema("ch_test") as engine:
+        upgrade(engine)
+        yield engine
+
+
+@pytest.fixture
+def private_pg() -> Iterator[Engine]:
+    """An empty schema of its own (migrated up and down by the test), dropped afterwards."""
+    with private_schema("ch_private") as engine:
+        yield engine
 
 
 def _truncate_all(engine: Engine) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,7 +52,7 @@ from health.pipeline import (
     record_milestones,
 )
 from health.registry import create_child, create_user
-from tests.health.conftest import PG_SKIP_REASON, PG_URL, _truncate_all
+from tests.health.conftest import PG_SKIP_REASON, _truncate_all
 from tests.health.health_builders import build_geography
 
 pg_only = pytest.mark.skipif(PG_SKIP_REASON is not None, reason=PG_SKIP_REASON or "")
@@ -349,23 +348,6 @@ def test_ids_beyond_32_bits_are_written_referenced_and_read_back(beyond_pg: Engi
 
 
 # ---- the migration on a populated database, up and back --------------------------------------
-
-
-@pytest.fixture
-def private_pg() -> Iterator[Engine]:
-    """An empty schema of its own (migrated up and down by the test), dropped afterwards."""
-    schema = f"ch_ids_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _seed_0009(engine: Engine) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,27 +23,10 @@ from health.db import make_engine
 from health.exchange import ExchangeError, import_folder
 from health.migrate import downgrade, upgrade
 from health.periods import Period
-from tests.health.conftest import PG_SKIP_REASON, PG_URL
+from tests.health.conftest import PG_SKIP_REASON
 from tests.health.test_health_import import FOLDER, TODAY, write
 
 pg_only = pytest.mark.skipif(PG_SKIP_REASON is not None, reason=PG_SKIP_REASON or "")
-
-
-@pytest.fixture
-def private_pg() -> Iterator[Engine]:
-    """An empty schema of its own (migrated up and down by the test), dropped afterwards."""
-    schema = f"ch_part_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _truncate_all(conn: Connection) -> None:
