@@ -131,10 +131,26 @@ def due_segments(
     return segments
 
 
-def per_child(period: Period, params: CoverageParams, *, links: bool) -> Select[Any]:
+def _living_in(areas: Sequence[int] | None) -> list[Any]:
+    """The condition on ``children`` of :func:`per_child`'s ``areas`` (none: every area)."""
+    return [] if areas is None else [C.c.area_id.in_(list(areas))]
+
+
+def _checks_of(areas: Sequence[int] | None) -> list[Any]:
+    """The condition on ``checks`` of :func:`per_child`'s ``areas``: checks of their children
+    only (walks the checks' child index instead of grouping every check of the period)."""
+    if areas is None:
+        return []
+    return [K.c.child_id.in_(select(C.c.id).where(*_living_in(areas)))]
+
+
+def per_child(
+    period: Period, params: CoverageParams, *, links: bool, areas: Sequence[int] | None = None
+) -> Select[Any]:
     """One row per resident child under the age limit at ``period.end`` with its 0/1 indicator
     flags; with ``links`` also the responsible ``clinic_id`` and the ``facility_id`` it is
-    enrolled in on the period's end date."""
+    enrolled in on the period's end date. ``areas``: only the children living directly in
+    those areas (ids)."""
     start, end = period.start, period.end
     stats = (
         select(
@@ -142,7 +158,7 @@ def per_child(period: Period, params: CoverageParams, *, links: bool) -> Select[
             func.sum(_flag(K.c.kind == "routine")).label("n_routine"),
             func.count().label("n_any"),
         )
-        .where(K.c.check_date.between(start, end))
+        .where(K.c.check_date.between(start, end), *_checks_of(areas))
         .group_by(K.c.child_id)
         .subquery("st")
     )
@@ -207,7 +223,12 @@ def per_child(period: Period, params: CoverageParams, *, links: bool) -> Select[
     facts = (
         select(*columns)
         .select_from(source)
-        .where(C.c.resident == true(), C.c.birth_date > oldest, C.c.birth_date <= end)
+        .where(
+            C.c.resident == true(),
+            C.c.birth_date > oldest,
+            C.c.birth_date <= end,
+            *_living_in(areas),
+        )
         .offset(0)
         .subquery("facts")
     )
@@ -266,6 +287,92 @@ def _units(
     ]
 
 
+AreaSums = dict[tuple[int, int], tuple[int, ...]]
+"""(area id, part) → the sums of a :data:`KIND_COLUMNS` kind over the children living directly
+in that area (part: the birth month for ``newborn_months``, else 0)."""
+
+
+def area_sums_select(
+    kind: str, period: Period, params: CoverageParams, areas: Sequence[int] | None = None
+) -> Select[Any]:
+    """The aggregation behind :data:`AreaSums` for ``kind`` (see :data:`KIND_COLUMNS`):
+    ``area_id``, ``part`` and one sum per column named ``v0``, ``v1`` …, over the resident
+    children under the age limit at ``period.end`` (only those living in ``areas`` if given)."""
+    if kind == "screens":
+        sub = screen_per_child(period, params, areas).subquery("spc")
+    else:
+        sub = per_child(period, params, links=False, areas=areas).subquery("pc")
+    # "+ 0": group by value, so SQLite scans the table instead of walking the area index
+    # with one random row lookup per child
+    area = (sub.c.area_id + 0).label("area_id")
+    if kind == "newborn_months":
+        year = period.start.year
+        months = [Period.month(year, m) for m in range(1, 13)]
+        born = [(sub.c.birth_date.between(p.start, p.end), p.start.month) for p in months]
+        part = case(*born, else_=0).label("part")
+        sums = [func.sum(sub.c.newborn_num).label("v0"), func.count().label("v1")]
+        return select(area, part, *sums).where(sub.c.newborn_den == 1).group_by(area, part)
+    if kind not in KIND_COLUMNS:
+        raise CoverageRequestError(f"unknown kind of sums '{kind}'")
+    names = KIND_COLUMNS[kind]
+    sums = [func.coalesce(func.sum(sub.c[n]), 0).label(f"v{i}") for i, n in enumerate(names)]
+    return select(area, literal(0).label("part"), *sums).group_by(area)
+
+
+def area_sums(
+    session: Session, kind: str, period: Period, params: CoverageParams, *, kept: bool = False
+) -> AreaSums:
+    """:data:`AreaSums` of ``kind`` for ``period``: with ``kept``, from the sums the database
+    keeps up to date (:func:`health.tally.kept_sums`, when the session's engine allows it),
+    else aggregated now; the two are equal."""
+    if kept:
+        from health import tally
+
+        found = tally.kept_sums(session, kind, period, params)
+        if found is not None:
+            return found
+    _tune(session)
+    width = len(KIND_COLUMNS[kind])
+    return {
+        (int(r[0]), int(r[1])): tuple(int(v or 0) for v in r[2 : 2 + width])
+        for r in session.execute(area_sums_select(kind, period, params))
+    }
+
+
+def roll_up(
+    session: Session, sums: AreaSums, level: str | None, scope_id: int | None
+) -> dict[tuple[int, int], list[int]]:
+    """``sums`` of the areas children live in, added up to every area of ``level`` (or of every
+    level, :data:`ALL_LEVELS`) above or at them: (area id, part) → sums. ``scope_id``: only the
+    children living in that area or below it."""
+    pairs = select(AA.c.area_id, AA.c.ancestor_id).join(A, A.c.id == AA.c.ancestor_id)
+    if level != ALL_LEVELS:
+        pairs = pairs.where(A.c.level == level)
+    up: dict[int, list[int]] = {}
+    for area_id, ancestor_id in session.execute(pairs):
+        up.setdefault(int(area_id), []).append(int(ancestor_id))
+    inside: set[int] | None = None
+    if scope_id is not None:
+        inside = {
+            int(a)
+            for a in session.execute(
+                select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)
+            ).scalars()
+        }
+    out: dict[tuple[int, int], list[int]] = {}
+    for (area_id, part), values in sums.items():
+        if inside is not None and area_id not in inside:
+            continue
+        for unit in up.get(area_id, ()):
+            total = out.get((unit, part))
+            if total is None:
+                out[(unit, part)] = list(values)
+            else:
+                for i, v in enumerate(values):
+                    total[i] += v
+    return out
+
+
 def _counts(
     session: Session,
     period: Period,
@@ -273,16 +380,27 @@ def _counts(
     by: By,
     level: str | None,
     scope_id: int | None,
+    kept: bool = False,
 ) -> dict[int, dict[str, int]]:
     """Numerators and denominators per unit id, computed in the database.
 
     ``by="area"`` groups children by their ancestor area at ``level`` (checked by the caller;
-    ``"all"``: every area of every level, still one pass over the children); ``"clinic"`` /
-    ``"facility"`` by the responsible clinic / the facility of enrolment. ``scope_id`` limits
-    the children to those living in that area (id) or below it.
+    ``"all"``: every area of every level, from one pass over the children, or from the kept
+    sums with ``kept``); ``"clinic"`` / ``"facility"`` by the responsible clinic / the facility
+    of enrolment. ``scope_id`` limits the children to those living in that area (id) or below
+    it.
     """
+    names = _names()
+    if by == "area":
+        sums = area_sums(session, "coverage", period, params, kept=kept)
+        return {
+            unit: dict(zip(names, values, strict=True))
+            for (unit, _), values in roll_up(session, sums, level, scope_id).items()
+        }
+    if by not in ("clinic", "facility"):
+        raise CoverageRequestError(f"grouping '{by}' is not one of area, clinic, facility")
     _tune(session)
-    children = per_child(period, params, links=by != "area")
+    children = per_child(period, params, links=True)
     if scope_id is not None:
         children = children.where(
             children.selected_columns.area_id.in_(
@@ -290,31 +408,10 @@ def _counts(
             )
         )
     sub = children.subquery("pc")
-    if by == "area":
-        # "+ 0": group by value, so SQLite scans the table instead of walking the area index
-        # with one random row lookup per child
-        area = (sub.c.area_id + 0).label("area_id")
-        per_area = select(area, *_sums(sub)).group_by(area).subquery("pa")
-        key = AA.c.ancestor_id
-        stmt = (
-            select(key.label("unit_id"), *[func.sum(per_area.c[n]).label(n) for n in _names()])
-            .select_from(
-                per_area.join(AA, AA.c.area_id == per_area.c.area_id).join(
-                    A,
-                    and_(A.c.id == AA.c.ancestor_id, A.c.level == level)
-                    if level != ALL_LEVELS
-                    else A.c.id == AA.c.ancestor_id,
-                )
-            )
-            .group_by(key)
-        )
-    elif by in ("clinic", "facility"):
-        key = sub.c.clinic_id if by == "clinic" else sub.c.facility_id
-        stmt = select(key.label("unit_id"), *_sums(sub)).where(key.is_not(None)).group_by(key)
-    else:
-        raise CoverageRequestError(f"grouping '{by}' is not one of area, clinic, facility")
+    key = sub.c.clinic_id if by == "clinic" else sub.c.facility_id
+    stmt = select(key.label("unit_id"), *_sums(sub)).where(key.is_not(None)).group_by(key)
     return {
-        int(row.unit_id): {n: int(row._mapping[n] or 0) for n in _names()}
+        int(row.unit_id): {n: int(row._mapping[n] or 0) for n in names}
         for row in session.execute(stmt)
     }
 
@@ -344,13 +441,15 @@ def coverage(
     level: str | None = "township",
     within_area: str | None = None,
     params: CoverageParams | None = None,
+    kept: bool = False,
 ) -> list[CoverageRow]:
-    """Coverage rows for every unit (sorted by code) and each of the three indicators."""
+    """Coverage rows for every unit (sorted by code) and each of the three indicators; with
+    ``kept`` (areas only) from the sums the database keeps (:mod:`health.tally`)."""
     params = params or load_schedule().coverage
     if by == "area":
         _check_level(level)
     scope_id = _area_id(session, within_area) if within_area is not None else None
-    counts = _counts(session, period, params, by, level, scope_id)
+    counts = _counts(session, period, params, by, level, scope_id, kept)
     targets = _targets(params)
     rows = []
     for unit_id, code, name in _units(session, by, level, scope_id):
@@ -371,7 +470,11 @@ def coverage(
 
 
 def newborn_by_month(
-    session: Session, period: Period, params: CoverageParams | None = None
+    session: Session,
+    period: Period,
+    params: CoverageParams | None = None,
+    *,
+    kept: bool = False,
 ) -> dict[str, list[tuple[int, int]]]:
     """Newborn visits of ``period`` (inside one calendar year) by month of birth, for every area
     at every level: area code → 12 ``(numerator, denominator)`` pairs, January first.
@@ -379,37 +482,18 @@ def newborn_by_month(
     The same per-child facts as :func:`coverage` (:func:`per_child`): a child born in month m
     has the same newborn flags in a month, quarter or year that holds m (the visit window is
     the 28 days after birth), so each month's pair is the month's newborn figure and their sums
-    are the quarter's and the year's. Areas with no newborn get twelve ``(0, 0)``.
+    are the quarter's and the year's. Areas with no newborn get twelve ``(0, 0)``. ``kept`` as
+    in :func:`coverage`.
     """
     if period.start.year != period.end.year:
         raise CoverageRequestError("newborn visits by month need a period inside one year")
     params = params or load_schedule().coverage
-    _tune(session)
-    sub = per_child(period, params, links=False).subquery("pc")
-    year = period.start.year
-    months = [Period.month(year, m) for m in range(1, 13)]
-    born = [(sub.c.birth_date.between(p.start, p.end), p.start.month) for p in months]
-    month = case(*born, else_=0).label("month")
-    area = (sub.c.area_id + 0).label("area_id")  # group by value, as in _counts
-    per_area = (
-        select(area, month, func.sum(sub.c.newborn_num).label("num"), func.count().label("den"))
-        .where(sub.c.newborn_den == 1)
-        .group_by(area, month)
-        .subquery("pm")
-    )
-    stmt = (
-        select(A.c.code, per_area.c.month, func.sum(per_area.c.num), func.sum(per_area.c.den))
-        .select_from(
-            per_area.join(AA, AA.c.area_id == per_area.c.area_id).join(
-                A, A.c.id == AA.c.ancestor_id
-            )
-        )
-        .group_by(A.c.code, per_area.c.month)
-    )
-    out = {str(code): [(0, 0)] * 12 for code in session.execute(select(A.c.code)).scalars()}
-    for code, m, num, den in session.execute(stmt):
-        if 1 <= int(m) <= 12:
-            out[str(code)][int(m) - 1] = (int(num or 0), int(den or 0))
+    sums = area_sums(session, "newborn_months", period, params, kept=kept)
+    codes = {int(i): str(c) for i, c in session.execute(select(A.c.id, A.c.code))}
+    out = {str(code): [(0, 0)] * 12 for code in codes.values()}
+    for (unit, month), (num, den) in roll_up(session, sums, ALL_LEVELS, None).items():
+        if 1 <= month <= 12:
+            out[str(codes[unit])][month - 1] = (num, den)
     return out
 
 
@@ -491,14 +575,17 @@ def _screened(screen: str) -> Any:
     return or_(*(c.is_not(None) for c in either))
 
 
-def screen_per_child(period: Period, params: CoverageParams) -> Select[Any]:
+def screen_per_child(
+    period: Period, params: CoverageParams, areas: Sequence[int] | None = None
+) -> Select[Any]:
     """One row per resident child under the age limit at ``period.end`` (the base of
     :func:`per_child`) with, per screen, ``<screen>_den`` (a screen due in the period) and
-    ``<screen>_num`` (as many checks dated in the period carrying its result as screens due)."""
+    ``<screen>_num`` (as many checks dated in the period carrying its result as screens due);
+    ``areas`` as in :func:`per_child`."""
     start, end = period.start, period.end
     stats = (
         select(K.c.child_id, *(func.sum(_flag(_screened(s))).label(f"n_{s}") for s in SCREENS))
-        .where(K.c.check_date.between(start, end))
+        .where(K.c.check_date.between(start, end), *_checks_of(areas))
         .group_by(K.c.child_id)
         .subquery("sst")
     )
@@ -518,7 +605,12 @@ def screen_per_child(period: Period, params: CoverageParams) -> Select[Any]:
     facts = (
         select(C.c.id.label("child_id"), C.c.area_id, *dues)
         .select_from(C.outerjoin(stats, stats.c.child_id == C.c.id))
-        .where(C.c.resident == true(), C.c.birth_date > oldest, C.c.birth_date <= end)
+        .where(
+            C.c.resident == true(),
+            C.c.birth_date > oldest,
+            C.c.birth_date <= end,
+            *_living_in(areas),
+        )
         .offset(0)
         .subquery("sfacts")
     )
@@ -540,43 +632,20 @@ def screening_coverage(
     level: str | None = ALL_LEVELS,
     within_area: str | None = None,
     params: CoverageParams | None = None,
+    kept: bool = False,
 ) -> list[CoverageRow]:
     """Screening-test coverage per area (every level by default), one row per area and screen,
     indicator ``screen_<screen>``: numerator children screened, denominator children due (see
-    :func:`screen_per_child`), target :data:`SCREEN_TARGET`. One SQL aggregation."""
+    :func:`screen_per_child`), target :data:`SCREEN_TARGET`. One SQL aggregation (or the kept
+    sums with ``kept``, as in :func:`coverage`)."""
     params = params or load_schedule().coverage
     _check_level(level)
     scope_id = _area_id(session, within_area) if within_area is not None else None
-    _tune(session)
-    children = screen_per_child(period, params)
-    if scope_id is not None:
-        children = children.where(
-            children.selected_columns.area_id.in_(
-                select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)
-            )
-        )
-    sub = children.subquery("spc")
-    names = [f"{s}_{part}" for s in SCREENS for part in ("den", "num")]
-    area = (sub.c.area_id + 0).label("area_id")
-    per_area = (
-        select(area, *(func.sum(sub.c[n]).label(n) for n in names)).group_by(area).subquery("spa")
-    )
-    joined = per_area.join(AA, AA.c.area_id == per_area.c.area_id).join(
-        A,
-        and_(A.c.id == AA.c.ancestor_id, A.c.level == level)
-        if level != ALL_LEVELS
-        else A.c.id == AA.c.ancestor_id,
-    )
-    stmt = (
-        select(
-            AA.c.ancestor_id.label("unit_id"), *(func.sum(per_area.c[n]).label(n) for n in names)
-        )
-        .select_from(joined)
-        .group_by(AA.c.ancestor_id)
-    )
+    names = KIND_COLUMNS["screens"]
+    sums = area_sums(session, "screens", period, params, kept=kept)
     counts = {
-        int(row.unit_id): {n: int(row._mapping[n] or 0) for n in names}
-        for row in session.execute(stmt)
+        unit: dict(zip(names, values, strict=True))
+        for (unit, _), values in roll_up(session, sums, level, scope_id).items()
     }
     rows = []
     for unit_id, code, name in _units(session, "area", level, scope_id):
@@ -593,3 +662,13 @@ def screening_coverage(
                 )
             )
     return rows
+
+
+KIND_COLUMNS: dict[str, tuple[str, ...]] = {
+    "coverage": tuple(name for pair in _FLAG.values() for name in pair),
+    "screens": tuple(f"{s}_{part}" for s in SCREENS for part in ("den", "num")),
+    "newborn_months": ("num", "den"),
+}
+"""The kinds of :data:`AreaSums` and their columns (``v0`` … in this order): the management
+rates' flags (:func:`per_child`), the screens' (:func:`screen_per_child`), and the newborn
+visits by birth month (numerator, denominator)."""

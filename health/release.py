@@ -139,12 +139,16 @@ def newborn_year(
     tree: AreaTree,
     params: CoverageParams | None = None,
     threshold: int = SMALL_COUNT,
+    *,
+    kept: bool = False,
 ) -> NewbornYear:
     """Newborn visits of ``year`` by area and whole period, suppressed together: the tree of
-    each period, and each area's year = its quarters, each quarter = its months."""
+    each period, and each area's year = its quarters, each quarter = its months. ``kept``: the
+    counts from the sums the database keeps (:mod:`health.tally`; for a session that has
+    written nothing uncommitted, as a view's)."""
     params = params or load_schedule().coverage
     whole = CalendarPeriod(year)
-    monthly = newborn_by_month(session, whole.counted(today), params)
+    monthly = newborn_by_month(session, whole.counted(today), params, kept=kept)
     target = params.newborn_target
     spans = [  # each whole period once: (counted period, first month, last month, parts)
         (p.counted(today), p.whole.start.month, p.whole.end.month,
@@ -228,16 +232,18 @@ def area_release(
     newborn: NewbornYear,
     params: CoverageParams | None = None,
     threshold: int = SMALL_COUNT,
+    *,
+    kept: bool = False,
 ) -> AreaRelease:
     """The rows of every area for ``period`` counted on ``today``: infant and 0–6 management
     solved over the area tree of the period; newborn visits as decided in ``newborn`` (the
-    :class:`NewbornYear` of the period's year)."""
+    :class:`NewbornYear` of the period's year). ``kept`` as in :func:`newborn_year`."""
     if newborn.year != period.year:
         raise ValueError(f"newborn decisions of {newborn.year}, not {period.year}")
     counted = period.counted(today)
     rows = {
         (r.unit_code, r.indicator): r
-        for r in coverage(session, counted, by="area", level="all", params=params)
+        for r in coverage(session, counted, by="area", level="all", params=params, kept=kept)
     }
     hidden: dict[tuple[str, str], Hidden] = {}
     for indicator in INDICATORS:
@@ -303,14 +309,17 @@ def screen_release(
     tree: AreaTree,
     params: CoverageParams | None = None,
     threshold: int = SMALL_COUNT,
+    *,
+    kept: bool = False,
 ) -> ScreenRelease:
     """Screening-test coverage of every area for ``period`` counted on ``today``, each screen
     suppressed over the area tree of the period (the rule of the management rates: a screen
-    due in two quarters counts in both, so each period is solved on its own tree)."""
+    due in two quarters counts in both, so each period is solved on its own tree). ``kept`` as
+    in :func:`newborn_year`."""
     counted = period.counted(today)
     rows = {
         (r.unit_code, r.indicator): r
-        for r in screening_coverage(session, counted, level="all", params=params)
+        for r in screening_coverage(session, counted, level="all", params=params, kept=kept)
     }
     hidden: dict[tuple[str, str], Hidden] = {}
     for screen in SCREENS:

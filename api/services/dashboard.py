@@ -353,14 +353,19 @@ class _Figures:
     def newborn(self, year: int) -> release.NewbornYear:
         if year not in self._newborn:
             self._newborn[year] = release.newborn_year(
-                self.session, year, self.at.today, self.tree()
+                self.session, year, self.at.today, self.tree(), kept=True
             )
         return self._newborn[year]
 
     def area_release(self, period: CalendarPeriod) -> AreaRelease:
         if period not in self._areas:
             self._areas[period] = release.area_release(
-                self.session, period, self.at.today, self.tree(), self.newborn(period.year)
+                self.session,
+                period,
+                self.at.today,
+                self.tree(),
+                self.newborn(period.year),
+                kept=True,
             )
         return self._areas[period]
 
@@ -415,7 +420,9 @@ class _Figures:
         """Area ``code``'s screening-test coverage, as released."""
         key = self.screens_key(period, holder)
         if key not in self.found:
-            computed = release.screen_release(self.session, period, self.at.today, self.tree())
+            computed = release.screen_release(
+                self.session, period, self.at.today, self.tree(), kept=True
+            )
             self._keep_areas(
                 lambda up: self.screens_key(period, up), holder, computed.period, computed.of
             )

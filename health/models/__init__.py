@@ -54,6 +54,7 @@ from health.models.records import (
     MilestoneAnswer,
 )
 from health.models.stores import IdempotencyRecord, KeyValue, SignInThrottle
+from health.models.tallies import Tally, TallyArea, TallyChange, TallyState
 
 __all__ = [
     "Area",
@@ -103,6 +104,10 @@ __all__ = [
     "RemeasureRequest",
     "ShareLink",
     "SignInThrottle",
+    "Tally",
+    "TallyArea",
+    "TallyChange",
+    "TallyState",
     "User",
     "UserCreate",
     "UserPublic",
