@@ -131,12 +131,25 @@ def due_segments(
     return segments
 
 
-def _living_in(areas: Sequence[int] | None) -> list[Any]:
+Areas = Sequence[int] | Select[Any] | None
+"""Which areas' children: ids, a query of ids, or None for every area."""
+
+
+def _living_in(areas: Areas) -> list[Any]:
     """The condition on ``children`` of :func:`per_child`'s ``areas`` (none: every area)."""
-    return [] if areas is None else [C.c.area_id.in_(list(areas))]
+    if areas is None:
+        return []
+    return [C.c.area_id.in_(areas if isinstance(areas, Select) else list(areas))]
 
 
-def _checks_of(areas: Sequence[int] | None) -> list[Any]:
+def inside(scope_id: int | None) -> Areas:
+    """The areas of ``scope_id`` and below it, as :data:`Areas` (None: every area)."""
+    if scope_id is None:
+        return None
+    return select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)
+
+
+def _checks_of(areas: Areas) -> list[Any]:
     """The condition on ``checks`` of :func:`per_child`'s ``areas``: checks of their children
     only (walks the checks' child index instead of grouping every check of the period)."""
     if areas is None:
@@ -145,7 +158,7 @@ def _checks_of(areas: Sequence[int] | None) -> list[Any]:
 
 
 def per_child(
-    period: Period, params: CoverageParams, *, links: bool, areas: Sequence[int] | None = None
+    period: Period, params: CoverageParams, *, links: bool, areas: Areas = None
 ) -> Select[Any]:
     """One row per resident child under the age limit at ``period.end`` with its 0/1 indicator
     flags; with ``links`` also the responsible ``clinic_id`` and the ``facility_id`` it is
@@ -293,7 +306,7 @@ in that area (part: the birth month for ``newborn_months``, else 0)."""
 
 
 def area_sums_select(
-    kind: str, period: Period, params: CoverageParams, areas: Sequence[int] | None = None
+    kind: str, period: Period, params: CoverageParams, areas: Areas = None
 ) -> Select[Any]:
     """The aggregation behind :data:`AreaSums` for ``kind`` (see :data:`KIND_COLUMNS`):
     ``area_id``, ``part`` and one sum per column named ``v0``, ``v1`` …, over the resident
@@ -400,14 +413,7 @@ def _counts(
     if by not in ("clinic", "facility"):
         raise CoverageRequestError(f"grouping '{by}' is not one of area, clinic, facility")
     _tune(session)
-    children = per_child(period, params, links=True)
-    if scope_id is not None:
-        children = children.where(
-            children.selected_columns.area_id.in_(
-                select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)
-            )
-        )
-    sub = children.subquery("pc")
+    sub = per_child(period, params, links=True, areas=inside(scope_id)).subquery("pc")
     key = sub.c.clinic_id if by == "clinic" else sub.c.facility_id
     stmt = select(key.label("unit_id"), *_sums(sub)).where(key.is_not(None)).group_by(key)
     return {
@@ -575,9 +581,7 @@ def _screened(screen: str) -> Any:
     return or_(*(c.is_not(None) for c in either))
 
 
-def screen_per_child(
-    period: Period, params: CoverageParams, areas: Sequence[int] | None = None
-) -> Select[Any]:
+def screen_per_child(period: Period, params: CoverageParams, areas: Areas = None) -> Select[Any]:
     """One row per resident child under the age limit at ``period.end`` (the base of
     :func:`per_child`) with, per screen, ``<screen>_den`` (a screen due in the period) and
     ``<screen>_num`` (as many checks dated in the period carrying its result as screens due);

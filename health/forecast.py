@@ -60,7 +60,7 @@ from numpy.typing import NDArray
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from health.coverage import INDICATORS, By, CoverageRequestError, per_child
+from health.coverage import INDICATORS, By, CoverageRequestError, inside, per_child
 from health.models import Area, AreaAncestor, Check, Child, Clinic, Facility
 from health.models.enums import AREA_LEVELS
 from health.periods import Period, add_years
@@ -436,13 +436,7 @@ def load_children(
     dated from a year and seven months before ``on`` to ``on`` (two queries)."""
     # the period of one day, ``on``: the same children and units as any period ending on
     # ``on``, with the per-child check counts (not used here) over one day only
-    children = per_child(Period(on, on), params, links=by != "area")
-    if scope_id is not None:
-        children = children.where(
-            children.selected_columns.area_id.in_(
-                select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)
-            )
-        )
+    children = per_child(Period(on, on), params, links=by != "area", areas=inside(scope_id))
     sub = children.subquery("pc")
     key = sub.c.area_id if by == "area" else sub.c[f"{by}_id"]
     rows = session.execute(

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from health.coverage import KIND_COLUMNS, AreaSums, area_sums_select
 from health.models import Area, Check, Child
-from health.models.tallies import Tally, TallyArea, TallyChange, TallyState
+from health.models.tallies import LOCK_KEY, Tally, TallyArea, TallyChange, TallyState
 from health.periods import Period
 from health.schedule import CoverageParams
 
@@ -42,8 +42,6 @@ WHOLE_SHARE = 0.2
 """When more than this share of the areas changed, a tally is computed again in full."""
 READ_STEP = dt.timedelta(hours=1)
 """A tally's last reading is written again only when older than this (most views write none)."""
-LOCK_KEY = 7_411_502
-"""The PostgreSQL advisory lock that serialises the tallies' transactions."""
 
 T = Tally.__table__  # type: ignore[attr-defined]
 TA = TallyArea.__table__  # type: ignore[attr-defined]

@@ -43,6 +43,7 @@ from health.exchange.writer import (
     aligned,
     on_conflict,
 )
+from health.models.tallies import LOCK_KEY, TALLY_TRIGGERS
 
 # the children of a checks file, as CSV that pyarrow reads into arrays
 CHILDREN_CSV_SQL = (
@@ -105,8 +106,26 @@ class PostgresWriter(Writer):
             self.conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
             self.first_new_child = 1 + self._max_child_id()  # ids only grow
             yield
+            if self.bulk:
+                self._tally_triggers("ENABLE")
+                # wait for a view bringing the sums up to date, so none kept before this
+                # commit survives it (views after it wait for the commit)
+                self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+                self._drop_tallies()
             for table in TABLES:  # fresh statistics for the planner after a bulk change
                 self.conn.exec_driver_sql(f"ANALYZE {table}")
+
+    def _bulk_begins(self) -> None:
+        """As :meth:`Writer._bulk_begins`; the triggers noting changed areas are switched off
+        for the load (in its transaction: a rollback switches them on again)."""
+        if not self.bulk:
+            self._tally_triggers("DISABLE")
+        super()._bulk_begins()
+
+    def _tally_triggers(self, verb: str) -> None:
+        for table, names in TALLY_TRIGGERS.items():
+            for name in names:
+                self.conn.exec_driver_sql(f"ALTER TABLE {table} {verb} TRIGGER {name}")
 
     def _append(self, table: str, columns: Mapping[str, pa.Array]) -> None:
         self._end_copy()

@@ -56,6 +56,7 @@ class SQLiteWriter(Writer):
         try:
             with self.conn.begin():
                 yield
+                self._drop_tallies()  # one writer at a time: no view keeps sums meanwhile
         finally:
             raw.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
 

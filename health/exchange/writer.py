@@ -69,8 +69,22 @@ class Writer(ABC):
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.bulk = False  # a big file was loaded: the kept tallies are dropped at the end
 
     # ---- what each database does its own way --------------------------------------------------
+
+    def _bulk_begins(self) -> None:
+        """A big file is loaded: the kept coverage sums (:mod:`health.tally`) will be dropped
+        at the end of the load (the next view computes them in full, once, instead of area by
+        area)."""
+        self.bulk = True
+
+    def _drop_tallies(self) -> None:
+        """At the end of the load's transaction, after a big file: drop the kept sums."""
+        if self.bulk:
+            from health.tally import drop_all
+
+            drop_all(self.conn)
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
@@ -175,6 +189,8 @@ class Writer(ABC):
 
     def merge_children(self, *, big: bool) -> int:
         """Upsert the staged children by code and merge their enrolments; rows changed."""
+        if big:
+            self._bulk_begins()
         with self._foreign_keys_suspended("children", big):
             changed = self._merge("children", "stage_children", ("code",), CHILD_UPDATES)
         with self._foreign_keys_suspended("enrolments", big):  # child and facility: checked
@@ -211,6 +227,8 @@ class Writer(ABC):
         """Around the batches of a checks file (:meth:`add_checks`). Big files: the secondary
         (non-unique) indexes of ``checks`` are dropped and built again at the end, in the same
         transaction; one sorted build is much cheaper than millions of random insertions."""
+        if big:
+            self._bulk_begins()
         with self._foreign_keys_suspended("checks", big), self._indexes_suspended(big):
             yield
 

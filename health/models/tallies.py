@@ -147,8 +147,13 @@ _PG_TRIGGERS = (  # (trigger, table, event, REFERENCING, function)
     ("tally_children_update", "children", "UPDATE",
      "OLD TABLE AS old_rows NEW TABLE AS changed_rows", "note_tally_children_update"),
 )  # fmt: skip
-INSERT_TRIGGERS = {"checks": "tally_checks_insert", "children": "tally_children_insert"}
-"""The insert triggers a big PostgreSQL import switches off for its load (it drops the tallies)."""
+TALLY_TRIGGERS = {
+    table: tuple(name for name, on, *_ in _PG_TRIGGERS if on == table)
+    for table in ("checks", "children")
+}
+"""The triggers a big PostgreSQL import switches off for its load (it drops the tallies)."""
+LOCK_KEY = 7_411_502
+"""The PostgreSQL advisory lock that serialises the tallies' transactions (``health.tally``)."""
 POSTGRES_DDL = (
     *(_pg_function(name, rows) for name, rows in POSTGRES_FUNCTIONS.items()),
     "CREATE OR REPLACE FUNCTION drop_tallies() RETURNS trigger LANGUAGE plpgsql AS $$ "
