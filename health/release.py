@@ -125,11 +125,34 @@ def _tree_relations(tree: AreaTree, key: Any) -> list[Relation[Any]]:
 @dataclass(frozen=True)
 class NewbornYear:
     """The newborn-visit decisions of every area for each whole period of one year (the year,
-    its quarters, its months), keyed by ``(area code, counted period)``."""
+    its quarters, its months): row ``a × len(periods) + u`` is area ``codes[a]`` in counted
+    period ``periods[u]``; :attr:`counts` and :attr:`hidden` key them by ``(area code, counted
+    period)``."""
 
     year: int
-    counts: dict[tuple[str, Period], Counts]
-    hidden: dict[tuple[str, Period], Hidden]
+    codes: list[str]
+    periods: list[Period]
+    rows: dict[int, Counts]
+    decided: dict[int, Hidden]
+
+    def hidden_in(self, period: Period) -> dict[str, Hidden]:
+        """Area code → the decision of its newborn-visit row in counted ``period``."""
+        u, width = self.periods.index(period), len(self.periods)
+        return {code: self.decided[a * width + u] for a, code in enumerate(self.codes)}
+
+    def _keyed(self, values: dict[int, Any]) -> dict[tuple[str, Period], Any]:
+        width = len(self.periods)
+        return {(self.codes[k // width], self.periods[k % width]): v for k, v in values.items()}
+
+    @property
+    def counts(self) -> dict[tuple[str, Period], Counts]:
+        """Every row's counts by ``(area code, counted period)``."""
+        return self._keyed(self.rows)
+
+    @property
+    def hidden(self) -> dict[tuple[str, Period], Hidden]:
+        """Every row's decision by ``(area code, counted period)``."""
+        return self._keyed(self.decided)
 
 
 def newborn_year(
@@ -196,13 +219,7 @@ def newborn_year(
             Relation(up * width + u, tuple(c * width + u for c in subs)) for up, subs in below
         ]
     hidden_n = suppress(counts_n, relations, threshold=threshold)
-    counts: dict[tuple[str, Period], Counts] = {}
-    hidden: dict[tuple[str, Period], Hidden] = {}
-    for k, row in counts_n.items():
-        key = (codes[k // width], periods[k % width])
-        counts[key] = row
-        hidden[key] = hidden_n[k]
-    return NewbornYear(year, counts, hidden)
+    return NewbornYear(year, codes, periods, counts_n, hidden_n)
 
 
 @dataclass(frozen=True)
@@ -248,8 +265,9 @@ def area_release(
     hidden: dict[tuple[str, str], Hidden] = {}
     for indicator in INDICATORS:
         if indicator == NEWBORN:
+            decided = newborn.hidden_in(counted)
             for code in tree:
-                hidden[(code, indicator)] = newborn.hidden[(code, counted)]
+                hidden[(code, indicator)] = decided[code]
             continue
         counts = {(code, indicator): counts_of(rows[(code, indicator)]) for code in tree}
         relations = _tree_relations(tree, lambda code, i=indicator: (code, i))
