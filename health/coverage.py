@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+import numpy as np
 from sqlalchemy import (
     Select,
     and_,
@@ -48,7 +49,14 @@ from health.models.enums import AREA_LEVELS
 from health.periods import Period, add_years, birth_range_for_age_in
 from health.schedule import CoverageParams, load_schedule
 from health.sqlfunc import days_between
-from health.stats import meets_target, target_gap, wilson_interval
+from health.stats import (
+    meets_target,
+    meets_targets,
+    target_gap,
+    target_gaps,
+    wilson_interval,
+    wilson_intervals,
+)
 
 INDICATORS = ("infant_health_management", "child_health_management_0_6", "newborn_visit")
 _FLAG = {  # indicator → (denominator column, numerator column)
@@ -357,33 +365,37 @@ def roll_up(
 ) -> dict[tuple[int, int], list[int]]:
     """``sums`` of the areas children live in, added up to every area of ``level`` (or of every
     level, :data:`ALL_LEVELS`) above or at them: (area id, part) → sums. ``scope_id``: only the
-    children living in that area or below it."""
+    children living in that area or below it. (numpy: one pass over area × ancestor pairs.)"""
+    if not sums:
+        return {}
     pairs = select(AA.c.area_id, AA.c.ancestor_id).join(A, A.c.id == AA.c.ancestor_id)
     if level != ALL_LEVELS:
         pairs = pairs.where(A.c.level == level)
-    up: dict[int, list[int]] = {}
-    for area_id, ancestor_id in session.execute(pairs):
-        up.setdefault(int(area_id), []).append(int(ancestor_id))
-    inside: set[int] | None = None
+    found = session.execute(pairs.order_by(AA.c.area_id)).all()
+    below = np.array([p[0] for p in found], dtype=np.int64)
+    above = np.array([p[1] for p in found], dtype=np.int64)
+    keys = np.array(list(sums), dtype=np.int64).reshape(-1, 2)
+    values = np.array(list(sums.values()), dtype=np.int64).reshape(len(keys), -1)
     if scope_id is not None:
-        inside = {
-            int(a)
-            for a in session.execute(
-                select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)
-            ).scalars()
-        }
-    out: dict[tuple[int, int], list[int]] = {}
-    for (area_id, part), values in sums.items():
-        if inside is not None and area_id not in inside:
-            continue
-        for unit in up.get(area_id, ()):
-            total = out.get((unit, part))
-            if total is None:
-                out[(unit, part)] = list(values)
-            else:
-                for i, v in enumerate(values):
-                    total[i] += v
-    return out
+        inside_ids = session.execute(
+            select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)
+        ).scalars()
+        kept = np.isin(keys[:, 0], np.fromiter(inside_ids, dtype=np.int64))
+        keys, values = keys[kept], values[kept]
+    first = np.searchsorted(below, keys[:, 0], "left")
+    many = np.searchsorted(below, keys[:, 0], "right") - first
+    row = np.repeat(np.arange(len(keys)), many)  # each row once per ancestor of its area
+    pair = np.arange(row.size) - np.repeat(np.cumsum(many) - many, many) + first[row]
+    units = np.stack([above[pair], keys[row, 1]], axis=1)
+    if units.size == 0:
+        return {}
+    out_keys, where = np.unique(units, axis=0, return_inverse=True)
+    totals = np.zeros((len(out_keys), values.shape[1]), dtype=np.int64)
+    np.add.at(totals, where.ravel(), values[row])
+    return {
+        (unit, part): total
+        for (unit, part), total in zip(out_keys.tolist(), totals.tolist(), strict=True)
+    }
 
 
 def _counts(
@@ -457,22 +469,16 @@ def coverage(
     scope_id = _area_id(session, within_area) if within_area is not None else None
     counts = _counts(session, period, params, by, level, scope_id, kept)
     targets = _targets(params)
-    rows = []
+    cells = []  # (code, name, indicator, numerator, denominator, target)
     for unit_id, code, name in _units(session, by, level, scope_id):
         values = counts.get(unit_id, {})
         for indicator in INDICATORS:
             den_name, num_name = _FLAG[indicator]
-            rows.append(
-                make_row(
-                    code,
-                    name,
-                    indicator,
-                    values.get(num_name, 0),
-                    values.get(den_name, 0),
-                    targets[indicator],
-                )
-            )
-    return rows
+            cells.append(
+                (code, name, indicator, values.get(num_name, 0), values.get(den_name, 0),
+                 targets[indicator])
+            )  # fmt: skip
+    return make_rows(cells)
 
 
 def newborn_by_month(
@@ -501,6 +507,34 @@ def newborn_by_month(
         if 1 <= month <= 12:
             out[str(codes[unit])][month - 1] = (num, den)
     return out
+
+
+def make_rows(cells: Sequence[tuple[str, str, str, int, int, float]]) -> list[CoverageRow]:
+    """:func:`make_row` of each ``(code, name, indicator, numerator, denominator, target)``,
+    the rates, intervals, targets met and gaps computed as arrays (the same numbers)."""
+    if not cells:
+        return []
+    nums = np.array([c[3] for c in cells], dtype=np.int64)
+    dens = np.array([c[4] for c in cells], dtype=np.int64)
+    goals = [c[5] for c in cells]
+    low, high = wilson_intervals(nums, dens)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = nums / dens
+    gaps = np.empty(len(cells), dtype=np.int64)
+    met = np.empty(len(cells), dtype=bool)
+    for target in set(goals):
+        mine = np.array([g == target for g in goals])
+        gaps[mine] = target_gaps(nums[mine], dens[mine], target)
+        met[mine] = meets_targets(nums[mine], dens[mine], target)
+    has = (dens > 0).tolist()
+    return [
+        CoverageRow(code, name, indicator, n, d, r if h else None, lo if h else None,
+                    hi if h else None, target, m if h else None, g)
+        for (code, name, indicator, n, d, target), h, r, lo, hi, m, g in zip(
+            cells, has, rates.tolist(), low.tolist(), high.tolist(), met.tolist(),
+            gaps.tolist(), strict=True,
+        )
+    ]  # fmt: skip
 
 
 def make_row(
@@ -651,21 +685,14 @@ def screening_coverage(
         unit: dict(zip(names, values, strict=True))
         for (unit, _), values in roll_up(session, sums, level, scope_id).items()
     }
-    rows = []
-    for unit_id, code, name in _units(session, "area", level, scope_id):
-        values = counts.get(unit_id, {})
-        for s in SCREENS:
-            rows.append(
-                make_row(
-                    code,
-                    name,
-                    f"screen_{s}",
-                    values.get(f"{s}_num", 0),
-                    values.get(f"{s}_den", 0),
-                    SCREEN_TARGET,
-                )
-            )
-    return rows
+    cells = [
+        (code, name, f"screen_{s}", values.get(f"{s}_num", 0), values.get(f"{s}_den", 0),
+         SCREEN_TARGET)
+        for unit_id, code, name in _units(session, "area", level, scope_id)
+        for values in (counts.get(unit_id, {}),)
+        for s in SCREENS
+    ]  # fmt: skip
+    return make_rows(cells)
 
 
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {

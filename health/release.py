@@ -22,9 +22,11 @@ A bureau period is a :class:`~health.periods.CalendarPeriod` counted on ``today`
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -40,7 +42,7 @@ from health.coverage import (
 from health.models import Area
 from health.periods import CalendarPeriod, Period
 from health.schedule import CoverageParams, load_schedule
-from health.stats import target_gap
+from health.stats import target_gaps
 from health.suppression import SMALL_COUNT, Counts, Hidden, Relation, suppress
 
 NEWBORN = "newborn_visit"
@@ -48,10 +50,11 @@ AreaTree = dict[str, str | None]
 """Area code → its parent's code (None for the root), in code order."""
 
 
-@dataclass(frozen=True)
-class ReleasedRow:
+class ReleasedRow(msgspec.Struct, frozen=True, array_like=True):
     """One indicator of one unit as released: a hidden count is None and ``suppressed`` is
-    true; the rate, its 95 % interval and ``meets_target`` are None when a count is hidden."""
+    true; the rate, its 95 % interval and ``meets_target`` are None when a count is hidden.
+    (A msgspec struct: the dashboard keeps thousands of them in the shared store, as JSON
+    arrays.)"""
 
     unit_code: str
     unit_name: str
@@ -68,7 +71,7 @@ class ReleasedRow:
 
     def as_dict(self) -> dict[str, Any]:
         """The row as a plain dict (field names as in the CSV output)."""
-        return asdict(self)
+        return msgspec.structs.asdict(self)
 
 
 def counts_of(row: CoverageRow) -> Counts:
@@ -192,23 +195,24 @@ def newborn_year(
         (number[c], first, last, [number[p] for p in parts]) for c, first, last, parts in spans
     ]
     codes = list(tree)
-    gaps: dict[tuple[int, int], int] = {}  # target_gap of (numerator, denominator), computed once
-    empty = [(0, 0)] * 12
+    monthly_n = np.zeros((len(codes), 12, 2), dtype=np.int64)  # (area, month, num/den)
+    for a, code in enumerate(codes):
+        if code in monthly:
+            monthly_n[a] = monthly[code]
+    cum = np.zeros((len(codes), 13, 2), dtype=np.int64)  # sums of months 1 … m, m = 0 … 12
+    np.cumsum(monthly_n, axis=1, out=cum[:, 1:])
+    firsts = np.array([first for _, first, _, _ in numbered], dtype=np.int64)
+    lasts = np.array([last for _, _, last, _ in numbered], dtype=np.int64)
+    span_n = cum[:, lasts, 0] - cum[:, firsts - 1, 0]  # (area, span)
+    span_d = cum[:, lasts, 1] - cum[:, firsts - 1, 1]
+    span_g = target_gaps(span_n, span_d, target)
     counts_n: dict[int, Counts] = {}
     relations: list[Relation[int]] = []
-    for a, code in enumerate(codes):
-        months = monthly.get(code, empty)
-        cum_n, cum_d = [0], [0]  # sums of months 1 … m, m = 0 … 12
-        for n, d in months:
-            cum_n.append(cum_n[-1] + n)
-            cum_d.append(cum_d[-1] + d)
+    for a, (nums, dens, gaps) in enumerate(
+        zip(span_n.tolist(), span_d.tolist(), span_g.tolist(), strict=True)
+    ):
         base = a * width
-        for u, first, last, parts_u in numbered:
-            num = cum_n[last] - cum_n[first - 1]
-            den = cum_d[last] - cum_d[first - 1]
-            gap = gaps.get((num, den))
-            if gap is None:
-                gap = gaps[(num, den)] = target_gap(num, den, target)
+        for (u, _, _, parts_u), num, den, gap in zip(numbered, nums, dens, gaps, strict=True):
             counts_n[base + u] = Counts(num, den, gap)
             if parts_u:
                 relations.append(Relation(base + u, tuple(base + p for p in parts_u)))

@@ -41,7 +41,7 @@ NAMESPACE = "figures"
 """The shared store's namespace of the dashboard's figures (see :class:`_Figures`)."""
 CACHE_SECONDS = 6 * 3600.0
 """How long a figure is kept in the store (it is never shown once the data moved on)."""
-FORMAT = "1"
+FORMAT = "2"
 """The shape of the kept figures and the rules that make them: change it with either."""
 
 

@@ -240,3 +240,28 @@ def test_the_bureau_release_of_the_hand_counted_province(session: Session, provi
     assert (child.numerator, child.denominator, child.gap, child.rate) == (None, 10, None, None)
     assert (newborn.numerator, newborn.denominator) == (None, None)  # 2 of 4
     assert out.rows[("P", "child_health_management_0_6")].numerator == 6  # the exact row kept
+
+
+def test_target_gaps_are_target_gap_of_each_pair() -> None:
+    import numpy as np
+
+    from health.stats import target_gaps
+
+    dens = np.arange(0, 400)
+    for target in (0.95, 0.9, 0.85, 0.8, 0.333, 1.0, 0.0):
+        for nums in (dens, dens // 2, np.zeros_like(dens), np.maximum(dens - 3, 0)):
+            got = target_gaps(nums, dens, target).tolist()
+            want = [target_gap(int(n), int(d), target) for n, d in zip(nums, dens, strict=True)]
+            assert got == want, target
+
+
+def test_make_rows_are_make_row_of_each_cell() -> None:
+    from health.coverage import make_row, make_rows
+
+    cells = [
+        (f"U{d}", "unit", "infant_health_management", n, d, target)
+        for target in (0.95, 0.9, 0.85)
+        for d in range(0, 60)
+        for n in sorted({0, d // 3, d // 2, max(d - 1, 0), d})
+    ]
+    assert make_rows(cells) == [make_row(*cell) for cell in cells]  # equal floats, bit for bit
