@@ -11,10 +11,12 @@ county itself; seconds, best of ``--repeat``), and the process's peak resident m
 ``--reports forecast`` skips the six coverage reports; ``--no-measurements`` leaves the check
 rows without measurements (a quicker import; the figures do not use them).
 The bureau dashboard of county P0101 (``api.services.dashboard``, as the page and the API make
-it, its figures kept in the database's shared store): cold (the store's figures emptied), warm
-(the same view again, from the store, in a new session as another process would), and after one
-new check (the data's stamp moved: computed again), for the current year (with the forecast),
-its clinics, and the whole of 2024; seconds, best of ``--repeat``.
+it, its figures kept in the database's shared store): first (right after the import: the kept
+area sums of ``health.tally`` are computed from every child, once per counted period), cold
+(the store's figures emptied; the sums kept), warm (the same view again, from the store, in a
+new session as another process would), and after one new check (the data's stamp moved:
+computed again, the sums brought up to date for the one area that changed), for the current
+year (with the forecast), its clinics, and the whole of 2024; seconds, best of ``--repeat``.
 PostgreSQL uses a private schema in database ``test`` on 127.0.0.1:5432 (dropped afterwards).
 Goals: ≥ 100,000 check rows/s; < 5 s per coverage report; < 5 s for a county's forecast;
 a county's dashboard < 1 s cold; memory flat in the number of children.
@@ -121,6 +123,7 @@ def time_dashboard(engine, repeat: int) -> dict:  # type: ignore[no-untyped-def]
 
     out = {}
     for label, by, year in DASHBOARD_VIEWS:
+        first = view(by, year)  # the sums this view needs, computed in full
         cold, warm, after = [], [], []
         for _ in range(repeat):
             asyncio.run(store.with_namespace(NAMESPACE).delete_all())
@@ -128,7 +131,7 @@ def time_dashboard(engine, repeat: int) -> dict:  # type: ignore[no-untyped-def]
             warm.append(view(by, year))
             write()
             after.append(view(by, year))
-        out[label] = (min(cold), min(warm), min(after))
+        out[label] = (first, min(cold), min(warm), min(after))
     return out
 
 
@@ -246,9 +249,10 @@ def main() -> None:
                       f"({n} rows)")  # fmt: skip
             for row in r.get("county_forecast", []):
                 print(f"  county {COUNTY} on {YEAR}-09-30: {row}")
-            for label, (cold, warm, after) in r.get("dashboard", {}).items():
-                print(f"dashboard of county {COUNTY}, {label:<11} cold {cold:6.3f} s  "
-                      f"warm {warm:6.3f} s  after a new check {after:6.3f} s")  # fmt: skip
+            for label, (first, cold, warm, after) in r.get("dashboard", {}).items():
+                print(f"dashboard of county {COUNTY}, {label:<11} first {first:6.3f} s  "
+                      f"cold {cold:6.3f} s  warm {warm:6.3f} s  "
+                      f"after a new check {after:6.3f} s")  # fmt: skip
             print(f"province {YEAR}: {r['province']}")
             print(f"peak memory of the import+coverage process: {r['peak_mib']:.0f} MiB")
     finally:
