@@ -61,6 +61,9 @@ def _register() -> None:
     from api.commands import partitions
 
     partitions.register(app)
+    from api.commands import tallies
+
+    tallies.register(app)
     # Command modules are added here as they land.
 
 

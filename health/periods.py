@@ -266,3 +266,16 @@ def bureau_period(text: str, today: dt.date) -> CalendarPeriod:
             text=_shown(text.strip()), first=first, last=last,
         )  # fmt: skip
     return found
+
+
+def quarters_back(today: dt.date, count: int = 4) -> list[CalendarPeriod]:
+    """The last ``count`` quarters up to and including today's (each counted on ``today``)."""
+    out = [CalendarPeriod.of_quarter(today)]
+    while len(out) < count:
+        last = out[-1]
+        out.append(
+            CalendarPeriod(last.year, "quarter", last.number - 1)
+            if last.number > 1
+            else CalendarPeriod(last.year - 1, "quarter", 4)
+        )
+    return list(reversed(out))

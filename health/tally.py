@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from health.coverage import KIND_COLUMNS, AreaSums, area_sums_select
 from health.models import Area, Check, Child
 from health.models.tallies import LOCK_KEY, Tally, TallyArea, TallyChange, TallyState
-from health.periods import Period
+from health.periods import CalendarPeriod, Period, quarters_back
 from health.schedule import CoverageParams
 
 KEEP_DAYS = 3
@@ -218,3 +218,21 @@ def _compute(
         text(str(int(tally_id))), *(sums.c[n] for n in names)
     )  # the id as a literal: one statement, no parameters per row
     conn.execute(insert(TA).from_select(["tally_id", *names], source))
+
+
+def prepare(engine: Engine, today: dt.date, params: CoverageParams) -> list[tuple[str, Period]]:
+    """Bring up to date, or compute, the sums a bureau's default dashboard view asks for on the
+    local ``today``: this year and the last four quarters counted on ``today`` (management
+    rates), this year's screens, and the newborn visits by month of each year among them. A
+    period counted to today is a new tally every day: run this after midnight (``childhealth
+    tallies``) and the day's first view finds its sums kept. Returns what was prepared."""
+    year = CalendarPeriod(today.year)
+    periods = [year, *quarters_back(today)]
+    asked = [("coverage", p.counted(today)) for p in periods]
+    asked.append(("screens", year.counted(today)))
+    asked += [("newborn_months", CalendarPeriod(y).counted(today))
+              for y in sorted({p.year for p in periods})]  # fmt: skip
+    unique = list(dict.fromkeys(asked))
+    for kind, period in unique:
+        sums(engine, kind, period, params)
+    return unique

@@ -32,7 +32,7 @@ from health.coverage import INDICATORS, CoverageRow
 from health.models import Area, AreaAncestor
 from health.models.changes import data_stamp
 from health.models.enums import AREA_LEVELS
-from health.periods import CalendarPeriod, Period, bureau_period
+from health.periods import CalendarPeriod, Period, bureau_period, quarters_back
 from health.release import AreaRelease, ReleasedRow
 from health.schedule import load_schedule
 from health.services.facility_visits import last_visits_by_code
@@ -123,19 +123,6 @@ def ancestors(session: Session, area: Area, user: CurrentUser) -> list[Area]:
         current = session.get(Area, current.parent_id)  # type: ignore[assignment]
         chain.append(current)
     return list(reversed(chain))
-
-
-def quarters_back(today: dt.date, count: int = 4) -> list[CalendarPeriod]:
-    """The last ``count`` quarters up to and including today's (each counted on ``today``)."""
-    out = [CalendarPeriod.of_quarter(today)]
-    while len(out) < count:
-        last = out[-1]
-        out.append(
-            CalendarPeriod(last.year, "quarter", last.number - 1)
-            if last.number > 1
-            else CalendarPeriod(last.year - 1, "quarter", 4)
-        )
-    return list(reversed(out))
 
 
 @dataclass(frozen=True)
