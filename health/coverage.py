@@ -165,6 +165,13 @@ def _checks_of(areas: Areas) -> list[Any]:
     return [K.c.child_id.in_(select(C.c.id).where(*_living_in(areas)))]
 
 
+def _enrolments_of(areas: Areas) -> list[Any]:
+    """The condition on ``enrolments`` of :func:`per_child`'s ``areas``."""
+    if areas is None:
+        return []
+    return [E.c.child_id.in_(select(C.c.id).where(*_living_in(areas)))]
+
+
 def per_child(
     period: Period, params: CoverageParams, *, links: bool, areas: Areas = None
 ) -> Select[Any]:
@@ -220,6 +227,7 @@ def per_child(
             .where(
                 or_(E.c.start_date.is_(None), E.c.start_date <= end),
                 or_(E.c.end_date.is_(None), E.c.end_date >= end),
+                *_enrolments_of(areas),
             )
             .group_by(E.c.child_id)
             .subquery("en")
