@@ -394,15 +394,14 @@ def roll_up(
     many = np.searchsorted(below, keys[:, 0], "right") - first
     row = np.repeat(np.arange(len(keys)), many)  # each row once per ancestor of its area
     pair = np.arange(row.size) - np.repeat(np.cumsum(many) - many, many) + first[row]
-    units = np.stack([above[pair], keys[row, 1]], axis=1)
-    if units.size == 0:
+    if row.size == 0:
         return {}
-    out_keys, where = np.unique(units, axis=0, return_inverse=True)
-    totals = np.zeros((len(out_keys), values.shape[1]), dtype=np.int64)
+    span = int(keys[:, 1].max()) + 1  # parts 0 … span − 1: (unit, part) as one integer
+    units, where = np.unique(above[pair] * span + keys[row, 1], return_inverse=True)
+    totals = np.zeros((len(units), values.shape[1]), dtype=np.int64)
     np.add.at(totals, where.ravel(), values[row])
     return {
-        (unit, part): total
-        for (unit, part), total in zip(out_keys.tolist(), totals.tolist(), strict=True)
+        divmod(key, span): total for key, total in zip(units.tolist(), totals.tolist(), strict=True)
     }
 
 
