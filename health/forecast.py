@@ -51,20 +51,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import and_, select
+from sqlalchemy import Date, Select, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
-from health.coverage import INDICATORS, By, CoverageRequestError, inside, per_child
-from health.models import Area, AreaAncestor, Check, Child, Clinic, Facility
+from health.coverage import INDICATORS, By, CoverageRequestError, inside
+from health.models import Area, AreaAncestor, Check, Child, Clinic, Enrolment, Facility
 from health.models.enums import AREA_LEVELS
-from health.periods import Period, add_years
-from health.schedule import CoverageParams, Schedule, load_schedule
+from health.periods import add_years
+from health.schedule import KINDS, CoverageParams, Offset, Schedule, load_schedule
+from health.sqlfunc import days_between
 from health.suppression import SMALL_COUNT
 from screening.vocabulary import add_months_array
 
@@ -86,6 +87,7 @@ C = Child.__table__  # type: ignore[attr-defined]
 K = Check.__table__  # type: ignore[attr-defined]
 CL = Clinic.__table__  # type: ignore[attr-defined]
 F = Facility.__table__  # type: ignore[attr-defined]
+E = Enrolment.__table__  # type: ignore[attr-defined]
 DAY = np.timedelta64(1, "D")
 
 
@@ -136,13 +138,33 @@ def targets(params: CoverageParams) -> dict[str, float]:
     }
 
 
-def late_windows(
-    schedule: Schedule, births: NDArray[np.datetime64]
+class _Shifts:
+    """``add_months_array(births, months)`` per whole-month offset, each computed once over the
+    distinct birth dates and spread back to the children (identical, element by element)."""
+
+    def __init__(self, births: NDArray[np.datetime64]) -> None:
+        self._unique, self._where = np.unique(np.asarray(births, "datetime64[D]"),
+                                              return_inverse=True)  # fmt: skip
+        self._done: dict[int, NDArray[np.datetime64]] = {}
+
+    def __call__(self, months: int) -> NDArray[np.datetime64]:
+        if months not in self._done:
+            self._done[months] = add_months_array(self._unique, months)[self._where]
+        return self._done[months]
+
+    def offset(self, off: Offset) -> NDArray[np.datetime64]:
+        """:meth:`health.schedule.Offset.from_births` of the births."""
+        return self(off.months) + np.timedelta64(off.days, "D")
+
+
+def _windows(
+    schedule: Schedule, shifts: _Shifts
 ) -> list[tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]]:
-    """Per scheduled check: ``(opens, closes, late_from, late_to)`` for each child; the late
-    stretch is the :data:`LATE_DAYS` after the window, stopped the day before the next check
-    of the same kind opens (empty when ``late_from > late_to``)."""
-    windows = [item.windows(births)[1:] for item in schedule.checks]
+    """:func:`late_windows` from the births' month shifts."""
+    windows = [
+        (shifts.offset(item.target + item.window_from), shifts.offset(item.target + item.window_to))
+        for item in schedule.checks
+    ]
     out = []
     for j, item in enumerate(schedule.checks):
         opens, closes = windows[j]
@@ -153,6 +175,67 @@ def late_windows(
             late_to = np.minimum(late_to, windows[after[0]][0] - DAY)
         out.append((opens, closes, closes + DAY, late_to))
     return out
+
+
+def late_windows(
+    schedule: Schedule, births: NDArray[np.datetime64]
+) -> list[tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]]:
+    """Per scheduled check: ``(opens, closes, late_from, late_to)`` for each child; the late
+    stretch is the :data:`LATE_DAYS` after the window, stopped the day before the next check
+    of the same kind opens (empty when ``late_from > late_to``)."""
+    return _windows(schedule, _Shifts(births))
+
+
+class _CheckIndex:
+    """The checks of :class:`Children` by kind, as sorted keys ``row × span + day`` so that
+    "a check of this kind dated in ``[opens, closes]``" is two binary searches per child."""
+
+    def __init__(self, kids: Children) -> None:
+        days = kids.check_date.astype("datetime64[D]").astype(np.int64)
+        self.base = int(days.min()) - 1 if days.size else 0
+        self.top = int(days.max()) - self.base if days.size else 0  # days are 1..top
+        self.span = self.top + 2
+        keys = kids.check_row.astype(np.int64) * self.span + (days - self.base)
+        kinds = np.asarray(kids.check_kind, dtype=object)
+        self.keys = {str(k): np.sort(keys[kinds == k]) for k in dict.fromkeys(kinds.tolist())}
+
+    def done(self, kind: str, opens: NDArray[Any], closes: NDArray[Any]) -> NDArray[np.bool_]:
+        """Whether each child has a check of ``kind`` dated in ``[opens, closes]`` (both
+        included; nothing for a child when ``opens > closes``)."""
+        keys = self.keys.get(kind)
+        if keys is None or keys.size == 0:
+            return np.zeros(opens.size, dtype=bool)
+        start = np.arange(opens.size, dtype=np.int64) * self.span
+        low = opens.astype("datetime64[D]").astype(np.int64) - self.base
+        high = closes.astype("datetime64[D]").astype(np.int64) - self.base
+        lo = start + np.clip(low, 0, self.top + 1)
+        hi = start + np.clip(high, 0, self.top + 1)
+        return np.searchsorted(keys, hi, side="right") > np.searchsorted(keys, lo, side="left")
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    """One scheduled check for every child: its window, its late stretch, and whether a check
+    of its kind is dated inside each (known on the day)."""
+
+    kind: str
+    opens: NDArray[Any]
+    closes: NDArray[Any]
+    late_from: NDArray[Any]
+    late_to: NDArray[Any]
+    done: NDArray[np.bool_]
+    came: NDArray[np.bool_]
+
+
+def _stretches(kids: Children, schedule: Schedule, shifts: _Shifts | None = None) -> list[_Stretch]:
+    """Per scheduled check, its :class:`_Stretch` for each child of ``kids``."""
+    index = _CheckIndex(kids)
+    windows = _windows(schedule, shifts or _Shifts(kids.birth))
+    return [
+        _Stretch(item.kind, opens, closes, late_from, late_to,
+                 index.done(item.kind, opens, closes), index.done(item.kind, late_from, late_to))
+        for item, (opens, closes, late_from, late_to) in zip(schedule.checks, windows, strict=True)
+    ]  # fmt: skip
 
 
 def _rate(
@@ -167,38 +250,31 @@ def _rate(
 
 
 def attendance(
-    kids: Children, on: dt.date, n_units: int, schedule: Schedule
+    kids: Children,
+    on: dt.date,
+    n_units: int,
+    schedule: Schedule,
+    stretches: list[_Stretch] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Per scheduled check (rows) and unit (columns): children whose window closed in the
     :data:`HISTORY_DAYS` up to ``on`` (``n``), those seen inside it (``s``), the estimate
     ``q = (s + PRIOR_CHILDREN q₀) / (n + PRIOR_CHILDREN)`` with the scope's ``q₀``, and the
     same estimate ``ℓ`` of a late visit (in the late stretch, among children whose late
-    stretch ended in those days without a visit in the window)."""
+    stretch ended in those days without a visit in the window). ``stretches``: those of
+    :func:`_stretches` for ``kids`` or for more children after them (stand-ins)."""
     day = np.datetime64(on, "D")
     shape = (len(schedule.checks), n_units)
     n, s, q, late = np.zeros(shape), np.zeros(shape), np.zeros(shape), np.zeros(shape)
     since = day - HISTORY_DAYS * DAY
-    for j, (item, (opens, closes, late_from, late_to)) in enumerate(
-        zip(schedule.checks, late_windows(schedule, kids.birth), strict=True)
-    ):
-        done = _done(kids, item.kind, opens, closes)
+    size = kids.birth.size
+    for j, st in enumerate(stretches if stretches is not None else _stretches(kids, schedule)):
+        closes, late_from, late_to = st.closes[:size], st.late_from[:size], st.late_to[:size]
+        done, came = st.done[:size], st.came[:size]
         n[j], s[j], q[j] = _rate(done, (closes <= day) & (closes > since), kids.unit, n_units)
         asked = ~done & (late_from <= late_to) & (late_to <= day) & (late_to > since)
-        came = _done(kids, item.kind, late_from, late_to)
         late[j] = _rate(came, asked, kids.unit, n_units)[2]
         late[j][~np.isfinite(late[j])] = 0.0
     return n, s, q, late
-
-
-def _done(kids: Children, kind: str, opens: NDArray[Any], closes: NDArray[Any]) -> NDArray[Any]:
-    """Whether each child has a check of ``kind`` dated inside its window (known on the day)."""
-    mine = kids.check_kind == kind
-    rows = kids.check_row[mine]
-    dates = kids.check_date[mine]
-    hit = (dates >= opens[rows]) & (dates <= closes[rows])
-    done = np.zeros(kids.birth.size, dtype=bool)
-    done[rows[hit]] = True
-    return done
 
 
 def _pending(
@@ -221,11 +297,14 @@ def _pending(
     return np.where(done | (remaining == 0), 0.0, np.clip(p, 0.0, 1.0))
 
 
-def _of_unit(values: NDArray[Any], unit: NDArray[np.int64], fallback: float) -> NDArray[Any]:
-    """Each child's unit's value (``fallback`` for a child without a unit)."""
+def _of_unit(
+    values: NDArray[Any], has_unit: NDArray[np.bool_], unit: NDArray[np.int64], fallback: float
+) -> NDArray[Any]:
+    """Each child's unit's value (``fallback`` for a child without a unit: ``has_unit`` false;
+    ``unit`` is the unit clipped to 0 or more)."""
     if values.size == 0:  # no unit to forecast: every child is outside the units
         return np.full(unit.size, fallback, dtype=float)
-    return np.where(unit >= 0, values[np.maximum(unit, 0)], fallback)
+    return np.where(has_unit, values[unit], fallback)
 
 
 def child_probabilities(
@@ -236,14 +315,20 @@ def child_probabilities(
     params: CoverageParams,
     schedule: Schedule,
     late: NDArray[np.float64] | None = None,
+    stretches: list[_Stretch] | None = None,
+    shifts: _Shifts | None = None,
 ) -> dict[str, tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.bool_]]]:
     """Per indicator: ``(in the denominator, probability of the numerator by 31 December,
     already counted on on)`` for each child (method, step 3). ``q`` is :func:`attendance`'s
-    estimate, per check and unit; a child without a unit uses the scope's mean of ``q``."""
+    estimate, per check and unit; a child without a unit uses the scope's mean of ``q``.
+    ``stretches`` and ``shifts``: those of ``kids`` already worked out (else computed)."""
     day = np.datetime64(on, "D")
     first, last = np.datetime64(dt.date(year, 1, 1), "D"), np.datetime64(dt.date(year, 12, 31))
     births = kids.birth
     size = births.size
+    shifts = shifts or _Shifts(births)
+    if stretches is None:
+        stretches = _stretches(kids, schedule, shifts)
     known = kids.check_date <= day
     in_year = known & (kids.check_date >= first)
     routine = kids.check_kind == "routine"
@@ -253,39 +338,46 @@ def child_probabilities(
     late_fallback = (
         None if late is None else (late.mean(axis=1) if late.shape[1] else np.zeros(q.shape[0]))
     )
-    dist = np.zeros((size, len(schedule.checks) + 1))  # pending routine checks that happen
-    dist[:, 0] = 1.0
+    # dist[k]: probability that k pending routine checks happen; row k stays 0 until k routine
+    # checks have been counted in, so only rows 0..r+1 change at the r-th (from 0)
+    dist = np.zeros((len(schedule.checks) + 1, size))
+    dist[0] = 1.0
+    counted = 0
     none_any = np.ones(size)  # probability that no pending check of any kind happens
     newborn_p = np.zeros(size)
     newborn_done = np.zeros(size, dtype=bool)
-    for j, (item, (opens, closes, late_from, late_to)) in enumerate(
-        zip(schedule.checks, late_windows(schedule, births), strict=True)
-    ):
-        done = _done(kids, item.kind, opens, closes)
-        qj = _of_unit(q[j], kids.unit, fallback[j])
-        in_window = _pending(opens, closes, done, qj, day, last)
-        if item.kind == "newborn_visit":
-            newborn_p = _pending(opens, closes, done, qj, day, None)
-            newborn_done = done
-        if late is not None:  # a late visit, if the window passes without one (step 2)
-            lj = _of_unit(late[j], kids.unit, late_fallback[j])
-            gone = done | _done(kids, item.kind, late_from, late_to) | (late_from > late_to)
-            whole = _pending(opens, closes, done, qj, day, None)
-            late_p = _pending(late_from, np.maximum(late_to, late_from), gone, lj, day, last)
+    has_unit = kids.unit >= 0
+    unit = np.maximum(kids.unit, 0)
+    for j, st in enumerate(stretches):
+        qj = _of_unit(q[j], has_unit, unit, fallback[j])
+        in_window = _pending(st.opens, st.closes, st.done, qj, day, last)
+        whole = None
+        if st.kind == "newborn_visit" or late is not None:
+            whole = _pending(st.opens, st.closes, st.done, qj, day, None)
+        if st.kind == "newborn_visit":
+            newborn_p = whole
+            newborn_done = st.done
+        if late is not None and late_fallback is not None and whole is not None:
+            # a late visit, if the window passes without one (step 2)
+            lj = _of_unit(late[j], has_unit, unit, late_fallback[j])
+            gone = st.done | st.came | (st.late_from > st.late_to)
+            late_to = np.maximum(st.late_to, st.late_from)
+            late_p = _pending(st.late_from, late_to, gone, lj, day, last)
             p = in_window + (1.0 - whole) * late_p
         else:
             p = in_window
         none_any *= 1.0 - p
-        if item.kind == "routine":
-            dist[:, 1:] = dist[:, 1:] * (1.0 - p[:, None]) + dist[:, :-1] * p[:, None]
-            dist[:, 0] *= 1.0 - p
+        if st.kind == "routine":
+            dist[1 : counted + 2] = dist[1 : counted + 2] * (1.0 - p) + dist[: counted + 1] * p
+            dist[0] *= 1.0 - p
+            counted += 1
     due = sum(
         ((t >= first) & (t <= last)).astype(np.int64)
-        for t in (add_months_array(births, k) for k in params.routine_months)
+        for t in (shifts(k) for k in params.routine_months)
     )
-    need = np.clip(due - n_routine, 0, dist.shape[1] - 1)
-    tail = np.cumsum(dist[:, ::-1], axis=1)[:, ::-1]  # tail[:, k] = P(count ≥ k)
-    infant_p = tail[np.arange(size), need]
+    need = np.clip(due - n_routine, 0, dist.shape[0] - 1)
+    tail = np.cumsum(dist[::-1], axis=0)[::-1]  # tail[k] = P(count ≥ k)
+    infant_p = tail[need, np.arange(size)]
     oldest = np.datetime64(add_years(dt.date(year, 12, 31), -params.under_years), "D")
     return {
         "infant_health_management": (due > 0, np.where(need == 0, 1.0, infant_p), need == 0),
@@ -302,15 +394,23 @@ def child_probabilities(
     }
 
 
+def _stand_ins(kids: Children, year: int, on: dt.date) -> NDArray[np.bool_] | None:
+    """Which children stand in for the births still to come (method, step 4): those born in
+    ``(on − 1 year, 31 Dec − 1 year]``; None when ``on`` is 31 December (nothing to come)."""
+    if on >= dt.date(year, 12, 31):
+        return None
+    low = np.datetime64(add_years(on, -1), "D")
+    high = np.datetime64(dt.date(year - 1, 12, 31), "D")
+    return (kids.birth > low) & (kids.birth <= high)
+
+
 def with_births_to_come(kids: Children, year: int, on: dt.date) -> tuple[Children, int]:
     """``kids`` with the births still to come in the year (method, step 4): a copy, moved one
     year on and without checks, of each child born in ``(on − 1 year, 31 Dec − 1 year]``;
     returns the children and how many stand-ins were added."""
-    if on >= dt.date(year, 12, 31):
+    take = _stand_ins(kids, year, on)
+    if take is None:
         return kids, 0
-    low = np.datetime64(add_years(on, -1), "D")
-    high = np.datetime64(dt.date(year - 1, 12, 31), "D")
-    take = (kids.birth > low) & (kids.birth <= high)
     moved = add_months_array(kids.birth[take], 12)
     added = int(take.sum())
     return (
@@ -371,6 +471,53 @@ def unit_rows(
     return rows
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """What every grouping of one forecast shares (no unit in it): the children with the
+    stand-ins for the births to come (:func:`with_births_to_come`), which children stand in,
+    and every scheduled check's stretches and month shifts of all of them."""
+
+    kids: Children
+    everyone: Children
+    take: NDArray[np.bool_] | None
+    stretches: list[_Stretch]
+    shifts: _Shifts
+
+
+def _frame(kids: Children, year: int, on: dt.date, schedule: Schedule) -> _Frame:
+    """The :class:`_Frame` of ``kids`` (their ``unit`` is not used)."""
+    everyone, _ = with_births_to_come(kids, year, on)
+    shifts = _Shifts(everyone.birth)
+    return _Frame(
+        kids, everyone, _stand_ins(kids, year, on), _stretches(everyone, schedule, shifts), shifts
+    )
+
+
+def _project(
+    frame: _Frame,
+    unit: NDArray[np.int64],
+    units: list[tuple[str, str]],
+    year: int,
+    on: dt.date,
+    params: CoverageParams,
+    schedule: Schedule,
+) -> list[ForecastRow]:
+    """:func:`project` of the frame's children with ``unit`` (index into ``units`` per child
+    of ``frame.kids``, −1 for none)."""
+    kids = replace(frame.kids, unit=unit)
+    _, _, q, late = attendance(kids, on, len(units), schedule, frame.stretches)
+    every_unit = unit if frame.take is None else np.concatenate([unit, unit[frame.take]])
+    everyone = replace(frame.everyone, unit=every_unit)
+    probs = child_probabilities(
+        everyone, year, on, q, params, schedule, late, frame.stretches, frame.shifts
+    )
+    goal = targets(params)
+    by_indicator = {
+        ind: unit_rows(units, ind, *probs[ind], every_unit, goal[ind]) for ind in INDICATORS
+    }
+    return [by_indicator[ind][i] for i in range(len(units)) for ind in INDICATORS]
+
+
 def project(
     kids: Children,
     units: list[tuple[str, str]],
@@ -381,14 +528,7 @@ def project(
 ) -> list[ForecastRow]:
     """The forecast rows (by unit, then indicator) from the arrays of :class:`Children`
     (pure: no database; method in the module docstring)."""
-    _, _, q, late = attendance(kids, on, len(units), schedule)
-    everyone, _ = with_births_to_come(kids, year, on)
-    probs = child_probabilities(everyone, year, on, q, params, schedule, late)
-    goal = targets(params)
-    by_indicator = {
-        ind: unit_rows(units, ind, *probs[ind], everyone.unit, goal[ind]) for ind in INDICATORS
-    }
-    return [by_indicator[ind][i] for i in range(len(units)) for ind in INDICATORS]
+    return _project(_frame(kids, year, on, schedule), kids.unit, units, year, on, params, schedule)
 
 
 def _scope_id(session: Session, code: str | None) -> int | None:
@@ -420,6 +560,137 @@ def _units(
     return [(int(r[0]), str(r[1]), str(r[2])) for r in session.execute(q.order_by(order))]
 
 
+def _numbers(session: Session, stmt: Select[Any], width: int) -> NDArray[np.float64]:
+    """The rows of ``stmt`` (``width`` columns of integers or NULL) as one ``(rows, width)``
+    array, NULL as nan; read from the driver's cursor as its plain tuples (no result row
+    objects, no type processing) and converted by numpy in one go. Integers are exact up to
+    2**53 (ids and day numbers are far below)."""
+    result = session.connection().execute(stmt)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return np.array(rows, dtype=np.float64).reshape(len(rows), width)
+
+
+def _ids(column: NDArray[np.float64]) -> NDArray[np.int64]:
+    """A column of :func:`_numbers` as ``int64``, −1 for NULL."""
+    return np.where(np.isnan(column), -1.0, column).astype(np.int64)
+
+
+def _lookup(keys: NDArray[np.int64], values: NDArray[np.int64], wanted: NDArray[np.int64]) -> Any:
+    """``values[i]`` for each ``wanted`` equal to ``keys[i]`` (keys distinct), −1 for none."""
+    if keys.size == 0:
+        return np.full(wanted.size, -1, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    at = np.minimum(np.searchsorted(ranked, wanted), keys.size - 1)
+    return np.where(ranked[at] == wanted, values[order[at]], -1).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """The children of a scope (:class:`Children`, ``unit`` −1) and each child's raw unit ids
+    (−1 for none): ``area_id`` always, ``clinic_id`` and ``facility_id`` with links."""
+
+    kids: Children
+    keys: dict[str, NDArray[np.int64]]
+
+
+def _load(
+    session: Session, on: dt.date, scope_id: int | None, params: CoverageParams, links: bool
+) -> _Loaded:
+    """Two queries: the resident children under ``params.under_years`` on ``on`` living in the
+    scope, by id, with the unit keys of :func:`health.coverage.per_child` on a period ending
+    ``on`` (``links``: the responsible clinic, else the township's first, and the facility
+    enrolled in on ``on``, the lowest id of several); then their checks dated from
+    :data:`HISTORY_DAYS` + 220 days before ``on`` to ``on``. Every column is an integer
+    (dates as days from ``on``, a check's kind as its index in :data:`health.schedule.KINDS`)
+    so that the rows become arrays in one numpy call."""
+    areas = inside(scope_id)
+    living = [] if areas is None else [C.c.area_id.in_(areas)]
+    oldest = add_years(on, -params.under_years)
+    scope = [C.c.resident == true(), C.c.birth_date > oldest, C.c.birth_date <= on, *living]
+    day = literal(on, Date)  # dates travel as whole days from ``on`` (integers)
+    columns: list[Any] = [C.c.id, days_between(C.c.birth_date, day), C.c.area_id]
+    source: Any = C
+    if links:  # as per_child's links, with the enrolments and clinics of the scope only
+        enrolled = (
+            select(E.c.child_id, func.min(E.c.facility_id).label("facility_id"))
+            .where(
+                or_(E.c.start_date.is_(None), E.c.start_date <= on),
+                or_(E.c.end_date.is_(None), E.c.end_date >= on),
+                *([] if areas is None else [E.c.child_id.in_(select(C.c.id).where(*scope))]),
+            )
+            .group_by(E.c.child_id)
+            .subquery("en")
+        )
+        township_clinic = (
+            select(CL.c.area_id, func.min(CL.c.id).label("clinic_id"))
+            .where(*([] if areas is None else [CL.c.area_id.in_(areas)]))
+            .group_by(CL.c.area_id)
+            .subquery("tc")
+        )
+        source = (
+            C.outerjoin(enrolled, enrolled.c.child_id == C.c.id)
+            .outerjoin(F, F.c.id == enrolled.c.facility_id)
+            .outerjoin(township_clinic, township_clinic.c.area_id == C.c.area_id)
+        )
+        columns += [
+            func.coalesce(F.c.clinic_id, township_clinic.c.clinic_id),
+            enrolled.c.facility_id,
+        ]
+    stmt = select(*columns).select_from(source).where(*scope).order_by(C.c.id)
+    found = _numbers(session, stmt, len(columns))
+    ids = found[:, 0].astype(np.int64)
+    origin = np.datetime64(on, "D")
+    birth = origin + found[:, 1].astype(np.int64).astype("timedelta64[D]")
+    keys = {"area_id": _ids(found[:, 2])}
+    if links:
+        keys["clinic_id"], keys["facility_id"] = _ids(found[:, 3]), _ids(found[:, 4])
+    since = on - dt.timedelta(days=HISTORY_DAYS + 220)
+    kind = case(*((K.c.kind == k, i) for i, k in enumerate(KINDS)), else_=len(KINDS))
+    stmt = select(K.c.child_id, days_between(K.c.check_date, day), kind).where(
+        K.c.child_id.in_(select(C.c.id).where(*scope)), K.c.check_date >= since,
+        K.c.check_date <= on,
+    )  # fmt: skip
+    checks = _numbers(session, stmt, 3).astype(np.int64)
+    rows = _lookup(ids, np.arange(ids.size, dtype=np.int64), checks[:, 0])
+    mine = rows >= 0
+    names = np.array([*KINDS, ""], dtype=object)  # "": a kind the schedule does not know
+    kids = Children(
+        birth,
+        np.full(ids.size, -1, dtype=np.int64),
+        rows[mine],
+        origin + checks[mine, 1].astype("timedelta64[D]"),
+        names[checks[mine, 2]],
+    )
+    return _Loaded(kids, keys)
+
+
+def _unit_of(
+    session: Session,
+    loaded: _Loaded,
+    by: By,
+    level: str,
+    scope_id: int | None,
+    unit_ids: list[int],
+) -> NDArray[np.int64]:
+    """Each child's unit: index into ``unit_ids`` of its area's ancestor at ``level`` (``by``
+    area), its clinic or its facility; −1 for none."""
+    if by == "area":
+        pairs = select(AA.c.area_id, AA.c.ancestor_id).join(A, A.c.id == AA.c.ancestor_id)
+        pairs = pairs.where(A.c.level == level)
+        if scope_id is not None:  # the children's areas are all in the scope
+            pairs = pairs.where(AA.c.area_id.in_(inside(scope_id)))
+        pair = _numbers(session, pairs, 2).astype(np.int64)
+        raw = _lookup(pair[:, 0], pair[:, 1], loaded.keys["area_id"])
+    else:
+        raw = loaded.keys[f"{by}_id"]
+    ids = np.array(unit_ids, dtype=np.int64)
+    return _lookup(ids, np.arange(ids.size, dtype=np.int64), raw)
+
+
 def load_children(
     session: Session,
     year: int,
@@ -432,49 +703,52 @@ def load_children(
     params: CoverageParams,
 ) -> Children:
     """The resident children under 7 on ``on`` living in the scope, with the unit of each
-    (:func:`health.coverage.per_child` on a period ending ``on``), and their checks
-    dated from a year and seven months before ``on`` to ``on`` (two queries)."""
-    # the period of one day, ``on``: the same children and units as any period ending on
-    # ``on``, with the per-child check counts (not used here) over one day only
-    children = per_child(Period(on, on), params, links=by != "area", areas=inside(scope_id))
-    sub = children.subquery("pc")
-    key = sub.c.area_id if by == "area" else sub.c[f"{by}_id"]
-    rows = session.execute(
-        select(sub.c.child_id, sub.c.birth_date, key).order_by(sub.c.child_id)
-    ).all()
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
-    birth = np.array([r[1] for r in rows], dtype="datetime64[D]")
-    raw = np.array([-1 if r[2] is None else r[2] for r in rows], dtype=np.int64)
-    if by == "area":
-        pairs = session.execute(
-            select(AA.c.area_id, AA.c.ancestor_id)
-            .join(A, A.c.id == AA.c.ancestor_id)
-            .where(A.c.level == level)
-        ).all()
-        up = {int(a): int(b) for a, b in pairs}
-        raw = np.array([up.get(int(a), -1) for a in raw], dtype=np.int64)
-    position = {uid: i for i, uid in enumerate(unit_ids)}
-    lookup = np.vectorize(lambda v: position.get(int(v), -1), otypes=[np.int64])
-    unit = lookup(raw) if raw.size else raw
-    since = on - dt.timedelta(days=HISTORY_DAYS + 220)
-    mine = select(C.c.id).where(C.c.resident.is_(True))
-    if scope_id is not None:  # the scope's children first, then their checks by child
-        mine = mine.where(C.c.area_id.in_(select(AA.c.area_id).where(AA.c.ancestor_id == scope_id)))
-    stmt = select(K.c.child_id, K.c.check_date, K.c.kind).where(
-        K.c.child_id.in_(mine), and_(K.c.check_date >= since, K.c.check_date <= on)
-    )
-    checks = session.execute(stmt).all()
-    child = np.array([r[0] for r in checks], dtype=np.int64)
-    where = np.searchsorted(ids, child)
-    where = np.minimum(where, max(ids.size - 1, 0))
-    found = ids[where] == child if ids.size else np.zeros(child.size, dtype=bool)
-    return Children(
-        birth,
-        unit,
-        where[found].astype(np.int64),
-        np.array([r[1] for r in checks], dtype="datetime64[D]")[found],
-        np.array([str(r[2]) for r in checks], dtype=object)[found],
-    )
+    (the children and units of :func:`health.coverage.per_child` on a period ending ``on``),
+    and their checks dated from a year and seven months before ``on`` to ``on`` (:func:`_load`,
+    and one query of areas for ``by`` area)."""
+    loaded = _load(session, on, scope_id, params, links=by != "area")
+    unit = _unit_of(session, loaded, by, level, scope_id, unit_ids)
+    return replace(loaded.kids, unit=unit)
+
+
+def _check_request(year: int, on: dt.date, groupings: list[tuple[By, str]]) -> None:
+    if on.year != year:
+        raise CoverageRequestError(f"the forecast day {on.isoformat()} is not in {year}")
+    for by, level in groupings:
+        if by not in ("area", "clinic", "facility"):
+            raise CoverageRequestError(f"grouping '{by}' is not one of area, clinic, facility")
+        if by == "area" and level not in AREA_LEVELS:
+            raise CoverageRequestError(f"level '{level}' is not one of {', '.join(AREA_LEVELS)}")
+
+
+def forecast_many(
+    session: Session,
+    year: int,
+    on: dt.date,
+    groupings: list[tuple[By, str]],
+    within_area: str | None = None,
+    params: CoverageParams | None = None,
+    schedule: Schedule | None = None,
+) -> list[list[ForecastRow]]:
+    """:func:`forecast` for each ``(by, level)`` of ``groupings``, in order (``level`` only
+    matters for ``by`` area), the children and their checks loaded once (with the clinic and
+    facility links when a grouping needs them) and everything that does not depend on the
+    units worked out once; each list is exactly what ``forecast(by=, level=)`` returns."""
+    _check_request(year, on, groupings)
+    schedule = schedule or load_schedule()
+    params = params or schedule.coverage
+    scope_id = _scope_id(session, within_area)
+    if not groupings:
+        return []
+    loaded = _load(session, on, scope_id, params, links=any(by != "area" for by, _ in groupings))
+    frame = _frame(loaded.kids, year, on, schedule)
+    out = []
+    for by, level in groupings:
+        units = _units(session, by, level, scope_id)
+        unit = _unit_of(session, loaded, by, level, scope_id, [u[0] for u in units])
+        rows = _project(frame, unit, [(c, n) for _, c, n in units], year, on, params, schedule)
+        out.append(rows)
+    return out
 
 
 def forecast(
@@ -490,22 +764,9 @@ def forecast(
 ) -> list[ForecastRow]:
     """The year-end forecast of ``year`` made on ``on`` for every unit (by code) and indicator:
     areas of ``level`` (``by="area"``), clinics or facilities, in ``within_area`` (default:
-    everywhere). ``on`` must lie in ``year``."""
-    if on.year != year:
-        raise CoverageRequestError(f"the forecast day {on.isoformat()} is not in {year}")
-    if by not in ("area", "clinic", "facility"):
-        raise CoverageRequestError(f"grouping '{by}' is not one of area, clinic, facility")
-    if by == "area" and level not in AREA_LEVELS:
-        raise CoverageRequestError(f"level '{level}' is not one of {', '.join(AREA_LEVELS)}")
-    schedule = schedule or load_schedule()
-    params = params or schedule.coverage
-    scope_id = _scope_id(session, within_area)
-    units = _units(session, by, level, scope_id)
-    kids = load_children(
-        session, year, on, by=by, level=level, scope_id=scope_id,
-        unit_ids=[u[0] for u in units], params=params,
-    )  # fmt: skip
-    return project(kids, [(c, n) for _, c, n in units], year, on, params, schedule)
+    everywhere). ``on`` must lie in ``year``. Several groupings of one scope:
+    :func:`forecast_many` (one load of the children)."""
+    return forecast_many(session, year, on, [(by, level)], within_area, params, schedule)[0]
 
 
 @dataclass(frozen=True)
