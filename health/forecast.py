@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, Literal
@@ -58,6 +59,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Date, Select, case, func, literal, or_, select, true
+from sqlalchemy.engine.cursor import CursorFetchStrategy
 from sqlalchemy.orm import Session
 
 from health.coverage import INDICATORS, By, CoverageRequestError, inside
@@ -147,9 +149,16 @@ class _Shifts:
                                               return_inverse=True)  # fmt: skip
         self._done: dict[int, NDArray[np.datetime64]] = {}
 
+    def prepare(self, months: Iterable[int]) -> None:
+        """Work out the shifts by all these offsets at once (one broadcast call)."""
+        todo = sorted({int(m) for m in months} - self._done.keys())
+        if todo:
+            shifted = add_months_array(self._unique[None, :], np.array(todo)[:, None])
+            for m, row in zip(todo, shifted, strict=True):
+                self._done[m] = row[self._where]
+
     def __call__(self, months: int) -> NDArray[np.datetime64]:
-        if months not in self._done:
-            self._done[months] = add_months_array(self._unique, months)[self._where]
+        self.prepare((months,))
         return self._done[months]
 
     def offset(self, off: Offset) -> NDArray[np.datetime64]:
@@ -161,6 +170,11 @@ def _windows(
     schedule: Schedule, shifts: _Shifts
 ) -> list[tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]]:
     """:func:`late_windows` from the births' month shifts."""
+    shifts.prepare(
+        (item.target + edge).months
+        for item in schedule.checks
+        for edge in (item.window_from, item.window_to)
+    )
     windows = [
         (shifts.offset(item.target + item.window_from), shifts.offset(item.target + item.window_to))
         for item in schedule.checks
@@ -187,30 +201,28 @@ def late_windows(
 
 
 class _CheckIndex:
-    """The checks of :class:`Children` by kind, as sorted keys ``row × span + day`` so that
-    "a check of this kind dated in ``[opens, closes]``" is two binary searches per child."""
+    """The checks of :class:`Children` by kind: each check's child (row) and day number, so
+    that "a check of this kind dated in ``[opens, closes]``" is a comparison per check."""
 
     def __init__(self, kids: Children) -> None:
-        days = kids.check_date.astype("datetime64[D]").astype(np.int64)
-        self.base = int(days.min()) - 1 if days.size else 0
-        self.top = int(days.max()) - self.base if days.size else 0  # days are 1..top
-        self.span = self.top + 2
-        keys = kids.check_row.astype(np.int64) * self.span + (days - self.base)
+        days = kids.check_date.astype("datetime64[D]").view(np.int64)
         kinds = np.asarray(kids.check_kind, dtype=object)
-        self.keys = {str(k): np.sort(keys[kinds == k]) for k in dict.fromkeys(kinds.tolist())}
+        self.size = kids.birth.size
+        self.checks = {}
+        for kind in dict.fromkeys(kinds.tolist()):
+            mine = kinds == kind
+            self.checks[str(kind)] = (kids.check_row[mine], days[mine])
 
     def done(self, kind: str, opens: NDArray[Any], closes: NDArray[Any]) -> NDArray[np.bool_]:
         """Whether each child has a check of ``kind`` dated in ``[opens, closes]`` (both
         included; nothing for a child when ``opens > closes``)."""
-        keys = self.keys.get(kind)
-        if keys is None or keys.size == 0:
-            return np.zeros(opens.size, dtype=bool)
-        start = np.arange(opens.size, dtype=np.int64) * self.span
-        low = opens.astype("datetime64[D]").astype(np.int64) - self.base
-        high = closes.astype("datetime64[D]").astype(np.int64) - self.base
-        lo = start + np.clip(low, 0, self.top + 1)
-        hi = start + np.clip(high, 0, self.top + 1)
-        return np.searchsorted(keys, hi, side="right") > np.searchsorted(keys, lo, side="left")
+        out = np.zeros(self.size, dtype=bool)
+        if kind in self.checks:
+            rows, days = self.checks[kind]
+            low = opens.astype("datetime64[D]").view(np.int64)
+            high = closes.astype("datetime64[D]").view(np.int64)
+            out[rows[(days >= low[rows]) & (days <= high[rows])]] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -277,6 +289,31 @@ def attendance(
     return n, s, q, late
 
 
+def _pending_pair(
+    opens: NDArray[Any],
+    closes: NDArray[Any],
+    done: NDArray[Any],
+    q: NDArray[Any],
+    day: Any,
+    last: Any,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Probability that a check not done by ``day`` is done inside its window on a day after
+    ``day`` and on or before ``last`` (None: the window's end), and the same up to the
+    window's end; 0 for a check already done or whose window is over (method, step 2)."""
+    width = (closes - opens).astype(np.int64) + 1
+    elapsed = np.clip((day - opens).astype(np.int64) + 1, 0, width)
+    start = np.maximum(opens, day + DAY)
+    given = np.maximum(1.0 - q * elapsed / width, 1e-12)  # not done on the days up to day
+
+    def until(stop: NDArray[Any]) -> NDArray[np.float64]:
+        remaining = np.clip((stop - start).astype(np.int64) + 1, 0, None)
+        p = q * remaining / width / given
+        return np.where(done | (remaining == 0), 0.0, np.clip(p, 0.0, 1.0))
+
+    whole = until(closes)
+    return (whole if last is None else until(np.minimum(closes, last))), whole
+
+
 def _pending(
     opens: NDArray[Any],
     closes: NDArray[Any],
@@ -285,16 +322,9 @@ def _pending(
     day: Any,
     last: Any,
 ) -> NDArray[np.float64]:
-    """Probability that a check not done by ``day`` is done inside its window on a day after
-    ``day`` and on or before ``last`` (None: the window's end); 0 for a check already done or
-    whose window is over (method, step 2)."""  # fmt: skip
-    width = (closes - opens).astype(np.int64) + 1
-    elapsed = np.clip((day - opens).astype(np.int64) + 1, 0, width)
-    stop = closes if last is None else np.minimum(closes, last)
-    start = np.maximum(opens, day + DAY)
-    remaining = np.clip((stop - start).astype(np.int64) + 1, 0, None)
-    p = q * remaining / width / np.maximum(1.0 - q * elapsed / width, 1e-12)
-    return np.where(done | (remaining == 0), 0.0, np.clip(p, 0.0, 1.0))
+    """The first of :func:`_pending_pair`: the chance of the check after ``day`` and by
+    ``last`` (None: the window's end)."""
+    return _pending_pair(opens, closes, done, q, day, last)[0]
 
 
 def _of_unit(
@@ -350,14 +380,11 @@ def child_probabilities(
     unit = np.maximum(kids.unit, 0)
     for j, st in enumerate(stretches):
         qj = _of_unit(q[j], has_unit, unit, fallback[j])
-        in_window = _pending(st.opens, st.closes, st.done, qj, day, last)
-        whole = None
-        if st.kind == "newborn_visit" or late is not None:
-            whole = _pending(st.opens, st.closes, st.done, qj, day, None)
+        in_window, whole = _pending_pair(st.opens, st.closes, st.done, qj, day, last)
         if st.kind == "newborn_visit":
             newborn_p = whole
             newborn_done = st.done
-        if late is not None and late_fallback is not None and whole is not None:
+        if late is not None and late_fallback is not None:
             # a late visit, if the window passes without one (step 2)
             lj = _of_unit(late[j], has_unit, unit, late_fallback[j])
             gone = st.done | st.came | (st.late_from > st.late_to)
@@ -567,7 +594,10 @@ def _numbers(session: Session, stmt: Select[Any], width: int) -> NDArray[np.floa
     2**53 (ids and day numbers are far below)."""
     result = session.connection().execute(stmt)
     try:
-        rows = result.cursor.fetchall()
+        if type(result.cursor_strategy) is CursorFetchStrategy:  # nothing buffered yet
+            rows: list[Any] = result.cursor.fetchall()
+        else:  # a buffering strategy (e.g. stream_results): through SQLAlchemy's rows
+            rows = [tuple(r) for r in result.all()]
     finally:
         result.close()
     return np.array(rows, dtype=np.float64).reshape(len(rows), width)
