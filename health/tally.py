@@ -28,6 +28,7 @@ import functools
 import hashlib
 
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from health.coverage import KIND_COLUMNS, AreaSums, area_sums_select
@@ -64,13 +65,36 @@ def kept_sums(
     bind = session.get_bind()
     if not isinstance(bind, Engine) or bind.dialect.name not in ("sqlite", "postgresql"):
         return None
-    return sums(bind, kind, period, params)
+    try:
+        return sums(bind, kind, period, params)
+    except WriterBusyError:
+        return None
+
+
+class WriterBusyError(RuntimeError):
+    """SQLite's write lock stayed taken for :data:`SQLITE_WAIT_MS` (a long import holds it):
+    the caller aggregates itself, reading, instead of waiting."""
+
+
+SQLITE_WAIT_MS = 2000
+"""How long a view waits for SQLite's write lock before it aggregates without the kept sums."""
 
 
 def _begin(engine: Engine) -> Connection:
     conn = engine.connect()
     if engine.dialect.name == "sqlite":
-        conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        raw = conn.connection.dbapi_connection
+        old = raw.execute("PRAGMA busy_timeout").fetchone()[0]  # type: ignore[union-attr]
+        raw.execute(f"PRAGMA busy_timeout = {SQLITE_WAIT_MS}")  # type: ignore[union-attr]
+        restore = f"PRAGMA busy_timeout = {int(old)}"
+        try:
+            conn.execution_options(sqlite_begin="IMMEDIATE").begin()
+        except OperationalError as error:
+            raw.execute(restore)  # type: ignore[union-attr]
+            conn.close()
+            raise WriterBusyError(str(error.orig)) from error
+        raw.execute(restore)  # type: ignore[union-attr]
+        return conn
     conn.begin()
     if engine.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})

@@ -158,3 +158,30 @@ def test_unread_sums_are_dropped(loaded: Engine) -> None:
     kept(engine, "screens", period)
     with Session(engine) as s:
         assert s.execute(select(Tally.kind)).scalars().all() == ["screens"]
+
+
+def test_a_held_sqlite_write_lock_gives_the_figures_without_the_kept_sums(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long import holds SQLite's write lock: the view aggregates directly (same figures)
+    after a short wait, instead of waiting for the import."""
+    import shutil
+
+    from health.db import make_engine
+
+    path = tmp_path / "held.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    import_folder(engine, province(tmp_path / "x", children=300), today=TODAY)
+    monkeypatch.setattr(tally, "SQLITE_WAIT_MS", 50)
+    period = Period.year(2024)
+    with engine.connect() as writer:
+        writer.execution_options(sqlite_begin="IMMEDIATE").begin()  # the lock, held
+        with Session(engine) as s:
+            assert tally.kept_sums(s, "coverage", period, load_schedule().coverage) is None
+            found = area_sums(s, "coverage", period, load_schedule().coverage, kept=True)
+        writer.rollback()
+    assert {k: v for k, v in found.items() if any(v)} == fresh(engine, "coverage", period)
+    with engine.connect() as conn:  # the pooled connection waits as long as before again
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    engine.dispose()
