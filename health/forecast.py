@@ -208,7 +208,7 @@ class _CheckIndex:
         days = kids.check_date.astype("datetime64[D]").view(np.int64)
         kinds = np.asarray(kids.check_kind, dtype=object)
         self.size = kids.birth.size
-        self.checks = {}
+        self.checks: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         for kind in dict.fromkeys(kinds.tolist()):
             mine = kinds == kind
             self.checks[str(kind)] = (kids.check_row[mine], days[mine])

@@ -1,8 +1,8 @@
 """The fast paths of the year-end forecast (health.forecast), on SQLite and PostgreSQL: one load
 of the children for several groupings (``forecast_many``) gives exactly the rows of separate
 ``forecast`` calls; the children and units loaded are those of ``health.coverage.per_child``;
-the vectorised pieces (check lookup by binary search, month shifts over distinct birth dates)
-equal their plain definitions.
+the vectorised pieces (checks of a kind looked up per window, month shifts over distinct birth
+dates) equal their plain definitions.
 
 The world: the two counties of ``build_geography`` plus a township T3 in K2 without a clinic
 and a facility F2 in T1 linked to CL2; 90 children born over eight years (some not resident,
