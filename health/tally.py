@@ -146,7 +146,7 @@ def sums(engine: Engine, kind: str, period: Period, params: CoverageParams) -> A
         rows = conn.execute(
             select(TA.c.area_id, TA.c.part, *values).where(TA.c.tally_id == tally_id)
         )
-        found = {(int(r[0]), int(r[1])): tuple(int(v) for v in r[2:]) for r in rows}
+        found = {(r[0], r[1]): tuple(r[2:]) for r in rows.all()}  # integers as stored
         conn.commit()
     except BaseException:
         conn.rollback()
