@@ -618,6 +618,26 @@ def _lookup(keys: NDArray[np.int64], values: NDArray[np.int64], wanted: NDArray[
     return np.where(ranked[at] == wanted, values[order[at]], -1).astype(np.int64)
 
 
+def _clinics(
+    session: Session, area: NDArray[np.int64], facility: NDArray[np.int64], areas: Any
+) -> NDArray[np.int64]:
+    """Each child's responsible clinic as :func:`health.coverage.per_child` has it: its
+    facility's clinic, else the first clinic (lowest id) of its township (``area``), else −1;
+    ``areas``: the scope's areas (:func:`health.coverage.inside`), where the townships are."""
+    first = select(CL.c.area_id, func.min(CL.c.id)).group_by(CL.c.area_id)
+    if areas is not None:
+        first = first.where(CL.c.area_id.in_(areas))
+    town = _numbers(session, first, 2).astype(np.int64)
+    clinic = _lookup(town[:, 0], town[:, 1], area)
+    used = np.unique(facility[facility >= 0]).tolist()
+    for start in range(0, len(used), 5000):  # a bounded list of ids per query
+        linked = select(F.c.id, F.c.clinic_id).where(F.c.id.in_(used[start : start + 5000]))
+        pairs = _ids(_numbers(session, linked, 2))
+        theirs = _lookup(pairs[:, 0], pairs[:, 1], facility)
+        clinic = np.where(theirs >= 0, theirs, clinic)
+    return clinic
+
+
 @dataclass(frozen=True)
 class _Loaded:
     """The children of a scope (:class:`Children`, ``unit`` −1) and each child's raw unit ids
@@ -632,8 +652,8 @@ def _load(
 ) -> _Loaded:
     """Two queries: the resident children under ``params.under_years`` on ``on`` living in the
     scope, by id, with the unit keys of :func:`health.coverage.per_child` on a period ending
-    ``on`` (``links``: the responsible clinic, else the township's first, and the facility
-    enrolled in on ``on``, the lowest id of several); then their checks dated from
+    ``on`` (``links``: the facility enrolled in on ``on``, the lowest id of several, and the
+    responsible clinic, :func:`_clinics`: two small queries more); then their checks dated from
     :data:`HISTORY_DAYS` + 220 days before ``on`` to ``on``. Every column is an integer
     (dates as days from ``on``, a check's kind as its index in :data:`health.schedule.KINDS`)
     so that the rows become arrays in one numpy call."""
@@ -643,41 +663,25 @@ def _load(
     scope = [C.c.resident == true(), C.c.birth_date > oldest, C.c.birth_date <= on, *living]
     day = literal(on, Date)  # dates travel as whole days from ``on`` (integers)
     columns: list[Any] = [C.c.id, days_between(C.c.birth_date, day), C.c.area_id]
-    source: Any = C
-    if links:  # as per_child's links, with the enrolments and clinics of the scope only
-        enrolled = (
-            select(E.c.child_id, func.min(E.c.facility_id).label("facility_id"))
+    if links:  # per_child's: the lowest facility id among the enrolments open on the day
+        columns.append(
+            select(func.min(E.c.facility_id))
             .where(
+                E.c.child_id == C.c.id,
                 or_(E.c.start_date.is_(None), E.c.start_date <= on),
                 or_(E.c.end_date.is_(None), E.c.end_date >= on),
-                *([] if areas is None else [E.c.child_id.in_(select(C.c.id).where(*scope))]),
             )
-            .group_by(E.c.child_id)
-            .subquery("en")
+            .scalar_subquery()
         )
-        township_clinic = (
-            select(CL.c.area_id, func.min(CL.c.id).label("clinic_id"))
-            .where(*([] if areas is None else [CL.c.area_id.in_(areas)]))
-            .group_by(CL.c.area_id)
-            .subquery("tc")
-        )
-        source = (
-            C.outerjoin(enrolled, enrolled.c.child_id == C.c.id)
-            .outerjoin(F, F.c.id == enrolled.c.facility_id)
-            .outerjoin(township_clinic, township_clinic.c.area_id == C.c.area_id)
-        )
-        columns += [
-            func.coalesce(F.c.clinic_id, township_clinic.c.clinic_id),
-            enrolled.c.facility_id,
-        ]
-    stmt = select(*columns).select_from(source).where(*scope).order_by(C.c.id)
+    stmt = select(*columns).where(*scope).order_by(C.c.id)
     found = _numbers(session, stmt, len(columns))
     ids = found[:, 0].astype(np.int64)
     origin = np.datetime64(on, "D")
     birth = origin + found[:, 1].astype(np.int64).astype("timedelta64[D]")
     keys = {"area_id": _ids(found[:, 2])}
     if links:
-        keys["clinic_id"], keys["facility_id"] = _ids(found[:, 3]), _ids(found[:, 4])
+        keys["facility_id"] = _ids(found[:, 3])
+        keys["clinic_id"] = _clinics(session, keys["area_id"], keys["facility_id"], areas)
     since = on - dt.timedelta(days=HISTORY_DAYS + 220)
     kind = case(*((K.c.kind == k, i) for i, k in enumerate(KINDS)), else_=len(KINDS))
     stmt = select(K.c.child_id, days_between(K.c.check_date, day), kind).where(

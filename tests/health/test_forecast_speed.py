@@ -119,7 +119,7 @@ def test_forecast_many_refuses_like_forecast(busy: Session) -> None:
     assert forecast_many(busy, 2025, ON, []) == []
 
 
-@pytest.mark.parametrize("within", [None, "K2"])
+@pytest.mark.parametrize("within", [None, "K2", "T1"])
 def test_children_and_units_are_per_childs(busy: Session, within: str | None) -> None:
     """Same children (by id order), birth dates and units as per_child on a period ending on
     the day, for every grouping."""
