@@ -43,7 +43,14 @@ from health.models import Area
 from health.periods import CalendarPeriod, Period
 from health.schedule import CoverageParams, load_schedule
 from health.stats import target_gaps
-from health.suppression import SMALL_COUNT, Counts, Hidden, Relation, suppress
+from health.suppression import (
+    SMALL_COUNT,
+    Counts,
+    Hidden,
+    Relation,
+    suppress,
+    suppress_numbered,
+)
 
 NEWBORN = "newborn_visit"
 AreaTree = dict[str, str | None]
@@ -129,33 +136,40 @@ def _tree_relations(tree: AreaTree, key: Any) -> list[Relation[Any]]:
 class NewbornYear:
     """The newborn-visit decisions of every area for each whole period of one year (the year,
     its quarters, its months): row ``a × len(periods) + u`` is area ``codes[a]`` in counted
-    period ``periods[u]``; :attr:`counts` and :attr:`hidden` key them by ``(area code, counted
-    period)``."""
+    period ``periods[u]``; ``counts`` holds the rows' numerators, denominators and gaps, and
+    ``decided`` whether each row's numerator and denominator are hidden (1) or not.
+    :attr:`counts_by_key` and :attr:`hidden` key them by ``(area code, counted period)``."""
 
     year: int
     codes: list[str]
     periods: list[Period]
-    rows: dict[int, Counts]
-    decided: dict[int, Hidden]
+    counts: tuple[Any, Any, Any]
+    decided: tuple[bytearray, bytearray]
+
+    def _decision(self, row: int) -> Hidden:
+        hid_n, hid_d = self.decided
+        return Hidden(numerator=bool(hid_n[row]), denominator=bool(hid_d[row]))
 
     def hidden_in(self, period: Period) -> dict[str, Hidden]:
         """Area code → the decision of its newborn-visit row in counted ``period``."""
         u, width = self.periods.index(period), len(self.periods)
-        return {code: self.decided[a * width + u] for a, code in enumerate(self.codes)}
+        return {code: self._decision(a * width + u) for a, code in enumerate(self.codes)}
 
-    def _keyed(self, values: dict[int, Any]) -> dict[tuple[str, Period], Any]:
-        width = len(self.periods)
-        return {(self.codes[k // width], self.periods[k % width]): v for k, v in values.items()}
+    def _keys(self) -> list[tuple[str, Period]]:
+        return [(code, period) for code in self.codes for period in self.periods]
 
     @property
-    def counts(self) -> dict[tuple[str, Period], Counts]:
+    def counts_by_key(self) -> dict[tuple[str, Period], Counts]:
         """Every row's counts by ``(area code, counted period)``."""
-        return self._keyed(self.rows)
+        num, den, gap = (c.tolist() for c in self.counts)
+        return {
+            key: Counts(n, d, g) for key, n, d, g in zip(self._keys(), num, den, gap, strict=True)
+        }
 
     @property
     def hidden(self) -> dict[tuple[str, Period], Hidden]:
         """Every row's decision by ``(area code, counted period)``."""
-        return self._keyed(self.decided)
+        return {key: self._decision(i) for i, key in enumerate(self._keys())}
 
 
 def newborn_year(
@@ -206,24 +220,30 @@ def newborn_year(
     span_n = cum[:, lasts, 0] - cum[:, firsts - 1, 0]  # (area, span)
     span_d = cum[:, lasts, 1] - cum[:, firsts - 1, 1]
     span_g = target_gaps(span_n, span_d, target)
-    counts_n: dict[int, Counts] = {}
-    relations: list[Relation[int]] = []
-    for a, (nums, dens, gaps) in enumerate(
-        zip(span_n.tolist(), span_d.tolist(), span_g.tolist(), strict=True)
-    ):
-        base = a * width
-        for (u, _, _, parts_u), num, den, gap in zip(numbered, nums, dens, gaps, strict=True):
-            counts_n[base + u] = Counts(num, den, gap)
-            if parts_u:
-                relations.append(Relation(base + u, tuple(base + p for p in parts_u)))
+    n_areas = len(codes)
+    rows_n = np.zeros((n_areas, width), dtype=np.int64)  # row a × width + u
+    rows_d, rows_g = rows_n.copy(), rows_n.copy()
+    for i, (u, *_) in enumerate(numbered):  # a period counted twice: the same counts
+        rows_n[:, u], rows_d[:, u], rows_g[:, u] = span_n[:, i], span_d[:, i], span_g[:, i]
+    # the relations, in the order of the rows' areas: each area's periods = their parts …
+    bases = np.arange(n_areas, dtype=np.int64)[:, None] * width
+    split = [(u, parts_u) for u, _, _, parts_u in numbered if parts_u]
+    own_totals = (bases + np.array([u for u, _ in split], dtype=np.int64)).ravel()
+    own_sizes = np.tile(np.array([len(p) for _, p in split], dtype=np.int64), n_areas)
+    own_flat = (bases + np.array([p for _, ps in split for p in ps], dtype=np.int64)).ravel()
+    # … then, per period, each area with sub-areas = its sub-areas
     index = {code: a for a, code in enumerate(codes)}
-    below = [(index[up], [index[c] for c in subs]) for up, subs in _children(tree).items()]
-    for u, *_ in numbered:
-        relations += [
-            Relation(up * width + u, tuple(c * width + u for c in subs)) for up, subs in below
-        ]
-    hidden_n = suppress(counts_n, relations, threshold=threshold)
-    return NewbornYear(year, codes, periods, counts_n, hidden_n)
+    below = list(_children(tree).items())
+    ups = np.array([index[up] for up, _ in below], dtype=np.int64) * width
+    subs = np.array([index[c] for _, cs in below for c in cs], dtype=np.int64) * width
+    sub_sizes = np.array([len(cs) for _, cs in below], dtype=np.int64)
+    us = [u for u, *_ in numbered]
+    totals = np.concatenate([own_totals, *(ups + u for u in us)])
+    sizes = np.concatenate([own_sizes, *(sub_sizes for _ in us)])
+    flat = np.concatenate([own_flat, *(subs + u for u in us)])
+    num, den, gap = rows_n.ravel(), rows_d.ravel(), rows_g.ravel()
+    hid_n, hid_d = suppress_numbered(num, den, gap, totals, sizes, flat, threshold=threshold)
+    return NewbornYear(year, codes, periods, (num, den, gap), (hid_n, hid_d))
 
 
 @dataclass(frozen=True)

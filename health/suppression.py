@@ -161,26 +161,59 @@ def _repair(
     den = np.fromiter((c.denominator for c in values), dtype=np.int64, count=n_rows)
     gap = np.fromiter((c.gap for c in values), dtype=np.int64, count=n_rows)
     is_fixed = np.fromiter((key in fixed for key in keys), dtype=bool, count=n_rows)
-    # rules 1 and 2: primary suppression, a hidden denominator hides the numerator
-    hid_d = (den > 0) & (den < threshold)
-    hid_n = hid_d | ((num > 0) & (num < threshold)) | ((gap > 0) & (gap < threshold))
-    hid_d &= ~is_fixed
-    hid_n &= ~is_fixed
+    fixed_n = np.zeros(n_rows, dtype=bool)
+    fixed_d = np.zeros(n_rows, dtype=bool)
     for key, decision in fixed.items():
         if key in number:
-            hid_n[number[key]] = decision.numerator
-            hid_d[number[key]] = decision.denominator
-    hidden = (
-        bytearray(hid_n.astype(np.uint8).tobytes()),
-        bytearray(hid_d.astype(np.uint8).tobytes()),
-    )
-    fixed_of = bytearray(is_fixed.astype(np.uint8).tobytes())
+            fixed_n[number[key]] = decision.numerator
+            fixed_d[number[key]] = decision.denominator
     # the relations, flat: part j of relation r is flat[start[r] + j]
     totals = np.fromiter((number[rel.total] for rel in rels), dtype=np.int64, count=n_rels)
     sizes = np.fromiter((len(rel.parts) for rel in rels), dtype=np.int64, count=n_rels)
     flat_np = np.fromiter(
         (number[p] for rel in rels for p in rel.parts), dtype=np.int64, count=int(sizes.sum())
     )
+    hid_n_out, hid_d_out = suppress_numbered(
+        num, den, gap, totals, sizes, flat_np, threshold=threshold,
+        fixed=(is_fixed, fixed_n, fixed_d),
+    )  # fmt: skip
+    return {key: _DECISIONS[(bool(hid_n_out[i]), bool(hid_d_out[i]))] for i, key in enumerate(keys)}
+
+
+def suppress_numbered(
+    num: np.ndarray,
+    den: np.ndarray,
+    gap: np.ndarray,
+    totals: np.ndarray,
+    sizes: np.ndarray,
+    flat_np: np.ndarray,
+    *,
+    threshold: int = SMALL_COUNT,
+    fixed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> tuple[bytearray, bytearray]:
+    """:func:`suppress` on rows numbered 0 … n−1 given as arrays (numerators, denominators,
+    gaps) and relations as arrays: relation ``r`` has total row ``totals[r]`` and parts
+    ``flat_np[start[r] : start[r] + sizes[r]]`` (``start`` the running sum of ``sizes``), in
+    the order of :func:`suppress`'s relations; ``fixed`` = (which rows are fixed, their hidden
+    numerator, their hidden denominator). Returns per row whether its numerator and its
+    denominator are hidden (1) or not (0). The same decisions as :func:`suppress`."""
+    n_rows, n_rels = len(num), len(totals)
+    is_fixed, fixed_n, fixed_d = (
+        fixed
+        if fixed is not None
+        else (np.zeros(n_rows, dtype=bool), np.zeros(n_rows, dtype=bool),
+              np.zeros(n_rows, dtype=bool))
+    )  # fmt: skip
+    # rules 1 and 2: primary suppression, a hidden denominator hides the numerator
+    hid_d = (den > 0) & (den < threshold)
+    hid_n = hid_d | ((num > 0) & (num < threshold)) | ((gap > 0) & (gap < threshold))
+    hid_d = np.where(is_fixed, fixed_d, hid_d)
+    hid_n = np.where(is_fixed, fixed_n, hid_n)
+    hidden = (
+        bytearray(hid_n.astype(np.uint8).tobytes()),
+        bytearray(hid_d.astype(np.uint8).tobytes()),
+    )
+    fixed_of = bytearray(is_fixed.astype(np.uint8).tobytes())
     owner = np.repeat(np.arange(n_rels, dtype=np.int64), sizes)
     start = np.zeros(n_rels + 1, dtype=np.int64)
     np.cumsum(sizes, out=start[1:])
@@ -276,5 +309,4 @@ def _repair(
                 if not waiting[follow]:
                     waiting[follow] = 1
                     queue.append(follow)
-    hid_n_out, hid_d_out = hidden
-    return {key: _DECISIONS[(bool(hid_n_out[i]), bool(hid_d_out[i]))] for i, key in enumerate(keys)}
+    return hidden

@@ -146,3 +146,63 @@ def test_no_hidden_unit_count_comes_back_by_subtraction(province: Session, by: s
                     truth = exact[(unit.unit_code, indicator)]
                     shown = [Cell(getattr(truth, n), getattr(unit, n)) for n in (*COUNTS, "gap")]
                     assert not small_shown(shown)
+
+
+def _reference_newborn_year(monthly, tree, year, today, target):  # type: ignore[no-untyped-def]
+    """newborn_year as first written (keys (area, period), Relation objects, suppress())."""
+    from health.release import _children
+    from health.stats import target_gap
+    from health.suppression import Counts, Relation, suppress
+
+    whole = release.CalendarPeriod(year)
+    spans = [
+        (p.counted(today), p.whole.start.month, p.whole.end.month,
+         tuple(part.counted(today) for part in p.parts()))
+        for p in whole.calendar()
+    ]  # fmt: skip
+    counts, relations = {}, []
+    for code in tree:
+        months = monthly.get(code, [(0, 0)] * 12)
+        for counted, first, last, parts in spans:
+            n = sum(m[0] for m in months[first - 1 : last])
+            d = sum(m[1] for m in months[first - 1 : last])
+            counts[(code, counted)] = Counts(n, d, target_gap(n, d, target))
+            if parts:
+                relations.append(Relation((code, counted), tuple((code, p) for p in parts)))
+    for counted, *_ in spans:
+        relations += [Relation((up, counted), tuple((c, counted) for c in subs))
+                      for up, subs in _children(tree).items()]  # fmt: skip
+    return counts, suppress(counts, relations)
+
+
+@pytest.mark.parametrize("today", [dt.date(2025, 1, 9), dt.date(2025, 5, 31),
+                                   dt.date(2025, 12, 31), dt.date(2026, 3, 1)])  # fmt: skip
+def test_newborn_year_decides_as_the_plain_suppression(
+    today: dt.date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    rng = random.Random(today.toordinal())
+    tree: dict[str, str | None] = {"P": None}
+    for c in range(3):
+        tree[f"P{c}"] = "P"
+        for t in range(4):
+            tree[f"P{c}{t}"] = f"P{c}"
+    monthly = {}
+    for code in tree:
+        if len(code) == 3:  # children live in townships; the rest are their sums
+            pairs = []
+            for _ in range(12):
+                d = rng.choice([0, 0, 1, 2, 3, 6, 9, 20])
+                pairs.append((rng.randint(0, d), d))
+            monthly[code] = pairs
+    for code in [c for c in tree if len(c) < 3]:
+        subs = [c for c in monthly if c.startswith(code)]
+        monthly[code] = [(sum(monthly[s][m][0] for s in subs), sum(monthly[s][m][1] for s in subs))
+                         for m in range(12)]  # fmt: skip
+    monkeypatch.setattr(release, "newborn_by_month", lambda *a, **k: monthly)
+    got = release.newborn_year(None, 2025, today, tree)  # type: ignore[arg-type]
+    counts, hidden = _reference_newborn_year(monthly, tree, 2025, today, 0.95)
+    assert got.counts_by_key == counts
+    assert got.hidden == hidden
+    assert any(h.any for h in hidden.values()) and not all(h.any for h in hidden.values())
