@@ -199,10 +199,13 @@ def dashboard(
         visited = last_visits_by_code(session, codes) if by == "facility" else {}
         extra: dict[str, Any] = {}
         if ahead:
+            forecast_totals, forecast_rows = figures.outlooks(
+                area.code, [(*outlooks[0][1:], totals), (*outlooks[1][1:], rows)]
+            )
             extra = {
                 "forecast_on": today,
-                "forecast_totals": figures.outlook(*outlooks[0], totals),
-                "forecast_rows": figures.outlook(*outlooks[1], rows),
+                "forecast_totals": forecast_totals,
+                "forecast_rows": forecast_rows,
             }
     figures.keep()
     return Dashboard(
@@ -472,29 +475,34 @@ class _Figures:
         self._used(entry.made_at)
         return entry.rows
 
-    def outlook(
-        self, code: str, by: str, level: str, shown: list[ReleasedRow]
-    ) -> list[forecast.ReleasedForecast]:
-        """The year-end forecast made today of the units of ``shown`` (the areas of ``level``
-        in area ``code``, or its clinics or facilities), released against ``shown`` (the
-        units' rows of the year so far, as released)."""
-        key = self.outlook_key(code, by, level)
-        if key not in self.found:
+    def outlooks(
+        self, code: str, asks: list[tuple[str, str, list[ReleasedRow]]]
+    ) -> list[list[forecast.ReleasedForecast]]:
+        """The year-end forecasts made today for each ``(by, level, shown)`` of ``asks``: of
+        the units of ``shown`` (the areas of ``level`` in area ``code``, or its clinics or
+        facilities), released against ``shown`` (the units' rows of the year so far, as
+        released). Those not kept are made together (the children loaded once)."""
+        keys = [self.outlook_key(code, by, level) for by, level, _ in asks]
+        missing = [(key, ask) for key, ask in zip(keys, asks, strict=True) if key not in self.found]
+        if missing:
             today = self.at.today
-            rows = forecast.forecast(
+            made = forecast.forecast_many(
                 self.session,
                 today.year,
                 today,
-                by=by,
-                level=level,
-                within_area=code,  # type: ignore[arg-type]
+                [(by, level) for _, (by, level, _) in missing],  # type: ignore[misc]
+                within_area=code,
             )
-            hidden = {(r.unit_code, r.indicator): r.suppressed for r in shown}
-            self._put(key, _OutlookEntry(self.at.now, forecast.release(rows, hidden)))
-        entry = self.found[key]
-        assert isinstance(entry, _OutlookEntry)
-        self._used(entry.made_at)
-        return entry.rows
+            for (key, (_, _, shown)), rows in zip(missing, made, strict=True):
+                hidden = {(r.unit_code, r.indicator): r.suppressed for r in shown}
+                self._put(key, _OutlookEntry(self.at.now, forecast.release(rows, hidden)))
+        out = []
+        for key in keys:
+            entry = self.found[key]
+            assert isinstance(entry, _OutlookEntry)
+            self._used(entry.made_at)
+            out.append(entry.rows)
+        return out
 
 
 def cell(value: int | None) -> str | int:
