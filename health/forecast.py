@@ -58,14 +58,21 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Date, Select, case, func, literal, or_, select, true
+from sqlalchemy import Date, Select, case, literal, select, true
 from sqlalchemy.engine.cursor import CursorFetchStrategy
 from sqlalchemy.orm import Session
 
-from health.coverage import INDICATORS, By, CoverageRequestError, inside
+from health.coverage import (
+    INDICATORS,
+    By,
+    CoverageRequestError,
+    area_ids_inside,
+    inside,
+    per_child,
+)
 from health.models import Area, AreaAncestor, Check, Child, Clinic, Enrolment, Facility
 from health.models.enums import AREA_LEVELS
-from health.periods import add_years
+from health.periods import Period, add_years
 from health.schedule import KINDS, CoverageParams, Offset, Schedule, load_schedule
 from health.sqlfunc import days_between
 from health.suppression import SMALL_COUNT
@@ -618,26 +625,6 @@ def _lookup(keys: NDArray[np.int64], values: NDArray[np.int64], wanted: NDArray[
     return np.where(ranked[at] == wanted, values[order[at]], -1).astype(np.int64)
 
 
-def _clinics(
-    session: Session, area: NDArray[np.int64], facility: NDArray[np.int64], areas: Any
-) -> NDArray[np.int64]:
-    """Each child's responsible clinic as :func:`health.coverage.per_child` has it: its
-    facility's clinic, else the first clinic (lowest id) of its township (``area``), else −1;
-    ``areas``: the scope's areas (:func:`health.coverage.inside`), where the townships are."""
-    first = select(CL.c.area_id, func.min(CL.c.id)).group_by(CL.c.area_id)
-    if areas is not None:
-        first = first.where(CL.c.area_id.in_(areas))
-    town = _numbers(session, first, 2).astype(np.int64)
-    clinic = _lookup(town[:, 0], town[:, 1], area)
-    used = np.unique(facility[facility >= 0]).tolist()
-    for start in range(0, len(used), 5000):  # a bounded list of ids per query
-        linked = select(F.c.id, F.c.clinic_id).where(F.c.id.in_(used[start : start + 5000]))
-        pairs = _ids(_numbers(session, linked, 2))
-        theirs = _lookup(pairs[:, 0], pairs[:, 1], facility)
-        clinic = np.where(theirs >= 0, theirs, clinic)
-    return clinic
-
-
 @dataclass(frozen=True)
 class _Loaded:
     """The children of a scope (:class:`Children`, ``unit`` −1) and each child's raw unit ids
@@ -651,43 +638,34 @@ def _load(
     session: Session, on: dt.date, scope_id: int | None, params: CoverageParams, links: bool
 ) -> _Loaded:
     """Two queries: the resident children under ``params.under_years`` on ``on`` living in the
-    scope, by id, with the unit keys of :func:`health.coverage.per_child` on a period ending
-    ``on`` (``links``: the facility enrolled in on ``on``, the lowest id of several, and the
-    responsible clinic, :func:`_clinics`: two small queries more); then their checks dated from
-    :data:`HISTORY_DAYS` + 220 days before ``on`` to ``on``. Every column is an integer
-    (dates as days from ``on``, a check's kind as its index in :data:`health.schedule.KINDS`)
-    so that the rows become arrays in one numpy call."""
-    areas = inside(scope_id)
-    living = [] if areas is None else [C.c.area_id.in_(areas)]
-    oldest = add_years(on, -params.under_years)
-    scope = [C.c.resident == true(), C.c.birth_date > oldest, C.c.birth_date <= on, *living]
+    scope, by id, with their unit keys (:func:`health.coverage.per_child` on a period ending
+    ``on``; ``links``: the facility enrolled in on ``on`` and the responsible clinic); then the
+    checks of the scope's resident children dated from :data:`HISTORY_DAYS` + 220 days before
+    ``on`` to ``on`` (those of the children loaded are kept). Every column is an integer (dates
+    as days from ``on``, a check's kind as its index in :data:`health.schedule.KINDS`) so that
+    the rows become arrays in one numpy call."""
+    areas = area_ids_inside(session, scope_id)
+    sub = per_child(Period(on, on), params, links=links, areas=areas).subquery("pc")
     day = literal(on, Date)  # dates travel as whole days from ``on`` (integers)
-    columns: list[Any] = [C.c.id, days_between(C.c.birth_date, day), C.c.area_id]
-    if links:  # per_child's: the lowest facility id among the enrolments open on the day
-        columns.append(
-            select(func.min(E.c.facility_id))
-            .where(
-                E.c.child_id == C.c.id,
-                or_(E.c.start_date.is_(None), E.c.start_date <= on),
-                or_(E.c.end_date.is_(None), E.c.end_date >= on),
-            )
-            .scalar_subquery()
-        )
-    stmt = select(*columns).where(*scope).order_by(C.c.id)
-    found = _numbers(session, stmt, len(columns))
+    columns: list[Any] = [sub.c.child_id, days_between(sub.c.birth_date, day), sub.c.area_id]
+    if links:
+        columns += [sub.c.facility_id, sub.c.clinic_id]
+    found = _numbers(session, select(*columns).order_by(sub.c.child_id), len(columns))
     ids = found[:, 0].astype(np.int64)
     origin = np.datetime64(on, "D")
     birth = origin + found[:, 1].astype(np.int64).astype("timedelta64[D]")
     keys = {"area_id": _ids(found[:, 2])}
     if links:
         keys["facility_id"] = _ids(found[:, 3])
-        keys["clinic_id"] = _clinics(session, keys["area_id"], keys["facility_id"], areas)
+        keys["clinic_id"] = _ids(found[:, 4])
     since = on - dt.timedelta(days=HISTORY_DAYS + 220)
     kind = case(*((K.c.kind == k, i) for i, k in enumerate(KINDS)), else_=len(KINDS))
+    residents = select(C.c.id).where(C.c.resident == true())
+    if areas is not None:
+        residents = residents.where(C.c.area_id.in_(areas))
     stmt = select(K.c.child_id, days_between(K.c.check_date, day), kind).where(
-        K.c.child_id.in_(select(C.c.id).where(*scope)), K.c.check_date >= since,
-        K.c.check_date <= on,
-    )  # fmt: skip
+        K.c.child_id.in_(residents), K.c.check_date >= since, K.c.check_date <= on
+    )
     checks = _numbers(session, stmt, 3).astype(np.int64)
     rows = _lookup(ids, np.arange(ids.size, dtype=np.int64), checks[:, 0])
     mine = rows >= 0
@@ -716,7 +694,7 @@ def _unit_of(
         pairs = select(AA.c.area_id, AA.c.ancestor_id).join(A, A.c.id == AA.c.ancestor_id)
         pairs = pairs.where(A.c.level == level)
         if scope_id is not None:  # the children's areas are all in the scope
-            pairs = pairs.where(AA.c.area_id.in_(inside(scope_id)))
+            pairs = pairs.where(AA.c.area_id.in_(inside(scope_id)))  # a few pairs
         pair = _numbers(session, pairs, 2).astype(np.int64)
         raw = _lookup(pair[:, 0], pair[:, 1], loaded.keys["area_id"])
     else:
