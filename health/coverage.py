@@ -173,13 +173,6 @@ def _checks_of(areas: Areas) -> list[Any]:
     return [K.c.child_id.in_(select(C.c.id).where(*_living_in(areas)))]
 
 
-def _enrolments_of(areas: Areas) -> list[Any]:
-    """The condition on ``enrolments`` of :func:`per_child`'s ``areas``."""
-    if areas is None:
-        return []
-    return [E.c.child_id.in_(select(C.c.id).where(*_living_in(areas)))]
-
-
 def per_child(
     period: Period, params: CoverageParams, *, links: bool, areas: Areas = None
 ) -> Select[Any]:
@@ -229,31 +222,23 @@ def per_child(
         case((born_in, case((visited, 1), else_=0)), else_=0).label("visited"),
     ]
     source = C.outerjoin(stats, stats.c.child_id == C.c.id)
-    if links:
-        enrolled = (
-            select(E.c.child_id, func.min(E.c.facility_id).label("facility_id"))
-            .where(
-                or_(E.c.start_date.is_(None), E.c.start_date <= end),
-                or_(E.c.end_date.is_(None), E.c.end_date >= end),
-                *_enrolments_of(areas),
+    if links:  # the facility enrolled in on the end date (the lowest id of several)
+        open_on_end = (
+            or_(E.c.start_date.is_(None), E.c.start_date <= end),
+            or_(E.c.end_date.is_(None), E.c.end_date >= end),
+        )
+        if areas is None:  # every child: the enrolments grouped once, then joined
+            grouped = (
+                select(E.c.child_id, func.min(E.c.facility_id).label("facility_id"))
+                .where(*open_on_end)
+                .group_by(E.c.child_id)
+                .subquery("en")
             )
-            .group_by(E.c.child_id)
-            .subquery("en")
-        )
-        township_clinic = (
-            select(CL.c.area_id, func.min(CL.c.id).label("clinic_id"))
-            .group_by(CL.c.area_id)
-            .subquery("tc")
-        )
-        source = (
-            source.outerjoin(enrolled, enrolled.c.child_id == C.c.id)
-            .outerjoin(F, F.c.id == enrolled.c.facility_id)
-            .outerjoin(township_clinic, township_clinic.c.area_id == C.c.area_id)
-        )
-        columns += [
-            func.coalesce(F.c.clinic_id, township_clinic.c.clinic_id).label("clinic_id"),
-            enrolled.c.facility_id.label("facility_id"),
-        ]
+            source = source.outerjoin(grouped, grouped.c.child_id == C.c.id)
+            columns.append(grouped.c.facility_id)
+        else:  # some areas' children: each child's enrolments looked up by its index
+            enrolled = select(func.min(E.c.facility_id)).where(E.c.child_id == C.c.id, *open_on_end)
+            columns.append(enrolled.scalar_subquery().label("facility_id"))
     oldest = add_years(end, -params.under_years)
     # OFFSET 0 keeps the facts a real subquery (SQLite would otherwise inline it and evaluate
     # the due-count CASE and the join columns once per use instead of once per child)
@@ -271,8 +256,18 @@ def per_child(
     )
     f = facts.c
     kept = [f.child_id, f.child_code, f.area_id, f.birth_date]
-    if links:
-        kept += [f.clinic_id, f.facility_id]
+    source_out: Any = facts
+    if links:  # the responsible clinic: the facility's, else the township's (lowest id)
+        township_clinic = (
+            select(CL.c.area_id, func.min(CL.c.id).label("clinic_id"))
+            .group_by(CL.c.area_id)
+            .subquery("tc")
+        )
+        source_out = facts.outerjoin(F, F.c.id == f.facility_id).outerjoin(
+            township_clinic, township_clinic.c.area_id == f.area_id
+        )
+        clinic = func.coalesce(F.c.clinic_id, township_clinic.c.clinic_id)
+        kept += [clinic.label("clinic_id"), f.facility_id]
     return select(
         *kept,
         _flag(f.due > 0).label("infant_den"),
@@ -281,7 +276,7 @@ def per_child(
         _flag(f.n_any > 0).label("child_num"),
         f.born_in.label("newborn_den"),
         f.visited.label("newborn_num"),
-    )
+    ).select_from(source_out)
 
 
 def _sums(sub: Any) -> list[Any]:
