@@ -185,3 +185,25 @@ def test_a_held_sqlite_write_lock_gives_the_figures_without_the_kept_sums(
     with engine.connect() as conn:  # the pooled connection waits as long as before again
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     engine.dispose()
+
+
+def test_per_child_within_areas_is_the_province_restricted_to_them(loaded: Engine) -> None:
+    """The two query shapes of per_child's links (enrolments grouped for every child, or
+    looked up child by child within areas) give every child the same facility and clinic."""
+    from health.coverage import area_ids_inside, per_child
+    from health.models import Enrolment
+
+    with Session(loaded) as s:  # a second enrolment, ended, and one opening later
+        child = _some_child(s, 2)
+        facility = s.execute(select(Enrolment.facility_id).limit(1)).scalar_one()
+        s.add(Enrolment(child_id=child.id, facility_id=facility, end_date=dt.date(2024, 1, 5)))
+        s.add(Enrolment(child_id=child.id, facility_id=facility, start_date=dt.date(2025, 9, 1)))
+        s.commit()
+        county = s.execute(select(Area.id).where(Area.level == "county")).scalars().first()
+        ids = area_ids_inside(s, county)
+        for period in (Period.year(2024), Period(dt.date(2025, 1, 1), TODAY)):
+            params = load_schedule().coverage
+            everyone = s.execute(per_child(period, params, links=True)).all()
+            mine = s.execute(per_child(period, params, links=True, areas=ids)).all()
+            assert ids and sorted(mine) == sorted(r for r in everyone if r.area_id in ids)
+            assert any(r.facility_id is not None for r in mine)
