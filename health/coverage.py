@@ -237,7 +237,10 @@ def per_child(
             source = source.outerjoin(grouped, grouped.c.child_id == C.c.id)
             columns.append(grouped.c.facility_id)
         else:  # some areas' children: each child's enrolments looked up by its index
-            enrolled = select(func.min(E.c.facility_id)).where(E.c.child_id == C.c.id, *open_on_end)
+            # "+ 0": PostgreSQL would otherwise take min() as the first row of the facility
+            # index that matches, walking that index for every child
+            lowest = func.min(E.c.facility_id + 0)
+            enrolled = select(lowest).where(E.c.child_id == C.c.id, *open_on_end)
             columns.append(enrolled.scalar_subquery().label("facility_id"))
     oldest = add_years(end, -params.under_years)
     # OFFSET 0 keeps the facts a real subquery (SQLite would otherwise inline it and evaluate
@@ -363,7 +366,7 @@ def area_sums(
         found = tally.kept_sums(session, kind, period, params)
         if found is not None:
             return found
-    _tune(session)
+    tune(session)
     width = len(KIND_COLUMNS[kind])
     return {
         (int(r[0]), int(r[1])): tuple(int(v or 0) for v in r[2 : 2 + width])
@@ -434,7 +437,7 @@ def _counts(
         }
     if by not in ("clinic", "facility"):
         raise CoverageRequestError(f"grouping '{by}' is not one of area, clinic, facility")
-    _tune(session)
+    tune(session)
     areas = area_ids_inside(session, scope_id)
     sub = per_child(period, params, links=True, areas=areas).subquery("pc")
     key = sub.c.clinic_id if by == "clinic" else sub.c.facility_id
@@ -450,7 +453,7 @@ def _check_level(level: str | None) -> None:
         raise CoverageRequestError(f"level '{level}' is not one of {', '.join(AREA_LEVELS)}")
 
 
-def _tune(session: Session) -> None:
+def tune(session: Session) -> None:
     """PostgreSQL: for this transaction, skip JIT compilation (it costs more than it saves on
     a one-off report) and give hash aggregation room so it does not spill to disk."""
     if session.get_bind().dialect.name == "postgresql":
@@ -580,7 +583,7 @@ def children_missing(
     if indicator not in _FLAG:
         raise CoverageRequestError(f"indicator '{indicator}' is not one of {', '.join(INDICATORS)}")
     params = params or load_schedule().coverage
-    _tune(session)
+    tune(session)
     sub = per_child(period, params, links=True).subquery("pc")
     den, num = _FLAG[indicator]
     stmt = (

@@ -69,6 +69,7 @@ from health.coverage import (
     area_ids_inside,
     inside,
     per_child,
+    tune,
 )
 from health.models import Area, AreaAncestor, Check, Child, Clinic, Enrolment, Facility
 from health.models.enums import AREA_LEVELS
@@ -644,6 +645,7 @@ def _load(
     ``on`` to ``on`` (those of the children loaded are kept). Every column is an integer (dates
     as days from ``on``, a check's kind as its index in :data:`health.schedule.KINDS`) so that
     the rows become arrays in one numpy call."""
+    tune(session)
     areas = area_ids_inside(session, scope_id)
     sub = per_child(Period(on, on), params, links=links, areas=areas).subquery("pc")
     day = literal(on, Date)  # dates travel as whole days from ``on`` (integers)
