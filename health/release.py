@@ -246,6 +246,17 @@ def newborn_year(
     return NewbornYear(year, codes, periods, (num, den, gap), (hid_n, hid_d))
 
 
+def sums_asked(
+    period: CalendarPeriod, today: dt.date, *, screens: bool
+) -> list[tuple[str, Period]]:
+    """The kept sums (:mod:`health.tally`) that :func:`area_release` of ``period`` counted on
+    ``today`` reads, with those of :func:`screen_release` when ``screens``: for
+    :func:`health.tally.prefetch`."""
+    counted = period.counted(today)
+    asks = [("coverage", counted), ("newborn_months", CalendarPeriod(period.year).counted(today))]
+    return asks + ([("screens", counted)] if screens else [])
+
+
 @dataclass(frozen=True)
 class AreaRelease:
     """Every area's coverage rows of one counted period with their decisions, keyed by

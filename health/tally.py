@@ -62,6 +62,9 @@ def kept_sums(
     """The kept :data:`health.coverage.AreaSums` of ``kind`` for ``period`` (see the module),
     or None when ``session`` is not bound to an engine of SQLite or PostgreSQL with the tallies'
     tables (then the caller aggregates itself)."""
+    memo = session.info.get(MEMO)
+    if memo is not None and (kind, period, rules_of(params)) in memo:
+        return memo[(kind, period, rules_of(params))]  # type: ignore[no-any-return]
     bind = session.get_bind()
     if not isinstance(bind, Engine) or bind.dialect.name not in ("sqlite", "postgresql"):
         return None
@@ -112,8 +115,16 @@ def _utc_now() -> dt.datetime:
 def sums(engine: Engine, kind: str, period: Period, params: CoverageParams) -> AreaSums:
     """The sums of ``kind`` for ``period`` by ``params``, kept and brought up to date (see the
     module)."""
-    if kind not in KIND_COLUMNS:
-        raise ValueError(f"unknown kind of sums '{kind}'")
+    return sums_many(engine, [(kind, period)], params)[(kind, period)]
+
+
+def sums_many(
+    engine: Engine, asks: list[tuple[str, Period]], params: CoverageParams
+) -> dict[tuple[str, Period], AreaSums]:
+    """:func:`sums` of each ``(kind, period)`` of ``asks``, in one transaction."""
+    for kind, _ in asks:
+        if kind not in KIND_COLUMNS:
+            raise ValueError(f"unknown kind of sums '{kind}'")
     now = _utc_now()
     rules = rules_of(params)
     conn = _begin(engine)
@@ -128,25 +139,29 @@ def sums(engine: Engine, kind: str, period: Period, params: CoverageParams) -> A
         changed = _take_changes(conn)
         if kept and changed:
             share = len(changed) / max(1, _area_count(conn))
-            for (k, start, end, r), tally_id in kept.items():
+            for (k, start, end, r), tally_id in list(kept.items()):
                 if r == rules:
                     areas = None if share > WHOLE_SHARE else sorted(changed)
                     _compute(conn, tally_id, k, Period(start, end), params, areas)
                 else:  # kept by other rules (another process's schedule): computed again there
                     conn.execute(delete(T).where(T.c.id == tally_id))
                     conn.execute(delete(TA).where(TA.c.tally_id == tally_id))
-        tally_id = kept.get((kind, period.start, period.end, rules))
-        if tally_id is None:
-            tally_id = _new_tally(conn, kind, period, rules, now)
-            _compute(conn, tally_id, kind, period, params, None)
-        elif now - _aware(kept_used[tally_id]) > READ_STEP:
-            conn.execute(update(T).where(T.c.id == tally_id).values(used_at=now))
-        width = len(KIND_COLUMNS[kind])
-        values = [TA.c[f"v{i}"] for i in range(width)]
-        rows = conn.execute(
-            select(TA.c.area_id, TA.c.part, *values).where(TA.c.tally_id == tally_id)
-        )
-        found = {(r[0], r[1]): tuple(r[2:]) for r in rows.all()}  # integers as stored
+                    del kept[(k, start, end, r)]
+        found: dict[tuple[str, Period], AreaSums] = {}
+        for kind, period in dict.fromkeys(asks):
+            tally_id = kept.get((kind, period.start, period.end, rules))
+            if tally_id is None:
+                tally_id = _new_tally(conn, kind, period, rules, now)
+                _compute(conn, tally_id, kind, period, params, None)
+                kept[(kind, period.start, period.end, rules)] = tally_id
+            elif now - _aware(kept_used[tally_id]) > READ_STEP:
+                conn.execute(update(T).where(T.c.id == tally_id).values(used_at=now))
+            width = len(KIND_COLUMNS[kind])
+            values = [TA.c[f"v{i}"] for i in range(width)]
+            rows = conn.execute(
+                select(TA.c.area_id, TA.c.part, *values).where(TA.c.tally_id == tally_id)
+            )
+            found[(kind, period)] = {(r[0], r[1]): tuple(r[2:]) for r in rows.all()}
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -154,6 +169,34 @@ def sums(engine: Engine, kind: str, period: Period, params: CoverageParams) -> A
     finally:
         conn.close()
     return found
+
+
+MEMO = "health.tally.sums"
+"""``Session.info`` key of the sums :func:`prefetch` read for the session's later reads."""
+
+
+def prefetch(session: Session, asks: list[tuple[str, Period]], params: CoverageParams) -> None:
+    """Read the kept sums of ``asks`` in one transaction (:func:`sums_many`) for the later
+    :func:`kept_sums` of ``session`` (one view: :func:`forget` at its end). Nothing when the
+    session's engine keeps no sums or SQLite's write lock is held."""
+    bind = session.get_bind()
+    if not asks or not isinstance(bind, Engine):
+        return
+    if bind.dialect.name not in ("sqlite", "postgresql"):
+        return
+    try:
+        found = sums_many(bind, asks, params)
+    except WriterBusyError:
+        return
+    memo = session.info.setdefault(MEMO, {})
+    rules = rules_of(params)
+    for (kind, period), values in found.items():
+        memo[(kind, period, rules)] = values
+
+
+def forget(session: Session) -> None:
+    """Drop what :func:`prefetch` kept for ``session``."""
+    session.info.pop(MEMO, None)
 
 
 def _aware(instant: dt.datetime) -> dt.datetime:

@@ -26,7 +26,7 @@ from api.access import ADMIN, CurrentUser
 from api.errors import ChildNotFoundError, ServiceInputError
 from api.i18n import gettext
 from api.stores import SyncStore, shared_store
-from health import forecast, release
+from health import forecast, release, tally
 from health.clock import Moment
 from health.coverage import INDICATORS, CoverageRow
 from health.models import Area, AreaAncestor
@@ -177,7 +177,7 @@ def dashboard(
     before_end = (today.month, today.day) < (12, 31)
     ahead = period.kind == "year" and period.year == today.year and before_end
     figures = _Figures(session, at, store)
-    with _no_cyclic_collection():
+    with _no_cyclic_collection(), figures.sums_read_together():
         outlooks = [(area.code, "area", area.level), (area.code, by, child_level or area.level)]
         figures.fetch(
             [figures.areas_key(p, holder) for p in (period, *quarters)]
@@ -185,6 +185,7 @@ def dashboard(
             + ([figures.units_key(period, area.code, by)] if by != "area" else [])
             + ([figures.outlook_key(*o) for o in outlooks] if ahead else [])
         )
+        figures.prefetch_sums([period, *quarters], holder)
         counted, totals = figures.area_rows(period, holder, area.code)
         rows = (
             figures.sub_area_rows(period, area.code)
@@ -354,6 +355,25 @@ class _Figures:
         self.oldest = made_at if self.oldest is None else min(self.oldest, made_at)
 
     # -- what is computed when an entry is missing (raw counts stay in this view) --------------
+
+    @contextlib.contextmanager
+    def sums_read_together(self) -> Iterator[None]:
+        """Within: the kept sums :meth:`prefetch_sums` read serve the view's releases."""
+        try:
+            yield
+        finally:
+            tally.forget(self.session)
+
+    def prefetch_sums(self, periods: list[CalendarPeriod], holder: str) -> None:
+        """Read in one transaction the kept sums the missing entries of ``periods`` (the
+        management rates of each, the screens of the first) are computed from."""
+        today, asks = self.at.today, []
+        for i, period in enumerate(periods):
+            areas = self.areas_key(period, holder) not in self.found
+            screens = i == 0 and self.screens_key(period, holder) not in self.found
+            if areas or screens:
+                asks += release.sums_asked(period, today, screens=screens)
+        tally.prefetch(self.session, list(dict.fromkeys(asks)), load_schedule().coverage)
 
     def tree(self) -> release.AreaTree:
         if self._tree is None:

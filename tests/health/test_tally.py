@@ -207,3 +207,22 @@ def test_per_child_within_areas_is_the_province_restricted_to_them(loaded: Engin
             mine = s.execute(per_child(period, params, links=True, areas=ids)).all()
             assert ids and sorted(mine) == sorted(r for r in everyone if r.area_id in ids)
             assert any(r.facility_id is not None for r in mine)
+
+
+def test_prefetched_sums_serve_the_session_until_forgotten(
+    loaded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params = load_schedule().coverage
+    asks = [("coverage", Period.year(2024)), ("screens", Period.year(2024))]
+    with Session(loaded) as s:
+        tally.prefetch(s, asks, params)
+        calls: list[object] = []
+        monkeypatch.setattr(tally, "sums", lambda *a: calls.append(a) or {})
+        for kind, period in asks:  # from the memo: no transaction of its own
+            assert tally.kept_sums(s, kind, period, params) == tally.sums_many(
+                loaded, [(kind, period)], params
+            )[(kind, period)]
+        assert calls == []
+        tally.forget(s)
+        tally.kept_sums(s, "coverage", Period.year(2024), params)
+        assert len(calls) == 1
