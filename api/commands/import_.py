@@ -1,8 +1,11 @@
-"""``childhealth import DIR``: load a folder in the exchange format (coverage.md §4)."""
+"""``childhealth import DIR``: load a folder in the exchange format (coverage.md §4), then
+bring the day's kept dashboard sums up to date (``health.tally.prepare``; a big file drops
+them)."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -37,15 +40,13 @@ def import_folder(
         disable=not sys.stderr.isatty(),
         console=None,
     )
+    today = command_clock().today()
     try:
         engine = get_engine()
         with progress:
             task = progress.add_task("importing", total=total or None)
             summary = load(
-                engine,
-                folder,
-                today=command_clock().today(),
-                progress=lambda n: progress.advance(task, n),
+                engine, folder, today=today, progress=lambda n: progress.advance(task, n)
             )
     except ExchangeError as error:
         fail(error.message)
@@ -54,6 +55,13 @@ def import_folder(
     for name, read in summary.read.items():
         changed = summary.changed.get(name, 0)
         typer.echo(f"{name}: {read} rows read, {changed} added or changed")
+    if any(summary.changed.values()):  # the day's dashboards find their sums kept
+        from health.schedule import load_schedule
+        from health.tally import prepare
+
+        start = time.perf_counter()
+        done = prepare(engine, today, load_schedule().coverage)
+        typer.echo(f"dashboard sums: {len(done)} up to date in {time.perf_counter() - start:.1f} s")
 
 
 def register(app: typer.Typer) -> None:

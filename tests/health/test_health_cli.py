@@ -88,17 +88,19 @@ def test_tallies_prepares_the_days_sums(database: str, tmp_path: Path) -> None:
     from health.models import Tally
 
     runner = CliRunner()
-    assert runner.invoke(app, ["import", str(write(tmp_path / "in", FOLDER))]).exit_code == 0
+    loaded = runner.invoke(app, ["import", str(write(tmp_path / "in", FOLDER))])
+    assert loaded.exit_code == 0 and "dashboard sums: " in loaded.output  # today's
     out = runner.invoke(app, ["tallies", "--on", "2024-05-10"])
     assert out.exit_code == 0, out.output
     # this year and the last four quarters (2023 Q3 … 2024 Q2, the last counted to 10 May),
     # this year's screens, the newborn visits of 2023 and 2024
     assert out.output.splitlines()[-1].startswith("8 kept sums up to date in ")
     assert "coverage: 2024-04-01 to 2024-05-10" in out.output
-    with Session(db.get_engine()) as s:
+    with Session(db.get_engine()) as s:  # (the import prepared today's, 8 more)
         kept = s.exec(select(Tally.kind, Tally.start, Tally.end)).all()
     assert ("newborn_months", dt.date(2023, 1, 1), dt.date(2023, 12, 31)) in kept
-    assert len(kept) == 8
+    assert ("coverage", dt.date(2024, 1, 1), dt.date(2024, 5, 10)) in kept
+    assert ("screens", dt.date(2024, 1, 1), dt.date(2024, 5, 10)) in kept
     again = runner.invoke(app, ["tallies", "--on", "2024-05-10"])  # nothing new to compute
     assert again.exit_code == 0 and "8 kept sums" in again.output
     bad = runner.invoke(app, ["tallies", "--on", "10 May"])
