@@ -263,9 +263,10 @@ def per_child(
     if links:  # the responsible clinic: the facility's, else the township's (lowest id)
         township_clinic = (
             select(CL.c.area_id, func.min(CL.c.id).label("clinic_id"))
+            .where(*([] if areas is None else [CL.c.area_id.in_(areas)]))
             .group_by(CL.c.area_id)
             .subquery("tc")
-        )
+        )  # within areas only theirs: a handful of rows whatever the plan
         source_out = facts.outerjoin(F, F.c.id == f.facility_id).outerjoin(
             township_clinic, township_clinic.c.area_id == f.area_id
         )
