@@ -4,7 +4,8 @@ dashboards up to date (:func:`health.tally.prepare`).
 A dashboard's figures are made from sums the database keeps per counted period
 (``health/tally.py``); a period counted to today is a new one every day, so the day's first
 view would compute them from every child. Run this from a timer soon after local midnight
-(``childhealth import`` does the same after a load) and that view finds them kept. Prints what it prepared, counts only.
+(``childhealth import`` does the same after a load) and that view finds them kept. Prints
+what it prepared, counts only.
 """
 
 from __future__ import annotations
