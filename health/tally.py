@@ -300,6 +300,5 @@ def prepare(engine: Engine, today: dt.date, params: CoverageParams) -> list[tupl
     asked += [("newborn_months", CalendarPeriod(y).counted(today))
               for y in sorted({p.year for p in periods})]  # fmt: skip
     unique = list(dict.fromkeys(asked))
-    for kind, period in unique:
-        sums(engine, kind, period, params)
+    sums_many(engine, unique, params)
     return unique
