@@ -10,40 +10,21 @@ hides counts under 5 (``health.suppression``)."""
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from api.commands.errors import fail
+from api.commands.exports import (
+    audit_export,
+    check_unit_and_format,
+    met_text,
+    print_records,
+    rate_text,
+)
 
 COLUMNS = ("area_code", "area_name", "indicator", "numerator", "denominator", "rate", "ci_low",
            "ci_high", "target", "meets_target", "gap")  # fmt: skip
-
-
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.4f}"
-
-
-def _audit_export(session: Any, area: str | None) -> None:
-    """One ``export.coverage`` entry in the access audit (no account: role ``cli``; the object
-    is the area code, ``*`` for every area)."""
-    import datetime as dt
-
-    from health.services import audit
-
-    audit.record(
-        session,
-        actor_id=None,
-        role="cli",
-        action="export.coverage",
-        object_kind="area",
-        object_ref=area or "*",
-        at=dt.datetime.now(dt.UTC),
-    )
-    session.commit()
 
 
 def coverage(
@@ -80,17 +61,14 @@ def coverage(
 
     if level not in (*AREA_LEVELS, "all"):
         fail(f"--level must be one of: {', '.join(AREA_LEVELS)}, all (got {level!r})")
-    if by not in ("area", "clinic", "facility"):
-        fail(f"--by must be one of: area, clinic, facility (got {by!r})")
-    if fmt not in ("csv", "json"):
-        fail(f"--format must be csv or json (got {fmt!r})")
+    check_unit_and_format(by, fmt)
     try:
         span = Period.parse(period) if period else Period.year(year)
         from sqlmodel import Session
 
         with Session(get_engine()) as session:
             rows = compute(session, span, by=by, level=level, within_area=area)  # type: ignore[arg-type]
-            _audit_export(session, area)
+            audit_export(session, "export.coverage", area)
     except (CoverageRequestError, PeriodError, DatabaseConfigError) as error:
         fail(str(error))
     records = [
@@ -99,19 +77,16 @@ def coverage(
                  strict=True))
         for r in rows
     ]  # fmt: skip
-    if fmt == "json":
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-        return
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for rec in records:
-        met = rec["meets_target"]
-        writer.writerow([
-            rec["area_code"], rec["area_name"], rec["indicator"], rec["numerator"],
-            rec["denominator"], _fmt(rec["rate"]), _fmt(rec["ci_low"]), _fmt(rec["ci_high"]),
-            f"{rec['target']:g}", "" if met is None else str(met).lower(), rec["gap"],
-        ])  # fmt: skip
+    print_records(records, fmt, COLUMNS, _cells)
+
+
+def _cells(rec: dict[str, Any]) -> list[Any]:
+    return [
+        rec["area_code"], rec["area_name"], rec["indicator"], rec["numerator"],
+        rec["denominator"], rate_text(rec["rate"]), rate_text(rec["ci_low"]),
+        rate_text(rec["ci_high"]), f"{rec['target']:g}", met_text(rec["meets_target"]),
+        rec["gap"],
+    ]  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

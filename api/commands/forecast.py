@@ -9,34 +9,23 @@ recorded in the access audit (``export.forecast``, role ``cli``)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from api.commands.errors import fail
+from api.commands.exports import (
+    audit_export,
+    check_unit_and_format,
+    met_text,
+    print_records,
+    rate_text,
+)
 
 COLUMNS = ("unit_code", "unit_name", "indicator", "denominator", "counted", "projected",
            "projected_rate", "low", "high", "target", "meets_target", "status",
            "extra_children_needed")  # fmt: skip
-
-
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.4f}"
-
-
-def _audit(session: Any, area: str | None) -> None:
-    """One ``export.forecast`` entry (no account: role ``cli``; the area code or ``*``)."""
-    from health.services import audit
-
-    audit.record(
-        session, actor_id=None, role="cli", action="export.forecast", object_kind="area",
-        object_ref=area or "*", at=dt.datetime.now(dt.UTC),
-    )  # fmt: skip
-    session.commit()
 
 
 def forecast(
@@ -64,10 +53,7 @@ def forecast(
 
     if level not in AREA_LEVELS:
         fail(f"--level must be one of: {', '.join(AREA_LEVELS)} (got {level!r})")
-    if by not in ("area", "clinic", "facility"):
-        fail(f"--by must be one of: area, clinic, facility (got {by!r})")
-    if fmt not in ("csv", "json"):
-        fail(f"--format must be csv or json (got {fmt!r})")
+    check_unit_and_format(by, fmt)
     try:
         day = dt.date.fromisoformat(on)
     except ValueError:
@@ -77,25 +63,20 @@ def forecast(
     try:
         with Session(get_engine()) as session:
             rows = compute(session, year, day, by=by, level=level, within_area=area)  # type: ignore[arg-type]
-            _audit(session, area)
+            audit_export(session, "export.forecast", area)
     except (CoverageRequestError, DatabaseConfigError) as error:
         fail(str(error))
     records = [{c: r.as_dict()[c] for c in COLUMNS} for r in rows]
-    if fmt == "json":
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-        return
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for rec in records:
-        met = rec["meets_target"]
-        writer.writerow([
-            rec["unit_code"], rec["unit_name"], rec["indicator"], rec["denominator"],
-            rec["counted"], f"{rec['projected']:.2f}", _fmt(rec["projected_rate"]),
-            _fmt(rec["low"]), _fmt(rec["high"]), f"{rec['target']:g}",
-            "" if met is None else str(met).lower(), rec["status"] or "",
-            rec["extra_children_needed"],
-        ])  # fmt: skip
+    print_records(records, fmt, COLUMNS, _cells)
+
+
+def _cells(rec: dict[str, Any]) -> list[Any]:
+    return [
+        rec["unit_code"], rec["unit_name"], rec["indicator"], rec["denominator"],
+        rec["counted"], f"{rec['projected']:.2f}", rate_text(rec["projected_rate"]),
+        rate_text(rec["low"]), rate_text(rec["high"]), f"{rec['target']:g}",
+        met_text(rec["meets_target"]), rec["status"] or "", rec["extra_children_needed"],
+    ]  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
