@@ -3,6 +3,11 @@
 Every reference has been checked by the validation (with file, line and column), so SQLite's
 per-row foreign-key checks are switched off for the load and back on afterwards (they can
 only be switched outside a transaction). Checks are upserted straight from the batch.
+
+The staged children get an index on ``code`` before the merge: the enrolment merge looks a
+child's staged row up by code for every enrolment of the database, and without the index each
+look-up scans the whole staging table (a re-import of 100,000 children, 30,000 enrolments:
+minutes instead of a fraction of a second).
 """
 
 from __future__ import annotations
@@ -72,6 +77,12 @@ class SQLiteWriter(Writer):
         code, pk, birth = zip(*found, strict=True) if found else ((), (), ())
         known = pa.array(code, pa.string()), pa.array(pk, pa.int64()), pa.array(birth, pa.string())
         return aligned(codes, *known)
+
+    def merge_children(self, *, big: bool) -> int:
+        """As :meth:`Writer.merge_children`, the staged children indexed by code first (the
+        enrolment merge's look-ups by code; the index goes with the staging table)."""
+        self.conn.exec_driver_sql("CREATE INDEX stage_children_code ON stage_children (code)")
+        return super().merge_children(big=big)
 
     def _executemany(self, sql: str, arrays: Iterable[pa.Array]) -> int:
         """Run ``sql`` for every row of ``arrays`` (its parameters, in order); rows changed."""
