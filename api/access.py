@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any
 
 from litestar import Request
@@ -169,11 +170,32 @@ def child_scope(user: CurrentUser) -> ColumnElement[bool]:
     return Child.id.is_(None)  # bureau: never a child
 
 
+_CHILD_ID = bindparam("child_id", type_=Child.__table__.c.id.type)  # type: ignore[attr-defined]
+_SCOPE_PARAMS = {PARENT: "id", DOCTOR: "clinic_id", FACILITY: "facility_id"}
+"""The account attribute each role's scope reads (admin and bureau read none)."""
+
+
+@cache
+def _child_read(role: str) -> Any:
+    """The child read of :func:`child_for` for ``role``, built once over bind parameters
+    (``child_id`` and the account attribute of :data:`_SCOPE_PARAMS` under its own name)."""
+    name = _SCOPE_PARAMS.get(role)
+    value = bindparam(name, type_=User.__table__.c[name].type) if name else None  # type: ignore[attr-defined]
+    stand_in = CurrentUser(value, "", role, clinic_id=value, facility_id=value)  # type: ignore[arg-type]
+    return select(Child).where(and_(Child.id == _CHILD_ID, child_scope(stand_in)))
+
+
 def child_for(session: Session, user: CurrentUser, child_id: int) -> Child:
     """The child ``child_id`` if ``user`` may see it, else :class:`ChildNotFoundError`."""
-    child = session.execute(
-        select(Child).where(and_(Child.id == child_id, child_scope(user)))
-    ).scalar_one_or_none()
+    name = _SCOPE_PARAMS.get(user.role)
+    value = getattr(user, name) if name else None
+    if name is not None and value is None:  # e.g. a doctor without a clinic: as built per call
+        statement = select(Child).where(and_(Child.id == child_id, child_scope(user)))
+        params: dict[str, Any] = {}
+    else:
+        statement = _child_read(user.role if user.role in ALL_ROLES else BUREAU)
+        params = {"child_id": child_id} if name is None else {"child_id": child_id, name: value}
+    child = session.execute(statement, params).scalar_one_or_none()
     if child is None:
         raise ChildNotFoundError
     return child

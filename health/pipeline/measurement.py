@@ -22,8 +22,10 @@ doctor: WHO weight velocity below the 5th centile over a covered interval is a r
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from growth_charts.age import corrected_age_days
@@ -88,24 +90,32 @@ Row = tuple[int, int, float | None, float | None, str | None, float | None]
 """An accepted earlier measurement: id, age in days, weight, length, position, head."""
 
 
-def _history(session: Session, child_id: int) -> tuple[list[RemeasureRequest], list[Row]]:
-    """In one query: the child's pending re-measure requests, and its accepted, not withdrawn
-    measurements in the series rules' order (age, then entry) — an outer join of each
-    measurement to the pending request waiting on it."""
+@cache
+def _history_query() -> Any:
+    """The statement of :func:`_history`, built once over the bind parameter ``child_id``."""
+    child_id = bindparam("child_id", type_=Measurement.__table__.c.child_id.type)  # type: ignore[attr-defined]
     accepted = (Measurement.status == MeasurementStatus.accepted) & col(
         Measurement.withdrawn_at
     ).is_(None)
-    rows = session.exec(
+    return (
         select(
             Measurement.id, Measurement.age_days, Measurement.weight_kg, Measurement.length_cm,
             Measurement.measure, Measurement.head_cm, accepted, RemeasureRequest,
         )
         .outerjoin(RemeasureRequest, (col(RemeasureRequest.measurement_id) == col(Measurement.id))
-                   & (RemeasureRequest.child_id == child_id)
+                   & (col(RemeasureRequest.child_id) == child_id)
                    & (RemeasureRequest.status == RequestStatus.pending))
-        .where(Measurement.child_id == child_id, accepted | col(RemeasureRequest.id).is_not(None))
+        .where(col(Measurement.child_id) == child_id,
+               accepted | col(RemeasureRequest.id).is_not(None))
         .order_by(col(Measurement.age_days), col(Measurement.id))
-    ).all()  # fmt: skip
+    )  # fmt: skip
+
+
+def _history(session: Session, child_id: int) -> tuple[list[RemeasureRequest], list[Row]]:
+    """In one query: the child's pending re-measure requests, and its accepted, not withdrawn
+    measurements in the series rules' order (age, then entry) — an outer join of each
+    measurement to the pending request waiting on it."""
+    rows = session.exec(_history_query(), params={"child_id": child_id}).all()  # type: ignore[call-overload]
     pending = sorted({r[7].id: r[7] for r in rows if r[7] is not None}.values(),
                      key=lambda r: r.id)  # fmt: skip
     series = {r[0]: (r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows if r[6]}

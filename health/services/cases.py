@@ -24,9 +24,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
+from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import Date, bindparam, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from health.clock import Clock, Moment, zone_from_env
@@ -167,22 +170,37 @@ def _insert_all(session: Session, rows: Sequence[Any]) -> None:
         session.execute(insert(type(rows[0])), [{k: getattr(r, k) for k in columns} for r in rows])
 
 
+@cache
+def _case_flags_and_clinic_query() -> Any:
+    """The statement of :func:`_case_flags_and_clinic`, built once over bind parameters
+    (``child_id``, ``area_id``, ``on``): no statement construction nor cache key per call."""
+    children = Child.__table__.c  # type: ignore[attr-defined]
+    child_id = bindparam("child_id", type_=children.id.type)
+    area_id = bindparam("area_id", type_=children.area_id.type)
+    stand_in = SimpleNamespace(id=child_id, area_id=area_id)  # what responsible_clinic reads
+    on = bindparam("on", type_=Date())
+    clinic = select(responsible_clinic(stand_in, on).label("clinic_id")).subquery()  # type: ignore[arg-type]
+    return (
+        select(clinic.c.clinic_id, Case, FlagRecord)
+        .select_from(clinic)
+        .outerjoin(Case, (col(Case.child_id) == child_id) & (col(Case.status) == CaseStatus.open))
+        .outerjoin(
+            FlagRecord,
+            (col(FlagRecord.case_id) == col(Case.id)) & col(FlagRecord.resolved_at).is_(None),
+        )
+        .order_by(col(FlagRecord.id))
+    )
+
+
 def _case_flags_and_clinic(
     session: Session, child: Child, on: dt.date
 ) -> tuple[Case | None, dict[str, Any], int | None]:
     """The child's open case, its open flags by code and the clinic responsible on ``on``
     (``health.services.routing.responsible_clinic``), in one query: the clinic's one-row
     select, outer-joined to the open case and its open flags."""
-    clinic = select(responsible_clinic(child, on).label("clinic_id")).subquery()
     rows = session.execute(
-        select(clinic.c.clinic_id, Case, FlagRecord)
-        .select_from(clinic)
-        .outerjoin(Case, (col(Case.child_id) == child.id) & (col(Case.status) == CaseStatus.open))
-        .outerjoin(
-            FlagRecord,
-            (col(FlagRecord.case_id) == col(Case.id)) & col(FlagRecord.resolved_at).is_(None),
-        )
-        .order_by(col(FlagRecord.id))
+        _case_flags_and_clinic_query(),
+        {"child_id": child.id, "area_id": child.area_id, "on": on},
     ).all()
     case = rows[0][1] if rows else None
     clinic_id = rows[0][0] if rows else None
@@ -194,25 +212,20 @@ def _same_instant(a: dt.datetime, b: dt.datetime) -> bool:
     return a.replace(tzinfo=a.tzinfo or dt.UTC) == b.replace(tzinfo=b.tzinfo or dt.UTC)
 
 
-def _upsert_case(
-    session: Session, child: Child, *, severity: str, clinic_id: int | None, at: Moment
-) -> Case:
-    """One statement for the child's open case: ``INSERT … ON CONFLICT`` on the partial unique
-    index (one open case per child) ``DO UPDATE`` its severity, clinic and ``updated_at``,
-    ``RETURNING`` the row into the session. A case another request opened meanwhile (the index
-    refuses a second one) is updated instead."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    values = {
-        "child_id": child.id, "clinic_id": clinic_id, "status": str(CaseStatus.open),
-        "severity": severity, "opened_at": at.now, "updated_at": at.now,
-        "oldest_flag_at": at.now,
-    }  # fmt: skip
-    stmt = upsert(Case).values(**values)
-    stmt = stmt.on_conflict_do_update(
+_CASE_VALUES = ("child_id", "clinic_id", "status", "severity", "opened_at", "updated_at",
+                "oldest_flag_at")  # fmt: skip
+
+
+@cache
+def _upsert_statement(dialect: str) -> Any:
+    """The case upsert of :func:`_upsert_case` for ``dialect``, built once over bind
+    parameters named as the columns (building ``excluded`` alone copies the whole table)."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    columns = Case.__table__.c  # type: ignore[attr-defined]
+    stmt = module.insert(Case).values(
+        {name: bindparam(name, type_=columns[name].type) for name in _CASE_VALUES}
+    )
+    return stmt.on_conflict_do_update(
         index_elements=["child_id"],
         index_where=text("status = 'open'"),
         set_={
@@ -221,7 +234,22 @@ def _upsert_case(
             "updated_at": stmt.excluded.updated_at,
         },
     ).returning(Case)
-    return session.execute(stmt, execution_options={"populate_existing": True}).scalar_one()
+
+
+def _upsert_case(
+    session: Session, child: Child, *, severity: str, clinic_id: int | None, at: Moment
+) -> Case:
+    """One statement for the child's open case: ``INSERT … ON CONFLICT`` on the partial unique
+    index (one open case per child) ``DO UPDATE`` its severity, clinic and ``updated_at``,
+    ``RETURNING`` the row into the session. A case another request opened meanwhile (the index
+    refuses a second one) is updated instead."""
+    values = {
+        "child_id": child.id, "clinic_id": clinic_id, "status": str(CaseStatus.open),
+        "severity": severity, "opened_at": at.now, "updated_at": at.now,
+        "oldest_flag_at": at.now,
+    }  # fmt: skip
+    stmt = _upsert_statement(session.get_bind().dialect.name)
+    return session.execute(stmt, values, execution_options={"populate_existing": True}).scalar_one()
 
 
 def _store_advice(
