@@ -48,6 +48,7 @@ UNKNOWN_POSITION_SWITCH_CM = 87.0
 WHO2006_LAST_DAY = 1856.0
 MONTHS_2007_FIRST, MONTHS_2007_LAST = 61.0, 228.0
 NEAR_HALF = 0.49999  # as rounding.round_z
+EMIT_CHUNK = 512  # rows _emit rounds before it looks back for z on a half
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,9 @@ def _prepare(
     keyed, wfl, wfh, wfl_geometry, wfh_geometry, want_wfl: bool, c_out, z, rows, y, lsm, day_out,
 ) -> int:  # fmt: skip
     """Stage 1 (see the module docstring); returns how many rows of the block have an age in
-    the WHO 2007 range (61–228 months). Simple loops, one concern each, so that the compiler
-    can vectorise them."""
+    the WHO 2007 range (61–228 months). Simple loops over row views (indices from 0), one
+    concern each, so that the compiler can vectorise them."""
+    clenhei, cbmi, c9mo, use_length = c_out[0], c_out[1], c_out[2], lsm[1]
     in_2007 = 0
     for i in range(n):
         a = age[i]
@@ -156,60 +158,71 @@ def _prepare(
         c = c + POSITION_CORRECTION_CM if add else c
         c = c - POSITION_CORRECTION_CM if subtract else c
         q = c / 100.0
-        c_out[0, i] = c
-        c_out[1, i] = weight[i] / (q * q)
-        c_out[2, i] = 1.0 if standing_infant else 0.0
+        clenhei[i] = c
+        cbmi[i] = weight[i] / (q * q)
+        c9mo[i] = 1.0 if standing_infant else 0.0
         day_out[i] = day
         # weight-for-length before day 731, weight-for-height from it (no age: the position,
         # then < 87 cm); kept in lsm[1] as 1.0/0.0 until stage 1 interpolates
         no_age = m == 0 if m >= 0 else c < UNKNOWN_POSITION_SWITCH_CM
-        lsm[1, i] = 1.0 if (no_age if np.isnan(day) else day < LENGTH_HEIGHT_SWITCH_DAY) else 0.0
+        length = no_age if np.isnan(day) else day < LENGTH_HEIGHT_SWITCH_DAY
+        use_length[i] = 1.0 if length else 0.0
+    # length and head: L = 1, no power, no tails; the others wait for their logarithm
+    m_length, s_length, m_head, s_head = keyed[0, 1], keyed[0, 2], keyed[3, 1], keyed[3, 2]
+    z_length, z_head = z[0], z[4]
     for i in range(n):
         day = day_out[i]
         s = sex[i]
         valid = s >= 0 and day >= 0 and day < AGE_DAYS
-        rows[i] = np.uintp(s * AGE_DAYS + int(day) if valid else 2 * AGE_DAYS)
-    for i in range(n):
-        r = rows[i]
-        c = c_out[0, i]
-        # length and head: L = 1, no power, no tails; the others wait for their logarithm
-        z[0, i] = ((c if c > 0.0 else np.nan) / keyed[0, 1, r] - 1.0) / keyed[0, 2, r]
+        r = np.uintp(s * AGE_DAYS + int(day) if valid else 2 * AGE_DAYS)
+        rows[i] = r
+        c = clenhei[i]
+        z_length[i] = ((c if c > 0.0 else np.nan) / m_length[r] - 1.0) / s_length[r]
         h = headc[i]
-        z[4, i] = ((h if h > 0.0 else np.nan) / keyed[3, 1, r] - 1.0) / keyed[3, 2, r]
+        z_head[i] = ((h if h > 0.0 else np.nan) / m_head[r] - 1.0) / s_head[r]
+    y_weight, y_bmi, y_arm, y_triceps, y_subscapular = y[1], y[2], y[4], y[5], y[6]
     for i in range(n):
         w = weight[i]
-        b = c_out[1, i]
-        y[1, i] = w if (w > 0.0 and not oedema[i]) else np.nan
-        y[2, i] = b if (b > 0.0 and not oedema[i]) else np.nan
+        b = cbmi[i]
+        y_weight[i] = w if (w > 0.0 and not oedema[i]) else np.nan
+        y_bmi[i] = b if (b > 0.0 and not oedema[i]) else np.nan
         v = armc[i]
-        y[4, i] = v if v > 0.0 else np.nan
+        y_arm[i] = v if v > 0.0 else np.nan
         v = triskin[i]
-        y[5, i] = v if v > 0.0 else np.nan
+        y_triceps[i] = v if v > 0.0 else np.nan
         v = subskin[i]
-        y[6, i] = v if v > 0.0 else np.nan
-        z[8, i] = np.nan
-        z[9, i] = np.nan
-        z[10, i] = np.nan
+        y_subscapular[i] = v if v > 0.0 else np.nan
+    z_hfa, z_wfa, z_bfa = z[8], z[9], z[10]
+    for i in range(n):
+        z_hfa[i] = np.nan
+        z_wfa[i] = np.nan
+        z_bfa[i] = np.nan
     if want_wfl:
+        m_wfl = y[WFL_ROW]
         for i in range(n):
-            if lsm[1, i] == 1.0:
-                y[WFL_ROW, i] = _interpolate(wfl, wfl_geometry, sex[i], c_out[0, i], lsm, i)
+            if use_length[i] == 1.0:
+                m_wfl[i] = _interpolate(wfl, wfl_geometry, sex[i], clenhei[i], lsm, i)
             else:
-                y[WFL_ROW, i] = _interpolate(wfh, wfh_geometry, sex[i], c_out[0, i], lsm, i)
+                m_wfl[i] = _interpolate(wfh, wfh_geometry, sex[i], clenhei[i], lsm, i)
     return in_2007
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _powers(n, rows, logs, keyed, lsm, logged) -> None:
-    """Stage 2 in place: ``logs`` rows become L·(log y − log M) (``logged``: rows in use)."""
+    """Stage 2 in place: ``logs`` rows become L·(log y − log M) (``logged``: rows in use).
+
+    Loops run over row views of the scratch and tables (indices from 0), which the compiler
+    vectorises."""
     if logged[WFL_ROW]:  # first: it reads the log of weight, which the loop below replaces
+        power, log_weight, l_values = logs[WFL_ROW], logs[WEIGHT_ROW], lsm[0]
         for i in range(n):
-            logs[WFL_ROW, i] = lsm[0, i] * (logs[WEIGHT_ROW, i] - logs[WFL_ROW, i])
+            power[i] = l_values[i] * (log_weight[i] - power[i])
     for j in (1, 2, 4, 5, 6):
         if logged[j]:
+            power, log_m, l_values = logs[j], keyed[j, 3], keyed[j, 0]
             for i in range(n):
                 r = rows[i]
-                logs[j, i] = (logs[j, i] - keyed[j, 3, r]) * keyed[j, 0, r]
+                power[i] = (power[i] - log_m[r]) * l_values[r]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -218,27 +231,27 @@ def _finish(n, rows, powers, y, keyed, lsm, day, z, logged, tails) -> int:
     weight-for-length/height lie beyond ±3 (their positions in ``tails``)."""
     for j in (1, 2, 4, 5, 6):
         if logged[j]:
-            zj = KEYED_Z[j]
+            zs, power, measured, table = z[KEYED_Z[j]], powers[j], y[j], keyed[j]
+            inv_ls = table[4]
+            sd3_pos, sd23_pos, sd3_neg, sd23_neg = table[5], table[6], table[7], table[8]
             for i in range(n):
-                z[zj, i] = (powers[j, i] - 1.0) * keyed[j, 4, rows[i]]
-            for i in range(n):  # the rare rows beyond ±3, apart so that the loop above is simple
-                zi = z[zj, i]
-                if zi > 3.0 or zi < -3.0:
-                    r = rows[i]
-                    if zi > 3.0:
-                        z[zj, i] = 3.0 + (y[j, i] - keyed[j, 5, r]) / keyed[j, 6, r]
-                    else:
-                        z[zj, i] = -3.0 + (y[j, i] - keyed[j, 7, r]) / keyed[j, 8, r]
+                r = rows[i]
+                zi = (power[i] - 1.0) * inv_ls[r]
+                if zi > 3.0:
+                    zi = 3.0 + (measured[i] - sd3_pos[r]) / sd23_pos[r]
+                elif zi < -3.0:
+                    zi = -3.0 + (measured[i] - sd3_neg[r]) / sd23_neg[r]
+                zs[i] = zi
     count = 0
     if logged[WFL_ROW]:
+        zs, power, l_values, s_values = z[WFL_Z], powers[WFL_ROW], lsm[0], lsm[1]
         for i in range(n):
-            zi = (powers[WFL_ROW, i] - 1.0) / (lsm[0, i] * lsm[1, i])
-            z[WFL_Z, i] = np.nan if day[i] > WHO2006_LAST_DAY else zi
-        for i in range(n):
-            zi = z[WFL_Z, i]
-            if zi > 3.0 or zi < -3.0:
-                tails[count] = i
-                count += 1
+            zi = (power[i] - 1.0) / (l_values[i] * s_values[i])
+            zs[i] = np.nan if day[i] > WHO2006_LAST_DAY else zi
+        for i in range(n):  # branch-free: every row is written, only tails advance
+            zi = zs[i]
+            tails[count] = i
+            count += 1 if (zi > 3.0 or zi < -3.0) else 0
     return count
 
 
@@ -249,7 +262,8 @@ def _emit(n, c_in, z, out, start, c_rows, z_rows, flag_rows, modes, low, high, h
     ``modes`` per z column: 0 NaN (not computed), 1 as computed, 2 rounded with its flag (row
     ``flag_rows``; a flag row of a mode 0 or 1 column gets NaN when it is ≥ 0). A z within 1e-5
     of a half is written unrounded and listed in ``halves`` (``counts`` per column), for
-    ``rounding.round_z``.
+    ``rounding.round_z``. Rounding counts such z per chunk of ``EMIT_CHUNK`` rows as it goes;
+    only a chunk that has one is read again to list them.
     """
     stop = start + n
     for k in range(3):
@@ -270,17 +284,26 @@ def _emit(n, c_in, z, out, start, c_rows, z_rows, flag_rows, modes, low, high, h
         else:
             lo, hi = low[c], high[c]
             flags = out[flag_rows[c], start:stop]
-            for i in range(n):
-                rounded = np.rint(src[i] * 100.0) / 100.0 + 0.0
-                dst[i] = rounded
-                flag = 1.0 if (rounded < lo or rounded > hi) else 0.0
-                flags[i] = np.nan if np.isnan(rounded) else flag
-            for i in range(n):  # the rare z on a half: left for round_z
-                scaled = src[i] * 100.0
-                if np.abs(scaled - np.rint(scaled)) > NEAR_HALF:
-                    halves[c, count] = start + i
-                    count += 1
-                    dst[i] = src[i]
+            for first in range(0, n, EMIT_CHUNK):
+                last = min(first + EMIT_CHUNK, n)
+                # chunk views, indexed from 0: the loop below stays vectorised
+                part, rounded_part, flag_part = src[first:last], dst[first:last], flags[first:last]
+                near = 0
+                for i in range(last - first):
+                    scaled = part[i] * 100.0
+                    nearest = np.rint(scaled)
+                    rounded = nearest / 100.0 + 0.0
+                    rounded_part[i] = rounded
+                    flag = 1.0 if (rounded < lo or rounded > hi) else 0.0
+                    flag_part[i] = np.nan if np.isnan(rounded) else flag
+                    near += 1 if np.abs(scaled - nearest) > NEAR_HALF else 0
+                if near:  # the rare z on a half: left for round_z
+                    for i in range(last - first):
+                        scaled = part[i] * 100.0
+                        if np.abs(scaled - np.rint(scaled)) > NEAR_HALF:
+                            halves[c, count] = start + first + i
+                            count += 1
+                            rounded_part[i] = part[i]
         if mode != 2 and flag_rows[c] >= 0:
             flags = out[flag_rows[c], start:stop]
             for i in range(n):
