@@ -12,9 +12,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -286,6 +288,44 @@ def _parse_block(path: Path, header: bytes, block: bytes, wanted: list[str]) -> 
     )
 
 
+@dataclass
+class _Block:
+    """One block of the file, read and parsed: its raw bytes (for error lines), its text lines
+    (LF-ended, one per parsed row), the parsed engine columns and the file offset reached."""
+
+    raw: bytes
+    text: bytes
+    table: pa.Table
+    reached: int
+
+
+class _GeneralPathError(Exception):
+    """A block only the general (pandas) path reads: quoted line breaks, bare CRs, blank
+    lines, text that is not UTF-8."""
+
+
+def _read_block(
+    blocks: Iterator[tuple[bytes, int]], path: Path, header: bytes, wanted: list[str]
+) -> _Block | None:
+    """The next block parsed and checked (``None`` at the end); raises ``_GeneralPathError``."""
+    item = next(blocks, None)
+    if item is None:
+        return None
+    block, reached = item
+    try:
+        table = _parse_block(path, header, block, wanted)
+        if not block.isascii():  # columns passed through must be UTF-8 too
+            block.decode("utf-8")
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        # a quoted value may span lines, a bare CR ends a line, a blank line is skipped: the
+        # general path reads it or names the exact line of the fault
+        raise _GeneralPathError from None
+    text = _normalised(block)
+    if table.num_rows != text.count(b"\n") or b"\r" in text:  # bare CR: general path
+        raise _GeneralPathError
+    return _Block(block, text, table, reached)
+
+
 def zscore_csv(
     source: str | Path,
     target: str | Path,
@@ -296,6 +336,11 @@ def zscore_csv(
 
     Raises ``BatchInputError`` (file, line, column, reason) for an unreadable file, a missing
     required column or a value that cannot be read; ``target`` is then left unwritten.
+
+    Three stages overlap, block by block: while this thread computes the z-scores of one
+    block, one worker thread reads and parses the next and another writes the lines of the
+    previous one (pyarrow, the compiled line writer and the file write release the GIL). The
+    output is the same bytes, in order.
     """
     path = Path(source)
     if not path.is_file():
@@ -310,44 +355,67 @@ def zscore_csv(
     partial = out_path.with_name(out_path.name + ".partial")
     rows = 0
     line = 2
-    buffer = np.empty(0)  # the WHO columns of a block, reused from block to block
+    # the WHO columns of a block, two reused in turn: one being written while the next fills
+    buffers = [np.empty(0), np.empty(0)]
     writer = _LineWriter()
+    blocks = _blocks(path, start)
     try:
-        with partial.open("wb") as out:
+        with partial.open("wb") as out, ThreadPoolExecutor(2, "zscore-csv") as pool:
             out.write(header + b"," + ",".join(OUTPUT_COLUMNS).encode() + b"\n")
-            for block, reached in _blocks(path, start):
+            reading = pool.submit(_read_block, blocks, path, header, wanted)
+            writing: Future[None] | None = None
+            reached = 0
+            while True:
                 try:
-                    table = _parse_block(path, header, block, wanted)
-                    if not block.isascii():  # columns passed through must be UTF-8 too
-                        block.decode("utf-8")
-                except (pa.ArrowInvalid, UnicodeDecodeError):
-                    # a quoted value may span lines, a bare CR ends a line, a blank line is
-                    # skipped: the general path reads it or names the exact line of the fault
-                    return _zscore_csv_pandas(path, out_path, rules, partial)
-                text = _normalised(block)
-                if table.num_rows != text.count(b"\n") or b"\r" in text:  # bare CR: general path
-                    return _zscore_csv_pandas(path, out_path, rules, partial)
-                if buffer.size < len(OUTPUT_COLUMNS) * table.num_rows:
-                    buffer = np.empty(len(OUTPUT_COLUMNS) * table.num_rows)
+                    block = reading.result()
+                except _GeneralPathError:
+                    if writing is not None:
+                        writing.result()
+                    break
+                if block is None:
+                    if writing is not None:
+                        writing.result()
+                        _progress(on_progress, reached, total)
+                    blocks = None  # the whole file is read
+                    break
+                reading = pool.submit(_read_block, blocks, path, header, wanted)
+                n = block.table.num_rows
+                turn = buffers[0]
+                if turn.size < len(OUTPUT_COLUMNS) * n:
+                    turn = np.empty(len(OUTPUT_COLUMNS) * n)
+                buffers = [buffers[1], turn]
                 try:
-                    matrix = _block_matrix(table, rules, buffer)
+                    matrix = _block_matrix(block.table, rules, turn)
                 except _BadValueError as bad:
-                    column = _bad_column(table, bad)
+                    column = _bad_column(block.table, bad)
                     raise BatchInputError(
                         str(path),
-                        f"{_cell(table, column, bad.row)!r} is not valid ({bad.expected})",
-                        line=line + _raw_line_index(block, bad.row),
+                        f"{_cell(block.table, column, bad.row)!r} is not valid ({bad.expected})",
+                        line=line + _raw_line_index(block.raw, bad.row),
                         column=column,
                     ) from None
-                out.write(writer.lines(text, matrix))
-                rows += table.num_rows
-                line += block.count(b"\n")
-                if on_progress:
-                    on_progress(reached, total)
+                if writing is not None:
+                    writing.result()
+                    _progress(on_progress, reached, total)
+                writing = pool.submit(_write_lines, out, writer, block.text, matrix)
+                rows += n
+                line += block.raw.count(b"\n")
+                reached = block.reached
+        if blocks is not None:  # a block that needs the general path: it starts afresh
+            return _zscore_csv_pandas(path, out_path, rules, partial)
         partial.replace(out_path)
     finally:
         partial.unlink(missing_ok=True)
     return rows
+
+
+def _write_lines(out: BinaryIO, writer: _LineWriter, text: bytes, matrix: np.ndarray) -> None:
+    out.write(writer.lines(text, matrix))
+
+
+def _progress(on_progress: Progress | None, done: int, total: int) -> None:
+    if on_progress:
+        on_progress(done, total)
 
 
 def _raw_line_index(block: bytes, row: int) -> int:

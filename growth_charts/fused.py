@@ -388,9 +388,11 @@ def write_lines(text, rows: int, values, z_table, out) -> int:
         end = pos
         while text[end] != 10:
             end += 1
-        for p in range(pos, end):
-            out[at] = text[p]
-            at += 1
+        size = end - pos
+        line, copy = text[pos:end], out[at : at + size]  # views indexed from 0: one block copy
+        for p in range(size):
+            copy[p] = line[p]
+        at += size
         pos = end + 1
         for c in range(2):
             out[at] = 44  # ','
@@ -409,11 +411,12 @@ def write_lines(text, rows: int, values, z_table, out) -> int:
             if not np.isnan(v):
                 k = np.rint(v * 100.0)
                 if np.abs(k) <= Z_TABLE_LIMIT:
-                    row = int(k) + Z_TABLE_LIMIT
-                    size = z_table[row, 0]
-                    for p in range(size):
-                        out[at + p] = z_table[row, 1 + p]
-                    at += size
+                    # all 7 bytes of the text's row, then advance by its length (the buffer
+                    # holds MAX_TEXT_BYTES per value): one fixed-size copy, no loop
+                    cell, copy = z_table[int(k) + Z_TABLE_LIMIT], out[at : at + 7]
+                    for p in range(7):
+                        copy[p] = cell[1 + p]
+                    at += cell[0]
                 else:
                     at = _put_decimal(out, at, v, 100.0, 100, 2)
                     if at < 0:
