@@ -16,6 +16,11 @@
 - Big files (``big``) drop the foreign keys of the table they fill and add them back, validated
   in one set-based pass, before the transaction ends (per-row trigger checks would triple the
   load time). Small files keep them: re-validating a big table would cost more than it saves.
+- Areas, clinics and facilities are copied into a staging table and merged in one statement
+  each (a statement per row fired the table's statement trigger once a row).
+- A big load drops the tally triggers (transition tables) for its load and creates them again
+  at the end: even disabled, such a trigger has every row of a statement collected, and makes
+  COPY into the partitioned ``checks`` insert row by row.
 - After the load, ``ANALYZE`` gives the planner fresh statistics.
 """
 
@@ -41,7 +46,6 @@ from health.exchange.writer import (
     TABLES,
     Writer,
     aligned,
-    on_conflict,
 )
 from health.models.tallies import LOCK_KEY, TALLY_TRIGGERS
 
@@ -93,6 +97,7 @@ class PostgresWriter(Writer):
         self._empty = False  # a big checks file into an empty checks table
         # the open COPY into checks: its cursor, context manager and Copy
         self._copy: tuple[Cursor, AbstractContextManager[Copy], Copy] | None = None
+        self._dropped_triggers: list[str] = []  # CREATE TRIGGER statements, for the end
 
     def _max_child_id(self) -> int:
         return int(
@@ -107,7 +112,8 @@ class PostgresWriter(Writer):
             self.first_new_child = 1 + self._max_child_id()  # ids only grow
             yield
             if self.bulk:
-                self._tally_triggers("ENABLE")
+                for definition in self._dropped_triggers:
+                    self.conn.exec_driver_sql(definition)
                 # wait for a view bringing the sums up to date, so none kept before this
                 # commit survives it (views after it wait for the commit)
                 self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
@@ -116,16 +122,27 @@ class PostgresWriter(Writer):
                 self.conn.exec_driver_sql(f"ANALYZE {table}")
 
     def _bulk_begins(self) -> None:
-        """As :meth:`Writer._bulk_begins`; the triggers noting changed areas are switched off
-        for the load (in its transaction: a rollback switches them on again)."""
+        """As :meth:`Writer._bulk_begins`; the triggers noting changed areas are dropped for the
+        load and created again at its end (in its transaction: a rollback keeps them). Dropped,
+        not disabled: a disabled trigger with a transition table still has every row of a
+        statement collected for it, and into a partitioned table it makes COPY insert row by
+        row instead of in multi-row batches."""
         if not self.bulk:
-            self._tally_triggers("DISABLE")
+            rows = self.conn.execute(
+                text(
+                    "SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) "
+                    "FROM pg_trigger WHERE tgname = ANY(:names) "
+                    "AND tgrelid = ANY(CAST(:tables AS regclass[])) ORDER BY tgname"
+                ),
+                {
+                    "names": [n for names in TALLY_TRIGGERS.values() for n in names],
+                    "tables": list(TALLY_TRIGGERS),
+                },
+            ).all()
+            for table, name, _ in rows:
+                self.conn.exec_driver_sql(f'DROP TRIGGER "{name}" ON {table}')
+            self._dropped_triggers = [definition for *_, definition in rows]
         super()._bulk_begins()
-
-    def _tally_triggers(self, verb: str) -> None:
-        for table, names in TALLY_TRIGGERS.items():
-            for name in names:
-                self.conn.exec_driver_sql(f"ALTER TABLE {table} {verb} TRIGGER {name}")
 
     def _append(self, table: str, columns: Mapping[str, pa.Array]) -> None:
         self._end_copy()
@@ -161,17 +178,25 @@ class PostgresWriter(Writer):
             cur.close()
 
     def upsert(self, table: str, columns: Sequence[str], rows: list[Row]) -> int:
-        """As :meth:`Writer.upsert`, in one ``executemany`` (psycopg pipelines it and sums the
-        rows changed) instead of a round trip per row."""
+        """As :meth:`Writer.upsert`, as one statement: the rows are copied into a staging table
+        of the table's own column types and merged from it (a statement per row would fire the
+        table's statement triggers and foreign-key checks once a row)."""
         if not rows:
             return 0
         self._end_copy()
-        marks = ", ".join(f":{c}" for c in columns)
-        sql = text(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
-            + on_conflict(table, columns[:1], columns[1:])
+        names = ", ".join(columns)
+        self.conn.exec_driver_sql("DROP TABLE IF EXISTS stage_upsert")
+        self.conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE stage_upsert AS SELECT {names} FROM {table} WITH NO DATA"
         )
-        return self.conn.execute(sql, [{c: row[c] for c in columns} for row in rows]).rowcount
+        arrays = {}
+        for c in columns:
+            array = pa.array([row[c] for row in rows])
+            arrays[c] = array.cast(pa.string()) if pa.types.is_null(array.type) else array
+        self._append("stage_upsert", arrays)
+        changed = self._merge(table, "stage_upsert", columns[:1], columns[1:])
+        self.conn.exec_driver_sql("DROP TABLE stage_upsert")
+        return changed
 
     def children(self, codes: pa.Array) -> tuple[pa.Array, pa.Array]:
         """As :meth:`Writer.children`, remembering what was found for the rest of the checks
