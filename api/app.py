@@ -7,9 +7,11 @@ import inspect
 import secrets
 import threading
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import plotly
 from litestar import Litestar, Request, Response, Router, get
 from litestar.config.csrf import CSRFConfig
@@ -20,14 +22,22 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import File
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from sqlalchemy import text
+from litestar.utils import ensure_async_callable
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from api import logs
 from api.access import PUBLIC, guard, require_user, scoped_case, scoped_child
-from api.database import engine_for, sqlalchemy_config, sqlalchemy_plugin
+from api.database import (
+    engine_for,
+    off_the_loop,
+    sqlalchemy_config,
+    sqlalchemy_plugin,
+    thread_tokens,
+)
 from api.errors import problem_details_plugin
 from api.i18n import normalise
 from api.limits import RequestLimits
@@ -110,6 +120,45 @@ def on_the_loop(hook: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return inline
 
 
+def app_guard(engine: Engine) -> Callable[..., Awaitable[None]]:
+    """The app's one guard (``api.access.guard``) as a coroutine function: inline on the event
+    loop, or, when the database work leaves the loop (``api.database.off_the_loop``), in a
+    worker thread for every route that reads the account (a public route reads nothing)."""
+    if not off_the_loop(engine):
+        return on_the_loop(guard)
+
+    async def threaded(connection: Any, handler: Any) -> None:
+        if handler.opt.get("roles") == PUBLIC:
+            guard(connection, handler)
+            return
+        await anyio.to_thread.run_sync(partial(guard, connection, handler))
+
+    return threaded
+
+
+def handlers_in_threads(app: Litestar) -> None:
+    """Run every synchronous route handler of ``app`` in a worker thread (what Litestar does
+    for ``sync_to_thread=True``), on a database whose work leaves the event loop. The handlers
+    are declared to run inline (``api.controllers.base``), which suits SQLite; the app holds
+    its own copy of each handler, so another app in the same process is not changed."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler, _ in route.route_handler_map.values():
+            if handler.has_sync_callable:
+                handler._fn = ensure_async_callable(handler.fn)  # as on_registration does
+                handler.has_sync_callable = False
+
+
+def _size_thread_pool(tokens: int) -> Callable[[], None]:
+    """On start-up: at most ``tokens`` worker threads for the requests' blocking work."""
+
+    def size() -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = tokens
+
+    return size
+
+
 def _template_globals(engine: JinjaTemplateEngine) -> None:
     """``new_idempotency_key()`` for the hidden field of every form that creates a record."""
     engine.engine.globals["new_idempotency_key"] = lambda: secrets.token_urlsafe(24)
@@ -180,11 +229,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             )
         )
     on_startup = [_warm_charts_in_background] if settings.warm_charts else []
+    tokens = thread_tokens(engine)
+    if tokens is not None:
+        on_startup.append(_size_thread_pool(tokens))
     app = Litestar(
         on_startup=on_startup,
         route_handlers=handlers,
         plugins=[sqlalchemy_plugin(db_config), problem_details_plugin()],
-        guards=[on_the_loop(guard)],
+        guards=[app_guard(engine)],
         middleware=[
             sessions.middleware,
             DefineMiddleware(logs.access_log_middleware),
@@ -231,4 +283,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     document_idempotency(app)
     app.before_send = [on_the_loop(hook) for hook in app.before_send]  # the database plugin's
     install_session_writes(app)  # after the database plugin's hook, which ends the transaction
+    if off_the_loop(engine):
+        handlers_in_threads(app)
     return app

@@ -40,13 +40,14 @@ from litestar.openapi.spec import Operation, Parameter, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api import audit
 from api.access import SOURCE, CurrentUser, current_user
 from api.context import lang, moment
-from api.database import begin_write
+from api.database import begin_write, blocking
 from api.errors import problem
 from health.clock import Moment
 from health.models import Case, CaseClose, Child
@@ -248,11 +249,11 @@ async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | 
     engine = request.app.state["engine"]
     waited = 0.0
     while True:
-        with engine.connect() as db:
-            try:
-                got = idempotency.look_up(db, user.id, stored, fingerprint, now=moment(request).now)
-            except idempotency.KeyReusedError:
-                raise _key_reused() from None
+        now = moment(request).now
+        try:
+            got = await blocking(engine, _look_up, engine, user.id, stored, fingerprint, now)
+        except idempotency.KeyReusedError:
+            raise _key_reused() from None
         if isinstance(got, idempotency.Answer):
             return _replay(got)
         if got is None:
@@ -263,6 +264,14 @@ async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | 
             raise _busy()
         await asyncio.sleep(_POLL_S)
         waited += _POLL_S
+
+
+def _look_up(
+    engine: Engine, user_id: int, key: str, fingerprint: str, now: dt.datetime
+) -> idempotency.Answer | str | None:
+    """:func:`health.services.idempotency.look_up` on a connection of its own."""
+    with engine.connect() as db:
+        return idempotency.look_up(db, user_id, key, fingerprint, now=now)
 
 
 def _key_reused() -> Exception:
@@ -303,7 +312,8 @@ def _settle(scope: Scope, start: dict[str, Any], body: bytes) -> None:
 
 def keep_answers(app: ASGIApp) -> ASGIApp:
     """ASGI middleware: store the answer of a request that claimed an idempotency key (see
-    :func:`replay_or_claim`) before it is sent, or release the key."""
+    :func:`replay_or_claim`) before it is sent, or release the key (blocking work: see
+    ``api.database.blocking``)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") != "POST":
@@ -319,14 +329,15 @@ def keep_answers(app: ASGIApp) -> ASGIApp:
                 elif message["type"] == "http.response.body":
                     chunks.append(message.get("body", b""))
                     if not message.get("more_body", False):
-                        _settle(scope, start, b"".join(chunks))
+                        await blocking(engine, _settle, scope, start, b"".join(chunks))
             await send(message)
 
+        engine = scope["app"].state["engine"]
         try:
             await app(scope, receive, sending)
         finally:
-            if scope.get("state", {}).get(_CLAIM) is not None:
-                _settle(scope, start, b"".join(chunks))  # no complete answer was sent
+            if scope.get("state", {}).get(_CLAIM) is not None:  # no complete answer was sent
+                await blocking(engine, _settle, scope, start, b"".join(chunks))
 
     return middleware
 

@@ -67,8 +67,9 @@ class DatabaseStore(NamespacedStore):
     ``a`` is ``a.b`` and :meth:`delete_all` on ``a`` empties ``a`` and every child of it.
 
     Writes run in a worker thread, so the event loop never waits on a lock; a read
-    (:meth:`get`, the one every signed-in request makes) runs inline: one primary-key read,
-    which waits for no lock on PostgreSQL nor on SQLite's write-ahead log.
+    (:meth:`get`, the one every signed-in request makes) is one primary-key read, which waits
+    for no lock on PostgreSQL nor on SQLite's write-ahead log: inline on SQLite, in a worker
+    thread on PostgreSQL (a network round trip, as ``api.database.off_the_loop``).
     """
 
     __slots__ = ("_engine", "_last_purge", "clock")
@@ -256,7 +257,10 @@ class DatabaseStore(NamespacedStore):
         """The value of ``key``, None when absent or expired; ``renew_for`` seconds restart the
         lifetime of a value that has one."""
         full, renew_s, now = self._key(key), _seconds(renew_for), self._now()
-        row = self._read(_GET, {"key": full})
+        if self._engine.dialect.name == "sqlite":
+            row = self._read(_GET, {"key": full})
+        else:  # a network round trip: the loop serves other requests meanwhile
+            row = await self._run(partial(self._read, _GET, {"key": full}))
         if row is None:
             return None
         if not self._alive(row.expires_at, now):
@@ -448,4 +452,3 @@ def shared_store(engine: Engine) -> SyncStore:
     app on that database shares unless ``CHILDHEALTH_STORE_URL`` moved theirs to Valkey/Redis."""
     store = _SHARED.get(engine)
     return store if isinstance(store, SyncStore) else DatabaseStore(engine)
-
