@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -41,6 +41,36 @@ def is_dataset(source: Path) -> bool:
     return source.is_dir() or source.suffix.lower() == ".parquet"
 
 
+class _NoProgress:
+    """Stands for rich's progress bar when none is shown (stderr not a terminal): rich is then
+    not imported at all."""
+
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: float | None = None) -> int:
+        return 0
+
+    def update(self, task: int, completed: float, total: float) -> None:
+        return None
+
+
+def _progress_bar() -> Any:
+    """rich's transient progress bar (bar, percentage, time remaining) on stderr."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    )
+
+
 def zscore(
     source: Annotated[
         Path,
@@ -65,8 +95,6 @@ def zscore(
     reference: Annotated[str, typer.Option(help=REFERENCE_HELP)] = "who",
 ) -> None:
     """Append WHO z-scores and flags to every row of a survey CSV file or Parquet dataset."""
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
-
     from growth_charts.anthro import RULE_SETS
     from growth_charts.batch import BatchInputError, zscore_csv
 
@@ -94,14 +122,7 @@ def zscore(
     if engine == "dask" and not dataset:
         fail(f"{source}: --engine dask reads a Parquet dataset (a .parquet file or a folder)")
     show = sys.stderr.isatty()
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeRemainingColumn(),
-        disable=not show or engine == "dask",
-        transient=True,
-    )
+    progress = _progress_bar() if show and engine != "dask" else _NoProgress()
     try:
         if engine == "dask":
             with dask_client(scheduler, workers, worker_memory) as client:
