@@ -2,6 +2,7 @@
 the Parquet dataset job on one process against Dask.
 
     .venv/bin/python benchmarks/zscore.py [--rows 1000000] [--dask-rows 20000000] [--workers N]
+        [--repeat N]
 
 Prints: engine rows/s for all eight WHO 2006 indicators together (one core), the engine's peak
 traced memory, the CLI job's wall time and peak RSS (a separate process), the time pandas
@@ -9,7 +10,16 @@ needs only to read and write the same CSV file and the ratio of the two; then, o
 dataset of ``--dask-rows`` rows (files of 1,000,000 rows, row groups of 250,000), the rows/s
 per core of ``zscore_dataset`` in one process and on a local Dask cluster (``--workers``,
 default one per core, 1 GiB each), with the peak RSS of the single process and of each
-worker (``--dask-rows 0`` skips this part).
+worker, and the cores each job got (CPU seconds over wall seconds); then, as the reference of
+equal conditions, ``--workers`` single processes at the same time, each on its share of the
+files (``--dask-rows 0`` skips this part). ``--repeat N``: the best of N runs of each.
+
+On a shared machine the wall-time figure measures the machine's load as much as the job: Linux
+(``kernel.sched_autogroup_enabled``) gives each session one share of the CPUs, however many
+processes it runs, so on a busy machine two processes started from one shell together get what
+one of them alone gets, and a cluster's per-core rate falls towards half of one process's
+whatever the cluster does. The equal-conditions line shows that ceiling; on an idle machine the
+three rates agree.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -139,6 +150,44 @@ def single_process(source: Path, target: Path) -> tuple[float, float, float]:
     return float(wall), float(cpu), float(rss)
 
 
+def concurrent_processes(source: Path, target: Path, processes: int) -> tuple[float, float]:
+    """Wall seconds until the last of ``processes`` one-process jobs started together ends, each
+    on every ``processes``-th file of ``source`` (hard links in a folder of its own), and their
+    CPU seconds together."""
+    files = sorted(source.glob("*.parquet"))
+    shards = []
+    for number in range(processes):
+        shard = target / f"shard-{number}"
+        shard.mkdir(parents=True)
+        for file in files[number::processes]:
+            os.link(file, shard / file.name)
+        shards.append(shard)
+    code = (
+        "import resource, sys; from pathlib import Path;"
+        "from api.commands.survey_batches import zscore_dataset;"
+        "sys.stdin.read();"  # imported: wait for the start
+        "u = resource.getrusage(resource.RUSAGE_SELF);"
+        "zscore_dataset(Path(sys.argv[1]), Path(sys.argv[2]), 'who-anthro');"
+        "v = resource.getrusage(resource.RUSAGE_SELF);"
+        "print(v.ru_utime + v.ru_stime - u.ru_utime - u.ru_stime)"
+    )
+    jobs = [subprocess.Popen([sys.executable, "-c", code, str(shard), str(shard) + "-out"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            for shard in shards]  # fmt: skip
+    time.sleep(5)  # the imports (a job that has not finished them only starts later)
+    start = time.perf_counter()
+    for job in jobs:
+        assert job.stdin is not None
+        job.stdin.close()
+    outputs = [job.stdout.read() if job.stdout else "" for job in jobs]
+    for job in jobs:
+        job.wait()
+    wall = time.perf_counter() - start
+    if any(job.returncode for job in jobs):
+        raise RuntimeError("a one-process job failed")
+    return wall, sum(float(out.split()[-1]) for out in outputs)
+
+
 def peak_rss_mib() -> float:
     """This process's own peak RSS (VmHWM; ``ru_maxrss`` would carry a parent's over fork)."""
     status = Path("/proc/self/status").read_text()
@@ -153,10 +202,11 @@ def _usage() -> tuple[float, float]:
 
 def on_dask(
     source: Path, target: Path, workers: int
-) -> tuple[float, float, float, float, list[float]]:
+) -> tuple[float, float, float, float, float, list[float]]:
     """Seconds to start a fresh local cluster (``dask_client``: the workers' start-up and
-    warm-up), then wall seconds, CPU seconds of the workers and of this process (the client,
-    scheduler and nannies) for the Dask job on it, and each worker's peak RSS (MiB)."""
+    warm-up), wall seconds, CPU seconds of the workers and of this process (the client,
+    scheduler and nannies) for the Dask job on it, seconds to close the cluster, and each
+    worker's peak RSS (MiB)."""
     from api.commands.survey_batches import dask_client, zscore_dataset
 
     start = time.perf_counter()
@@ -169,38 +219,58 @@ def on_dask(
         wall = time.perf_counter() - start
         here = _usage()[0] - here
         after = client.run(_usage)
+        closing = time.perf_counter()
+    closing = time.perf_counter() - closing
     cpu = sum(after[w][0] - before[w][0] for w in after)
-    return startup, wall, cpu, here, sorted(peak for _, peak in after.values())
+    return startup, wall, cpu, here, closing, sorted(peak for _, peak in after.values())
 
 
-def dask_figures(rows: int, workers: int) -> None:
-    """The Parquet dataset job in one process and on Dask, two ways.
+def dask_figures(rows: int, workers: int, repeat: int = 1) -> None:
+    """The Parquet dataset job in one process, on Dask and as ``workers`` processes at once.
 
     By wall time (the goal's figure): one process's rows/s against the cluster's rows/s divided
     by its workers, the cluster's start-up (workers started, engine imported and its compiled
-    kernels loaded, ``survey_task.warm_up``) left out but printed, since it is paid once per
-    run and not per row; on a shared machine other people's work counts against both. By CPU
-    time: rows per CPU second spent by the job's processes (the single process may use more than
-    one core, through Arrow's threads in the Parquet reader and writer: printed as "cores")."""
+    kernels loaded, ``survey_task.warm_up``) and its closing left out but printed, since they
+    are paid once per run and not per row; on a shared machine other people's work counts
+    against both. By CPU time: rows per CPU second spent by the job's processes (the single
+    process may use more than one core, through Arrow's threads in the Parquet reader and
+    writer). "cores": CPU seconds over wall seconds, the share of the machine a job got. Each
+    figure is the best of ``repeat`` runs (the three jobs take turns)."""
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "survey"
         start = time.perf_counter()
         write_dataset(source, rows)
         print(f"dataset: {rows:,} rows in Parquet ({time.perf_counter() - start:.0f} s to write)")
-        wall, cpu, rss = single_process(source, Path(tmp) / "one")
-        single, single_cpu = rows / wall, rows / cpu
+        ones, dasks, pairs = [], [], []
+        for turn in range(repeat):
+            ones.append(single_process(source, Path(tmp) / f"one-{turn}"))
+            shutil.rmtree(Path(tmp) / f"one-{turn}")
+            dasks.append(on_dask(source, Path(tmp) / f"dask-{turn}", workers))
+            shutil.rmtree(Path(tmp) / f"dask-{turn}")
+            pairs.append(concurrent_processes(source, Path(tmp) / f"shards-{turn}", workers))
+            shutil.rmtree(Path(tmp) / f"shards-{turn}")
+        wall, cpu, rss = min(ones)
+        single, single_cpu = rows / wall, rows / min(c for _, c, _ in ones)
         print(f"one process (zscore_dataset): {wall:.1f} s, {single:,.0f} rows/s per core;"
               f" {single_cpu:,.0f} rows per CPU second ({cpu / wall:.2f} cores);"
               f" peak RSS {rss:.0f} MiB")  # fmt: skip
-        startup, wall, cpu, here, peaks = on_dask(source, Path(tmp) / "dask", workers)
-        per_core, per_cpu = rows / wall / workers, rows / (cpu + here)
+        startup, wall, cpu, here, closing, peaks = min(dasks, key=lambda d: d[1])
+        per_core = rows / wall / workers
+        per_cpu = max(rows / (d[2] + d[3]) for d in dasks)
         print(f"Dask, {workers} workers × 1 thread: {wall:.1f} s (+ {startup:.1f} s to start and"
-              f" warm up the cluster), {per_core:,.0f} rows/s per core"
-              f" ({per_core / single:.0%} of one process; {rows / (wall + startup) / workers:,.0f}"
-              f" with the start-up, {rows / (wall + startup) / workers / single:.0%});"
+              f" warm up the cluster, {closing:.1f} s to close it), {per_core:,.0f} rows/s per"
+              f" core ({per_core / single:.0%} of one process;"
+              f" {rows / (wall + startup + closing) / workers:,.0f} with the start and close,"
+              f" {rows / (wall + startup + closing) / workers / single:.0%});"
               f" {per_cpu:,.0f} rows per CPU second ({per_cpu / single_cpu:.0%}; workers"
-              f" {cpu:.1f} s, client and scheduler {here:.1f} s); peak RSS per worker "
-              + ", ".join(f"{p:.0f}" for p in peaks) + " MiB")  # fmt: skip
+              f" {cpu:.1f} s, client and scheduler {here:.1f} s, {(cpu + here) / wall:.2f} cores);"
+              " peak RSS per worker " + ", ".join(f"{p:.0f}" for p in peaks) + " MiB")  # fmt: skip
+        wall, cpu = min(pairs)
+        alike = rows / wall / workers
+        print(f"equal conditions, {workers} one-process jobs at once on 1/{workers} of the files"
+              f" each: {wall:.1f} s, {alike:,.0f} rows/s per process ({cpu / wall:.2f} cores);"
+              f" Dask per worker is {per_core / alike:.0%} of it")  # fmt: skip
+        print(f"load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 def main() -> None:
@@ -208,6 +278,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--dask-rows", type=int, default=20_000_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     rows = args.rows
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -229,7 +300,7 @@ def main() -> None:
         print(f"pandas read_csv + to_csv of the same file: {plain:.2f} s;"
               f" CLI / pandas = {wall / plain:.2f}")  # fmt: skip
     if args.dask_rows:
-        dask_figures(args.dask_rows, args.workers)
+        dask_figures(args.dask_rows, args.workers, args.repeat)
 
 
 if __name__ == "__main__":
