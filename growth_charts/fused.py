@@ -58,14 +58,18 @@ class Tables:
     keyed: Array  # (7, 9, 2·1857 + 1): PARAMS of each KEYED table
     l_is_one: NDArray[np.bool_]  # (7,)
     restricted: NDArray[np.bool_]  # (7,)
-    wfl: Array  # (3, size): L, M, S of weight-for-length (flat, sentinel last)
-    wfh: Array  # (3, size): weight-for-height
-    wfl_geometry: Array  # first key, width, x_min, x_max of wfl
-    wfh_geometry: Array  # … of wfh
+    # L, M, S of weight-for-length (flat, its sentinel last) followed by those of
+    # weight-for-height in one array, which the kernels read with one index for both
+    wfl: Array  # (3, size of wfl + size of wfh)
+    wfh: Array  # (3, size of wfh): weight-for-height alone (a view of the end of ``wfl``)
+    wfl_geometry: Array  # first key, width, x_min, x_max, offset in ``wfl``, sentinel of wfl
+    wfh_geometry: Array  # … of wfh (its offset: the size of wfl)
 
 
-def _geometry(table: Prepared) -> Array:
-    return np.array([table.first_key, table.width, table.spec.x_min, table.spec.x_max], float)
+def _geometry(table: Prepared, offset: int) -> Array:
+    spec = table.spec
+    sentinel = offset + table.sentinel
+    return np.array([table.first_key, table.width, spec.x_min, spec.x_max, offset, sentinel], float)
 
 
 @cache
@@ -82,14 +86,16 @@ def tables() -> Tables:
     wfl, wfh = prepared("wfl"), prepared("wfh")
     if not (wfl.spec.restricted and wfh.spec.restricted):
         raise AssertionError("weight-for-length/height is restricted")
+    both = np.stack([np.concatenate([wfl.l, wfh.l]), np.concatenate([wfl.m, wfh.m]),
+                     np.concatenate([wfl.s, wfh.s])])  # fmt: skip
     return Tables(
         keyed=np.ascontiguousarray(stacked),
         l_is_one=np.array([t.l_is_one for t in keyed]),
         restricted=np.array([t.spec.restricted for t in keyed]),
-        wfl=np.stack([wfl.l, wfl.m, wfl.s]),
-        wfh=np.stack([wfh.l, wfh.m, wfh.s]),
-        wfl_geometry=_geometry(wfl),
-        wfh_geometry=_geometry(wfh),
+        wfl=both,
+        wfh=both[:, wfl.l.size :],
+        wfl_geometry=_geometry(wfl, 0),
+        wfh_geometry=_geometry(wfh, wfl.l.size),
     )
 
 
@@ -110,27 +116,42 @@ def any_finite(values: Array) -> bool:
     return bool(_any_finite(values))
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _interpolate(lms: Array, geometry: Array, sex: int, x: float, ls: Array, i: int) -> float:
-    """L and S into ls[0, i], ls[1, i]; returns M (as ``kernels.interpolated_lms``)."""
-    first, width, x_min, x_max = geometry[0], geometry[1], geometry[2], geometry[3]
-    sentinel = lms.shape[1] - 1
-    valid = sex >= 0 and x >= x_min and x <= x_max
-    scaled = x * 10.0
-    key = np.trunc(scaled)
-    upper_key = np.trunc(scaled + 1.0)
-    frac = (x - key / 10.0) / (1.0 / 10.0)
-    start = sex * int(width) - int(first)
-    low = start + int(key) if valid else sentinel
-    high = low
-    if valid and frac > 0:
-        high = start + int(upper_key) if upper_key - first < width else sentinel
-    a = lms[0, low]
-    ls[0, i] = a + frac * (lms[0, high] - a)
-    a = lms[2, low]
-    ls[1, i] = a + frac * (lms[2, high] - a)
-    a = lms[1, low]
-    return a + frac * (lms[1, high] - a)
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _interpolate(n, sex, x, lms, length_geometry, height_geometry, ls, m_out) -> None:
+    """L and S of weight-for-length/height into ls[0], ls[1] and M into ``m_out`` at each
+    child's (corrected) length or height ``x``, as ``kernels.interpolated_lms``; ``ls[1]``
+    holds 1.0 on entry for rows of weight-for-length. Both tables lie in the one array
+    ``lms`` and each row picks its table's geometry without a branch."""
+    first_l, width_l, low_l, high_l, offset_l, sentinel_l = length_geometry[:6]
+    first_h, width_h, low_h, high_h, offset_h, sentinel_h = height_geometry[:6]
+    l_values, s_values = ls[0], ls[1]
+    table_l, table_m, table_s = lms[0], lms[1], lms[2]
+    for i in range(n):
+        length = s_values[i] == 1.0
+        first = first_l if length else first_h
+        width = width_l if length else width_h
+        x_min = low_l if length else low_h
+        x_max = high_l if length else high_h
+        sentinel = int(sentinel_l if length else sentinel_h)
+        start = int(offset_l if length else offset_h) - int(first)
+        s = sex[i]
+        v = x[i]
+        valid = s >= 0 and v >= x_min and v <= x_max
+        scaled = v * 10.0
+        key = np.trunc(scaled)
+        upper_key = np.trunc(scaled + 1.0)
+        frac = (v - key / 10.0) / (1.0 / 10.0)
+        start += s * int(width)
+        low = start + int(key) if valid else sentinel
+        high = low
+        if valid and frac > 0:
+            high = start + int(upper_key) if upper_key - first < width else sentinel
+        a = table_l[low]
+        l_values[i] = a + frac * (table_l[high] - a)
+        a = table_s[low]
+        s_values[i] = a + frac * (table_s[high] - a)
+        a = table_m[low]
+        m_out[i] = a + frac * (table_m[high] - a)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -198,12 +219,7 @@ def _prepare(
         z_wfa[i] = np.nan
         z_bfa[i] = np.nan
     if want_wfl:
-        m_wfl = y[WFL_ROW]
-        for i in range(n):
-            if use_length[i] == 1.0:
-                m_wfl[i] = _interpolate(wfl, wfl_geometry, sex[i], clenhei[i], lsm, i)
-            else:
-                m_wfl[i] = _interpolate(wfh, wfh_geometry, sex[i], clenhei[i], lsm, i)
+        _interpolate(n, sex, clenhei, wfl, wfl_geometry, wfh_geometry, lsm, y[WFL_ROW])
     return in_2007
 
 
