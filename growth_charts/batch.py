@@ -41,6 +41,7 @@ BLOCK_BYTES = 8 << 20
 MEASUREMENT_COLUMNS = ("weight", "lenhei", "headc", "armc", "triskin", "subskin")
 CODED_COLUMNS = {"sex": sex_codes, "measure": measure_codes, "oedema": oedema_codes}
 FLAG_COLUMNS = {"c9mo_flag"} | {c for c in OUTPUT_COLUMNS if c.startswith("f")}
+CODED_TYPE = pa.dictionary(pa.int32(), pa.string())  # coded columns: each distinct text once
 C_VALUE_DECIMALS = 4  # clenhei and cbmi are written to 4 decimals (z-scores are already rounded)
 Progress = Callable[[int, int], None]
 
@@ -126,10 +127,13 @@ def _numeric(array: pa.Array) -> np.ndarray:
 
 
 def _coded(array: pa.Array, column: str) -> np.ndarray:
-    """A categorical column as engine codes, mapping each distinct text once."""
-    encoded = pc.dictionary_encode(pc.fill_null(array, ""))
-    codes = CODED_COLUMNS[column](encoded.dictionary.to_numpy(zero_copy_only=False))
-    values = codes[encoded.indices.to_numpy(zero_copy_only=False)]
+    """A categorical column (text, or text read as a dictionary) as engine codes, mapping each
+    distinct text once; null (a quoted empty value) reads as ""."""
+    encoded = array if pa.types.is_dictionary(array.type) else pc.dictionary_encode(array)
+    texts = encoded.dictionary.to_numpy(zero_copy_only=False)
+    codes = CODED_COLUMNS[column](np.append(texts, np.array([""], dtype=object)))
+    indices = pc.fill_null(encoded.indices, len(texts))  # the code of "" comes last
+    values = codes[indices.to_numpy(zero_copy_only=False)]
     bad = np.flatnonzero(values == UNKNOWN)
     if bad.size:
         raise _BadValueError(int(bad[0]), _EXPECTED[column])
@@ -142,13 +146,18 @@ class _BadValueError(Exception):
         self.expected = expected
 
 
+def _one_array(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one array (its only chunk as it is: no copy)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 def _block_matrix(table: pa.Table, rules: RuleSet, buffer: np.ndarray | None = None) -> np.ndarray:
     """The WHO columns of one parsed block, a (25, n) matrix in ``OUTPUT_COLUMNS`` order
     (written into ``buffer`` when it is large enough)."""
     n = table.num_rows
     inputs: dict[str, np.ndarray] = {}
     for name in table.column_names:
-        array = table.column(name).combine_chunks()
+        array = _one_array(table.column(name))
         if name in CODED_COLUMNS:
             inputs[name] = _coded(array, name)
         else:
@@ -258,7 +267,8 @@ def _parse_block(path: Path, header: bytes, block: bytes, wanted: list[str]) -> 
     texts as null), else every column as text for ``_numeric`` to name the bad value."""
     source = header + b"\n" + block
     options = {
-        "read_options": pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES * 2),
+        # one thread: zscore_csv already parses a block while it computes and writes others
+        "read_options": pacsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES * 2),
         "parse_options": pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
     }
     numeric = [c for c in wanted if c in NUMERIC_COLUMNS]
@@ -268,7 +278,7 @@ def _parse_block(path: Path, header: bytes, block: bytes, wanted: list[str]) -> 
             **options,
             convert_options=pacsv.ConvertOptions(
                 include_columns=wanted,
-                column_types={c: pa.float64() if c in numeric else pa.string() for c in wanted},
+                column_types={c: pa.float64() if c in numeric else CODED_TYPE for c in wanted},
                 null_values=_missing_spellings(),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=True,
