@@ -1,6 +1,8 @@
 """The import's writer for PostgreSQL: COPY, and no per-row foreign-key checks for big files.
 
-- Bulk rows go in with ``COPY … FROM STDIN (FORMAT csv)``.
+- Bulk rows go in with ``COPY … FROM STDIN (FORMAT binary)``, built from the arrays
+  (``_binary``): the server parses no number or date (a third less of its time in the checks
+  COPY than CSV); CSV for a table with a column type the encoder does not know.
 - Checks of children created by this load go straight into ``checks`` through one COPY that
   stays open across batches (psycopg's queued writer sends a batch from a thread while the next
   one is read and validated, so the server and Python work at the same time); the checks of
@@ -77,6 +79,91 @@ def _csv(columns: Mapping[str, pa.Array]) -> bytes:
     return buffer.getvalue()
 
 
+# COPY's binary format (https://www.postgresql.org/docs/current/sql-copy.html): a signature,
+# then per row a 16-bit field count and per field a 32-bit length (-1: NULL) and the value
+BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, extension length
+BINARY_TRAILER = b"\xff\xff"
+PG_EPOCH_DAYS = 10_957  # 2000-01-01 (PostgreSQL's day 0) in days after 1970-01-01
+BINARY_FIXED = {  # column type (format_type) → big-endian value layout
+    "smallint": ">i2",
+    "integer": ">i4",
+    "bigint": ">i8",
+    "real": ">f4",
+    "double precision": ">f8",
+    "boolean": "u1",
+    "date": ">i4",
+}
+BINARY_TEXT = ("text", "character varying")
+_NULL_FIELD = pa.scalar(b"\xff\xff\xff\xff", pa.binary())
+
+
+def _binary_values(array: pa.Array, kind: str) -> tuple[pa.Array, np.dtype]:
+    """``array`` (ints, booleans, ISO date or number text) as the numbers of column type
+    ``kind`` and their big-endian layout; text is parsed as PostgreSQL would (nearest double)."""
+    dtype = np.dtype(BINARY_FIXED[kind])
+    if kind == "date":
+        days = array if pa.types.is_date32(array.type) else pc.cast(array, pa.date32())
+        return pc.subtract(pc.cast(days, pa.int32()), PG_EPOCH_DAYS), dtype
+    if kind == "boolean":
+        return pc.cast(array, pa.uint8()), dtype
+    return pc.cast(array, pa.from_numpy_dtype(dtype.newbyteorder("="))), dtype
+
+
+def _binary_fields(n: int, parts: Sequence[tuple[pa.Array, np.dtype]]) -> pa.Array:
+    """Per row, the length word and big-endian value of each of ``parts`` (values, layout;
+    nulls are written as zeros: the caller replaces them), as one binary value."""
+    layout = np.dtype(
+        [(f"{k}{i}", t) for i, (_, d) in enumerate(parts) for k, t in (("n", ">i4"), ("v", d))]
+    )
+    rows = np.empty(n, layout)
+    for i, (values, dtype) in enumerate(parts):
+        rows[f"n{i}"] = dtype.itemsize
+        rows[f"v{i}"] = pc.fill_null(values, 0).to_numpy(zero_copy_only=False)
+    fixed = pa.Array.from_buffers(pa.binary(layout.itemsize), n, [None, pa.py_buffer(rows)])
+    return fixed.cast(pa.binary())
+
+
+def _binary(columns: Mapping[str, pa.Array], types: Mapping[str, str]) -> bytes:
+    """The rows of ``columns`` in COPY's binary format, without signature and trailer;
+    ``types``: each column's type in the table (``format_type``: :data:`BINARY_FIXED` or
+    :data:`BINARY_TEXT`). Built column by column with array operations (no Python object
+    per row): adjacent fixed-width columns without nulls share one record per row, and
+    pyarrow joins the pieces of each row."""
+    n = len(next(iter(columns.values())))
+    if n == 0:
+        return b""
+    count = np.full(n, len(columns), ">i2")
+    pieces = [pa.Array.from_buffers(pa.binary(2), n, [None, pa.py_buffer(count)]).cast(pa.binary())]
+    run: list[tuple[pa.Array, np.dtype]] = []  # fixed-width columns without nulls, pending
+    for name, array in columns.items():
+        kind = types[name]
+        if kind in BINARY_FIXED:
+            values, dtype = _binary_values(array, kind)
+            if values.null_count == 0:
+                run.append((values, dtype))
+                continue
+            if run:
+                pieces.append(_binary_fields(n, run))
+                run = []
+            fields = _binary_fields(n, [(values, dtype)])
+            pieces.append(pc.if_else(values.is_valid(), fields, _NULL_FIELD))
+            continue
+        if run:
+            pieces.append(_binary_fields(n, run))
+            run = []
+        text = pc.cast(array, pa.string())
+        lengths = np.asarray(pc.fill_null(pc.binary_length(text), -1), dtype=">i4")
+        pieces.append(
+            pa.Array.from_buffers(pa.binary(4), n, [None, pa.py_buffer(lengths)]).cast(pa.binary())
+        )
+        pieces.append(pc.fill_null(text, "").cast(pa.binary()))
+    if run:
+        pieces.append(_binary_fields(n, run))
+    joined = pc.binary_join_element_wise(*pieces, b"")
+    offsets = np.frombuffer(joined.buffers()[1], np.int32, n + 1, joined.offset * 4)
+    return joined.buffers()[2][offsets[0] : offsets[n]].to_pybytes()
+
+
 class PostgresWriter(Writer):
     """:class:`Writer` for PostgreSQL."""
 
@@ -95,8 +182,10 @@ class PostgresWriter(Writer):
         # children looked up for the checks file: codes, ids, ISO birth dates
         self._known: tuple[pa.Array, pa.Array, pa.Array] = NO_CHILDREN
         self._empty = False  # a big checks file into an empty checks table
-        # the open COPY into checks: its cursor, context manager and Copy
-        self._copy: tuple[Cursor, AbstractContextManager[Copy], Copy] | None = None
+        # the open COPY into checks: its cursor, context manager, Copy and binary column types
+        self._copy: (
+            tuple[Cursor, AbstractContextManager[Copy], Copy, dict[str, str] | None] | None
+        ) = None
         self._dropped_triggers: list[str] = []  # CREATE TRIGGER statements, for the end
 
     def _max_child_id(self) -> int:
@@ -144,33 +233,64 @@ class PostgresWriter(Writer):
             self._dropped_triggers = [definition for *_, definition in rows]
         super()._bulk_begins()
 
+    def _binary_types(self, table: str, columns: Sequence[str]) -> dict[str, str] | None:
+        """The type of each of ``columns`` in ``table`` (``format_type``) when all of them can
+        be sent in COPY's binary format (:func:`_binary`), else None (then CSV is sent)."""
+        found = dict(
+            self.conn.execute(
+                text(
+                    "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+                    "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"
+                ),
+                {"t": table},
+            ).all()
+        )
+        types = {c: found.get(c, "") for c in columns}
+        supported = (*BINARY_FIXED, *BINARY_TEXT)
+        return types if all(t in supported for t in types.values()) else None
+
+    def _copy_sql(self, table: str, columns: Sequence[str]) -> tuple[str, dict[str, str] | None]:
+        """The COPY of ``columns`` into ``table``: binary (its column types) where they allow,
+        which spares the server parsing every number and date; else CSV (None)."""
+        types = self._binary_types(table, columns)
+        kind = "binary" if types is not None else "csv"
+        return f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT {kind})", types
+
     def _append(self, table: str, columns: Mapping[str, pa.Array]) -> None:
         self._end_copy()
+        sql, types = self._copy_sql(table, list(columns))
         raw = self.conn.connection.dbapi_connection
-        copy = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
-        with raw.cursor() as cur, cur.copy(copy) as cp:  # type: ignore[union-attr]
-            cp.write(_csv(columns))
+        with raw.cursor() as cur, cur.copy(sql) as cp:  # type: ignore[union-attr]
+            if types is None:
+                cp.write(_csv(columns))
+            else:
+                cp.write(BINARY_SIGNATURE + _binary(columns, types) + BINARY_TRAILER)
 
     def _copy_checks(self, columns: Mapping[str, pa.Array]) -> None:
         """Send rows to the COPY into ``checks`` that stays open across batches (opened on the
         first call); the queued writer sends them from a thread, so this returns at once."""
         if self._copy is None:
+            sql, types = self._copy_sql("checks", list(columns))
             raw = self.conn.connection.dbapi_connection
             cur = raw.cursor()  # type: ignore[union-attr]
-            sql = f"COPY checks ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
             manager = cur.copy(sql, writer=QueuedLibpqWriter(cur))
-            self._copy = (cur, manager, manager.__enter__())
-        self._copy[2].write(_csv(columns))
+            self._copy = (cur, manager, manager.__enter__(), types)
+            if types is not None:
+                self._copy[2].write(BINARY_SIGNATURE)
+        _, _, copy, types = self._copy
+        copy.write(_csv(columns) if types is None else _binary(columns, types))
 
     def _end_copy(self, error: BaseException | None = None) -> None:
         """Finish the open COPY into ``checks`` (wait for the server to take every row), or
         abort it with ``error``; the connection is free for other statements afterwards."""
         if self._copy is None:
             return
-        cur, manager, _ = self._copy
+        cur, manager, copy, types = self._copy
         self._copy = None
         try:
             if error is None:
+                if types is not None:
+                    copy.write(BINARY_TRAILER)
                 manager.__exit__(None, None, None)
             else:
                 manager.__exit__(type(error), error, error.__traceback__)
