@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from growth_charts.anthro import OUTPUT_ORDER, RuleSet, children, rounded_matrix
+from growth_charts.anthro import FUSED_MIN_ROWS, OUTPUT_ORDER, RuleSet, children, rounded_matrix
 from growth_charts.codes import UNKNOWN, measure_codes, oedema_codes, sex_codes
 from growth_charts.frame import (
     _EXPECTED,
@@ -373,7 +373,8 @@ def zscore_csv(
         with partial.open("wb") as out, ThreadPoolExecutor(2, "zscore-csv") as pool:
             out.write(header + b"," + ",".join(OUTPUT_COLUMNS).encode() + b"\n")
             reading = pool.submit(_read_block, blocks, path, header, wanted)
-            writing: Future[None] | None = None
+            # the compiled kernels load while the first block is read (numba's start-up)
+            writing: Future[None] | None = pool.submit(_warm_up, rules)
             reached = 0
             while True:
                 try:
@@ -419,12 +420,19 @@ def zscore_csv(
     return rows
 
 
+def _warm_up(rules: RuleSet) -> None:
+    """Load the engine's and the line writer's compiled kernels (a block of dummy children)."""
+    n = FUSED_MIN_ROWS
+    matrix = rounded_matrix(children(np.zeros(n, np.int8), weight=np.ones(n)), rules)
+    _LineWriter().lines(b"\n" * n, matrix)
+
+
 def _write_lines(out: BinaryIO, writer: _LineWriter, text: bytes, matrix: np.ndarray) -> None:
     out.write(writer.lines(text, matrix))
 
 
 def _progress(on_progress: Progress | None, done: int, total: int) -> None:
-    if on_progress:
+    if on_progress and done:
         on_progress(done, total)
 
 
