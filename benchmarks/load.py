@@ -19,7 +19,8 @@ Goals (reported, not asserted): 0 errors, 0 lost, >= 300 submissions/s, p99 < 10
 
 Run: ``.venv/bin/python benchmarks/load.py`` (60 s per database); quick check:
 ``.venv/bin/python benchmarks/load.py --seconds 10 --db sqlite``. PostgreSQL runs in a scratch
-database (``childhealth_load``, created and dropped; skipped when the server is unreachable).
+database (``childhealth_load_<pid>``, created and dropped, so two runs at once do not collide;
+skipped when the server is unreachable).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ CHILDHEALTH = Path(sys.executable).with_name("childhealth")
 TODAY = dt.date(2026, 6, 15)
 PASSWORD = "childhealth-demo"  # health.demo.DEMO_PASSWORD
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_SCRATCH = "childhealth_load"
+PG_SCRATCH = f"childhealth_load_{os.getpid()}"  # one per run
 DOCTOR_PAUSE_S = 0.2  # after each queue read (and the up to 3 cases it closes)
 BUREAU_PAUSE_S = 0.5  # between two coverage reads
 SUBMISSIONS = ("measurement", "milestones", "feeding", "case outcome")
@@ -135,14 +136,20 @@ def seed(env: dict[str, str], children: int) -> None:
     )  # fmt: skip
 
 
-def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
-    """``childhealth serve`` in its own process group; returns once /health answers."""
+def start_server(
+    env: dict[str, str], port: int, workers: int, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """``childhealth serve`` in its own process group (its stderr appended to ``log``, else
+    dropped); returns once /health answers."""
+    stderr = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
     server = subprocess.Popen(
         [str(CHILDHEALTH), "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr,
         start_new_session=True,
     )  # fmt: skip
+    if log is not None:
+        stderr.close()  # type: ignore[union-attr]  # the server holds its own copy
     for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
@@ -477,7 +484,7 @@ def bench(kind: str, args: argparse.Namespace) -> None:
               f"{args.bureaus} bureau")  # fmt: skip
         port = _port()
         base = f"http://127.0.0.1:{port}"
-        server = start_server(env, port, args.workers)
+        server = start_server(env, port, args.workers, args.server_log)
         try:
             crowd = gather(base, url, args)
             tally = Tally()
@@ -496,7 +503,7 @@ def bench(kind: str, args: argparse.Namespace) -> None:
 
             elapsed = run_load(crowd, crash_seconds, crash, kill_midway)
             restart = time.perf_counter()
-            server = start_server(env, port, args.workers)
+            server = start_server(env, port, args.workers, args.server_log)
             print(f"-- crash: SIGKILL to the server after {state['killed_at']:.1f} s of load; "
                   f"{crash.in_flight} requests cut off (never acknowledged); restarted in "
                   f"{time.perf_counter() - restart:.1f} s")  # fmt: skip
@@ -527,6 +534,7 @@ def main() -> None:
     parser.add_argument("--bureaus", type=int, default=1, help="bureau clients")
     parser.add_argument("--kids", type=int, default=50, help="children each demo parent adds")
     parser.add_argument("--children", type=int, default=3000, help="children in the province")
+    parser.add_argument("--server-log", type=Path, help="append the server's stderr to this file")
     args = parser.parse_args()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for kind in kinds:
