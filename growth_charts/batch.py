@@ -38,6 +38,7 @@ from growth_charts.frame import (
 from growth_charts.textlines import UndecodableLineError, text_lines
 
 BLOCK_BYTES = 8 << 20
+WARM_UP_BYTES = 1 << 20  # from this much data the engine's kernels load while a block is read
 MEASUREMENT_COLUMNS = ("weight", "lenhei", "headc", "armc", "triskin", "subskin")
 CODED_COLUMNS = {"sex": sex_codes, "measure": measure_codes, "oedema": oedema_codes}
 FLAG_COLUMNS = {"c9mo_flag"} | {c for c in OUTPUT_COLUMNS if c.startswith("f")}
@@ -373,8 +374,11 @@ def zscore_csv(
         with partial.open("wb") as out, ThreadPoolExecutor(2, "zscore-csv") as pool:
             out.write(header + b"," + ",".join(OUTPUT_COLUMNS).encode() + b"\n")
             reading = pool.submit(_read_block, blocks, path, header, wanted)
-            # the compiled kernels load while the first block is read (numba's start-up)
-            writing: Future[None] | None = pool.submit(_warm_up, rules)
+            # the compiled kernels load while the first block is read (numba's start-up); a
+            # small file may never need the engine's
+            writing: Future[None] | None = None
+            if total - start >= WARM_UP_BYTES:
+                writing = pool.submit(_warm_up, rules)
             reached = 0
             while True:
                 try:
