@@ -25,7 +25,6 @@ from litestar.response import File
 from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from litestar.utils import ensure_async_callable
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -146,8 +145,19 @@ def handlers_in_threads(app: Litestar) -> None:
             continue
         for handler, _ in route.route_handler_map.values():
             if handler.has_sync_callable:
-                handler._fn = ensure_async_callable(handler.fn)  # as on_registration does
+                handler._fn = _in_thread(handler.fn)  # as on_registration does, in anyio's pool
                 handler.has_sync_callable = False
+
+
+def _in_thread(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """``func`` as a coroutine function that runs it in anyio's worker threads (the pool every
+    blocking step of a request shares, see :func:`_size_thread_pool`)."""
+
+    @functools.wraps(func)
+    async def threaded(*args: Any, **kwargs: Any) -> Any:
+        return await anyio.to_thread.run_sync(partial(func, *args, **kwargs))
+
+    return threaded
 
 
 def _size_thread_pool(tokens: int) -> Callable[[], None]:
