@@ -2,7 +2,10 @@
 
 Prints: a parent's measurement submission (validate, z-scores, flags, case, commit) latency
 p50/p95/p99 over sequential requests, submissions per second with 8 concurrent clients, and the
-parent's result page (results + growth chart) server time. Run:
+parent's result page (results + growth chart) server time; and the server's CPU time per
+concurrent submission (user + system seconds of the server's processes, from ``/proc``): on a
+machine shared with other work the rate moves with the neighbours, the CPU per request much
+less. Run:
 ``.venv/bin/python benchmarks/api.py [WORKERS]`` (uvicorn worker processes, default 1).
 """
 
@@ -63,6 +66,22 @@ def _body(i: int) -> dict[str, object]:
             "head_cm": 40 + (i % 10) / 5}  # fmt: skip
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and its worker processes (Linux ``/proc``;
+    0.0 where it cannot be read)."""
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+        total = 0.0
+        for one in pids:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _stats(label: str, seconds: list[float]) -> None:
     ms = np.array(seconds) * 1000
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
@@ -121,14 +140,17 @@ def main() -> None:
             def submit(i: int) -> int:
                 return clients[i % CLIENTS].post(url(i), json=_body(i)).status_code
 
+            cpu = _cpu_s(server.pid)
             start = time.perf_counter()
             with ThreadPoolExecutor(CLIENTS) as pool:
                 codes = list(pool.map(submit, range(N_SEQUENTIAL, N_SEQUENTIAL + N_CONCURRENT)))
             elapsed = time.perf_counter() - start
+            cpu = _cpu_s(server.pid) - cpu
             ok = sum(c == 201 for c in codes)
             print(
                 f"throughput ({CLIENTS} clients, {WORKERS} worker(s)): {ok / elapsed:.0f}/s "
-                f"({N_CONCURRENT - ok} of {N_CONCURRENT} failed)"
+                f"({N_CONCURRENT - ok} of {N_CONCURRENT} failed); server CPU "
+                f"{1000 * cpu / N_CONCURRENT:.2f} ms per submission"
             )
 
             # a child with a realistic history (12 measurements) and a fresh one each round
