@@ -18,6 +18,8 @@
 - Big files (``big``) drop the foreign keys of the table they fill and add them back, validated
   in one set-based pass, before the transaction ends (per-row trigger checks would triple the
   load time). Small files keep them: re-validating a big table would cost more than it saves.
+  A big children file into an empty ``children`` is a plain insert (no upsert), its code key
+  and secondary index built once after it.
 - Areas, clinics and facilities are copied into a staging table and merged in one statement
   each (a statement per row fired the table's statement trigger once a row).
 - A big load drops the tally triggers (transition tables) for its load and creates them again
@@ -49,6 +51,7 @@ from health.exchange.writer import (
     Writer,
     aligned,
 )
+from health.models import Child
 from health.models.tallies import LOCK_KEY, TALLY_TRIGGERS
 
 # the children of a checks file, as CSV that pyarrow reads into arrays
@@ -187,6 +190,7 @@ class PostgresWriter(Writer):
             tuple[Cursor, AbstractContextManager[Copy], Copy, dict[str, str] | None] | None
         ) = None
         self._dropped_triggers: list[str] = []  # CREATE TRIGGER statements, for the end
+        self._children_empty = False  # a big children file into an empty table is merged
 
     def _max_child_id(self) -> int:
         return int(
@@ -351,7 +355,42 @@ class PostgresWriter(Writer):
             yield
             return
         with self._constraints_suspended(table, "f"):
+            # a big children file into an empty table (the drop above locks it: nothing is
+            # added meanwhile): plain inserts, the code key and the index built after
+            if table == "children" and not self._exists("children"):
+                with self._constraints_suspended("children", "u"), self._indexes_of(Child):
+                    self._children_empty = True
+                    try:
+                        yield
+                    finally:
+                        self._children_empty = False
+                return
             yield
+
+    def _exists(self, table: str) -> bool:
+        """Whether ``table`` has a row."""
+        return bool(self.conn.execute(text(f"SELECT EXISTS (SELECT FROM {table})")).scalar())
+
+    @contextmanager
+    def _indexes_of(self, model: type) -> Iterator[None]:
+        """Drop the secondary (non-unique) indexes of ``model``'s table and build them again
+        when the block ends."""
+        indexes = [ix for ix in model.__table__.indexes if not ix.unique]  # type: ignore[attr-defined]
+        for index in indexes:
+            index.drop(self.conn, checkfirst=True)
+        yield
+        for index in indexes:
+            index.create(self.conn, checkfirst=True)
+
+    def _merge(self, table: str, stage: str, key: Sequence[str], columns: Sequence[str]) -> int:
+        """As :meth:`Writer._merge`; into an empty children table, a plain insert (no code can
+        conflict: the staged codes are unique)."""
+        if table != "children" or not self._children_empty:
+            return super()._merge(table, stage, key, columns)
+        names = ", ".join([*key, *columns])
+        return self.conn.exec_driver_sql(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage}"
+        ).rowcount
 
     @contextmanager
     def _constraints_suspended(self, table: str, kinds: str) -> Iterator[None]:
@@ -381,9 +420,7 @@ class PostgresWriter(Writer):
         self._stage("stage_checks", CHECK_FIELDS, with_lines=False)
         # a big file into an empty table: no check to merge with, every row is copied and the
         # keys are built once at the end (a sorted build, not millions of insertions)
-        self._empty = (
-            big and not self.conn.execute(text("SELECT EXISTS (SELECT FROM checks)")).scalar()
-        )
+        self._empty = big and not self._exists("checks")
         keys = self._constraints_suspended("checks", "pu") if self._empty else nullcontext()
         with super().loading_checks(big=big), keys:
             try:

@@ -216,6 +216,7 @@ class Writer(ABC):
                 " JOIN children c ON c.code = s.code "
                 "WHERE s.facility_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM enrolments e "
                 " WHERE e.child_id = c.id AND e.facility_id = s.facility_id AND e.end_date IS NULL)"
+                " ORDER BY s.line"  # ids in file order, whatever the plan
             )
         ).rowcount
         return dropped + added
