@@ -341,7 +341,7 @@ def check_memory(limit: str) -> None:
 # an idle 2-worker cluster spends 0.12 CPU seconds per second, 6 % of a 2-core machine taken
 # from the tasks; with these 0.02 (measured, 10 s idle). The nanny still checks each worker's
 # memory twice a second.
-LOCAL_CLUSTER_CONFIG = {
+LOCAL_CLUSTER_CONFIG: dict[str, object] = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "500ms",
     "distributed.admin.system-monitor.interval": "5s",
@@ -356,7 +356,8 @@ def dask_client(
 ) -> Iterator[Client]:
     """A client of the cluster at ``scheduler``, or of a local cluster started for the run
     (``workers`` processes of one thread each, default one per core; ``worker_memory`` each;
-    each worker warmed up with ``survey_task.warm_up`` before the client is handed out)."""
+    ``LOCAL_CLUSTER_CONFIG``'s timers; each worker warmed up with ``survey_task.warm_up`` before
+    the client is handed out)."""
     import logging
 
     from distributed import Client, LocalCluster
