@@ -389,7 +389,7 @@ def _plausible_codes(codes: pa.Array) -> pa.Array:
     length = pc.utf8_length(codes)
     bad = pc.or_(
         pc.or_(pc.equal(length, 0), pc.greater(length, CHECKS[0].max_length)),
-        pc.match_substring_regex(codes, reader.CONTROL_RE),
+        reader.has_control(codes),
     )
     return pc.if_else(bad, pa.scalar(None, pa.string()), codes)
 
