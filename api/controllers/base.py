@@ -1,6 +1,7 @@
 """What every handler shares, declared once: JSON handlers document the problem responses and
-run on the event loop (they are short and synchronous); page handlers are left out of the
-OpenAPI schema by their controllers (:class:`PageController`)."""
+are declared to run on the event loop (they are short and synchronous: right for SQLite; on
+PostgreSQL the app moves every one of them to its worker threads, ``api.app.handlers_in_threads``);
+page handlers are left out of the OpenAPI schema by their controllers (:class:`PageController`)."""
 
 from __future__ import annotations
 
