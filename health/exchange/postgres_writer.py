@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import ClassVar
 
@@ -191,6 +192,8 @@ class PostgresWriter(Writer):
         ) = None
         self._dropped_triggers: list[str] = []  # CREATE TRIGGER statements, for the end
         self._children_empty = False  # a big children file into an empty table is merged
+        self._encoder: ThreadPoolExecutor | None = None  # encodes the batches of the COPY
+        self._encoding: Future[None] | None = None  # the batch being encoded
 
     def _max_child_id(self) -> int:
         return int(
@@ -272,7 +275,9 @@ class PostgresWriter(Writer):
 
     def _copy_checks(self, columns: Mapping[str, pa.Array]) -> None:
         """Send rows to the COPY into ``checks`` that stays open across batches (opened on the
-        first call); the queued writer sends them from a thread, so this returns at once."""
+        first call). A thread encodes them and hands them to the queued writer, which sends
+        them from a thread of its own, so this returns at once: the next batch is read and
+        checked meanwhile (pyarrow releases the GIL). One batch at most waits to be encoded."""
         if self._copy is None:
             sql, types = self._copy_sql("checks", list(columns))
             raw = self.conn.connection.dbapi_connection
@@ -281,8 +286,21 @@ class PostgresWriter(Writer):
             self._copy = (cur, manager, manager.__enter__(), types)
             if types is not None:
                 self._copy[2].write(BINARY_SIGNATURE)
+            self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-encode")
         _, _, copy, types = self._copy
-        copy.write(_csv(columns) if types is None else _binary(columns, types))
+        self._encoded()  # the previous batch is in the writer's queue (or its error raised)
+
+        def encode() -> None:
+            copy.write(_csv(columns) if types is None else _binary(columns, types))
+
+        assert self._encoder is not None
+        self._encoding = self._encoder.submit(encode)
+
+    def _encoded(self) -> None:
+        """Wait for the batch being encoded, if any; raises what its encoding raised."""
+        encoding, self._encoding = self._encoding, None
+        if encoding is not None:
+            encoding.result()
 
     def _end_copy(self, error: BaseException | None = None) -> None:
         """Finish the open COPY into ``checks`` (wait for the server to take every row), or
@@ -291,13 +309,25 @@ class PostgresWriter(Writer):
             return
         cur, manager, copy, types = self._copy
         self._copy = None
+        failed: BaseException | None = None  # an error of the last batch's encoding
         try:
-            if error is None:
+            try:
+                self._encoded()
+            except BaseException as exc:
+                failed = exc
+            finally:
+                if self._encoder is not None:
+                    self._encoder.shutdown(wait=True)
+                    self._encoder = None
+            cause = error or failed
+            if cause is None:
                 if types is not None:
                     copy.write(BINARY_TRAILER)
                 manager.__exit__(None, None, None)
-            else:
-                manager.__exit__(type(error), error, error.__traceback__)
+                return
+            manager.__exit__(type(cause), cause, cause.__traceback__)
+            if error is None and failed is not None:
+                raise failed
         finally:
             cur.close()
 

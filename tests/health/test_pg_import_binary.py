@@ -138,3 +138,37 @@ def test_big_load_gives_back_the_tally_triggers(
     assert summary.changed["checks.csv"] == 11
     assert _triggers(pg_engine) == before
     assert import_folder(pg_engine, tmp_path / "good", today=TODAY).changed["checks.csv"] == 0
+
+
+@pg_only
+def test_a_batch_that_fails_to_encode_leaves_nothing(
+    pg_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batches of the open COPY are encoded on a thread: its error reaches the caller and
+    the whole import is rolled back."""
+    from health.exchange import postgres_writer, reader
+
+    with pg_engine.begin() as conn:
+        names = ", ".join(
+            f'"{t}"' for t in ("checks", "enrolments", "children", "facilities", "clinics", "areas")
+        )
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    monkeypatch.setattr(reader, "BLOCK_SIZE", 120)  # several batches
+    calls = []
+    encode = postgres_writer._binary
+
+    def failing(columns, types):  # type: ignore[no-untyped-def]
+        if "check_date" in columns:
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("encoding failed")
+        return encode(columns, types)
+
+    monkeypatch.setattr(postgres_writer, "_binary", failing)
+    with pytest.raises(RuntimeError, match="encoding failed"):
+        import_folder(pg_engine, write(tmp_path / "x", FOLDER), today=TODAY)
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM checks")).scalar() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM children")).scalar() == 0
+    monkeypatch.setattr(postgres_writer, "_binary", encode)
+    assert import_folder(pg_engine, tmp_path / "x", today=TODAY).changed["checks.csv"] == 11
