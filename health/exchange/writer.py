@@ -32,7 +32,10 @@ from health.models.enums import AREA_LEVELS
 CHECK_KEY = ("child_id", "check_date", "kind")
 CHECK_UPDATES = tuple(c for c in CHECK_FIELDS if c not in CHECK_KEY)
 CHILD_UPDATES = ("sex", "birth_date", "area_id", "resident", "gestational_weeks")
-TABLES = ("areas", "clinics", "facilities", "children", "checks")
+TABLES = ("areas", "clinics", "facilities", "children", "enrolments", "checks")
+"""The tables an import writes (PostgreSQL analyses them at the end of the load: without
+statistics for ``enrolments`` the planner takes it for empty and the enrolment merge scans
+the staged children once per enrolment)."""
 
 
 def aligned(

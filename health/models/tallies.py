@@ -11,8 +11,8 @@ sums of every area's resident children's per-child flags, and which areas change
   - **PostgreSQL**: statement-level triggers with transition tables on ``checks`` and
     ``children`` (one row per area a statement touched; a COPY is one statement), always (a
     writer's test "is a tally kept?" could miss one being computed meanwhile). A big import
-    drops every tally instead and switches the insert triggers off for its load
-    (``health.exchange.postgres_writer``).
+    drops every tally instead, and drops these triggers for its load and creates them again
+    at its end (``health.exchange.postgres_writer``).
   - **SQLite** (one writer at a time, so no such race): row triggers on updates and deletes,
     while a tally is kept; appends are found through the ids above those ``tally_state`` has
     seen (SQLite gives a new row the largest id + 1, as :mod:`health.models.changes` relies on
