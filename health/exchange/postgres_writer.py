@@ -401,17 +401,6 @@ class PostgresWriter(Writer):
         """Whether ``table`` has a row."""
         return bool(self.conn.execute(text(f"SELECT EXISTS (SELECT FROM {table})")).scalar())
 
-    @contextmanager
-    def _indexes_of(self, model: type) -> Iterator[None]:
-        """Drop the secondary (non-unique) indexes of ``model``'s table and build them again
-        when the block ends."""
-        indexes = [ix for ix in model.__table__.indexes if not ix.unique]  # type: ignore[attr-defined]
-        for index in indexes:
-            index.drop(self.conn, checkfirst=True)
-        yield
-        for index in indexes:
-            index.create(self.conn, checkfirst=True)
-
     def _merge(self, table: str, stage: str, key: Sequence[str], columns: Sequence[str]) -> int:
         """As :meth:`Writer._merge`; into an empty children table, a plain insert (no code can
         conflict: the staged codes are unique)."""

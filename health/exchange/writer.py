@@ -241,7 +241,14 @@ class Writer(ABC):
         if not big:
             yield
             return
-        indexes = [ix for ix in Check.__table__.indexes if not ix.unique]  # type: ignore[attr-defined]
+        with self._indexes_of(Check):
+            yield
+
+    @contextmanager
+    def _indexes_of(self, model: type) -> Iterator[None]:
+        """Drop the secondary (non-unique) indexes of ``model``'s table and build them again
+        when the block ends."""
+        indexes = [ix for ix in model.__table__.indexes if not ix.unique]  # type: ignore[attr-defined]
         for index in indexes:
             index.drop(self.conn, checkfirst=True)
         yield
