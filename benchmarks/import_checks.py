@@ -17,8 +17,9 @@ in a fresh schema of database ``test`` on 127.0.0.1:5432 and a fresh child proce
 It prints the check rows per second of the whole import (the figure of issue 16) and of the
 checks file alone, and, after the import, ``pg_total_relation_size`` of ``checks`` (all
 partitions, indexes and TOAST) per row: the bytes per check of ``docs/sizing.md``; and the CPU
-seconds of the import's Python process and of its server backend (from ``/proc``, so only for a
-server on this machine): on a shared machine they move much less than the wall-clock figures.
+seconds of the import's Python process, of its server backend and of the backend's parallel
+workers (from ``/proc``, so only for a server on this machine; the workers sampled every 10 ms):
+on a shared machine they move much less than the wall-clock figures.
 No timed asserts: figures only.
 """
 
@@ -29,9 +30,11 @@ import datetime as dt
 import importlib.util
 import multiprocessing as mp
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -92,7 +95,7 @@ def _old_package(revision: str, into: Path) -> None:
 
 def backend_cpu(pids: set[int]) -> float:
     """CPU seconds (user + system) used so far by the server processes ``pids``, read from
-    ``/proc`` (0 for a server on another machine); parallel index-build workers not counted."""
+    ``/proc`` (0 for a server on another machine); their parallel workers: ``ParallelWorkers``."""
     total = 0.0
     for pid in pids:
         try:
@@ -101,6 +104,50 @@ def backend_cpu(pids: set[int]) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+class ParallelWorkers:
+    """Samples, every 10 ms on a thread of this process, the CPU seconds of the server's parallel
+    workers (``parallel worker for PID …``: index builds, parallel scans) on this machine, by
+    leader and the wall-clock time each was first seen (a worker's last 10 ms may be missed)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[int, float, float]] = {}  # pid → leader, first seen, CPU s
+        self._other: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        while not self._stop.wait(0.01):
+            for name in os.listdir("/proc"):
+                if not name.isdigit() or int(name) in self._other:
+                    continue
+                pid = int(name)
+                try:
+                    if pid not in self.seen:
+                        title = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+                        found = re.search(r"parallel worker for PID (\d+)", title)
+                        if found is None:
+                            self._other.add(pid)
+                            continue
+                        self.seen[pid] = (int(found[1]), time.time(), 0.0)
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                leader, first, _ = self.seen[pid]
+                self.seen[pid] = (leader, first, (int(fields[11]) + int(fields[12])) / tick)
+
+    def cpu(self, leaders: set[int], start: float, end: float) -> float:
+        """CPU seconds of the workers of ``leaders`` first seen between ``start`` and ``end``."""
+        return sum(
+            c for leader, t, c in self.seen.values() if leader in leaders and start <= t <= end
+        )
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def run(variant: str, folder: str, before: str, package: str | None, queue: mp.Queue) -> None:
@@ -148,8 +195,10 @@ def run(variant: str, folder: str, before: str, package: str | None, queue: mp.Q
                 spec = partitions.BY_NAME["checks"]
                 partitions.ensure_years(conn, spec, range(TODAY.year - 8, TODAY.year + 2))
         start, client, server = time.perf_counter(), time.process_time(), backend_cpu(pids)
+        began = time.time()
         summary = import_folder(engine, Path(folder), today=TODAY)
         seconds = time.perf_counter() - start
+        ended = time.time()
         cpu = (time.process_time() - client, backend_cpu(pids) - server)
         with engine.connect() as conn:
             size = conn.execute(text("SELECT pg_total_relation_size('checks')")).scalar()
@@ -163,7 +212,8 @@ def run(variant: str, folder: str, before: str, package: str | None, queue: mp.Q
             rows = conn.execute(text("SELECT COUNT(*) FROM checks")).scalar()
         queue.put({"variant": variant, "seconds": seconds, "checks_seconds": spent["checks"],
                    "checks": summary.read["checks.csv"], "stored": rows,
-                   "bytes": int(size), "cpu": cpu})  # fmt: skip
+                   "bytes": int(size), "cpu": cpu, "pids": set(pids),
+                   "span": (began, ended)})  # fmt: skip
     finally:
         engine.dispose()
         with admin.begin() as conn:
@@ -190,6 +240,7 @@ def main() -> None:
         print(f"generated {files['children.csv']:,} children, {files['checks.csv']:,} checks "
               f"in {time.perf_counter() - t:.1f} s")  # fmt: skip
         best: dict[str, dict] = {}
+        workers = ParallelWorkers()
         for _ in range(args.repeat):
             for variant in variants:  # alternating: the same load on the machine
                 queue = ctx.Queue()
@@ -198,6 +249,8 @@ def main() -> None:
                 proc.start()
                 result = queue.get()
                 proc.join()
+                time.sleep(0.05)  # the last samples of the workers
+                result["workers"] = workers.cpu(result["pids"], *result["span"])
                 if variant not in best or result["seconds"] < best[variant]["seconds"]:
                     best[variant] = result
         for variant in variants:
@@ -207,8 +260,10 @@ def main() -> None:
                 f"check rows/s; checks file {r['checks_seconds']:6.1f} s = "
                 f"{r['checks'] / r['checks_seconds']:9,.0f} rows/s; checks on disk "
                 f"{r['bytes'] / r['stored']:.0f} bytes/row ({r['bytes'] / 2**20:,.0f} MiB); "
-                f"CPU s: Python {r['cpu'][0]:.1f}, server {r['cpu'][1]:.1f}"
+                f"CPU s: Python {r['cpu'][0]:.1f}, server {r['cpu'][1]:.1f} "
+                f"+ parallel workers {r['workers']:.1f}"
             )
+        workers.stop()
         if len(best) == 2:
             ratio = best["before"]["seconds"] / best["after"]["seconds"]
             print(f"after / before: {ratio:.2f}× the import's speed")
