@@ -301,9 +301,13 @@ def rounded_matrix(
 
 
 def _contiguous(values: np.ndarray, block: slice, dtype: type) -> np.ndarray:
-    """A block of an input as a writeable C array (one compiled kernel for every input)."""
+    """A block of an input as a read-only C array: a view when it is one already (no copy), and
+    one compiled kernel for every input, writeable or not."""
     part = np.ascontiguousarray(values[block], dtype=dtype)
-    return part if part.flags.writeable else part.copy()
+    if part.flags.writeable:
+        part = part.view()
+        part.flags.writeable = False
+    return part
 
 
 def _compute_fused(
@@ -319,7 +323,8 @@ def _compute_fused(
     if matrix is None:
         matrix = np.empty((len(names), n))
     out = {name: matrix[k] for k, name in enumerate(names)}
-    c_rows = np.array([index["clenhei"], index["cbmi"], index["c9mo_flag"]], np.int64)
+    c_names = ("clenhei", "cbmi", "c9mo_flag")
+    c_rows = np.full(3, -1, np.int64)  # _prepare writes them in place
     z_rows = np.array([index[z] for z in _Z_ORDER], np.int64)
     flag_rows = np.array([index.get(flag_name(z), -1) for z in _Z_ORDER], np.int64)
     wanted = [_NEEDS[z] <= present for z in _Z_ORDER]
@@ -327,6 +332,9 @@ def _compute_fused(
     # are computed for their ages whatever is present, as on the numpy path.
     modes = np.array([(2 if rounded else 1) if ok or z in WHO2007_COLUMNS else 0
                       for z, ok in zip(_Z_ORDER, wanted, strict=True)], np.int64)  # fmt: skip
+    # a block without WHO 2007 ages: those columns NaN, as computed z and flags would be
+    modes_before_2007 = np.where([z in WHO2007_COLUMNS for z in _Z_ORDER], 0, modes)
+    first_2007 = len(_Z_ORDER) - len(WHO2007_COLUMNS)
     low = np.array([INDICATORS[_CODES[z]].flag_low for z in _Z_ORDER], np.float64)
     high = np.array([INDICATORS[_CODES[z]].flag_high for z in _Z_ORDER], np.float64)
     logged = np.zeros(8, np.bool_)
@@ -338,17 +346,18 @@ def _compute_fused(
     size = min(n, FUSED_BLOCK_ROWS)
     rows = np.empty(size, np.uintp)
     y, logs, z = np.empty((8, size)), np.empty((8, size)), np.empty((len(_Z_ORDER), size))
-    c_values, lsm, day = np.empty((3, size)), np.empty((2, size)), np.empty(size)
+    lsm, day = np.empty((2, size)), np.empty(size)
     tails = np.empty(size, np.int64)
+    bases, exponents, powered = np.empty((2, size)), np.empty(size), np.empty((2, size))
     halves = np.empty((len(_Z_ORDER), size), np.int64)
     counts = np.zeros(len(_Z_ORDER), np.int64)
     on_half: list[list[np.ndarray]] = [[] for _ in _Z_ORDER]
-    wfl_tails: list[np.ndarray] = []  # rows: position, weight, L, M, S, z
     for start in range(0, n, FUSED_BLOCK_ROWS):
         block = slice(start, start + FUSED_BLOCK_ROWS)
         sex = _contiguous(kids.sex, block, np.int8)
         age = _contiguous(kids.age_days, block, np.float64)
         m = sex.size
+        c_values = tuple(matrix[index[name], start : start + m] for name in c_names)
         in_2007 = fused._prepare(
             m, sex, age, _contiguous(kids.measure, block, np.int8),
             _contiguous(kids.oedema, block, np.bool_),
@@ -363,45 +372,25 @@ def _compute_fused(
             for j in logged_rows:
                 np.exp(logs[j, :m], out=logs[j, :m])
             count = fused._finish(m, rows, logs, y, tables.keyed, lsm, day, z, logged, tails)
-            if count:  # beyond ±3: WHO's tails after the last block, all rows at once
-                t = tails[:count]
-                weight, m_values = y[fused.WEIGHT_ROW, t], y[fused.WFL_ROW, t]
-                values = [t + start, weight, lsm[0, t], m_values, lsm[1, t], z[fused.WFL_Z, t]]
-                wfl_tails.append(np.stack(values))
+            if count:  # beyond ±3: WHO's tails, numpy's power of the interpolated L
+                wfl_z = z[fused.WFL_Z]
+                fused._tail_bases(count, tails, lsm, wfl_z, bases, exponents)
+                for k in range(2):
+                    np.power(bases[k, :count], exponents[:count], out=powered[k, :count])
+                fused._tail_z(count, tails, powered, y[fused.WFL_ROW], y[fused.WEIGHT_ROW], wfl_z)
             if in_2007:
+                z[first_2007:, :m] = np.nan
                 scratch = {name: z[k, :m] for k, name in enumerate(_Z_ORDER)}
                 months = age / DAYS_PER_MONTH
-                _who2007(scratch, sex, months, c_values[0, :m], y[1, :m], y[2, :m], slice(0, m))
-        fused._emit(m, c_values, z, matrix, start, c_rows, z_rows, flag_rows, modes, low, high,
-                    halves, counts)  # fmt: skip
+                _who2007(scratch, sex, months, c_values[0], y[1, :m], y[2, :m], slice(0, m))
+        fused._emit(m, z, z, matrix, start, c_rows, z_rows, flag_rows,
+                    modes if in_2007 else modes_before_2007, low, high, halves, counts)  # fmt: skip
         for c in np.flatnonzero(counts):
             on_half[c].append(halves[c, : counts[c]].copy())
     for c, where in enumerate(on_half):
         if where:
             _exact_round(matrix, z_rows[c], flag_rows[c], _Z_ORDER[c], np.concatenate(where))
-    if wfl_tails:
-        _wfl_tails(matrix, index, np.concatenate(wfl_tails, axis=1), rounded)
     return out
-
-
-def _wfl_tails(matrix: Array, index: dict[str, int], tails: Array, rounded: bool) -> None:
-    """WHO's restricted tails of weight-for-length/height (rows beyond ±3), as ``lms_z``;
-    ``tails`` rows: position, weight, L, M, S and z of each such row."""
-    from growth_charts.lms import value_at
-
-    where, y, l, m, s, z = tails
-    where = where.astype(np.intp)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for k, rows in ((1.0, np.flatnonzero(z > 3.0)), (-1.0, np.flatnonzero(z < -3.0))):
-            lr, mr, sr = l[rows], m[rows], s[rows]
-            sd3 = value_at(3.0 * k, lr, mr, sr)
-            step = k * (sd3 - value_at(2.0 * k, lr, mr, sr))
-            z[rows] = 3.0 * k + (y[rows] - sd3) / step
-    if not rounded:
-        matrix[index["zwfl"], where] = z
-        return
-    matrix[index["zwfl"], where] = z
-    _exact_round(matrix, index["zwfl"], index["fwfl"], "zwfl", where)
 
 
 def _exact_round(matrix: Array, z_row: int, flag_row: int, column: str, where: np.ndarray) -> None:

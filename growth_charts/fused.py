@@ -15,8 +15,9 @@ Stages for a block of rows (the numbers are rows of the scratch arrays):
 2. numpy ``log`` of those rows; ``_powers``: L·(log y − log M); numpy ``exp`` of them;
 3. ``_finish``: z from the powers, WHO's restricted tails of the keyed tables (SD2/SD3 per table
    row), NaN after day 1856 for weight-for-length/height, and the rows beyond ±3 of
-   weight-for-length/height listed for numpy (their tails need the power of an interpolated L);
-4. ``_round_and_flag``: z to 2 decimals with ``rint`` and the implausible flags; z lying within
+   weight-for-length/height listed; their tails need the power of an interpolated L:
+   ``_tail_bases``, numpy ``power``, ``_tail_z``;
+4. ``_emit``: z to 2 decimals with ``rint`` and the implausible flags; z lying within
    1e-5 of a half are listed for ``rounding.round_z`` (extended precision).
 """
 
@@ -160,8 +161,9 @@ def _prepare(
     keyed, wfl, wfh, wfl_geometry, wfh_geometry, want_wfl: bool, c_out, z, rows, y, lsm, day_out,
 ) -> int:  # fmt: skip
     """Stage 1 (see the module docstring); returns how many rows of the block have an age in
-    the WHO 2007 range (61–228 months). Simple loops over row views (indices from 0), one
-    concern each, so that the compiler can vectorise them."""
+    the WHO 2007 range (61–228 months), whose z rows (8–10) it leaves unwritten. ``c_out``:
+    clenhei, cbmi and c9mo_flag (rows of the output, or of a scratch). Simple loops over row
+    views (indices from 0), one concern each, so that the compiler can vectorise them."""
     clenhei, cbmi, c9mo, use_length = c_out[0], c_out[1], c_out[2], lsm[1]
     in_2007 = 0
     for i in range(n):
@@ -213,11 +215,6 @@ def _prepare(
         y_triceps[i] = v if v > 0.0 else np.nan
         v = subskin[i]
         y_subscapular[i] = v if v > 0.0 else np.nan
-    z_hfa, z_wfa, z_bfa = z[8], z[9], z[10]
-    for i in range(n):
-        z_hfa[i] = np.nan
-        z_wfa[i] = np.nan
-        z_bfa[i] = np.nan
     if want_wfl:
         _interpolate(n, sex, clenhei, wfl, wfl_geometry, wfh_geometry, lsm, y[WFL_ROW])
     return in_2007
@@ -272,8 +269,39 @@ def _finish(n, rows, powers, y, keyed, lsm, day, z, logged, tails) -> int:
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _tail_bases(count, tails, lsm, z, bases, exponents) -> None:
+    """For the ``count`` rows ``tails`` of weight-for-length/height beyond ±3 (side k = ±1):
+    1 + L·S·3k and 1 + L·S·2k into ``bases`` rows 0 and 1, and 1/L into ``exponents``, as
+    ``lms.value_at`` forms them before its power."""
+    l_values, s_values, base3, base2 = lsm[0], lsm[1], bases[0], bases[1]
+    for t in range(count):
+        i = tails[t]
+        k = 1.0 if z[i] > 3.0 else -1.0
+        l = l_values[i]
+        ls = l * s_values[i]
+        base3[t] = 1.0 + ls * (3.0 * k)
+        base2[t] = 1.0 + ls * (2.0 * k)
+        exponents[t] = 1.0 / l
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _tail_z(count, tails, powered, m_values, weight, z) -> None:
+    """WHO's restricted tail of those rows in place in ``z``: SD3k = M·``powered[0]``,
+    SD2k = M·``powered[1]``, z = 3k + (y − SD3k)/(k·(SD3k − SD2k)), as ``kernels.lms_z``."""
+    power3, power2 = powered[0], powered[1]
+    for t in range(count):
+        i = tails[t]
+        k = 1.0 if z[i] > 3.0 else -1.0
+        m = m_values[i]
+        sd3 = m * power3[t]
+        step = k * (sd3 - m * power2[t])
+        z[i] = 3.0 * k + (weight[i] - sd3) / step
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _emit(n, c_in, z, out, start, c_rows, z_rows, flag_rows, modes, low, high, halves, counts):
-    """Stage 4: the block's columns into ``out`` at ``start``, each element written once.
+    """Stage 4: the block's columns into ``out`` at ``start``, each element written once
+    (``c_in`` into rows ``c_rows``, those ≥ 0).
 
     ``modes`` per z column: 0 NaN (not computed), 1 as computed, 2 rounded with its flag (row
     ``flag_rows``; a flag row of a mode 0 or 1 column gets NaN when it is ≥ 0). A z within 1e-5
@@ -283,6 +311,8 @@ def _emit(n, c_in, z, out, start, c_rows, z_rows, flag_rows, modes, low, high, h
     """
     stop = start + n
     for k in range(3):
+        if c_rows[k] < 0:  # already in place
+            continue
         dst = out[c_rows[k], start:stop]  # row views: contiguous, non-negative indices
         for i in range(n):
             dst[i] = c_in[k, i]
