@@ -60,6 +60,48 @@ def first_true(bad: pa.Array | np.ndarray) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
+def _offsets_and_bytes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The value offsets (``n + 1``, from 0) and the bytes of a string array."""
+    n = len(values)
+    offsets = np.frombuffer(values.buffers()[1], np.int32, n + 1, values.offset * 4)
+    data = values.buffers()[2]
+    start, end = int(offsets[0]), int(offsets[n])
+    raw = (
+        np.frombuffer(data, np.uint8, end - start, start) if end > start else np.empty(0, np.uint8)
+    )
+    return offsets - offsets[0], raw
+
+
+def trimmed(values: pa.Array) -> pa.Array:
+    """``values`` without leading and trailing whitespace (``utf8_trim_whitespace``); returned
+    as they are, without that pass, when no value begins or ends with a byte that could start
+    or end whitespace (below ``!``, DEL or beyond ASCII)."""
+    if values.null_count == 0 and len(values):
+        offsets, data = _offsets_and_bytes(values)
+        filled = offsets[1:] > offsets[:-1]
+        ends = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
+        if not ((ends <= 0x20) | (ends >= 0x7F)).any():
+            return values
+    return pc.utf8_trim_whitespace(values)
+
+
+def plain_numbers(values: pa.Array) -> bool:
+    """Whether every non-empty value matches :data:`NUMBER_RE` (digits, at most one point,
+    not first nor last), decided on the bytes; False also for an array with nulls."""
+    if values.null_count:
+        return False
+    offsets, data = _offsets_and_bytes(values)
+    if not (((data >= 0x30) & (data <= 0x39)) | (data == 0x2E)).all():
+        return False
+    points = np.flatnonzero(data == 0x2E)
+    if not points.size:
+        return True
+    row = np.searchsorted(offsets, points, side="right") - 1
+    if (np.diff(row) == 0).any():  # two points in one value
+        return False
+    return not ((points == offsets[row]) | (points == offsets[row + 1] - 1)).any()
+
+
 def has_control(values: pa.Array) -> pa.Array:
     """True where a value holds a control character (:data:`CONTROL_RE`; nulls: false). A
     batch of printable ASCII only (the usual codes) is told in one cheap pass, without the
@@ -75,6 +117,14 @@ def _first_bad_date(values: pa.Array, present: pa.Array) -> int | None:
     Fast path: arrow's strict cast to date32 succeeds for the whole batch. Only when it fails
     is the slow exact check run (strptime rolls impossible days over, 2024-02-30 → 03-01, so a
     round trip through strftime must give the text back)."""
+    if values.null_count == 0:  # arrow's date32 cast reads exactly YYYY-MM-DD, of digits
+        lengths = np.asarray(pc.binary_length(values))
+        if ((lengths == 10) | (lengths == 0)).all():
+            try:
+                pc.cast(pc.if_else(present, values, pa.scalar(None, pa.string())), pa.date32())
+                return None
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
     shaped = pc.match_substring_regex(values, DATE_RE)
     if (i := first_true(pc.and_(present, pc.invert(shaped)))) is not None:
         return i
@@ -89,14 +139,19 @@ def _first_bad_date(values: pa.Array, present: pa.Array) -> int | None:
 
 def _check_column(col: Column, values: pa.Array) -> tuple[int, str] | None:
     """First bad row of ``values`` and the reason, or None."""
-    empty = pc.equal(pc.utf8_length(values), 0)
+    size = pc.binary_length(values)  # bytes: no fewer than characters
+    empty = pc.equal(size, 0)
     problems: list[tuple[int, str]] = []
     if col.required and (i := first_true(empty)) is not None:
         problems.append((i, "value is missing"))
     present = pc.invert(empty)
+    longest = pc.max(size).as_py()
     if (
-        i := first_true(pc.and_(present, pc.greater(pc.utf8_length(values), col.max_length)))
-    ) is not None:
+        longest is not None
+        and longest > col.max_length
+        and (i := first_true(pc.and_(present, pc.greater(pc.utf8_length(values), col.max_length))))
+        is not None
+    ):
         problems.append((i, f"longer than {col.max_length} characters"))
     # a line break in a value would also shift every later line number
     controls = has_control(values) if col.kind in ("code", "text") else None
@@ -110,8 +165,11 @@ def _check_column(col: Column, values: pa.Array) -> tuple[int, str] | None:
             allowed = ", ".join(col.choices)
             problems.append((i, f"'{values[i].as_py()}' is not one of {allowed}"))
     elif col.kind == "number":
-        shaped = pc.match_substring_regex(values, NUMBER_RE)
-        if (i := first_true(pc.and_(present, pc.invert(shaped)))) is not None:
+        shaped = None if plain_numbers(values) else pc.match_substring_regex(values, NUMBER_RE)
+        if (
+            shaped is not None
+            and (i := first_true(pc.and_(present, pc.invert(shaped)))) is not None
+        ):
             problems.append((i, f"'{values[i].as_py()}' is not a number"))
         else:
             numbers = pc.cast(pc.if_else(present, values, "0"), pa.float64())
@@ -181,7 +239,7 @@ def read_raw_columns(path: Path, names: Sequence[str]) -> Iterator[dict[str, pa.
         ),
     )
     for record in reader:
-        yield {n: pc.utf8_trim_whitespace(record.column(n)) for n in names}
+        yield {n: trimmed(record.column(n)) for n in names}
 
 
 def read_batches(
@@ -233,11 +291,16 @@ def read_batches(
             if col.name not in header:  # an optional column left out: every cell empty
                 values[col.name] = pa.nulls(n, pa.string())
                 continue
-            raw = pc.utf8_trim_whitespace(record.column(col.name))
+            raw = trimmed(record.column(col.name))
             problem = _check_column(col, raw)
             if problem is not None:
                 found.append((problem[0], order, problem[1]))
-            values[col.name] = pc.if_else(pc.equal(raw, ""), pa.scalar(None, pa.string()), raw)
+            empty = pc.equal(pc.binary_length(raw), 0)
+            values[col.name] = (
+                pc.if_else(empty, pa.scalar(None, pa.string()), raw)
+                if pc.any(empty).as_py()
+                else raw
+            )
         if found:
             row, order, reason = min(found)
             raise ExchangeError(path.name, reason, line=int(lines[row]), column=columns[order].name)
