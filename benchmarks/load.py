@@ -7,7 +7,10 @@ feeding recalls for their children back to back; doctors read their clinic's que
 cases (0.2 s pause after each round); bureau users read coverage (0.5 s between reads). Prints,
 per request type, the count, rate and p50/p95/p99 latency (loopback round trip), the error
 count (any answer other than the expected 2xx, or a failed connection) and the median time the
-handler took (the ``Server-Timing`` header: the rest is queueing, HTTP and the client).
+handler took (the ``Server-Timing`` header: the rest is queueing, HTTP and the client), and the
+CPU milliseconds per answered request of the server's processes, of its PostgreSQL backends
+and of this load generator (from ``/proc``: on a busy machine the CPU figures hold better than
+the rates).
 
 Then the crash: the load runs again, the server's whole process group is killed with SIGKILL
 in the middle of it, the server is restarted on the same database, and every write that was
@@ -160,6 +163,42 @@ def start_server(
             raise SystemExit(f"the server exited with status {server.returncode}")
         time.sleep(0.1)
     raise SystemExit("the server did not answer /health within 60 s")
+
+
+def _cpu_by_group(server_group: int) -> tuple[float, float]:
+    """CPU seconds used so far by the server's process group and by PostgreSQL backends of
+    the scratch database (Linux ``/proc``; processes that ended are not counted)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    server = database = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # gone meanwhile
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[2]) == server_group:
+            server += used
+        elif PG_SCRATCH.encode() in command:
+            database += used
+    return server, database
+
+
+@contextmanager
+def cpu_meter(server: subprocess.Popen[bytes], tally: Tally) -> Iterator[dict[str, float]]:
+    """Fills the yielded dict with the CPU milliseconds per answered request of the server,
+    its database backends (PostgreSQL) and this load generator, over the block."""
+    got: dict[str, float] = {}
+    before_server, before_database = _cpu_by_group(server.pid)
+    before_self = time.process_time()
+    yield got
+    after_server, after_database = _cpu_by_group(server.pid)
+    answered = max(1, sum(len(v) for v in tally.latencies.values()))
+    got["server"] = (after_server - before_server) * 1000 / answered
+    got["database"] = (after_database - before_database) * 1000 / answered
+    got["client"] = (time.process_time() - before_self) * 1000 / answered
 
 
 def kill_server(server: subprocess.Popen[bytes]) -> None:
@@ -488,9 +527,12 @@ def bench(kind: str, args: argparse.Namespace) -> None:
         try:
             crowd = gather(base, url, args)
             tally = Tally()
-            elapsed = run_load(crowd, args.seconds, tally, lambda: None)
+            with cpu_meter(server, tally) as cpu:
+                elapsed = run_load(crowd, args.seconds, tally, lambda: None)
             print(f"-- load: {elapsed:.1f} s")
             report(tally, elapsed)
+            print(f"  CPU ms per answered request: server {cpu['server']:.1f}, database "
+                  f"{cpu['database']:.1f}, load generator {cpu['client']:.1f}")  # fmt: skip
 
             crash = Tally(expect_kill=True)
             crash_seconds = max(4.0, args.seconds / 4)
