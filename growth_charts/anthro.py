@@ -310,6 +310,33 @@ def _contiguous(values: np.ndarray, block: slice, dtype: type) -> np.ndarray:
     return part
 
 
+class _Input:
+    """An input column cut into blocks by ``_contiguous``; one that is a C array of ``dtype``
+    already is made read-only once and sliced per block."""
+
+    def __init__(self, values: np.ndarray, dtype: type) -> None:
+        self.values, self.dtype = values, dtype
+        self.whole = None
+        if values.dtype == dtype and values.flags.c_contiguous and values.ndim == 1:
+            self.whole = _contiguous(values, slice(None), dtype)
+
+    def __getitem__(self, block: slice) -> np.ndarray:
+        if self.whole is not None:
+            return self.whole[block]
+        return _contiguous(self.values, block, self.dtype)
+
+
+def _runs(rows: np.ndarray) -> list[slice]:
+    """Consecutive numbers of ``rows`` as slices (2, 3, 5 → 2:4, 5:6)."""
+    runs: list[slice] = []
+    for r in rows.tolist():
+        if runs and runs[-1].stop == r:
+            runs[-1] = slice(runs[-1].start, r + 1)
+        else:
+            runs.append(slice(r, r + 1))
+    return runs
+
+
 def _compute_fused(
     kids: Children, rules: RuleSet, rounded: bool, present: set[str], matrix: Array | None = None
 ) -> dict[str, Array]:
@@ -341,36 +368,38 @@ def _compute_fused(
     for j, column in enumerate(fused.KEYED_Z):
         logged[j] = wanted[column] and not fused.L_IS_ONE[j]
     logged[fused.WFL_ROW] = wanted[fused.WFL_Z]
-    logged_rows = np.flatnonzero(logged)
+    logged_runs = _runs(np.flatnonzero(logged))  # numpy's log and exp: one call per run of rows
     tables = fused.tables()
     size = min(n, FUSED_BLOCK_ROWS)
     rows = np.empty(size, np.uintp)
     y, logs, z = np.empty((8, size)), np.empty((8, size)), np.empty((len(_Z_ORDER), size))
-    lsm, day = np.empty((2, size)), np.empty(size)
+    lsm, day, gathered = np.empty((2, size)), np.empty(size), np.empty((4, size))
     tails = np.empty(size, np.int64)
     bases, exponents, powered = np.empty((2, size)), np.empty(size), np.empty((2, size))
     halves = np.empty((len(_Z_ORDER), size), np.int64)
     counts = np.zeros(len(_Z_ORDER), np.int64)
     on_half: list[list[np.ndarray]] = [[] for _ in _Z_ORDER]
+    inputs = [_Input(kids.sex, np.int8), _Input(kids.age_days, np.float64),
+              _Input(kids.measure, np.int8), _Input(kids.oedema, np.bool_),
+              *(_Input(getattr(kids, name), np.float64) for name in MEASUREMENTS)]  # fmt: skip
+    c_indexes = [index[name] for name in c_names]
+    anthro_rules, want_wfl = rules == "who-anthro", bool(logged[fused.WFL_ROW])
     for start in range(0, n, FUSED_BLOCK_ROWS):
         block = slice(start, start + FUSED_BLOCK_ROWS)
-        sex = _contiguous(kids.sex, block, np.int8)
-        age = _contiguous(kids.age_days, block, np.float64)
+        columns = [column[block] for column in inputs]
+        sex, age = columns[0], columns[1]
         m = sex.size
-        c_values = tuple(matrix[index[name], start : start + m] for name in c_names)
+        c_values = tuple(matrix[k, start : start + m] for k in c_indexes)
         in_2007 = fused._prepare(
-            m, sex, age, _contiguous(kids.measure, block, np.int8),
-            _contiguous(kids.oedema, block, np.bool_),
-            *(_contiguous(getattr(kids, name), block, np.float64) for name in MEASUREMENTS),
-            rules == "who-anthro", tables.keyed, tables.wfl, tables.wfh, tables.wfl_geometry,
-            tables.wfh_geometry, bool(logged[fused.WFL_ROW]), c_values, z, rows, y, lsm, day,
+            m, *columns, anthro_rules, tables.keyed, tables.wfl, tables.wfh, tables.wfl_geometry,
+            tables.wfh_geometry, want_wfl, c_values, z, rows, y, lsm, day, gathered,
         )  # fmt: skip
         with np.errstate(invalid="ignore", divide="ignore"):
-            for j in logged_rows:
-                np.log(y[j, :m], out=logs[j, :m])
+            for run in logged_runs:
+                np.log(y[run, :m], out=logs[run, :m])
             fused._powers(m, rows, logs, tables.keyed, lsm, logged)
-            for j in logged_rows:
-                np.exp(logs[j, :m], out=logs[j, :m])
+            for run in logged_runs:
+                np.exp(logs[run, :m], out=logs[run, :m])
             count = fused._finish(m, rows, logs, y, tables.keyed, lsm, day, z, logged, tails)
             if count:  # beyond ±3: WHO's tails, numpy's power of the interpolated L
                 wfl_z = z[fused.WFL_Z]

@@ -118,15 +118,17 @@ def any_finite(values: Array) -> bool:
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _interpolate(n, sex, x, lms, length_geometry, height_geometry, ls, m_out) -> None:
+def _interpolate(n, sex, x, lms, length_geometry, height_geometry, ls, m_out, g) -> None:
     """L and S of weight-for-length/height into ls[0], ls[1] and M into ``m_out`` at each
     child's (corrected) length or height ``x``, as ``kernels.interpolated_lms``; ``ls[1]``
     holds 1.0 on entry for rows of weight-for-length. Both tables lie in the one array
-    ``lms`` and each row picks its table's geometry without a branch."""
+    ``lms`` and each row picks its table's geometry without a branch. The rows and fractions
+    go through ``g`` (rows 0–2), so that the loop finding them has no gather and vectorises."""
     first_l, width_l, low_l, high_l, offset_l, sentinel_l = length_geometry[:6]
     first_h, width_h, low_h, high_h, offset_h, sentinel_h = height_geometry[:6]
     l_values, s_values = ls[0], ls[1]
     table_l, table_m, table_s = lms[0], lms[1], lms[2]
+    lows, highs, fracs = g[0].view(np.int64), g[1].view(np.int64), g[2]
     for i in range(n):
         length = s_values[i] == 1.0
         first = first_l if length else first_h
@@ -147,6 +149,11 @@ def _interpolate(n, sex, x, lms, length_geometry, height_geometry, ls, m_out) ->
         high = low
         if valid and frac > 0:
             high = start + int(upper_key) if upper_key - first < width else sentinel
+        lows[i] = low
+        highs[i] = high
+        fracs[i] = frac
+    for i in range(n):
+        low, high, frac = lows[i], highs[i], fracs[i]
         a = table_l[low]
         l_values[i] = a + frac * (table_l[high] - a)
         a = table_s[low]
@@ -158,12 +165,13 @@ def _interpolate(n, sex, x, lms, length_geometry, height_geometry, ls, m_out) ->
 @njit(cache=True, nogil=True, error_model="numpy")
 def _prepare(
     n, sex, age, measure, oedema, weight, lenhei, headc, armc, triskin, subskin, anthro: bool,
-    keyed, wfl, wfh, wfl_geometry, wfh_geometry, want_wfl: bool, c_out, z, rows, y, lsm, day_out,
+    keyed, wfl, wfh, wfl_geometry, wfh_geometry, want_wfl: bool, c_out, z, rows, y, lsm, day_out, g,
 ) -> int:  # fmt: skip
     """Stage 1 (see the module docstring); returns how many rows of the block have an age in
     the WHO 2007 range (61–228 months), whose z rows (8–10) it leaves unwritten. ``c_out``:
-    clenhei, cbmi and c9mo_flag (rows of the output, or of a scratch). Simple loops over row
-    views (indices from 0), one concern each, so that the compiler can vectorise them."""
+    clenhei, cbmi and c9mo_flag (rows of the output, or of a scratch); ``g``: a (4, n) scratch
+    for gathered table values. Simple loops over row views (indices from 0), one concern each,
+    gathers apart, so that the compiler can vectorise them."""
     clenhei, cbmi, c9mo, use_length = c_out[0], c_out[1], c_out[2], lsm[1]
     in_2007 = 0
     for i in range(n):
@@ -197,12 +205,19 @@ def _prepare(
         day = day_out[i]
         s = sex[i]
         valid = s >= 0 and day >= 0 and day < AGE_DAYS
-        r = np.uintp(s * AGE_DAYS + int(day) if valid else 2 * AGE_DAYS)
-        rows[i] = r
+        rows[i] = np.uintp(s * AGE_DAYS + int(day) if valid else 2 * AGE_DAYS)
+    m_lengths, s_lengths, m_heads, s_heads = g[0], g[1], g[2], g[3]
+    for i in range(n):
+        r = rows[i]
+        m_lengths[i] = m_length[r]
+        s_lengths[i] = s_length[r]
+        m_heads[i] = m_head[r]
+        s_heads[i] = s_head[r]
+    for i in range(n):
         c = clenhei[i]
-        z_length[i] = ((c if c > 0.0 else np.nan) / m_length[r] - 1.0) / s_length[r]
+        z_length[i] = ((c if c > 0.0 else np.nan) / m_lengths[i] - 1.0) / s_lengths[i]
         h = headc[i]
-        z_head[i] = ((h if h > 0.0 else np.nan) / m_head[r] - 1.0) / s_head[r]
+        z_head[i] = ((h if h > 0.0 else np.nan) / m_heads[i] - 1.0) / s_heads[i]
     y_weight, y_bmi, y_arm, y_triceps, y_subscapular = y[1], y[2], y[4], y[5], y[6]
     for i in range(n):
         w = weight[i]
@@ -216,7 +231,7 @@ def _prepare(
         v = subskin[i]
         y_subscapular[i] = v if v > 0.0 else np.nan
     if want_wfl:
-        _interpolate(n, sex, clenhei, wfl, wfl_geometry, wfh_geometry, lsm, y[WFL_ROW])
+        _interpolate(n, sex, clenhei, wfl, wfl_geometry, wfh_geometry, lsm, y[WFL_ROW], g)
     return in_2007
 
 
