@@ -123,17 +123,32 @@ def _binary_values(array: pa.Array, kind: str) -> tuple[pa.Array, np.dtype]:
     return pc.cast(array, pa.from_numpy_dtype(dtype.newbyteorder("="))), dtype
 
 
-def _binary_fields(n: int, parts: Sequence[tuple[pa.Array, np.dtype]]) -> pa.Array:
-    """Per row, the length word and big-endian value of each of ``parts`` (values, layout;
-    nulls are written as zeros: the caller replaces them), as one binary value."""
-    layout = np.dtype(
-        [(f"{k}{i}", t) for i, (_, d) in enumerate(parts) for k, t in (("n", ">i4"), ("v", d))]
-    )
-    rows = np.empty(n, layout)
+# a field of a fixed-width run: its values and their layout (length word then value), or
+# (lengths, None): only the length word of a text field (the text follows the run), or
+# (None, None): a NULL (length word -1)
+Field = tuple[pa.Array | np.ndarray | None, np.dtype | None]
+
+
+def _binary_fields(n: int, parts: Sequence[Field], count: int | None = None) -> pa.Array:
+    """Per row, ``count`` (the field count, if given) and the fields ``parts`` (:data:`Field`;
+    nulls among values are written as zeros: the caller replaces them), as one binary value."""
+    layout: list[tuple[str, str | np.dtype]] = [("c", ">i2")] if count is not None else []
+    for i, (_, dtype) in enumerate(parts):
+        layout.append((f"n{i}", ">i4"))
+        if dtype is not None:
+            layout.append((f"v{i}", dtype))
+    record = np.dtype(layout)
+    rows = np.empty(n, record)
+    if count is not None:
+        rows["c"] = count
     for i, (values, dtype) in enumerate(parts):
+        if dtype is None:
+            rows[f"n{i}"] = -1 if values is None else values
+            continue
+        assert isinstance(values, pa.Array)
         rows[f"n{i}"] = dtype.itemsize
         rows[f"v{i}"] = pc.fill_null(values, 0).to_numpy(zero_copy_only=False)
-    fixed = pa.Array.from_buffers(pa.binary(layout.itemsize), n, [None, pa.py_buffer(rows)])
+    fixed = pa.Array.from_buffers(pa.binary(record.itemsize), n, [None, pa.py_buffer(rows)])
     return fixed.cast(pa.binary())
 
 
@@ -141,39 +156,49 @@ def _binary(columns: Mapping[str, pa.Array], types: Mapping[str, str]) -> bytes:
     """The rows of ``columns`` in COPY's binary format, without signature and trailer;
     ``types``: each column's type in the table (``format_type``: :data:`BINARY_FIXED` or
     :data:`BINARY_TEXT`). Built column by column with array operations (no Python object
-    per row): adjacent fixed-width columns without nulls share one record per row, and
-    pyarrow joins the pieces of each row."""
+    per row): the field count, fixed-width columns without nulls, columns of nulls only and
+    the length words of texts without nulls share one record per row, and pyarrow joins the
+    pieces of each row."""
     n = len(next(iter(columns.values())))
     if n == 0:
         return b""
-    count = np.full(n, len(columns), ">i2")
-    pieces = [pa.Array.from_buffers(pa.binary(2), n, [None, pa.py_buffer(count)]).cast(pa.binary())]
-    run: list[tuple[pa.Array, np.dtype]] = []  # fixed-width columns without nulls, pending
+    pieces: list[pa.Array] = []
+    run: list[Field] = []  # fields of the pending fixed-width record
+
+    def flush() -> None:
+        if run or not pieces:  # the first record holds the field count
+            pieces.append(_binary_fields(n, run, None if pieces else len(columns)))
+            run.clear()
+
     for name, array in columns.items():
         kind = types[name]
+        if array.null_count == n:
+            run.append((None, None))
+            continue
         if kind in BINARY_FIXED:
             values, dtype = _binary_values(array, kind)
             if values.null_count == 0:
                 run.append((values, dtype))
                 continue
-            if run:
-                pieces.append(_binary_fields(n, run))
-                run = []
+            flush()
             fields = _binary_fields(n, [(values, dtype)])
             pieces.append(pc.if_else(values.is_valid(), fields, _NULL_FIELD))
             continue
-        if run:
-            pieces.append(_binary_fields(n, run))
-            run = []
         text = pc.cast(array, pa.string())
+        if text.null_count == 0:
+            run.append((np.asarray(pc.binary_length(text), dtype=">i4"), None))
+            flush()
+            pieces.append(text.cast(pa.binary()))
+            continue
+        flush()
         lengths = np.asarray(pc.fill_null(pc.binary_length(text), -1), dtype=">i4")
         pieces.append(
             pa.Array.from_buffers(pa.binary(4), n, [None, pa.py_buffer(lengths)]).cast(pa.binary())
         )
         pieces.append(pc.fill_null(text, "").cast(pa.binary()))
     if run:
-        pieces.append(_binary_fields(n, run))
-    joined = pc.binary_join_element_wise(*pieces, b"")
+        flush()
+    joined = pc.binary_join_element_wise(*pieces, b"") if len(pieces) > 1 else pieces[0]
     offsets = np.frombuffer(joined.buffers()[1], np.int32, n + 1, joined.offset * 4)
     return joined.buffers()[2][offsets[0] : offsets[n]].to_pybytes()
 

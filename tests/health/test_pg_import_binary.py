@@ -46,6 +46,10 @@ COLUMNS = {
     "t": ("text", pa.array(TEXTS)),
     "v": ("varchar(32)", pa.array(TEXTS)),
     "n": ("integer", pa.array([None] * 12, pa.int64())),  # every value null
+    "tn": ("text", pa.array([None] * 12, pa.string())),  # every value null, in a run
+    "tf": ("varchar(32)", pa.array([t or "-" for t in TEXTS])),  # no null: length in a run
+    "i8f": ("bigint", pa.array(range(-6, 6))),  # no null, after a text in the run
+    "df": ("date", pa.array(["2024-02-29"] * 12)),
 }
 
 
@@ -94,6 +98,22 @@ def test_binary_layout_of_one_row() -> None:
         b"\x00\x03" + b"\x00\x00\x00\x04\x00\x00\x00\x05" + b"\x00\x00\x00\x02xy" + b"\xff" * 4
     )
     assert _binary({"a": pa.array([], pa.int64())}, {"a": "integer"}) == b""
+    # a text without nulls, a column of nulls only, a column with some nulls
+    out = _binary(
+        {
+            "a": pa.array([5, 7]),
+            "b": pa.array(["xy", "z"]),
+            "t": pa.array([None, None], pa.string()),
+            "c": pa.array([1, None]),
+        },
+        {"a": "integer", "b": "text", "t": "text", "c": "bigint"},
+    )
+    four = b"\x00\x00\x00\x04"
+    assert out == (
+        b"\x00\x04" + four + b"\x00\x00\x00\x05" + b"\x00\x00\x00\x02xy" + b"\xff" * 4
+        + b"\x00\x00\x00\x08" + b"\x00" * 7 + b"\x01"
+        + b"\x00\x04" + four + b"\x00\x00\x00\x07" + b"\x00\x00\x00\x01z" + b"\xff" * 8
+    )  # fmt: skip
 
 
 def _triggers(engine: Engine) -> list[tuple[str, str, str, str]]:
