@@ -384,17 +384,18 @@ def _compute_fused(
               *(_Input(getattr(kids, name), np.float64) for name in MEASUREMENTS)]  # fmt: skip
     c_indexes = [index[name] for name in c_names]
     anthro_rules, want_wfl = rules == "who-anthro", bool(logged[fused.WFL_ROW])
-    for start in range(0, n, FUSED_BLOCK_ROWS):
-        block = slice(start, start + FUSED_BLOCK_ROWS)
-        columns = [column[block] for column in inputs]
-        sex, age = columns[0], columns[1]
-        m = sex.size
-        c_values = tuple(matrix[k, start : start + m] for k in c_indexes)
-        in_2007 = fused._prepare(
-            m, *columns, anthro_rules, tables.keyed, tables.wfl, tables.wfh, tables.wfl_geometry,
-            tables.wfh_geometry, want_wfl, c_values, z, rows, y, lsm, day, gathered,
-        )  # fmt: skip
-        with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for start in range(0, n, FUSED_BLOCK_ROWS):
+            block = slice(start, start + FUSED_BLOCK_ROWS)
+            columns = [column[block] for column in inputs]
+            sex, age = columns[0], columns[1]
+            m = sex.size
+            c_values = tuple(matrix[k, start : start + m] for k in c_indexes)
+            in_2007 = fused._prepare(
+                m, *columns, anthro_rules, tables.keyed, tables.wfl, tables.wfh,
+                tables.wfl_geometry, tables.wfh_geometry, want_wfl, c_values, z, rows, y, lsm,
+                day, gathered,
+            )  # fmt: skip
             for run in logged_runs:
                 np.log(y[run, :m], out=logs[run, :m])
             fused._powers(m, rows, logs, tables.keyed, lsm, logged)
@@ -412,10 +413,12 @@ def _compute_fused(
                 scratch = {name: z[k, :m] for k, name in enumerate(_Z_ORDER)}
                 months = age / DAYS_PER_MONTH
                 _who2007(scratch, sex, months, c_values[0], y[1, :m], y[2, :m], slice(0, m))
-        fused._emit(m, z, z, matrix, start, c_rows, z_rows, flag_rows,
-                    modes if in_2007 else modes_before_2007, low, high, halves, counts)  # fmt: skip
-        for c in np.flatnonzero(counts):
-            on_half[c].append(halves[c, : counts[c]].copy())
+            block_modes = modes if in_2007 else modes_before_2007
+            listed = fused._emit(m, z, z, matrix, start, c_rows, z_rows, flag_rows, block_modes,
+                                 low, high, halves, counts)  # fmt: skip
+            if listed:
+                for c in np.flatnonzero(counts):
+                    on_half[c].append(halves[c, : counts[c]].copy())
     for c, where in enumerate(on_half):
         if where:
             _exact_round(matrix, z_rows[c], flag_rows[c], _Z_ORDER[c], np.concatenate(where))

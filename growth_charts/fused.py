@@ -322,9 +322,10 @@ def _emit(n, c_in, z, out, start, c_rows, z_rows, flag_rows, modes, low, high, h
     ``flag_rows``; a flag row of a mode 0 or 1 column gets NaN when it is ≥ 0). A z within 1e-5
     of a half is written unrounded and listed in ``halves`` (``counts`` per column), for
     ``rounding.round_z``. Rounding counts such z per chunk of ``EMIT_CHUNK`` rows as it goes;
-    only a chunk that has one is read again to list them.
+    only a chunk that has one is read again to list them. Returns how many it listed in all.
     """
     stop = start + n
+    total = 0
     for k in range(3):
         if c_rows[k] < 0:  # already in place
             continue
@@ -370,6 +371,8 @@ def _emit(n, c_in, z, out, start, c_rows, z_rows, flag_rows, modes, low, high, h
             for i in range(n):
                 flags[i] = np.nan
         counts[c] = count
+        total += count
+    return total
 
 
 # CSV lines -----------------------------------------------------------------------------------
