@@ -71,3 +71,21 @@ def z_from_percentile(p: ArrayLike) -> NDArray[np.float64]:
     p = np.asarray(p, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         return np.where((p > 0) & (p < 100), ndtri(p / 100.0), np.nan)
+
+
+def classify_one(code: str, z_rounded: float) -> str:
+    """:func:`classify` of one rounded z, in plain Python (same rules, same order; "" for
+    NaN)."""
+    indicator(code)  # raises for an unknown code
+    if z_rounded != z_rounded:
+        return ""
+    for op, bound, name in _RULES[code]:
+        if (z_rounded < bound) if op == "<" else (z_rounded > bound):
+            return name
+    return "normal"
+
+
+def is_implausible_one(code: str, z_rounded: float) -> bool:
+    """:func:`is_implausible` of one rounded z, in plain Python (False for NaN)."""
+    spec = indicator(code)
+    return z_rounded < spec.flag_low or z_rounded > spec.flag_high

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from growth_charts import RULE_SETS, children, classify, compute, percentile, round_z
+from growth_charts import RULE_SETS, children, compute, percentile, round_z
+from growth_charts.classify import classify_one
 from growth_charts.ws423 import REFERENCE as WS423
 from growth_charts.ws423 import batch_columns
 from screening import growth as growth_rules
@@ -133,7 +134,7 @@ def indicator_results(z: Mapping[str, float], flags: Iterable[Flag]) -> tuple[In
         if indicator in out:  # 61-61.9 months: WHO 2006 first, as stored (stored_columns)
             continue
         rounded = float(round_z(float(value)))
-        classification = str(classify(growth_rules.engine_code(engine_code), [rounded])[0])
+        classification = classify_one(growth_rules.engine_code(engine_code), rounded)
         about = [f for f in flags if _about(f, engine_code, indicator)]
         suspect_value = bool(growth_rules.MEASUREMENTS_USED[engine_code] & suspect)
         out[indicator] = IndicatorResult(

@@ -34,8 +34,9 @@ from typing import Required, TypedDict, Unpack
 
 import numpy as np
 
-from growth_charts import children, classify, compute, is_implausible, round_z
+from growth_charts import children, compute, round_z
 from growth_charts.anthro import WHO2006_COLUMNS, WHO2007_COLUMNS
+from growth_charts.classify import classify_one, is_implausible_one
 from screening.flags import Flag, rule
 from screening.growth.errors import (
     InvalidMeasurementError,
@@ -161,7 +162,7 @@ def _z_flags(zr: Mapping[str, float], suspect: frozenset[str], base: dict) -> li
     for code, value in zr.items():
         if MEASUREMENTS_USED[code] & suspect:
             continue
-        name = str(classify(engine_code(code), [value])[0])
+        name = classify_one(engine_code(code), value)
         flag_code = CLASS_FLAGS[code][name]
         if flag_code == "GROWTH_MACROCEPHALY" and value > SEVERE_MACROCEPHALY_ABOVE_Z:
             flag_code = "GROWTH_SEVERE_MACROCEPHALY"
@@ -193,9 +194,7 @@ def measurement_flags(
     check_positive(muac_cm=muac_cm)
     zr = _rounded(z)
     implausible = (
-        []
-        if confirmed
-        else [c for c, v in zr.items() if bool(is_implausible(engine_code(c), [v])[0])]
+        [] if confirmed else [c for c, v in zr.items() if is_implausible_one(engine_code(c), v)]
     )
     suspect = frozenset().union(*(MEASUREMENTS_USED[c] for c in implausible))
     base = {"age_days": age_days}
