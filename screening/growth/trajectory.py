@@ -174,9 +174,10 @@ def pair_scores(
     r = cole_correlation(measure, t1, t2)
     cz = np.full(t1.shape, np.nan)
     if measure in COLE_COEFFICIENTS:
-        z1 = attained_z(measure, sex_a, t1, v1, p1)
-        z2 = attained_z(measure, sex_a, t2, v2, p2)
-        cz = conditional_z(z1, z2, r)
+        n = t1.size  # both ends in one engine call: start rows, then end rows
+        ends = attained_z(measure, np.concatenate([sex_a, sex_a]), np.concatenate([t1, t2]),
+                          np.concatenate([v1, v2]), np.concatenate([p1, p2]))  # fmt: skip
+        cz = conditional_z(ends[:n], ends[n:], r)
     use_velocity = covered
     z = np.where(use_velocity, velocity, cz)
     method = np.where(use_velocity, "velocity", np.where(np.isnan(cz), "", "conditional"))
