@@ -230,6 +230,7 @@ def main() -> None:
         "--before-package", default=None, help="git revision of the 'before' health/exchange"
     )
     parser.add_argument("--variants", default="before,after", help="before, after or both")
+    parser.add_argument("--each", action="store_true", help="print every import's figures too")
     args = parser.parse_args()
     variants = [v for v in ("before", "after") if v in args.variants.split(",")]
     ctx = mp.get_context("spawn")
@@ -251,6 +252,13 @@ def main() -> None:
                 proc.join()
                 time.sleep(0.05)  # the last samples of the workers
                 result["workers"] = workers.cpu(result["pids"], *result["span"])
+                if args.each:
+                    print(
+                        f"  ({variant}: {result['seconds']:.1f} s; CPU s: Python "
+                        f"{result['cpu'][0]:.2f}, server {result['cpu'][1]:.2f} + "
+                        f"{result['workers']:.2f}; load {os.getloadavg()[0]:.1f})",
+                        flush=True,
+                    )
                 if variant not in best or result["seconds"] < best[variant]["seconds"]:
                     best[variant] = result
         for variant in variants:
