@@ -26,6 +26,15 @@ _MEASURE = {"l": 0, "h": 1}
 _OEDEMA = {"y": 1, "1": 1, "n": 0, "2": 0}
 
 
+# the usual spellings of each known value (as is, upper case, capitalised): read without the
+# trim, case fold and number pattern of _code_of, which they would pass through unchanged
+_EXACT = {
+    id(mapping): {v: code for text, code in mapping.items()
+                  for v in (text, text.upper(), text.capitalize())}
+    for mapping in (_SEX, _MEASURE, _OEDEMA)
+}  # fmt: skip
+
+
 def _codes(values: ArrayLike, mapping: dict[str, int]) -> NDArray[np.int8]:
     array = np.asarray(values)
     if array.ndim == 0:
@@ -51,7 +60,11 @@ def _codes(values: ArrayLike, mapping: dict[str, int]) -> NDArray[np.int8]:
 
 def _code_of(value: object, mapping: dict[str, int]) -> int:
     """The code of one raw value: trimmed, case-folded, "1.0" read as "1"; blank → missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if isinstance(value, str):
+        exact = _EXACT.get(id(mapping))
+        if exact is not None and value in exact:
+            return exact[value]
+    elif value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     text = _WHOLE_NUMBER.sub(r"\1", str(value).strip().lower())
     if not text:
