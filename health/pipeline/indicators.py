@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from growth_charts import RULE_SETS, children, compute, percentile, round_z
+from growth_charts import RULE_SETS, children, compute, percentile
 from growth_charts.classify import classify_one
 from growth_charts.ws423 import REFERENCE as WS423
 from growth_charts.ws423 import batch_columns
 from screening import growth as growth_rules
 from screening.flags import GROWTH_RULES_VERSION, Flag
+from screening.growth.rounded import rounded_z
 
 INDICATORS = ("wfa", "lhfa", "wflh", "bmi", "hcfa", "acfa")
 """The indicators a measurement reports, in display order."""
@@ -133,7 +134,7 @@ def indicator_results(z: Mapping[str, float], flags: Iterable[Flag]) -> tuple[In
         indicator, reference, _ = ENGINE_CODES[engine_code]
         if indicator in out:  # 61-61.9 months: WHO 2006 first, as stored (stored_columns)
             continue
-        rounded = float(round_z(float(value)))
+        rounded = rounded_z(float(value))
         classification = classify_one(growth_rules.engine_code(engine_code), rounded)
         about = [f for f in flags if _about(f, engine_code, indicator)]
         suspect_value = bool(growth_rules.MEASUREMENTS_USED[engine_code] & suspect)
@@ -157,7 +158,7 @@ def stored_columns(z: Mapping[str, float]) -> dict[str, float]:
     out: dict[str, float] = {}
     for engine_code, value in z.items():
         if engine_code in ENGINE_CODES and value is not None and not math.isnan(value):
-            out.setdefault(ENGINE_CODES[engine_code][2], float(round_z(float(value))))
+            out.setdefault(ENGINE_CODES[engine_code][2], rounded_z(float(value)))
     return out
 
 

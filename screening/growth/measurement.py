@@ -34,7 +34,7 @@ from typing import Required, TypedDict, Unpack
 
 import numpy as np
 
-from growth_charts import children, compute, round_z
+from growth_charts import children, compute
 from growth_charts.anthro import WHO2006_COLUMNS, WHO2007_COLUMNS
 from growth_charts.classify import classify_one, is_implausible_one
 from screening.flags import Flag, rule
@@ -44,6 +44,7 @@ from screening.growth.errors import (
     check_positive,
     check_sex,
 )
+from screening.growth.rounded import rounded_z
 from screening.vocabulary import who_completed_months
 
 WFLH = "wflh"  # weight-for-length/height, WHO's zwfl
@@ -148,7 +149,7 @@ def _rounded(z: Mapping[str, float | None]) -> dict[str, float]:
             raise InvalidMeasurementError(field=code, value="unknown indicator")
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
-        out[code] = float(round_z(float(value)))
+        out[code] = rounded_z(float(value))
     return out
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from growth_charts import round_z, zscore
+from growth_charts import zscore
 from growth_charts.age import corrected_age_days
 from screening.errors import ScreeningInputError
 from screening.flags import Flag, rule
@@ -33,6 +33,7 @@ from screening.growth.errors import (
     check_positive,
     check_sex,
 )
+from screening.growth.rounded import rounded_z
 
 CENTILE_SPACE_Z = 2.0 / 3.0
 NINTH_CENTILE_Z = -4.0 / 3.0
@@ -91,7 +92,7 @@ def _grams(kg: float) -> int:
 
 
 def _rounded(z: float | None) -> float:
-    return float(round_z(z))
+    return rounded_z(z)
 
 
 def _ordered(points: Sequence[WeightPoint]) -> list[WeightPoint]:
