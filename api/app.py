@@ -25,7 +25,7 @@ from litestar.response import File
 from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api import logs
@@ -117,13 +117,6 @@ def on_the_loop(hook: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
         return func(*args, **kwargs)
 
     return inline
-
-
-def app_guard(engine: Engine) -> Callable[..., Awaitable[None]]:
-    """The app's one guard (``api.access.guard``) as a coroutine function, inline on the event
-    loop whatever the database: its reads are primary-key reads that wait for no lock (a round
-    trip on PostgreSQL costs the process less than a hop to a worker thread and back)."""
-    return on_the_loop(guard)
 
 
 def handlers_in_threads(app: Litestar) -> None:
@@ -237,7 +230,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         on_startup=on_startup,
         route_handlers=handlers,
         plugins=[sqlalchemy_plugin(db_config), problem_details_plugin()],
-        guards=[app_guard(engine)],
+        guards=[on_the_loop(guard)],  # primary-key reads: inline on both databases
         middleware=[
             sessions.middleware,
             DefineMiddleware(logs.access_log_middleware),
