@@ -30,7 +30,7 @@ sys.path[0] = str(ROOT)  # this file is named api.py: import the project's api p
 N_SEQUENTIAL = 400
 N_CONCURRENT = 1200
 CLIENTS = 8
-KIDS = 200  # the parent's children: submissions go round-robin, ~8 measurements each
+KIDS = 200  # the parent's children: submissions go round-robin, a week apart, ~8 each
 WORKERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1  # uvicorn worker processes
 
 
@@ -59,11 +59,21 @@ def _client(base: str, username: str, password: str) -> httpx.Client:
     return client
 
 
+def _birth(k: int) -> str:
+    """Child ``k``'s birth date: each child its own, so that no two children's sign-ups are the
+    same body (a repeat within 10 s is answered as the first)."""
+    return (dt.date(2025, 3, 1) + dt.timedelta(days=k % 120, weeks=k // 120)).isoformat()
+
+
 def _body(i: int) -> dict[str, object]:
-    day = dt.date(2026, 6, 15) - dt.timedelta(days=7 * (i // KIDS) % 60)
-    return {"measured_on": day.isoformat(), "source": "home", "weight_kg": 5.5 + (i % 30) / 10,
-            "length_cm": 60 + (i % 20) / 2, "measure": "L",
-            "head_cm": 40 + (i % 10) / 5}  # fmt: skip
+    """Submission ``i``: child ``i % KIDS`` measured a week after its previous submission, on a
+    plausible, steady trajectory (no two submissions of a child on one day, none a repeat)."""
+    kid, week = i % KIDS, i // KIDS
+    day = dt.date(2026, 1, 5) + dt.timedelta(weeks=week)
+    return {"measured_on": day.isoformat(), "source": "home",
+            "weight_kg": round(7.0 + (kid % 10) * 0.2 + 0.1 * week, 2),
+            "length_cm": round(65 + (kid % 10) * 0.5 + 0.4 * week, 1), "measure": "L",
+            "head_cm": round(42 + (kid % 10) * 0.2 + 0.1 * week, 1)}  # fmt: skip
 
 
 def _cpu_s(pid: int) -> float:
@@ -118,7 +128,7 @@ def main() -> None:
             client = _client(base, "parent1", module.PASSWORD)
             kids = [
                 client.post("/api/v1/children", json={
-                    "sex": "MF"[k % 2], "birth_date": "2025-12-01", "area_code": "T1",
+                    "sex": "MF"[k % 2], "birth_date": _birth(k), "area_code": "T1",
                 }).raise_for_status().json()["id"]
                 for k in range(KIDS)
             ]  # fmt: skip
@@ -129,7 +139,7 @@ def main() -> None:
             for i in range(20):  # warm-up
                 client.post(url(i), json=_body(i)).raise_for_status()
             times = []
-            for i in range(N_SEQUENTIAL):
+            for i in range(20, 20 + N_SEQUENTIAL):
                 start = time.perf_counter()
                 client.post(url(i), json=_body(i)).raise_for_status()
                 times.append(time.perf_counter() - start)
@@ -138,18 +148,19 @@ def main() -> None:
             clients = [_client(base, "parent1", module.PASSWORD) for _ in range(CLIENTS)]
 
             def submit(i: int) -> int:
-                return clients[i % CLIENTS].post(url(i), json=_body(i)).status_code
+                response = clients[i % CLIENTS].post(url(i), json=_body(i))
+                return -1 if "idempotent-replayed" in response.headers else response.status_code
 
             cpu = _cpu_s(server.pid)
             start = time.perf_counter()
             with ThreadPoolExecutor(CLIENTS) as pool:
-                codes = list(pool.map(submit, range(N_SEQUENTIAL, N_SEQUENTIAL + N_CONCURRENT)))
+                codes = list(pool.map(submit, range(20 + N_SEQUENTIAL, 20 + N_SEQUENTIAL + N_CONCURRENT)))
             elapsed = time.perf_counter() - start
             cpu = _cpu_s(server.pid) - cpu
             ok = sum(c == 201 for c in codes)
             print(
                 f"throughput ({CLIENTS} clients, {WORKERS} worker(s)): {ok / elapsed:.0f}/s "
-                f"({N_CONCURRENT - ok} of {N_CONCURRENT} failed); server CPU "
+                f"({N_CONCURRENT - ok} of {N_CONCURRENT} failed or replayed); server CPU "
                 f"{1000 * cpu / N_CONCURRENT:.2f} ms per submission"
             )
 
