@@ -154,7 +154,8 @@ def main() -> None:
             cpu = _cpu_s(server.pid)
             start = time.perf_counter()
             with ThreadPoolExecutor(CLIENTS) as pool:
-                codes = list(pool.map(submit, range(20 + N_SEQUENTIAL, 20 + N_SEQUENTIAL + N_CONCURRENT)))
+                first = 20 + N_SEQUENTIAL
+                codes = list(pool.map(submit, range(first, first + N_CONCURRENT)))
             elapsed = time.perf_counter() - start
             cpu = _cpu_s(server.pid) - cpu
             ok = sum(c == 201 for c in codes)
