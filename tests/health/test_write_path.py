@@ -149,7 +149,7 @@ def test_the_pool_is_sized_from_the_worker_count(
     monkeypatch.delenv("CHILDHEALTH_DB_MAX_CONNECTIONS", raising=False)
     got = pool_settings(workers, cores)
     assert (got["pool_size"], got["max_overflow"]) == (size, overflow)
-    assert got["pool_pre_ping"] is True and workers * (size + overflow) <= 90
+    assert got["pool_pre_ping"] is False and workers * (size + overflow) <= 90
 
 
 def test_serve_tells_the_workers_how_many_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
