@@ -1,4 +1,5 @@
-"""Web service benchmark against the real server (uvicorn, one worker) on 127.0.0.1 with SQLite.
+"""Web service benchmark against the real server (uvicorn, one worker) on 127.0.0.1 with SQLite
+(or PostgreSQL with ``--postgres``: a scratch database, created and dropped).
 
 Prints: a parent's measurement submission (validate, z-scores, flags, case, commit) latency
 p50/p95/p99 over sequential requests, submissions per second with 8 concurrent clients, and the
@@ -6,7 +7,8 @@ parent's result page (results + growth chart) server time; and the server's CPU 
 concurrent submission (user + system seconds of the server's processes, from ``/proc``): on a
 machine shared with other work the rate moves with the neighbours, the CPU per request much
 less. Run:
-``.venv/bin/python benchmarks/api.py [WORKERS]`` (uvicorn worker processes, default 1).
+``.venv/bin/python benchmarks/api.py [WORKERS] [--postgres]`` (uvicorn worker processes,
+default 1).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -31,7 +35,12 @@ N_SEQUENTIAL = 400
 N_CONCURRENT = 1200
 CLIENTS = 8
 KIDS = 200  # the parent's children: submissions go round-robin, a week apart, ~8 each
-WORKERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1  # uvicorn worker processes
+_NUMBERS = [a for a in sys.argv[1:] if a.isdigit()]
+WORKERS = int(_NUMBERS[0]) if _NUMBERS else 1  # uvicorn worker processes
+POSTGRES = "--postgres" in sys.argv[1:]
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_SCRATCH = f"childhealth_api_{os.getpid()}"
+DB_NAME = "PostgreSQL" if POSTGRES else "SQLite"
 
 
 def _world():
@@ -98,14 +107,33 @@ def _stats(label: str, seconds: list[float]) -> None:
     print(f"{label}: n={ms.size} p50={p50:.1f} ms p95={p95:.1f} ms p99={p99:.1f} ms")
 
 
+@contextmanager
+def _database(tmp: str) -> Iterator[str]:
+    """The benchmark's database URL: a SQLite file in ``tmp``, or with ``--postgres`` a scratch
+    PostgreSQL database dropped afterwards."""
+    if not POSTGRES:
+        yield f"sqlite:///{tmp}/bench.db"
+        return
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_SCRATCH} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_SCRATCH}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_SCRATCH}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_SCRATCH} WITH (FORCE)")
+
+
 def main() -> None:
     module = _world()
-    with tempfile.TemporaryDirectory() as tmp:
-        world = module.build(Path(tmp) / "bench.db")
+    with tempfile.TemporaryDirectory() as tmp, _database(tmp) as url:
+        world = module.build(Path(tmp) / "bench.db", url if POSTGRES else None)
         port = _port()
         env = {
             **os.environ,
-            "CHILDHEALTH_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "CHILDHEALTH_DATABASE_URL": url,
             "CHILDHEALTH_COOKIE_SECURE": "0",
             "CHILDHEALTH_TODAY": "2026-06-15",
             "CHILDHEALTH_SECRET_KEY": "b" * 32,
@@ -160,7 +188,8 @@ def main() -> None:
             cpu = _cpu_s(server.pid) - cpu
             ok = sum(c == 201 for c in codes)
             print(
-                f"throughput ({CLIENTS} clients, {WORKERS} worker(s)): {ok / elapsed:.0f}/s "
+                f"throughput ({CLIENTS} clients, {WORKERS} worker(s), {DB_NAME}): "
+                f"{ok / elapsed:.0f}/s "
                 f"({N_CONCURRENT - ok} of {N_CONCURRENT} failed or replayed); server CPU "
                 f"{1000 * cpu / N_CONCURRENT:.2f} ms per submission"
             )
