@@ -128,23 +128,25 @@ CONNECTIONS_DEFAULT = 90
 def pool_settings(workers: int | None = None, cores: int | None = None) -> dict[str, Any]:
     """Connection pool of one worker process on PostgreSQL (SQLite keeps SQLAlchemy's own).
 
-    A worker runs its sync handlers in threads; a database-bound request holds one connection,
-    and more than about two per core of the worker's share of the machine only queue inside
-    the database. So ``pool_size = max(5, 2 × ceil(cores / workers))`` kept open, and as many
-    again as overflow for bursts, both capped so that ``workers × (pool_size + max_overflow)``
-    stays within :data:`CONNECTIONS_VAR` (default :data:`CONNECTIONS_DEFAULT`); a request
-    waits at most 10 s for a connection; connections are checked before use by a look at their
-    socket (:func:`make_engine`; no ``pool_pre_ping`` round trip) and renewed after 30
-    minutes. Example: 2 cores, 1 worker → 5 + 5; 16 cores, 4 workers → 8 + 8; 64 workers →
-    1 + 0 each."""
+    A worker runs its sync handlers in threads; a request holds one or two connections at a
+    time (its handler's, and a read or the stored answer on the event loop), and more than
+    about four per core of the worker's share of the machine only queue inside the database.
+    So ``pool_size = 2 × max(5, 2 × ceil(cores / workers))``, all kept open (no overflow: a
+    connection opened for a burst and closed after it costs the server a new backend process
+    each time, which under steady load was every few requests), capped so that
+    ``workers × pool_size`` stays within :data:`CONNECTIONS_VAR` (default
+    :data:`CONNECTIONS_DEFAULT`); a request waits at most 10 s for a connection; connections
+    are checked before use by a look at their socket (:func:`make_engine`; no
+    ``pool_pre_ping`` round trip) and renewed after 30 minutes. Example: 2 cores, 1 worker →
+    10; 16 cores, 4 workers → 16; 64 workers → 1 each."""
     workers = max(1, workers or int(os.environ.get(WORKERS_VAR, "1") or 1))
     cores = max(1, cores or os.cpu_count() or 1)
     budget = max(workers, int(os.environ.get(CONNECTIONS_VAR, CONNECTIONS_DEFAULT)))
     share = budget // workers
-    size = min(max(5, 2 * -(-cores // workers)), share)
+    size = min(2 * max(5, 2 * -(-cores // workers)), share)
     return {
         "pool_size": size,
-        "max_overflow": max(0, min(size, share - size)),
+        "max_overflow": 0,
         "pool_timeout": 10,
         "pool_pre_ping": False,  # the socket check of make_engine instead
         "pool_recycle": 1800,

@@ -136,14 +136,14 @@ def test_an_implausible_submission_stores_its_request(session: Session, kids) ->
 
 @pytest.mark.parametrize(
     ("workers", "cores", "size", "overflow"),
-    [(1, 2, 5, 5), (2, 2, 5, 5), (4, 16, 8, 8), (1, 32, 64, 26), (64, 2, 1, 0)],
+    [(1, 2, 10, 0), (2, 2, 10, 0), (4, 16, 16, 0), (1, 32, 90, 0), (64, 2, 1, 0)],
 )
 def test_the_pool_is_sized_from_the_worker_count(
     monkeypatch: pytest.MonkeyPatch, workers: int, cores: int, size: int, overflow: int
 ) -> None:
-    # pool_size = max(5, 2 × ceil(cores / workers)) within 90 // workers connections, and as
-    # many again as overflow within what is left: 32 cores, 1 worker → 64 kept open and the
-    # overflow cut to 90 - 64 = 26; 64 workers share 90: 1 each, no overflow
+    # pool_size = 2 × max(5, 2 × ceil(cores / workers)) within 90 // workers connections, all
+    # kept open (no overflow to open and close): 32 cores, 1 worker → 128 cut to 90; 64
+    # workers share 90: 1 each
     from health.db import pool_settings
 
     monkeypatch.delenv("CHILDHEALTH_DB_MAX_CONNECTIONS", raising=False)
@@ -157,7 +157,7 @@ def test_serve_tells_the_workers_how_many_they_are(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setenv("CHILDHEALTH_WORKERS", "3")
     monkeypatch.setenv("CHILDHEALTH_DB_MAX_CONNECTIONS", "12")
-    assert pool_settings(cores=2)["pool_size"] == 4  # max(5, 2) capped by 12 // 3
+    assert pool_settings(cores=2)["pool_size"] == 4  # 2 × max(5, 2) capped by 12 // 3
     engine = make_engine("postgresql://nobody@127.0.0.1:1/none")  # no connection is made
     assert (engine.pool.size(), engine.pool._max_overflow) == (4, 0)  # type: ignore[attr-defined]
 
