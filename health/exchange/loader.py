@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine
 
-from health.exchange import validate
+from health.exchange import reader, validate
 from health.exchange.errors import ExchangeError
 from health.exchange.postgres_writer import PostgresWriter
 from health.exchange.reader import Batch, read_batches
@@ -71,14 +75,38 @@ def import_folder(
     if not present:
         raise ExchangeError(str(folder), f"no exchange file found ({', '.join(FILES)})")
     summary = ImportSummary()
-    with engine.connect() as conn:
-        writer = writer_for(conn)
-        with writer.transaction():
-            load = _Load(writer, today, progress)
-            for name in present:
-                read, changed = _LOADS[name](load, folder / name)
-                summary.read[name], summary.changed[name] = read, changed
+    prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-keys")
+    try:
+        with engine.connect() as conn:
+            writer = writer_for(conn)
+            with writer.transaction():
+                load = _Load(writer, today, progress, prefetch)
+                for name in present:
+                    read, changed = _LOADS[name](load, folder / name)
+                    summary.read[name], summary.changed[name] = read, changed
+    finally:
+        prefetch.shutdown(wait=True, cancel_futures=True)
     return summary
+
+
+# the key columns of a checks file's repeat scan, per batch: the distinct plausible child codes,
+# each row's place among them, and the row's key without its child part (validate._check_keys
+# of child id 0: the date and kind bits)
+_RawKeys = list[tuple[pa.Array, pa.Array, np.ndarray]]
+_KEY_COLUMNS = ("child_id", "date", "kind")
+
+
+def _raw_check_keys(path: Path) -> _RawKeys:
+    """The part of ``validate.CheckRepeats.scan``'s pass over ``path`` that needs no database:
+    read while the server merges the children (pyarrow releases the GIL)."""
+    out: _RawKeys = []
+    for c in reader.read_raw_columns(path, _KEY_COLUMNS):
+        codes = validate._plausible_codes(c["child_id"])
+        distinct = pc.unique(codes)
+        zero = pa.array(np.zeros(len(codes), dtype=np.int64))
+        out.append((distinct, pc.index_in(codes, value_set=distinct),
+                    validate._check_keys(zero, c["date"], c["kind"])))  # fmt: skip
+    return out
 
 
 @dataclass(frozen=True)
@@ -88,9 +116,41 @@ class _Load:
     writer: Writer
     today: dt.date
     progress: Progress | None
+    prefetch: ThreadPoolExecutor | None = None
+    # checks file → its key columns being read ahead (:meth:`read_check_keys`)
+    check_keys: dict[Path, Future[_RawKeys]] = field(default_factory=dict)
 
     def batches(self, path: Path) -> Iterator[Batch]:
         return read_batches(path, FILES[path.name], self.progress)
+
+    def read_check_keys(self, folder: Path) -> None:
+        """Start reading the key columns of the folder's checks file (if it has several
+        batches) on the prefetch thread: the children merge keeps the server busy meanwhile."""
+        path = folder / "checks.csv"
+        if self.prefetch is None or not path.is_file() or path.stat().st_size <= reader.BLOCK_SIZE:
+            return
+        self.check_keys[path] = self.prefetch.submit(_raw_check_keys, path)
+
+    def check_repeats(self, path: Path) -> validate.CheckRepeats:
+        """``validate.CheckRepeats.scan`` of ``path``, from the keys read ahead where they
+        were: the same marks (a child's bits or'ed onto the date and kind bits are
+        ``_check_keys``'s integer). Whatever the read-ahead raised, the scan itself runs (and
+        names a fault of the file as it would)."""
+        lookup = self.writer.children
+        future = self.check_keys.pop(path, None)
+        if future is None:
+            return validate.CheckRepeats.scan(path, lookup)
+        try:
+            keys = []
+            for distinct, where, low in future.result():
+                ids = pc.take(lookup(distinct)[0], where)
+                child = np.asarray(pc.fill_null(ids, -1), dtype=np.int64)
+                keys.append((child << 22) | low)
+        except (pa.ArrowException, UnicodeDecodeError, ExchangeError):
+            return validate.CheckRepeats.scan(path, lookup)
+        if not keys:
+            return validate.CheckRepeats()
+        return validate.CheckRepeats(~validate._last_occurrences(np.concatenate(keys)))
 
     @staticmethod
     def big(path: Path) -> bool:
@@ -124,6 +184,7 @@ def _children(load: _Load, path: Path) -> tuple[int, int]:
     for batch in load.batches(path):
         w.add_children(validate.children(path, batch, areas, facilities, load.today))
         read += len(batch)
+    load.read_check_keys(path.parent)  # while the server checks and merges the children
     validate.unique_children(path, w.repeated_child())
     return read, w.merge_children(big=load.big(path))
 
@@ -131,7 +192,7 @@ def _children(load: _Load, path: Path) -> tuple[int, int]:
 def _checks(load: _Load, path: Path) -> tuple[int, int]:
     w = load.writer
     clinics = w.codes("clinics")
-    repeats = validate.CheckRepeats.scan(path, w.children)
+    repeats = load.check_repeats(path)
     read = changed = 0
     with w.loading_checks(big=load.big(path)):
         batches = load.batches(path)
