@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from growth_charts.age import DAYS_PER_MONTH, LENGTH_HEIGHT_SWITCH_DAY
-from growth_charts.codes import MISSING, measure_codes, oedema_codes, sex_codes
+from growth_charts.codes import MISSING, measure_codes, oedema_codes, sex_codes, single_code
 from growth_charts.indicators import INDICATORS
 from growth_charts.kernels import age_rows, interpolated_lms, keyed_z, lms_z, positive, prepared
 from growth_charts.rounding import round_half_up, round_z
@@ -82,7 +82,32 @@ class Children:
 def _floats(values: ArrayLike | None, n: int) -> Array:
     if values is None:
         return np.full(n, np.nan)
-    return np.broadcast_to(np.asarray(values, dtype=np.float64), (n,))
+    if type(values) is float or type(values) is int:  # one Python number: a fresh array
+        return np.full(n, values, np.float64)
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape == (n,):
+        return array
+    return np.broadcast_to(array, (n,))
+
+
+def _size(values: object) -> int:
+    return 1 if type(values) in (float, int, str, bool) else np.size(values)
+
+
+def _categories(values: ArrayLike | None, kind: str, codes, n: int) -> NDArray[np.int8]:
+    """Codes of a categorical input, (n,) int8, unknown codes as missing."""
+    if values is None:
+        return np.full(n, MISSING, np.int8)
+    code = single_code(values, kind)
+    if code is not None:
+        return np.full(n, code if code >= 0 else MISSING, np.int8)
+    array = np.asarray(values)
+    if array.dtype != np.int8:
+        array = codes(array)
+    array = array.reshape(-1)
+    if array.shape != (n,):
+        array = np.broadcast_to(array, (n,))
+    return np.where(array >= 0, array, MISSING).astype(np.int8)
 
 
 def children(
@@ -100,30 +125,38 @@ def children(
     subskin: ArrayLike | None = None,
 ) -> Children:
     """Clean raw inputs (unknown codes count as missing here; the batch reader rejects them)."""
-    sex_c = np.asarray(sex)
-    sex_c = sex_c if sex_c.dtype == np.int8 else sex_codes(sex_c)
     given = (age_days, age_months, weight, lenhei, measure, oedema, headc, armc, triskin, subskin)
-    n = max([sex_c.size, *(np.size(v) for v in given if v is not None)])
-    sex_c = np.broadcast_to(sex_c.reshape(-1), (n,))
+    n = max([_size(sex), *(_size(v) for v in given if v is not None)])
     if age_days is None and age_months is not None:
         age_days = np.asarray(age_months, dtype=np.float64) * DAYS_PER_MONTH
-    age = np.array(_floats(age_days, n), dtype=np.float64)
-    with np.errstate(invalid="ignore"):
+    age = _floats(age_days, n)
+    if not (age_days is None or type(age_days) is float or type(age_days) is int):
+        age = np.array(age, dtype=np.float64)  # never the caller's array
+    if n == 1:
+        if age[0] < 0:
+            age[0] = np.nan
+    else:
         age[age < 0] = np.nan
-    measure_c = np.full(n, MISSING, np.int8) if measure is None else np.asarray(measure)
-    if measure_c.dtype != np.int8:
-        measure_c = measure_codes(measure_c)
-    measure_c = np.broadcast_to(measure_c.reshape(-1), (n,))
-    oedema_c = np.zeros(n, np.int8) if oedema is None else np.asarray(oedema)
-    if oedema_c.dtype != np.int8 and oedema_c.dtype != np.bool_:
-        oedema_c = oedema_codes(oedema_c)
+    if oedema is None:
+        oedema_c = np.zeros(n, np.bool_)
+    elif type(oedema) is bool:
+        oedema_c = np.full(n, oedema, np.bool_)
+    else:
+        code = single_code(oedema, "oedema")
+        if code is not None:
+            oedema_c = np.full(n, code == 1, np.bool_)
+        else:
+            oedema_c = np.asarray(oedema)
+            if oedema_c.dtype != np.int8 and oedema_c.dtype != np.bool_:
+                oedema_c = oedema_codes(oedema_c)
+            oedema_c = np.broadcast_to(oedema_c == 1, (n,))
     return Children(
-        sex=np.where(sex_c >= 0, sex_c, MISSING).astype(np.int8),
+        sex=_categories(sex, "sex", sex_codes, n),
         age_days=age,
         weight=_floats(weight, n),
         lenhei=_floats(lenhei, n),
-        measure=np.where(measure_c >= 0, measure_c, MISSING).astype(np.int8),
-        oedema=np.broadcast_to(oedema_c == 1, (n,)),
+        measure=_categories(measure, "measure", measure_codes, n),
+        oedema=oedema_c,
         headc=_floats(headc, n),
         armc=_floats(armc, n),
         triskin=_floats(triskin, n),

@@ -85,3 +85,14 @@ def measure_codes(measure: ArrayLike) -> NDArray[np.int8]:
 def oedema_codes(oedema: ArrayLike) -> NDArray[np.int8]:
     """1 oedema ("y" or 1), 0 none ("n" or 2); −1 missing (counts as none), −2 unknown."""
     return _codes(oedema, _OEDEMA)
+
+
+_MAPPINGS = {"sex": _SEX, "measure": _MEASURE, "oedema": _OEDEMA}
+
+
+def single_code(value: object, kind: str) -> int | None:
+    """The code ``*_codes`` gives one Python ``str`` or ``None`` (``kind``: sex, measure or
+    oedema); ``None`` for any other value, which the array functions read."""
+    if value is None or (type(value) is str and "\x00" not in value):
+        return _code_of(value, _MAPPINGS[kind])
+    return None
