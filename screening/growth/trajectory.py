@@ -42,7 +42,7 @@ from numpy.typing import ArrayLike, NDArray
 from growth_charts import children, compute
 from growth_charts.age import DAYS_PER_MONTH
 from growth_charts.classify import percentile
-from growth_charts.velocity import increment_z
+from growth_charts.velocity import Increments, increment_z
 from screening.flags import Flag, rule
 
 Array = NDArray[np.float64]
@@ -219,19 +219,13 @@ def _fmt(value: float, measure: str) -> float:
     return round(value, 3 if measure == "weight" else 1)
 
 
-def _remeasure_flag(
-    measure: Measure, sex: str, earlier: Sequence[TrajectoryPoint], new: TrajectoryPoint
-) -> Flag | None:
-    before = [p for p in earlier if p.age_days < new.age_days and p.value > 0]
-    if not before:
-        return None
-    prev = max(before, key=lambda p: p.age_days)
-    s = pair_scores(measure, sex, prev.age_days, new.age_days, prev.value, new.value,
-                    prev.position or "L", new.position or "L")  # fmt: skip
-    z = float(s.z[0])
+def _pair_flag(
+    measure: Measure, prev: TrajectoryPoint, new: TrajectoryPoint, z: float, velocity: bool,
+    months: int, r: float,
+) -> Flag | None:  # fmt: skip
+    """The re-measure flag of one scored pair (``z`` its score), or None."""
     if math.isnan(z) or not abs(z) > REMEASURE_ABOVE_Z:
         return None
-    velocity = str(s.method[0]) == "velocity"
     unit = _UNIT[measure]
     values = {
         "measure": measure,
@@ -242,25 +236,33 @@ def _remeasure_flag(
         "interval_days": new.age_days - prev.age_days,
         "change_z": _z_value(z),
         "direction": "down" if z < 0 else "up",
-        "velocity_months": int(s.months[0]) if velocity else "—",
+        "velocity_months": months if velocity else "—",
         "velocity_z": _z_value(z) if velocity else "—",
         "conditional_z": "—" if velocity else _z_value(z),
-        "r": "—" if velocity else round(float(s.r[0]), 3),
+        "r": "—" if velocity else round(r, 3),
     }
     return rule(FLAG_OF[measure]).flag(values=values)
 
 
-def velocity_review(
-    sex: str, earlier: Sequence[TrajectoryPoint], new: TrajectoryPoint
+def _remeasure_flag(
+    measure: Measure, sex: str, earlier: Sequence[TrajectoryPoint], new: TrajectoryPoint
 ) -> Flag | None:
-    """``GROWTH_WEIGHT_VELOCITY_LOW`` against the most recent earlier weight whose interval a
-    WHO table covers (all earlier weights scored at once), or None."""
-    before = sorted((p for p in earlier if p.age_days < new.age_days and p.value > 0),
-                    key=lambda p: p.age_days)  # fmt: skip
+    before = [p for p in earlier if p.age_days < new.age_days and p.value > 0]
     if not before:
         return None
-    inc = increment_z("weight", sex, [p.age_days for p in before], new.age_days,
-                      [p.value for p in before], new.value)  # fmt: skip
+    prev = max(before, key=lambda p: p.age_days)
+    s = pair_scores(measure, sex, prev.age_days, new.age_days, prev.value, new.value,
+                    prev.position or "L", new.position or "L")  # fmt: skip
+    velocity = str(s.method[0]) == "velocity"
+    return _pair_flag(measure, prev, new, float(s.z[0]), velocity, int(s.months[0]),
+                      float(s.r[0]))  # fmt: skip
+
+
+def _review_flag(
+    before: Sequence[TrajectoryPoint], new: TrajectoryPoint, inc: Increments
+) -> Flag | None:
+    """``GROWTH_WEIGHT_VELOCITY_LOW`` from the weight increments of ``before`` (age order) to
+    ``new``, or None."""
     covered = np.flatnonzero(~np.isnan(inc.z))
     if covered.size == 0:
         return None
@@ -283,6 +285,76 @@ def velocity_review(
     return rule(VELOCITY_LOW).flag(values=values)
 
 
+def velocity_review(
+    sex: str, earlier: Sequence[TrajectoryPoint], new: TrajectoryPoint
+) -> Flag | None:
+    """``GROWTH_WEIGHT_VELOCITY_LOW`` against the most recent earlier weight whose interval a
+    WHO table covers (all earlier weights scored at once), or None."""
+    before = _before(earlier, new)
+    if not before:
+        return None
+    return _review_flag(before, new, _weight_increments(sex, before, new))
+
+
+def _before(earlier: Sequence[TrajectoryPoint], new: TrajectoryPoint) -> list[TrajectoryPoint]:
+    """Earlier points with a positive value taken before ``new``, in age order (stable)."""
+    age = new.age_days
+    return sorted((p for p in earlier if p.age_days < age and p.value > 0),
+                  key=lambda p: p.age_days)  # fmt: skip
+
+
+def _weight_increments(
+    sex: str, before: Sequence[TrajectoryPoint], new: TrajectoryPoint
+) -> Increments:
+    return increment_z("weight", sex, [p.age_days for p in before], new.age_days,
+                       [p.value for p in before], new.value)  # fmt: skip
+
+
+def _one(value: float) -> Array:
+    """One number as pair_scores reads it: a float64 array of shape (1,)."""
+    return np.atleast_1d(np.asarray(value, dtype=np.float64))
+
+
+# previous point, new point, score, by velocity, velocity months, r (NaN unless conditional)
+_Pair = tuple[TrajectoryPoint, TrajectoryPoint, float, bool, int, float]
+
+
+def _conditional(sex: str, pairs: dict[str, _Pair]) -> None:
+    """Conditional z (in place) of the weight and length pairs no velocity table covers: the
+    ends of all of them in one ``compute`` call (rows are independent), as ``attained_z``."""
+    todo: list[tuple[str, _Pair, Array]] = []
+    for measure in ("weight", "length"):
+        pair = pairs.get(measure)
+        if pair is None or pair[3]:
+            continue
+        r = cole_correlation(measure, _one(pair[0].age_days), _one(pair[1].age_days))
+        if not math.isnan(r[0]):  # NaN r: NaN conditional z, whatever the ends
+            todo.append((measure, pair, r))
+    if not todo:
+        return
+    n = 2 * len(todo)
+    ages, weight, lenhei = np.empty(n), np.full(n, np.nan), np.full(n, np.nan)
+    position = np.full(n, "", dtype=object)
+    for k, (measure, (prev, point, *_), _r) in enumerate(todo):
+        ends = slice(2 * k, 2 * k + 2)
+        ages[ends] = (prev.age_days, point.age_days)
+        if measure == "weight":
+            weight[ends] = (prev.value, point.value)
+        else:
+            lenhei[ends] = (prev.value, point.value)
+            position[ends] = (prev.position or "L", point.position or "L")
+    sexes = np.broadcast_to(np.asarray(sex), (n,))
+    out = compute(children(sexes, age_days=ages, weight=weight, lenhei=lenhei,
+                           measure=position.astype(str)))  # fmt: skip
+    for k, (measure, pair, r) in enumerate(todo):
+        columns = _Z_COLUMNS[measure]
+        z = out[columns[0]][2 * k : 2 * k + 2].copy()
+        for extra in columns[1:]:
+            z = np.where(np.isnan(z), out[extra][2 * k : 2 * k + 2], z)
+        cz = float(conditional_z(z[:1], z[1:], r)[0])
+        pairs[measure] = (pair[0], pair[1], cz, False, pair[4], float(r[0]))
+
+
 def judge(
     sex: str,
     earlier: Mapping[str, Sequence[TrajectoryPoint]],
@@ -293,17 +365,50 @@ def judge(
     """The trajectory rules for one new entry (``new``: measure → point; ``earlier``: measure →
     the child's accepted earlier points). A professional's entry gets no re-measure flag; the
     velocity review is always judged, and raised by the pipeline only for an accepted entry (a
-    value waiting for a re-measure is no evidence yet; a confirmed repeat is)."""
-    remeasure: list[Flag] = []
-    if not professional:
-        for measure in MEASURES:
-            if measure in new:
-                found = _remeasure_flag(measure, sex, earlier.get(measure, ()), new[measure])
-                if found is not None:
-                    remeasure.append(found)
+    value waiting for a re-measure is no evidence yet; a confirmed repeat is).
+
+    The scores are those of :func:`pair_scores` and :func:`velocity_review`, with fewer engine
+    calls: the weight pair is a row of the review's increments, the conditional pairs' ends
+    share one ``compute`` call, and a pair already scored by velocity (or without r) skips it."""
+    pairs: dict[str, _Pair] = {}
     review: list[Flag] = []
-    if "weight" in new:
-        low = velocity_review(sex, earlier.get("weight", ()), new["weight"])
-        if low is not None:
-            review.append(low)
+    weight = new.get("weight")
+    if weight is not None:
+        before = _before(earlier.get("weight", ()), weight)
+        if before:
+            inc = _weight_increments(sex, before, weight)
+            low = _review_flag(before, weight, inc)
+            if low is not None:
+                review.append(low)
+            if not professional:  # max() keeps the first of equal ages: first of the last run
+                last = before[-1].age_days
+                i = next(k for k, p in enumerate(before) if p.age_days == last)
+                z = float(inc.z[i])
+                months = 1 if str(inc.table[i]) == "weight-1mo" else 2
+                pairs["weight"] = (before[i], weight, z, not math.isnan(z), months, math.nan)
+    if not professional:
+        for measure in ("length", "head"):
+            point = new.get(measure)
+            if point is None:
+                continue
+            before = [p for p in earlier.get(measure, ()) if p.age_days < point.age_days
+                      and p.value > 0]  # fmt: skip
+            if not before:
+                continue
+            prev = max(before, key=lambda p: p.age_days)
+            p1, p2 = prev.position or "L", point.position or "L"
+            z = math.nan
+            if measure == "head" or (p1 == "L" and p2 == "L"):
+                ages = _one(prev.age_days), _one(point.age_days)
+                sexes = np.atleast_1d(np.asarray(sex))
+                inc = increment_z(measure, sexes, *ages, _one(prev.value), _one(point.value))
+                z = float(inc.z[0])
+            pairs[measure] = (prev, point, z, not math.isnan(z), 2, math.nan)
+        _conditional(sex, pairs)
+    remeasure = []
+    for measure in MEASURES:
+        if measure in pairs:
+            found = _pair_flag(measure, *pairs[measure])
+            if found is not None:
+                remeasure.append(found)
     return Judgement(tuple(remeasure), tuple(review))
