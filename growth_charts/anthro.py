@@ -17,6 +17,7 @@ WHO anthro 1.1 and the igrowup macros both do. This is WHO's own behaviour, kept
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -169,9 +170,8 @@ BLOCK_ROWS = 1 << 16  # rows per pass: temporaries stay in the CPU caches (measu
 
 def _length_table_rows(day: Array, clenhei: Array, measure: NDArray[np.int8]) -> NDArray[np.bool_]:
     """zwfl table choice: length before day 731; without age, the position, then < 87 cm."""
-    with np.errstate(invalid="ignore"):
-        no_age_choice = np.where(measure >= 0, measure == 0, clenhei < UNKNOWN_POSITION_SWITCH_CM)
-        return np.where(np.isnan(day), no_age_choice, day < LENGTH_HEIGHT_SWITCH_DAY)
+    no_age_choice = np.where(measure >= 0, measure == 0, clenhei < UNKNOWN_POSITION_SWITCH_CM)
+    return np.where(np.isnan(day), no_age_choice, day < LENGTH_HEIGHT_SWITCH_DAY)
 
 
 def _weight_for_lenhei(
@@ -180,22 +180,25 @@ def _weight_for_lenhei(
 ) -> Array:  # fmt: skip
     use_length = _length_table_rows(day, clenhei, measure)
     z = np.full(day.size, np.nan)
-    for code, selected in (("wfl", use_length), ("wfh", ~use_length)):
-        rows = np.flatnonzero(selected)
-        if rows.size:
+    count = np.count_nonzero(use_length)
+    for code, selected, chosen in (
+        ("wfl", use_length, count),
+        ("wfh", ~use_length, day.size - count),
+    ):
+        if chosen:
+            rows = slice(None) if chosen == day.size else np.flatnonzero(selected)
             table = prepared(code)
             l, m, s = interpolated_lms(table, sex[rows], clenhei[rows], 10.0)
             z[rows] = lms_z(weight[rows], l, m, s, True, log_weight[rows])
-    with np.errstate(invalid="ignore"):
-        z[day > WHO2006_LAST_DAY] = np.nan
+    z[day > WHO2006_LAST_DAY] = np.nan
     return z
 
 
 def _who2007(out: dict[str, Array], sex, months, clenhei, weight, bmi, block: slice) -> None:
-    with np.errstate(invalid="ignore"):
-        rows = np.flatnonzero((months >= 61) & (months <= 228))
-    if not rows.size:
+    in_ages = (months >= 61) & (months <= 228)
+    if not in_ages.any():
         return
+    rows = slice(None) if in_ages.all() else np.flatnonzero(in_ages)
     for column, value in (("zhfa", positive(clenhei)), ("zwfa", weight), ("zbfa", bmi)):
         table = prepared(WHO2007_COLUMNS[column])
         l, m, s = interpolated_lms(table, sex[rows], months[rows], 1.0)
@@ -215,17 +218,15 @@ def _compute_block(
     day = round_half_up(age)
     months = age / DAYS_PER_MONTH
     measure = kids.measure[block]
-    with np.errstate(invalid="ignore"):
-        standing_infant = (measure == 1) & (months < 9)
+    standing_infant = (measure == 1) & (months < 9)  # comparisons with NaN raise nothing
     if rules == "who-anthro":
         out["c9mo_flag"][block] = standing_infant
         measure = np.where(standing_infant, MISSING, measure).astype(np.int8)
     else:
         out["c9mo_flag"][block] = 0.0
     lenhei = kids.lenhei[block]
-    with np.errstate(invalid="ignore"):
-        add = (day < LENGTH_HEIGHT_SWITCH_DAY) & (measure == 1)
-        subtract = (day >= LENGTH_HEIGHT_SWITCH_DAY) & (measure == 0)
+    add = (day < LENGTH_HEIGHT_SWITCH_DAY) & (measure == 1)
+    subtract = (day >= LENGTH_HEIGHT_SWITCH_DAY) & (measure == 0)
     clenhei = np.where(add, lenhei + POSITION_CORRECTION_CM, lenhei)
     clenhei = np.where(subtract, clenhei - POSITION_CORRECTION_CM, clenhei)
     oedema = kids.oedema[block]
@@ -281,7 +282,11 @@ def compute(
 
         present = {name for name in MEASUREMENTS if any_finite(getattr(kids, name))}
         return _compute_fused(kids, rules, rounded, present)
-    present = {name for name in MEASUREMENTS if np.isfinite(getattr(kids, name)).any()}
+    if n <= 8:  # a few rows: Python's test per value is cheaper than two numpy calls
+        present = {name for name in MEASUREMENTS
+                   if any(map(math.isfinite, getattr(kids, name).tolist()))}  # fmt: skip
+    else:
+        present = {name for name in MEASUREMENTS if np.isfinite(getattr(kids, name)).any()}
     computed = [z for z, needs in _NEEDS.items() if needs <= present]
     # WHO 2007 columns are computed for their ages whatever is present (as round_and_flag)
     rounded_columns = computed + [z for z in WHO2007_COLUMNS if z not in computed]

@@ -79,8 +79,7 @@ def age_rows(sex: NDArray[np.int8], day: Array) -> Index:
 
     ``day`` is the age already rounded half up to whole days (NaN if missing).
     """
-    with np.errstate(invalid="ignore"):
-        valid = (sex >= 0) & (day >= 0) & (day < AGE_DAYS)
+    valid = (sex >= 0) & (day >= 0) & (day < AGE_DAYS)  # comparisons with NaN raise nothing
     rows = sex.astype(np.intp) * AGE_DAYS + np.where(valid, day, 0).astype(np.intp)
     return np.where(valid, rows, 2 * AGE_DAYS)
 
@@ -107,13 +106,13 @@ def keyed_z(table: Prepared, rows: Index, y: Array, log_y: Array | None = None) 
 
 
 def _keyed_tails(table: Prepared, rows: Index, y: Array, z: Array) -> None:
-    with np.errstate(invalid="ignore"):
-        upper = np.flatnonzero(z > 3.0)
-        lower = np.flatnonzero(z < -3.0)
-    if upper.size:
+    above, below = z > 3.0, z < -3.0
+    if above.any():
+        upper = np.flatnonzero(above)
         r = rows[upper]
         z[upper] = 3.0 + (y[upper] - table.sd3_pos[r]) / table.sd23_pos[r]
-    if lower.size:
+    if below.any():
+        lower = np.flatnonzero(below)
         r = rows[lower]
         z[lower] = -3.0 + (y[lower] - table.sd3_neg[r]) / table.sd23_neg[r]
 
@@ -177,5 +176,4 @@ def lms_z(
 
 def positive(values: Array) -> Array:
     """The measurement with values ≤ 0 (and NaN) as NaN: WHO computes no z for them."""
-    with np.errstate(invalid="ignore"):
-        return np.where(values > 0, values, np.nan)
+    return np.where(values > 0, values, np.nan)
