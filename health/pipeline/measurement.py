@@ -219,16 +219,16 @@ def _earlier_points(
     if not history:
         return out
     ages = corrected_age_days([float(r[1]) for r in history], weeks)  # one pass for the series
+    point = trajectory.TrajectoryPoint
+    weights, lengths, heads = out["weight"], out["length"], out["head"]
     for (_, _, weight, length, measure, head), age in zip(history, ages.tolist(), strict=True):
         used = max(int(age), 0)
         if weight is not None:
-            out["weight"].append(trajectory.TrajectoryPoint(used, float(weight)))
+            weights.append(point(used, float(weight)))
         if length is not None:
-            out["length"].append(
-                trajectory.TrajectoryPoint(used, float(length), str(measure or "") or None)
-            )
+            lengths.append(point(used, float(length), str(measure or "") or None))
         if head is not None:
-            out["head"].append(trajectory.TrajectoryPoint(used, float(head)))
+            heads.append(point(used, float(head)))
     return out
 
 

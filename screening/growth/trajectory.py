@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -185,10 +185,10 @@ def pair_scores(
     return PairScores(method, z, velocity, cz, r, interval, months.astype(int), inc.increment)
 
 
-@dataclass(frozen=True)
-class TrajectoryPoint:
+class TrajectoryPoint(NamedTuple):
     """One earlier or new value: age in days (corrected where it applies), the value (kg or
-    cm) and, for length, the position "L" lying / "H" standing."""
+    cm) and, for length, the position "L" lying / "H" standing. Immutable (a named tuple: a
+    series of them is built per entry, cheaply)."""
 
     age_days: int
     value: float
