@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 import reference_data
 from growth_charts.age import DAYS_PER_MONTH
 from growth_charts.classify import percentile
-from growth_charts.codes import sex_codes
+from growth_charts.codes import sex_codes, single_code
 
 Array = NDArray[np.float64]
 Measure = Literal["weight", "length", "head"]
@@ -241,11 +241,17 @@ def increment_z(
     """
     if measure not in TABLES_OF:
         raise UnknownMeasureError(measure)
-    arrays = np.broadcast_arrays(
-        sex_codes(sex), *(np.asarray(v, dtype=np.float64)
-                          for v in (start_days, end_days, start_value, end_value))
-    )  # fmt: skip
-    sex_c, start, end, first, second = arrays
+    values = (start_days, end_days, start_value, end_value)
+    code = single_code(sex, "sex")
+    if code is not None and all(type(v) is float or type(v) is int for v in values):
+        # one pair of Python numbers: the (1,) arrays broadcast_arrays would give
+        sex_c = np.array([code], np.int8)
+        start, end, first, second = (np.array([v], np.float64) for v in values)
+    else:
+        arrays = np.broadcast_arrays(
+            sex_codes(sex), *(np.asarray(v, dtype=np.float64) for v in values)
+        )
+        sex_c, start, end, first, second = arrays
     with np.errstate(invalid="ignore"):
         valid_values = (first > 0) & (second > 0)
     increment = (second - first) * _TO_TABLE_UNIT[measure]
