@@ -21,10 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -38,8 +37,6 @@ KIDS = 200  # the parent's children: submissions go round-robin, a week apart, ~
 _NUMBERS = [a for a in sys.argv[1:] if a.isdigit()]
 WORKERS = int(_NUMBERS[0]) if _NUMBERS else 1  # uvicorn worker processes
 POSTGRES = "--postgres" in sys.argv[1:]
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_SCRATCH = f"childhealth_api_{os.getpid()}"
 DB_NAME = "PostgreSQL" if POSTGRES else "SQLite"
 
 
@@ -107,29 +104,20 @@ def _stats(label: str, seconds: list[float]) -> None:
     print(f"{label}: n={ms.size} p50={p50:.1f} ms p95={p95:.1f} ms p99={p99:.1f} ms")
 
 
-@contextmanager
-def _database(tmp: str) -> Iterator[str]:
-    """The benchmark's database URL: a SQLite file in ``tmp``, or with ``--postgres`` a scratch
-    PostgreSQL database dropped afterwards."""
-    if not POSTGRES:
-        yield f"sqlite:///{tmp}/bench.db"
-        return
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_SCRATCH} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_SCRATCH}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_SCRATCH}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_SCRATCH} WITH (FORCE)")
+def _database(tmp: str) -> Any:
+    """The benchmark's database URL (a context manager): a SQLite file in ``tmp``, or with
+    ``--postgres`` a scratch PostgreSQL database dropped afterwards (``benchmarks/load.py``'s)."""
+    spec = importlib.util.spec_from_file_location("load_bench", ROOT / "benchmarks/load.py")
+    load = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = load  # type: ignore[union-attr]
+    spec.loader.exec_module(load)  # type: ignore[union-attr]
+    return load.scratch_database("postgres" if POSTGRES else "sqlite", Path(tmp))
 
 
 def main() -> None:
     module = _world()
     with tempfile.TemporaryDirectory() as tmp, _database(tmp) as url:
-        world = module.build(Path(tmp) / "bench.db", url if POSTGRES else None)
+        world = module.build(Path(tmp) / "load.db", url)
         port = _port()
         env = {
             **os.environ,
