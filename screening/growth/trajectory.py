@@ -244,20 +244,6 @@ def _pair_flag(
     return rule(FLAG_OF[measure]).flag(values=values)
 
 
-def _remeasure_flag(
-    measure: Measure, sex: str, earlier: Sequence[TrajectoryPoint], new: TrajectoryPoint
-) -> Flag | None:
-    before = [p for p in earlier if p.age_days < new.age_days and p.value > 0]
-    if not before:
-        return None
-    prev = max(before, key=lambda p: p.age_days)
-    s = pair_scores(measure, sex, prev.age_days, new.age_days, prev.value, new.value,
-                    prev.position or "L", new.position or "L")  # fmt: skip
-    velocity = str(s.method[0]) == "velocity"
-    return _pair_flag(measure, prev, new, float(s.z[0]), velocity, int(s.months[0]),
-                      float(s.r[0]))  # fmt: skip
-
-
 def _review_flag(
     before: Sequence[TrajectoryPoint], new: TrajectoryPoint, inc: Increments
 ) -> Flag | None:

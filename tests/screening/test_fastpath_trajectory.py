@@ -49,3 +49,53 @@ def test_a_known_pair() -> None:
     r = cole_correlation("weight", 61, 200)[0]
     assert str(s.method[0]) == "conditional"
     assert float(s.z[0]) == float((z2 - r * z1) / np.sqrt(1.0 - r**2))
+
+
+def _judged_by_pair_scores(sex, earlier, new):
+    """The re-measure flags ``judge`` must give, from :func:`pair_scores` one measure at a time
+    (the latest earlier point, the first of equal ages) and the same flag builder."""
+    from screening.growth.trajectory import MEASURES, _pair_flag
+
+    flags = []
+    for measure in MEASURES:
+        point = new.get(measure)
+        before = [p for p in earlier.get(measure, ()) if point and p.age_days < point.age_days
+                  and p.value > 0]  # fmt: skip
+        if not before:
+            continue
+        prev = max(before, key=lambda p: p.age_days)
+        s = pair_scores(measure, sex, prev.age_days, point.age_days, prev.value, point.value,
+                        prev.position or "L", point.position or "L")  # fmt: skip
+        found = _pair_flag(measure, prev, point, float(s.z[0]), str(s.method[0]) == "velocity",
+                           int(s.months[0]), float(s.r[0]))  # fmt: skip
+        if found is not None:
+            flags.append(found)
+    return flags
+
+
+def test_judge_flags_as_pair_scores_one_measure_at_a_time() -> None:
+    from screening.growth.trajectory import TrajectoryPoint, judge
+
+    rng = np.random.default_rng(11)
+    flagged = 0
+    for _ in range(300):
+        sex = str(rng.choice(["M", "F"]))
+        new_age = int(rng.integers(30, 1800))
+        earlier, new = {}, {}
+        for measure, base, step in (("weight", 3.3, 1 / 110), ("length", 50.0, 1 / 25),
+                                    ("head", 35.0, 1 / 120)):  # fmt: skip
+            ages = np.sort(rng.integers(0, new_age + 60, int(rng.integers(0, 6))))
+            wild = rng.uniform(0.6, 1.6) if rng.random() < 0.3 else 1.0
+            earlier[measure] = [
+                TrajectoryPoint(int(a), round(base + a * step * rng.uniform(0.9, 1.1), 2),
+                                str(rng.choice(["L", "H"])) if measure == "length" else None)
+                for a in ages
+            ]  # fmt: skip
+            new[measure] = TrajectoryPoint(
+                new_age, round((base + new_age * step) * wild, 2),
+                str(rng.choice(["L", "H"])) if measure == "length" else None,
+            )  # fmt: skip
+        got = judge(sex, earlier, new, professional=False).remeasure
+        assert list(got) == _judged_by_pair_scores(sex, earlier, new)
+        flagged += bool(got)
+    assert flagged > 30  # the comparison is about real flags
