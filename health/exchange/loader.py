@@ -19,9 +19,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine
 
 from health.exchange import reader, validate
@@ -89,26 +86,6 @@ def import_folder(
     return summary
 
 
-# the key columns of a checks file's repeat scan, per batch: the distinct plausible child codes,
-# each row's place among them, and the row's key without its child part (validate._check_keys
-# of child id 0: the date and kind bits)
-_RawKeys = list[tuple[pa.Array, pa.Array, np.ndarray]]
-_KEY_COLUMNS = ("child_id", "date", "kind")
-
-
-def _raw_check_keys(path: Path) -> _RawKeys:
-    """The part of ``validate.CheckRepeats.scan``'s pass over ``path`` that needs no database:
-    read while the server merges the children (pyarrow releases the GIL)."""
-    out: _RawKeys = []
-    for c in reader.read_raw_columns(path, _KEY_COLUMNS):
-        codes = validate._plausible_codes(c["child_id"])
-        distinct = pc.unique(codes)
-        zero = pa.array(np.zeros(len(codes), dtype=np.int64))
-        out.append((distinct, pc.index_in(codes, value_set=distinct),
-                    validate._check_keys(zero, c["date"], c["kind"])))  # fmt: skip
-    return out
-
-
 @dataclass(frozen=True)
 class _Load:
     """One import: its writer (inside the transaction), ``today`` and the progress callback."""
@@ -118,7 +95,7 @@ class _Load:
     progress: Progress | None
     prefetch: ThreadPoolExecutor | None = None
     # checks file → its key columns being read ahead (:meth:`read_check_keys`)
-    check_keys: dict[Path, Future[_RawKeys]] = field(default_factory=dict)
+    check_keys: dict[Path, Future[validate.KeyColumns]] = field(default_factory=dict)
 
     def batches(self, path: Path) -> Iterator[Batch]:
         return read_batches(path, FILES[path.name], self.progress)
@@ -129,28 +106,14 @@ class _Load:
         path = folder / "checks.csv"
         if self.prefetch is None or not path.is_file() or path.stat().st_size <= reader.BLOCK_SIZE:
             return
-        self.check_keys[path] = self.prefetch.submit(_raw_check_keys, path)
+        self.check_keys[path] = self.prefetch.submit(validate.CheckRepeats.read_keys, path)
 
     def check_repeats(self, path: Path) -> validate.CheckRepeats:
-        """``validate.CheckRepeats.scan`` of ``path``, from the keys read ahead where they
-        were: the same marks (a child's bits or'ed onto the date and kind bits are
-        ``_check_keys``'s integer). Whatever the read-ahead raised, the scan itself runs (and
-        names a fault of the file as it would)."""
-        lookup = self.writer.children
+        """``validate.CheckRepeats.scan`` of ``path``, with its key columns read ahead where
+        they were (the same marks, and the same fault for a bad file)."""
         future = self.check_keys.pop(path, None)
-        if future is None:
-            return validate.CheckRepeats.scan(path, lookup)
-        try:
-            keys = []
-            for distinct, where, low in future.result():
-                ids = pc.take(lookup(distinct)[0], where)
-                child = np.asarray(pc.fill_null(ids, -1), dtype=np.int64)
-                keys.append((child << 22) | low)
-        except (pa.ArrowException, UnicodeDecodeError, ExchangeError):
-            return validate.CheckRepeats.scan(path, lookup)
-        if not keys:
-            return validate.CheckRepeats()
-        return validate.CheckRepeats(~validate._last_occurrences(np.concatenate(keys)))
+        keys = future.result if future is not None else None
+        return validate.CheckRepeats.scan(path, self.writer.children, keys)
 
     @staticmethod
     def big(path: Path) -> bool:

@@ -394,6 +394,10 @@ def _plausible_codes(codes: pa.Array) -> pa.Array:
     return pc.if_else(bad, pa.scalar(None, pa.string()), codes)
 
 
+KeyColumns = list[tuple[pa.Array, pa.Array, pa.Array]]
+"""A checks file's repeat-scan columns per batch: child codes, dates, kinds (unchecked)."""
+
+
 class CheckRepeats:
     """A check (child, date, kind) given more than once in ``checks.csv``: the last row wins,
     so that a reload of the same file finds nothing to change.
@@ -407,28 +411,39 @@ class CheckRepeats:
         self.superseded = superseded  # one bool per row of the file; None for a single batch
         self.offset = 0
 
+    @staticmethod
+    def read_keys(path: Path) -> KeyColumns:
+        """The part of :meth:`scan` that needs no database: per batch of ``path``, its child
+        codes (those the reader would refuse as null), dates and kinds, read unchecked by
+        pyarrow (which raises on a malformed file). Empty for a file of one batch."""
+        if path.stat().st_size <= reader.BLOCK_SIZE:
+            return []
+        return [(_plausible_codes(c["child_id"]), c["date"], c["kind"])
+                for c in reader.read_raw_columns(path, ("child_id", "date", "kind"))]  # fmt: skip
+
     @classmethod
-    def scan(cls, path: Path, lookup: ChildLookup) -> CheckRepeats:
+    def scan(
+        cls, path: Path, lookup: ChildLookup, keys: Callable[[], KeyColumns] | None = None
+    ) -> CheckRepeats:
         """The first pass over ``path`` (none for a file that fits in one batch): only the three
-        key columns are read, unchecked. If pyarrow cannot read them (a malformed file), the
-        file is read again with every cell checked, which raises the located fault."""
+        key columns are read, unchecked (:meth:`read_keys`; ``keys`` gives them when they were
+        read ahead, e.g. a future's ``result``). If pyarrow cannot read them (a malformed file),
+        the file is read again with every cell checked, which raises the located fault."""
         if path.stat().st_size <= reader.BLOCK_SIZE:
             return cls()
         try:
-            keys = [
-                _check_keys(_children(_plausible_codes(c["child_id"]), lookup)[0], c["date"],
-                            c["kind"])
-                for c in reader.read_raw_columns(path, ("child_id", "date", "kind"))
-            ]  # fmt: skip
+            columns = keys() if keys is not None else cls.read_keys(path)
+            parts = [_check_keys(_children(codes, lookup)[0], dates, kinds)
+                     for codes, dates, kinds in columns]  # fmt: skip
         except (pa.ArrowException, UnicodeDecodeError, ExchangeError):
-            keys = [
+            parts = [
                 _check_keys(_children(b.columns["child_id"], lookup)[0], b.columns["date"],
                             b.columns["kind"])
                 for b in reader.read_batches(path, CHECKS, None)
             ]  # fmt: skip
-        if not keys:
+        if not parts:
             return cls()
-        return cls(~_last_occurrences(np.concatenate(keys)))
+        return cls(~_last_occurrences(np.concatenate(parts)))
 
     def keep_last(self, rows: Rows) -> Rows:
         """``rows`` (the next batch of the file, as :func:`checks` returned it) without the

@@ -8,7 +8,6 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -80,20 +79,3 @@ def test_read_ahead_marks_the_same_rows(
         got = _outcome(lambda: load.check_repeats(path))
     assert got == expected
     assert not load.check_keys
-
-
-def test_keys_are_the_scan_integers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Children bits or'ed onto the date and kind bits give ``_check_keys``'s integer, also for
-    days outside its packing range and unknown children (−1)."""
-    monkeypatch.setattr(reader, "BLOCK_SIZE", 100)
-    path = _file(tmp_path, 7, rows=300, bad=False)
-    known = {f"C{i}": (1 << 30) + i for i in range(60)}
-    lookup = FakeWriter(known).children
-    raw = loader._raw_check_keys(path)
-    columns = list(reader.read_raw_columns(path, ("child_id", "date", "kind")))
-    assert len(raw) == len(columns) > 1
-    for (distinct, where, low), c in zip(raw, columns, strict=True):
-        ids = validate._children(validate._plausible_codes(c["child_id"]), lookup)[0]
-        expected = validate._check_keys(ids, c["date"], c["kind"])
-        child = np.asarray(pa.compute.fill_null(pa.compute.take(lookup(distinct)[0], where), -1))
-        assert np.array_equal((child.astype(np.int64) << 22) | low, expected)
