@@ -42,8 +42,10 @@ from api.i18n import normalise
 from api.limits import RequestLimits
 from api.request_scope import (
     AnsweredBefore,
+    HeldElsewhere,
     answered_before,
     document_idempotency,
+    held_elsewhere,
     keep_answers,
     provide_caller,
     provide_visit,
@@ -255,7 +257,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ),
         openapi_config=_openapi(swagger),
         before_request=_before_request,
-        exception_handlers={AnsweredBefore: answered_before},
+        exception_handlers={AnsweredBefore: answered_before, HeldElsewhere: held_elsewhere},
         before_send=[add_security_headers, logs.log_response],
         dependencies={
             "user": Provide(require_user, sync_to_thread=False),

@@ -11,8 +11,9 @@ while another request holds it; otherwise :meth:`Caller.writing` claims the key 
 handler's own write transaction (the claim and the record commit together; a refused write
 leaves no claim), and the middleware :func:`keep_answers` stores the answer (status, media
 type, location, body) once the handler has committed. A claim that finds the key taken after
-all (an identical request on another process at the same moment) answers 409 with
-``Retry-After``; the retry gets the first answer. The key is the ``Idempotency-Key`` header or,
+all (an identical request, on this process or another, claimed it since the look-up) rolls its
+transaction back and waits for that answer as a repeat does; 409 with ``Retry-After`` only when
+none comes within :data:`WAIT_S`. The key is the ``Idempotency-Key`` header or,
 from a page form, its hidden ``idempotency_key`` field (made when the form is rendered), kept
 for 24 h per account; the same key with another request is 422. A request without a key is
 keyed by its fingerprint (method, path, query, body) for
@@ -38,6 +39,7 @@ from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Operation, Parameter, Schema
 from litestar.openapi.spec.enums import OpenAPIType
+from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import Engine
@@ -48,7 +50,7 @@ from api import audit
 from api.access import SOURCE, CurrentUser, current_user
 from api.context import lang, moment
 from api.database import begin_write, blocking
-from api.errors import problem
+from api.errors import handle, problem
 from health.clock import Moment
 from health.models import Case, CaseClose, Child
 from health.pipeline import Author
@@ -113,23 +115,62 @@ class AnsweredBefore(Exception):  # noqa: N818  (not an error: the answer to giv
         self.answer = answer
 
 
+class HeldElsewhere(Exception):  # noqa: N818  (not an error: an answer to wait for)
+    """The write's key was claimed meanwhile by another request, not answered yet."""
+
+    def __init__(self, pending: PendingKey) -> None:
+        super().__init__("held elsewhere")
+        self.pending = pending
+
+
 def _claim(db: Session, pending: PendingKey, now: dt.datetime) -> None:
-    """Claim ``pending`` in ``db``'s write transaction (see the module docstring)."""
+    """Claim ``pending`` in ``db``'s write transaction (see the module docstring). A key
+    taken meanwhile ends the transaction at once (on SQLite it holds the write lock, which the
+    request holding the key needs to keep its answer)."""
     try:
         got = idempotency.claim(db, pending.user_id, pending.key, pending.fingerprint, now=now)
     except idempotency.KeyReusedError:
+        db.rollback()
         raise _key_reused() from None
     if isinstance(got, idempotency.Claim):
         pending.state[_CLAIM] = (got, pending.ttl)
         return
+    db.rollback()
     if isinstance(got, idempotency.Answer):
         raise AnsweredBefore(got)
-    raise _busy()
+    raise HeldElsewhere(pending)
 
 
 def answered_before(request: Request[Any, Any, Any], exc: AnsweredBefore) -> Response[bytes]:
     """Exception handler of :class:`AnsweredBefore`: the first answer, replayed."""
     return _replay(exc.answer)
+
+
+class _AnswerOnceKept(Response[bytes]):
+    """The answer to a key another request holds: sent once that request has kept it
+    (polled as :func:`replay_or_claim` does), else 409."""
+
+    def __init__(self, pending: PendingKey) -> None:
+        super().__init__(content=b"")
+        self.pending = pending
+
+    def to_asgi_response(self, app: Any, request: Request[Any, Any, Any], **kwargs: Any) -> Any:
+        pending = self.pending
+
+        async def respond(scope: Scope, receive: Receive, send: Send) -> None:
+            try:
+                got = await _answer_of(request, pending.user_id, pending.key, pending.fingerprint)
+                response = _replay(got) if got is not None else handle(request, _busy())
+            except ProblemDetailsException as refused:  # still held after the wait
+                response = handle(request, refused)
+            await response.to_asgi_response(app, request, **kwargs)(scope, receive, send)
+
+        return respond
+
+
+def held_elsewhere(request: Request[Any, Any, Any], exc: HeldElsewhere) -> Response[bytes]:
+    """Exception handler of :class:`HeldElsewhere`: the holder's answer, once it is kept."""
+    return _AnswerOnceKept(exc.pending)
 
 
 @dataclass(frozen=True)
@@ -246,20 +287,28 @@ async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | 
     stored, ttl = (
         (key, idempotency.KEY_TTL) if key else (f"auto:{fingerprint}", idempotency.REPEAT_WINDOW)
     )
+    got = await _answer_of(request, user.id, stored, fingerprint)
+    if got is not None:
+        return _replay(got)
+    state = request.scope.setdefault("state", {})
+    state[_PENDING] = PendingKey(user.id, stored, fingerprint, ttl, state)
+    return None
+
+
+async def _answer_of(
+    request: Request[Any, Any, Any], user_id: int, key: str, fingerprint: str
+) -> idempotency.Answer | None:
+    """The answer kept under ``key``, or None when the key is free; while another request
+    holds it, polls every :data:`_POLL_S` for up to :data:`WAIT_S`, then 409."""
     engine = request.app.state["engine"]
     waited = 0.0
     while True:
-        now = moment(request).now
-        try:
-            got = _look_up(engine, user.id, stored, fingerprint, now)  # a read: inline
+        try:  # a read: inline
+            got = _look_up(engine, user_id, key, fingerprint, moment(request).now)
         except idempotency.KeyReusedError:
             raise _key_reused() from None
-        if isinstance(got, idempotency.Answer):
-            return _replay(got)
-        if got is None:
-            state = request.scope.setdefault("state", {})
-            state[_PENDING] = PendingKey(user.id, stored, fingerprint, ttl, state)
-            return None
+        if got is None or isinstance(got, idempotency.Answer):
+            return got
         if waited >= WAIT_S:
             raise _busy()
         await asyncio.sleep(_POLL_S)

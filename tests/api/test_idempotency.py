@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from typing import Any
 
 import pytest
@@ -154,6 +155,61 @@ def test_a_repeat_waits_for_the_request_holding_its_key(app_client, world, monke
     assert busy.status_code == 409 and busy.headers["retry-after"] == "1"
     assert busy.json()["type"] == "urn:childhealth:problem:idempotency-in-progress"
     assert count(world, Measurement) == 2  # the fixture's and the first request's
+
+
+def _claimed_since_the_look_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next look-up misses the key, as if the request holding it claimed it just after."""
+    real, missed = request_scope._look_up, []
+
+    def look_up(*args: Any) -> Any:
+        if not missed:
+            missed.append(True)
+            return None
+        return real(*args)
+
+    monkeypatch.setattr(request_scope, "_look_up", look_up)
+
+
+def test_a_repeat_claiming_a_held_key_waits_for_its_answer(app_client, world, monkeypatch) -> None:
+    client = login(app_client, "parent1")
+    url = f"/api/v1/children/{world.own_child}/measurements"
+    first = client.post(url, json=measurement(), headers={KEY: "race"})
+    assert first.status_code == 201
+    with database(world) as db:  # the first request has committed, its answer not yet kept
+        kept = db.execute(select(IdempotencyRecord.status_code, IdempotencyRecord.body)).one()
+        db.execute(update(IdempotencyRecord).values(status_code=None, body=None))
+    _claimed_since_the_look_up(monkeypatch)
+
+    def answer_kept() -> None:
+        with database(world) as db:
+            db.execute(update(IdempotencyRecord).values(status_code=kept[0], body=kept[1]))
+
+    timer = threading.Timer(0.3, answer_kept)
+    timer.start()
+    try:
+        again = client.post(url, json=measurement(), headers={KEY: "race"})
+    finally:
+        timer.join()
+    assert again.status_code == 201 and again.headers[request_scope.REPLAYED_HEADER] == "true"
+    assert again.json() == first.json()
+    assert count(world, Measurement) == 2  # the fixture's and the first request's
+
+
+def test_a_held_key_never_answered_is_409_after_the_wait(app_client, world, monkeypatch) -> None:
+    client = login(app_client, "parent1")
+    url = f"/api/v1/children/{world.own_child}/measurements"
+    assert client.post(url, json=measurement(), headers={KEY: "stuck"}).status_code == 201
+    with database(world) as db:
+        db.execute(update(IdempotencyRecord).values(status_code=None))
+    _claimed_since_the_look_up(monkeypatch)
+    monkeypatch.setattr(request_scope, "WAIT_S", 0.1)
+    busy = client.post(url, json=measurement(), headers={KEY: "stuck"})
+    assert busy.status_code == 409 and busy.headers["retry-after"] == "1"
+    assert busy.json()["type"] == "urn:childhealth:problem:idempotency-in-progress"
+    assert busy.json()["title"] == "相同的请求仍在处理中，请稍后再试"
+    assert count(world, Measurement) == 2
+    with database(world) as db:  # the write was rolled back: nothing of it holds the key
+        assert db.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
 
 
 def _form_key(html: str) -> str:
