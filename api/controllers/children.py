@@ -71,10 +71,15 @@ class ResultsOut(BaseModel):
     indicators: list[IndicatorView]
 
 
+_PUBLIC = MeasurementPublic.__pydantic_validator__
+
+
 def measurement_out(result: pipeline.MeasurementResult, language: str) -> MeasurementOut:
-    """The JSON view of the pipeline's complete result."""
+    """The JSON view of the pipeline's complete result (the stored row read by the public
+    model's validator: the model ``MeasurementPublic.model_validate`` builds, without SQLModel's
+    wrapper around it)."""
     return MeasurementOut(
-        measurement=MeasurementPublic.model_validate(result.measurement, from_attributes=True),
+        measurement=_PUBLIC.validate_python(result.measurement, from_attributes=True),
         ages=AgesOut(age_days=result.ages.days, corrected_age_days=result.ages.corrected_days),
         indicators=indicator_views(result, language),
         flags=flag_texts(result.flags, language),

@@ -25,7 +25,9 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from growth_charts.age import corrected_age_days
@@ -135,7 +137,7 @@ def record_measurement(
     the row's source is ``by.source`` (not ``data.source``).
 
     Values beyond WHO's flag limits raise :class:`ImplausibleMeasurementError` (nothing
-    written) unless ``confirm``. Flushes; the caller commits."""
+    written) unless ``confirm``. Writes the row at once; the caller commits."""
     _check_entry(data)
     ages = ages_on(child, data.measured_on, at.today, "measured_on")
     z = _z(child, ages, data)
@@ -152,24 +154,22 @@ def record_measurement(
     off_track = judged.remeasure if judged is not None else ()
     if off_track and _repeat_confirms(session, int(child.id), pending, judged):  # type: ignore[arg-type]
         confirmed, off_track = True, ()
-    row = Measurement(
+    row = _stored(session, {
         **data.model_dump(exclude={"source"}),
         **stored_columns(z),
-        source=by.source,
-        child_id=child.id,
-        entered_by_id=by.actor_id,
-        clinic_id=by.clinic_id,
-        facility_id=by.facility_id,
-        age_days=ages.days,
-        implausible=implausible is not None or confirmed,
-        status=(
+        "source": by.source,
+        "child_id": child.id,
+        "entered_by_id": by.actor_id,
+        "clinic_id": by.clinic_id,
+        "facility_id": by.facility_id,
+        "age_days": ages.days,
+        "implausible": implausible is not None or confirmed,
+        "status": (
             MeasurementStatus.remeasure if implausible or off_track else MeasurementStatus.accepted
         ),
-        rule_set=RULE_SET,
-        created_at=at.now,
-    )
-    session.add(row)
-    session.flush()
+        "rule_set": RULE_SET,
+        "created_at": at.now,
+    })  # fmt: skip
     waiting = implausible is not None or bool(off_track)
     superseded = _settle(session, pending, confirmed=confirmed, implausible=waiting, at=at)
     request = None
@@ -207,6 +207,38 @@ def record_measurement(
         case=case,
         remeasure=request,
     )
+
+
+@cache
+def _insert_statement() -> Any:
+    """``INSERT INTO measurements … RETURNING id`` over every column but ``id``, built once."""
+    table = Measurement.__table__  # type: ignore[attr-defined]
+    return insert(table).returning(table.c.id)
+
+
+@cache
+def _defaults() -> dict[str, Any]:
+    """The model's default of every field not given (``withdrawn_at`` None …), ``id`` left out."""
+    return {
+        name: field.get_default(call_default_factory=True)
+        for name, field in Measurement.model_fields.items()
+        if name != "id" and not field.is_required()
+    }
+
+
+def _stored(session: Session, given: dict[str, Any]) -> Measurement:
+    """The measurement of the fields ``given`` (the model's defaults for the others), written by
+    one ``INSERT … RETURNING id`` on the session's connection and returned as the session's
+    persistent row, as if loaded (no unit of work): ``session.get`` finds it, and a change to it
+    (a correction's ``corrects_id``) is one ``UPDATE``, never a second ``INSERT``."""
+    values = {**_defaults(), **given}
+    new_id = session.connection().execute(_insert_statement(), values).scalar_one()
+    row = sa_inspect(Measurement).class_manager.new_instance()
+    row.__dict__.update(id=new_id, **values)
+    object.__setattr__(row, "__pydantic_fields_set__", set(given))
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
 
 
 def _earlier_points(
