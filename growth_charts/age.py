@@ -50,6 +50,8 @@ def corrected_age_days(age_days: ArrayLike, gestational_weeks: ArrayLike) -> NDA
     """
     age = np.asarray(age_days, dtype=np.float64)
     weeks = np.asarray(gestational_weeks, dtype=np.float64)
+    if weeks.ndim == 0 and not weeks < PRETERM_BELOW_WEEKS:  # one child born at term or unknown
+        return np.array(age)
     corrected = age - weeks_short_days(weeks)
     with np.errstate(invalid="ignore"):
         applies = (weeks < PRETERM_BELOW_WEEKS) & (corrected < CORRECT_UNTIL_DAYS)

@@ -210,9 +210,10 @@ def _who2007(out: dict[str, Array], sex, months, clenhei, weight, bmi, block: sl
 
 
 def _compute_block(
-    kids: Children, block: slice, rules: RuleSet, out: dict[str, Array], present: set[str]
+    kids: Children, block: slice, rules: RuleSet, out: dict[str, Array], computed: set[str]
 ) -> None:
-    """All indicators for the rows in ``block``; measurements absent from the batch are skipped."""
+    """All indicators for the rows in ``block``; the z columns not in ``computed`` are left as
+    they are (NaN)."""
     sex = kids.sex[block]
     age = kids.age_days[block]
     day = round_half_up(age)
@@ -238,16 +239,16 @@ def _compute_block(
         rows = age_rows(sex, day)
         out["clenhei"][block] = clenhei
         out["cbmi"][block] = cbmi
-        if _NEEDS["zlen"] <= present:
+        if "zlen" in computed:
             out["zlen"][block] = keyed_z(prepared("lhfa"), rows, positive(clenhei))
-        if _NEEDS["zwei"] <= present:
+        if "zwei" in computed:
             out["zwei"][block] = keyed_z(prepared("wfa"), rows, weight, log_weight)
-        if _NEEDS["zbmi"] <= present:
+        if "zbmi" in computed:
             out["zbmi"][block] = keyed_z(prepared("bmi"), rows, bmi)
             out["zwfl"][block] = _weight_for_lenhei(sex, weight, log_weight, day, clenhei, measure)
         for column, name in (("zhc", "headc"), ("zac", "armc"), ("zts", "triskin"),
                              ("zss", "subskin")):  # fmt: skip
-            if _NEEDS[column] <= present:
+            if column in computed:
                 measured = positive(getattr(kids, name)[block])
                 out[column][block] = keyed_z(prepared(WHO2006_COLUMNS[column]), rows, measured)
         _who2007(out, sex, months, clenhei, weight, bmi, block)
@@ -256,6 +257,36 @@ def _compute_block(
 FUSED_BLOCK_ROWS = 1 << 14  # rows per block of the fused path (measured best of 2^12 … 2^15)
 FUSED_MIN_ROWS = 512  # from this many rows the fused (numba) kernels run; below, numpy
 Engine = Literal["auto", "numpy", "fused"]
+
+
+def _computed_few(kids: Children) -> list[str]:
+    """The z columns of ``_NEEDS`` that some row has every measurement for: the others are NaN
+    throughout (weight-for-length and BMI of rows holding either weight or length, not both)."""
+    values = zip(*(getattr(kids, name).tolist() for name in MEASUREMENTS), strict=True)
+    rows = {frozenset(name for name, v in zip(MEASUREMENTS, row, strict=True) if math.isfinite(v))
+            for row in values}  # fmt: skip
+    return [z for z, needs in _NEEDS.items() if any(needs <= row for row in rows)]
+
+
+_UNROUNDED_ORDER = ("clenhei", "cbmi", "c9mo_flag", *_Z_ORDER)
+
+
+def _output_columns(n: int, computed: list[str], rounded: bool) -> dict[str, Array]:
+    """``compute``'s output arrays, rows of one (columns, n) matrix (in ``OUTPUT_ORDER`` when
+    ``rounded``): the columns every block writes in full start empty (no extra pass over
+    memory), the rest NaN."""
+    names = OUTPUT_ORDER if rounded else _UNROUNDED_ORDER
+    written = {"clenhei", "cbmi", "c9mo_flag", *computed} - set(WHO2007_COLUMNS)
+    written |= {flag_name(z) for z in written if z in _CODES}
+    matrix = np.empty((len(names), n))
+    missing = [k for k, name in enumerate(names) if name not in written]
+    if missing:
+        matrix[missing] = np.nan
+    rows = dict(zip(names, matrix, strict=True))
+    out = {name: rows[name] for name in _UNROUNDED_ORDER}
+    if rounded:
+        out |= {flag_name(z): rows[flag_name(z)] for z in _Z_ORDER}
+    return out
 
 
 def compute(
@@ -282,24 +313,17 @@ def compute(
 
         present = {name for name in MEASUREMENTS if any_finite(getattr(kids, name))}
         return _compute_fused(kids, rules, rounded, present)
-    if n <= 8:  # a few rows: Python's test per value is cheaper than two numpy calls
-        present = {name for name in MEASUREMENTS
-                   if any(map(math.isfinite, getattr(kids, name).tolist()))}  # fmt: skip
+    if n <= 8:  # a few rows: Python's test per value is cheaper than numpy calls
+        computed = _computed_few(kids)
     else:
         present = {name for name in MEASUREMENTS if np.isfinite(getattr(kids, name)).any()}
-    computed = [z for z, needs in _NEEDS.items() if needs <= present]
+        computed = [z for z, needs in _NEEDS.items() if needs <= present]
     # WHO 2007 columns are computed for their ages whatever is present (as round_and_flag)
     rounded_columns = computed + [z for z in WHO2007_COLUMNS if z not in computed]
-    # columns every block writes in full start empty (no extra pass over memory); the rest NaN
-    written = {"clenhei", "cbmi", "c9mo_flag", *computed} - set(WHO2007_COLUMNS)
-    out = {name: np.empty(n) if name in written else np.full(n, np.nan)
-           for name in ("clenhei", "cbmi", "c9mo_flag", *_Z_ORDER)}  # fmt: skip
-    if rounded:
-        out |= {flag_name(z): np.empty(n) if z in written else np.full(n, np.nan)
-                for z in _Z_ORDER}  # fmt: skip
+    out = _output_columns(n, computed, rounded)
     for start in range(0, n, BLOCK_ROWS):
         block = slice(start, start + BLOCK_ROWS)
-        _compute_block(kids, block, rules, out, present)
+        _compute_block(kids, block, rules, out, set(computed))
         if rounded:  # the others stay NaN, and so do their flags
             for column in rounded_columns:
                 _round_and_flag_into(out, column, block)

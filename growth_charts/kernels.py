@@ -43,6 +43,7 @@ class Prepared:
     sd23_pos: Array  # SD3 − SD2
     sd3_neg: Array
     sd23_neg: Array  # SD−2 − SD−3
+    lms: Array  # l, m and s as the rows of one (3, size) matrix: one gather for all three
 
     @property
     def sentinel(self) -> int:
@@ -68,7 +69,7 @@ def prepared(code: str) -> Prepared:
         sd = {k: value_at(float(k), l, m, s) for k in (-3, -2, 2, 3)}
         arrays = dict(l=l, m=m, s=s, log_m=np.log(m), inv_ls=1.0 / (l * s),
                       sd3_pos=sd[3], sd23_pos=sd[3] - sd[2], sd3_neg=sd[-3],
-                      sd23_neg=sd[-2] - sd[-3])  # fmt: skip
+                      sd23_neg=sd[-2] - sd[-3], lms=np.stack([l, m, s]))  # fmt: skip
     for array in arrays.values():
         array.setflags(write=False)
     return Prepared(spec, first, width, l_is_one=table.l_is_one, **arrays)
@@ -145,10 +146,8 @@ def interpolated_lms(
     low = np.where(valid, start + np.where(valid, key, 0).astype(np.intp), table.sentinel)
     upper = start + np.where(interpolate, upper_key, 0).astype(np.intp)
     high = np.where(interpolate, np.where(upper_in_table, upper, table.sentinel), low)
-    out = []
-    for column in (table.l, table.m, table.s):
-        a = column[low]
-        out.append(a + frac * (column[high] - a))
+    a = table.lms[:, low]
+    out = a + frac * (table.lms[:, high] - a)
     return out[0], out[1], out[2]
 
 

@@ -158,6 +158,19 @@ def velocity_table(code: str) -> VelocityTable:
     return VelocityTable(code, measure, months, unit, labels, **arrays)
 
 
+@cache
+def _row_windows(code: str) -> tuple[Array, Array, NDArray[np.str_]]:
+    """Per row of table ``code``: the start window (days), the nominal length (days) and the
+    labels as an array, derived once."""
+    table = velocity_table(code)
+    starts = table.start_days
+    window = np.where(starts == 0.0, BIRTH_WINDOW_DAYS, START_WINDOW_DAYS)
+    arrays = (window, table.nominal_days, np.asarray(table.labels))
+    for array in arrays:
+        array.setflags(write=False)
+    return arrays
+
+
 def interval_rows(table: VelocityTable, start_days: ArrayLike, end_days: ArrayLike) -> NDArray:
     """Row of ``table`` whose interval each pair of ages matches, −1 where none does.
 
@@ -169,14 +182,15 @@ def interval_rows(table: VelocityTable, start_days: ArrayLike, end_days: ArrayLi
     start = np.asarray(start_days, dtype=np.float64)
     end = np.asarray(end_days, dtype=np.float64)
     starts = table.start_days
-    right = np.clip(np.searchsorted(starts, start), 1, starts.size - 1)
+    window, nominal, _ = _row_windows(table.code)
+    right = np.minimum(np.maximum(np.searchsorted(starts, start), 1), starts.size - 1)
+    left = right - 1
     with np.errstate(invalid="ignore"):
-        nearer_left = np.abs(start - starts[right - 1]) <= np.abs(starts[right] - start)
-        row = np.where(nearer_left, right - 1, right)
-        window = np.where(starts[row] == 0.0, BIRTH_WINDOW_DAYS, START_WINDOW_DAYS)
+        nearer_left = np.abs(start - starts[left]) <= np.abs(starts[right] - start)
+        row = np.where(nearer_left, left, right)
         length = end - start
-        ok = (np.abs(start - starts[row]) <= window) & (start >= 0) & (length > 0)
-        ok &= np.abs(length - table.nominal_days[row]) <= LENGTH_WINDOW_DAYS[table.months]
+        ok = (np.abs(start - starts[row]) <= window[row]) & (start >= 0) & (length > 0)
+        ok &= np.abs(length - nominal[row]) <= LENGTH_WINDOW_DAYS[table.months]
     return np.where(ok, row, -1)
 
 
@@ -248,9 +262,8 @@ def increment_z(
         sex_c = np.array([code], np.int8)
         start, end, first, second = (np.array([v], np.float64) for v in values)
     else:
-        arrays = np.broadcast_arrays(
-            sex_codes(sex), *(np.asarray(v, dtype=np.float64) for v in values)
-        )
+        sexes = sex_codes(sex) if code is None else np.array([code], np.int8)
+        arrays = np.broadcast_arrays(sexes, *(np.asarray(v, dtype=np.float64) for v in values))
         sex_c, start, end, first, second = arrays
     with np.errstate(invalid="ignore"):
         valid_values = (first > 0) & (second > 0)
@@ -269,5 +282,5 @@ def increment_z(
         z[use] = lms_increment_z(increment[use], table.l[si, ri], table.m[si, ri],
                                  table.s[si, ri], table.delta[si, ri])  # fmt: skip
         table_of[use] = code
-        interval_of[use] = np.asarray(table.labels)[ri]
+        interval_of[use] = _row_windows(code)[2][ri]
     return Increments(increment, z, percentile(z), table_of, interval_of)

@@ -32,8 +32,6 @@ import math
 from collections.abc import Mapping
 from typing import Required, TypedDict, Unpack
 
-import numpy as np
-
 from growth_charts import children, compute
 from growth_charts.anthro import WHO2006_COLUMNS, WHO2007_COLUMNS
 from growth_charts.classify import classify_one, is_implausible_one
@@ -247,10 +245,6 @@ def _check_keywords(given: Mapping[str, object]) -> None:
         raise TypeError(f"missing required keyword argument {missing[0]!r}")
 
 
-def _nan(value: float | None) -> list[float]:
-    return [np.nan if value is None else value]
-
-
 def measurement_z(**m: Unpack[Measurement]) -> dict[str, float]:
     """Unrounded z of every indicator the growth engine can compute for one measurement
     (weight-for-length/height, WHO's ``zwfl``, is keyed ``wflh``). Impossible inputs raise
@@ -264,14 +258,14 @@ def measurement_z(**m: Unpack[Measurement]) -> dict[str, float]:
     values = {k: m.get(k) for k in ("weight_kg", "length_cm", "head_cm", "muac_cm")}
     check_positive(**values)
     kids = children(
-        np.array([m["sex"]]),
-        age_days=[m["age_days"]],
-        weight=_nan(values["weight_kg"]),
-        lenhei=_nan(values["length_cm"]),
-        measure=np.array([m.get("measure") or ""]),
-        oedema=np.array([1 if m.get("oedema") else 0], dtype=np.int8),
-        headc=_nan(values["head_cm"]),
-        armc=_nan(values["muac_cm"]),
+        m["sex"],
+        age_days=m["age_days"],
+        weight=values["weight_kg"],
+        lenhei=values["length_cm"],
+        measure=m.get("measure") or "",
+        oedema=bool(m.get("oedema")),
+        headc=values["head_cm"],
+        armc=values["muac_cm"],
     )
     result = compute(kids, rules=m.get("rules", "who-anthro"))  # type: ignore[arg-type]
     out = {}

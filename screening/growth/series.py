@@ -80,7 +80,7 @@ def weight_series(
     days = np.asarray(age_days, dtype=np.float64)
     weeks = np.nan if gestational_weeks is None else gestational_weeks
     used = corrected_age_days(days, weeks)
-    z = zscore("wfa", np.array([sex] * len(days)), used, np.asarray(weight_kg, dtype=np.float64))
+    z = zscore("wfa", sex, used, np.asarray(weight_kg, dtype=np.float64))
     return [
         WeightPoint(int(d), float(w), None if math.isnan(v) else float(v))
         for d, w, v in zip(age_days, weight_kg, z, strict=True)

@@ -83,7 +83,8 @@ def cole_correlation(measure: str, start_days: ArrayLike, end_days: ArrayLike) -
     """
     t1 = np.asarray(start_days, dtype=np.float64) / DAYS_PER_MONTH
     t2 = np.asarray(end_days, dtype=np.float64) / DAYS_PER_MONTH
-    t1, t2 = (np.atleast_1d(a) for a in np.broadcast_arrays(t1, t2))
+    if t1.shape != t2.shape or t1.ndim == 0:
+        t1, t2 = (np.atleast_1d(a) for a in np.broadcast_arrays(t1, t2))
     if measure not in COLE_COEFFICIENTS:
         return np.full(t1.shape, np.nan)
     b0, b1, b2, b3, b4, b5 = COLE_COEFFICIENTS[measure]
@@ -329,8 +330,7 @@ def _conditional(sex: str, pairs: dict[str, _Pair]) -> None:
         else:
             lenhei[ends] = (prev.value, point.value)
             position[ends] = (prev.position or "L", point.position or "L")
-    sexes = np.broadcast_to(np.asarray(sex), (n,))
-    out = compute(children(sexes, age_days=ages, weight=weight, lenhei=lenhei,
+    out = compute(children(sex, age_days=ages, weight=weight, lenhei=lenhei,
                            measure=position.astype(str)))  # fmt: skip
     for k, (measure, pair, r) in enumerate(todo):
         columns = _Z_COLUMNS[measure]
@@ -385,9 +385,8 @@ def judge(
             p1, p2 = prev.position or "L", point.position or "L"
             z = math.nan
             if measure == "head" or (p1 == "L" and p2 == "L"):
-                ages = _one(prev.age_days), _one(point.age_days)
-                sexes = np.atleast_1d(np.asarray(sex))
-                inc = increment_z(measure, sexes, *ages, _one(prev.value), _one(point.value))
+                inc = increment_z(measure, sex, prev.age_days, point.age_days, prev.value,
+                                  point.value)  # fmt: skip
                 z = float(inc.z[0])
             pairs[measure] = (prev, point, z, not math.isnan(z), 2, math.nan)
         _conditional(sex, pairs)
