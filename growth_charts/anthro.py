@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -262,31 +263,45 @@ Engine = Literal["auto", "numpy", "fused"]
 def _computed_few(kids: Children) -> list[str]:
     """The z columns of ``_NEEDS`` that some row has every measurement for: the others are NaN
     throughout (weight-for-length and BMI of rows holding either weight or length, not both)."""
-    values = zip(*(getattr(kids, name).tolist() for name in MEASUREMENTS), strict=True)
-    rows = {frozenset(name for name, v in zip(MEASUREMENTS, row, strict=True) if math.isfinite(v))
-            for row in values}  # fmt: skip
-    return [z for z, needs in _NEEDS.items() if any(needs <= row for row in rows)]
+    rows = {}  # measurement → bit mask of the rows where it is finite
+    for name in MEASUREMENTS:
+        mask = 0
+        for k, value in enumerate(getattr(kids, name).tolist()):
+            if math.isfinite(value):
+                mask |= 1 << k
+        rows[name] = mask
+    computed = []
+    for z, needs in _NEEDS.items():
+        common = -1
+        for name in needs:
+            common &= rows[name]
+        if common:
+            computed.append(z)
+    return computed
 
 
 _UNROUNDED_ORDER = ("clenhei", "cbmi", "c9mo_flag", *_Z_ORDER)
 
 
-def _output_columns(n: int, computed: list[str], rounded: bool) -> dict[str, Array]:
-    """``compute``'s output arrays, rows of one (columns, n) matrix (in ``OUTPUT_ORDER`` when
-    ``rounded``): the columns every block writes in full start empty (no extra pass over
-    memory), the rest NaN."""
+@cache
+def _layout(computed: tuple[str, ...], rounded: bool) -> tuple[tuple[str, ...], NDArray[np.intp]]:
+    """``compute``'s output columns in matrix row order (``OUTPUT_ORDER`` when ``rounded``) and
+    the rows that start NaN: all but the columns every block writes in full."""
     names = OUTPUT_ORDER if rounded else _UNROUNDED_ORDER
     written = {"clenhei", "cbmi", "c9mo_flag", *computed} - set(WHO2007_COLUMNS)
     written |= {flag_name(z) for z in written if z in _CODES}
+    missing = np.array([k for k, name in enumerate(names) if name not in written], np.intp)
+    missing.setflags(write=False)
+    return tuple(names), missing
+
+
+def _output_columns(n: int, computed: list[str], rounded: bool) -> dict[str, Array]:
+    """``compute``'s output arrays, rows of one (columns, n) matrix (see :func:`_layout`):
+    columns every block writes in full start empty (no extra pass over memory), the rest NaN."""
+    names, missing = _layout(tuple(computed), rounded)
     matrix = np.empty((len(names), n))
-    missing = [k for k, name in enumerate(names) if name not in written]
-    if missing:
-        matrix[missing] = np.nan
-    rows = dict(zip(names, matrix, strict=True))
-    out = {name: rows[name] for name in _UNROUNDED_ORDER}
-    if rounded:
-        out |= {flag_name(z): rows[flag_name(z)] for z in _Z_ORDER}
-    return out
+    matrix[missing] = np.nan
+    return dict(zip(names, matrix, strict=True))
 
 
 def compute(

@@ -186,10 +186,12 @@ def interval_rows(table: VelocityTable, start_days: ArrayLike, end_days: ArrayLi
     right = np.minimum(np.maximum(np.searchsorted(starts, start), 1), starts.size - 1)
     left = right - 1
     with np.errstate(invalid="ignore"):
-        nearer_left = np.abs(start - starts[left]) <= np.abs(starts[right] - start)
+        to_left, to_right = np.abs(start - starts[left]), np.abs(starts[right] - start)
+        nearer_left = to_left <= to_right
         row = np.where(nearer_left, left, right)
+        distance = np.where(nearer_left, to_left, to_right)
         length = end - start
-        ok = (np.abs(start - starts[row]) <= window[row]) & (start >= 0) & (length > 0)
+        ok = (distance <= window[row]) & (start >= 0) & (length > 0)
         ok &= np.abs(length - nominal[row]) <= LENGTH_WINDOW_DAYS[table.months]
     return np.where(ok, row, -1)
 
