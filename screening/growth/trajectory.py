@@ -293,8 +293,9 @@ def _before(earlier: Sequence[TrajectoryPoint], new: TrajectoryPoint) -> list[Tr
 def _weight_increments(
     sex: str, before: Sequence[TrajectoryPoint], new: TrajectoryPoint
 ) -> Increments:
-    return increment_z("weight", sex, [p.age_days for p in before], new.age_days,
-                       [p.value for p in before], new.value)  # fmt: skip
+    n = len(before)  # the new point repeated: no broadcasting of its two numbers
+    return increment_z("weight", sex, [p.age_days for p in before], [new.age_days] * n,
+                       [p.value for p in before], [new.value] * n)  # fmt: skip
 
 
 def _one(value: float) -> Array:
