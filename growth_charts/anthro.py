@@ -263,21 +263,12 @@ Engine = Literal["auto", "numpy", "fused"]
 def _computed_few(kids: Children) -> list[str]:
     """The z columns of ``_NEEDS`` that some row has every measurement for: the others are NaN
     throughout (weight-for-length and BMI of rows holding either weight or length, not both)."""
-    rows = {}  # measurement → bit mask of the rows where it is finite
-    for name in MEASUREMENTS:
-        mask = 0
-        for k, value in enumerate(getattr(kids, name).tolist()):
-            if math.isfinite(value):
-                mask |= 1 << k
-        rows[name] = mask
-    computed = []
-    for z, needs in _NEEDS.items():
-        common = -1
-        for name in needs:
-            common &= rows[name]
-        if common:
-            computed.append(z)
-    return computed
+    finite = {name: [math.isfinite(v) for v in getattr(kids, name).tolist()]
+              for name in MEASUREMENTS}  # fmt: skip
+    return [
+        z for z, needs in _NEEDS.items()
+        if any(map(all, zip(*(finite[name] for name in needs), strict=True)))
+    ]  # fmt: skip
 
 
 _UNROUNDED_ORDER = ("clenhei", "cbmi", "c9mo_flag", *_Z_ORDER)
