@@ -2,11 +2,11 @@
 (or PostgreSQL with ``--postgres``: a scratch database, created and dropped).
 
 Prints: a parent's measurement submission (validate, z-scores, flags, case, commit) latency
-p50/p95/p99 over sequential requests, submissions per second with 8 concurrent clients, and the
-parent's result page (results + growth chart) server time; and the server's CPU time per
-concurrent submission (user + system seconds of the server's processes, from ``/proc``): on a
-machine shared with other work the rate moves with the neighbours, the CPU per request much
-less. Run:
+p50/p95/p99 over sequential requests, submissions per second with 8 concurrent clients and their
+latency p50/p95/p99 (the round trip each client sees), and the parent's result page (results +
+growth chart) server time; and the server's CPU time per concurrent submission (user + system
+seconds of the server's processes, from ``/proc``): on a machine shared with other work the rate
+moves with the neighbours, the CPU per request much less. Run:
 ``.venv/bin/python benchmarks/api.py [WORKERS] [--postgres]`` (uvicorn worker processes,
 default 1).
 """
@@ -163,16 +163,20 @@ def main() -> None:
 
             clients = [_client(base, "parent1", module.PASSWORD) for _ in range(CLIENTS)]
 
-            def submit(i: int) -> int:
+            def submit(i: int) -> tuple[int, float]:
+                begun = time.perf_counter()
                 response = clients[i % CLIENTS].post(url(i), json=_body(i))
-                return -1 if "idempotent-replayed" in response.headers else response.status_code
+                took = time.perf_counter() - begun
+                replayed = "idempotent-replayed" in response.headers
+                return (-1 if replayed else response.status_code), took
 
             cpu = _cpu_s(server.pid)
             start = time.perf_counter()
             with ThreadPoolExecutor(CLIENTS) as pool:
                 first = 20 + N_SEQUENTIAL
-                codes = list(pool.map(submit, range(first, first + N_CONCURRENT)))
+                answers = list(pool.map(submit, range(first, first + N_CONCURRENT)))
             elapsed = time.perf_counter() - start
+            codes = [code for code, _ in answers]
             cpu = _cpu_s(server.pid) - cpu
             ok = sum(c == 201 for c in codes)
             print(
@@ -181,6 +185,7 @@ def main() -> None:
                 f"({N_CONCURRENT - ok} of {N_CONCURRENT} failed or replayed); server CPU "
                 f"{1000 * cpu / N_CONCURRENT:.2f} ms per submission"
             )
+            _stats("measurement submission (8 clients at once)", [t for _, t in answers])
 
             # a child with a realistic history (12 measurements) and a fresh one each round
             other = _client(base, "parent2", module.PASSWORD)

@@ -38,6 +38,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from queue import Empty
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -221,6 +222,18 @@ def run(variant: str, folder: str, before: str, package: str | None, queue: mp.Q
         admin.dispose()
 
 
+def _result(proc: mp.process.BaseProcess, queue: mp.queues.Queue, variant: str) -> dict:
+    """The figures ``proc`` puts on ``queue``; SystemExit if it ends without them (its traceback
+    is on standard error), instead of waiting for ever."""
+    while True:
+        try:
+            return queue.get(timeout=1)
+        except Empty:
+            if not proc.is_alive():
+                ended = f"the {variant} import ended without figures (exit {proc.exitcode})"
+                raise SystemExit(ended) from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=200_000)
@@ -248,7 +261,7 @@ def main() -> None:
                 proc = ctx.Process(target=run, args=(variant, str(folder), args.before,
                                                           args.before_package, queue))  # fmt: skip
                 proc.start()
-                result = queue.get()
+                result = _result(proc, queue, variant)
                 proc.join()
                 time.sleep(0.05)  # the last samples of the workers
                 result["workers"] = workers.cpu(result["pids"], *result["span"])
