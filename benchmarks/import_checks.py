@@ -7,9 +7,9 @@
 Generates the exchange folder once (``health.synthetic``, about 8.5 checks per child), then, each
 in a fresh schema of database ``test`` on 127.0.0.1:5432 and a fresh child process:
 
-- **before**: the PostgreSQL writer of commit ``--before`` (default: the last one before the COPY
-  stream) on the schema of revision 0008 (unpartitioned ``checks``); with ``--before-package REV``
-  instead, the whole ``health/exchange`` package (reader, validation, loader, writers) of ``REV``
+- **before**: the whole ``health/exchange`` package (reader, validation, loader, writers) of
+  commit ``--before`` (default: the last one before the COPY stream) on the schema of revision
+  0008 (unpartitioned ``checks``); with ``--before-package REV`` instead, the package of ``REV``
   on the head schema, partitioned as for "after";
 - **after**: the writer of the working tree on the head schema, ``checks`` partitioned by year
   with the file's years created first (what ``childhealth partitions`` leaves).
@@ -55,19 +55,6 @@ def generate(folder: Path, children: int) -> dict[str, int]:
     layout = Layout(cities=10, counties_per_city=8, townships_per_county=12,
                     facilities_per_township=2)  # fmt: skip
     return write_folder(folder, generate(children, TODAY, seed=1, layout=layout))
-
-
-def _old_writer(revision: str) -> type:
-    """``PostgresWriter`` as it was at ``revision`` (loaded from git, not installed)."""
-    source = subprocess.run(
-        ["git", "show", f"{revision}:health/exchange/postgres_writer.py"],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    spec = importlib.util.spec_from_loader("health.exchange._postgres_writer_before", loader=None)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    exec(compile(source, f"{revision}:postgres_writer.py", "exec"), module.__dict__)
-    return module.PostgresWriter
 
 
 def _old_package(revision: str, into: Path) -> None:
@@ -153,8 +140,9 @@ class ParallelWorkers:
 
 def run(variant: str, folder: str, before: str, package: str | None, queue: mp.Queue) -> None:
     """One import in a fresh schema; puts its figures on ``queue``."""
-    if variant == "before" and package:
-        _old_package(package, Path(folder).parent / f"exchange_{package}")
+    if variant == "before":  # the whole package: the loader's writer interface has changed since
+        revision = package or before
+        _old_package(revision, Path(folder).parent / f"exchange_{revision}")
     from sqlalchemy import event, text
 
     from health import partitions
@@ -162,8 +150,6 @@ def run(variant: str, folder: str, before: str, package: str | None, queue: mp.Q
     from health.exchange import import_folder, loader
     from health.migrate import upgrade
 
-    if variant == "before" and not package:
-        loader.WRITERS["postgresql"] = _old_writer(before)
     partitioned = variant == "after" or bool(package)
     checks_file = loader._LOADS["checks.csv"]
     spent = {}
@@ -237,7 +223,7 @@ def _result(proc: mp.process.BaseProcess, queue: mp.queues.Queue, variant: str) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=200_000)
-    parser.add_argument("--before", default=BEFORE, help="git revision of the 'before' writer")
+    parser.add_argument("--before", default=BEFORE, help="git revision of the 'before' package")
     parser.add_argument("--repeat", type=int, default=1, help="imports per variant (best kept)")
     parser.add_argument(
         "--before-package", default=None, help="git revision of the 'before' health/exchange"
